@@ -1,0 +1,92 @@
+/* Switchyard: the one C interface to the core.
+ *
+ * The core is sans-IO: it never reads a clock, never draws randomness it was
+ * not seeded with, never touches a socket or storage. A host feeds it events
+ * (each carrying `now_ms`, the host's clock in milliseconds) and performs the
+ * actions it answers with. docs/host-interface.md describes the action batch
+ * encoding and the loop a host runs; web/src/driver.js is that loop, written
+ * once for the browser package, Node and the edge worker.
+ *
+ * Every event function returns a pointer to an action batch owned by the
+ * engine: a little-endian u32 byte count N, then N bytes of action records.
+ * The batch stays valid until the next call on the same engine; copy what you
+ * keep. All byte arguments may be NULL when their length is 0.
+ */
+#ifndef SWITCHYARD_H
+#define SWITCHYARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sy_engine sy_engine;
+
+/* Action kinds found in a batch (see docs/host-interface.md). */
+enum {
+  SY_ACTION_FETCH = 1,        /* id = fetch id; status = owning request id; flags bit0 = stream the body; fields: method, url, headers, body */
+  SY_ACTION_FETCH_ABORT = 2,  /* id = fetch id; abort it and report nothing more for it */
+  SY_ACTION_RESPOND = 3,      /* id = request id; status; flags bit0 = body follows as STREAM_CHUNKs; fields: -, -, headers, body */
+  SY_ACTION_STREAM_CHUNK = 4, /* id = request id; field body = bytes to write */
+  SY_ACTION_STREAM_END = 5,   /* id = request id; the response is complete */
+  SY_ACTION_WAKE_AT = 6,      /* at_ms = the earliest deadline; call sy_timer at or after it */
+  SY_ACTION_LOG = 7           /* field body = one log line (never contains a secret) */
+};
+
+/* Creates an engine with no configuration; every request answers 503 until
+ * sy_engine_configure succeeds. `seed` is the only randomness the core uses.
+ * Never returns NULL except when memory is exhausted. */
+sy_engine* sy_engine_new(uint64_t seed);
+void sy_engine_free(sy_engine* engine);
+
+/* Validates a config document (SPEC section 1) and, only if it is entirely
+ * valid, replaces the engine's configuration. `env` is a JSON object of
+ * strings used to resolve "env:NAME" values (the host decides which variables
+ * it exposes). Returns 0 on success. Otherwise returns the HTTP-like status
+ * 400 and leaves the previous configuration in force; sy_engine_last_error
+ * then holds {"error":{..., "metadata":{"errors":[{"path","message"}...]}}}. */
+int sy_engine_configure(sy_engine* engine, const char* config, size_t config_len,
+                        const char* env, size_t env_len);
+
+/* The JSON error document of the last failed sy_engine_configure: a u32 byte
+ * count followed by the bytes, valid until the next call on the engine. */
+const uint8_t* sy_engine_last_error(sy_engine* engine);
+
+/* A new caller request (an HTTP request to the gateway, or a package call
+ * expressed as one). `request_id` is chosen by the host and must be unique
+ * among requests still in flight. `headers` is "name: value\n" lines. The
+ * engine answers with exactly one RESPOND for it, then, if RESPOND's flags
+ * bit0 is set, STREAM_CHUNKs and exactly one STREAM_END. */
+const uint8_t* sy_request_submit(sy_engine* engine, uint32_t request_id,
+                                 const char* method, size_t method_len,
+                                 const char* path, size_t path_len,
+                                 const char* headers, size_t headers_len,
+                                 const uint8_t* body, size_t body_len, double now_ms);
+
+/* The caller went away: the engine aborts the request's upstream work and
+ * emits nothing more for it. Unknown ids are ignored. */
+const uint8_t* sy_request_cancel(sy_engine* engine, uint32_t request_id, double now_ms);
+
+/* Upstream answered a FETCH with a status and headers ("name: value\n"). */
+const uint8_t* sy_fetch_response(sy_engine* engine, uint32_t fetch_id, uint32_t status,
+                                 const char* headers, size_t headers_len, double now_ms);
+/* Bytes of the upstream body, in any chunking. */
+const uint8_t* sy_fetch_body(sy_engine* engine, uint32_t fetch_id,
+                             const uint8_t* data, size_t len, double now_ms);
+/* The upstream body is complete. */
+const uint8_t* sy_fetch_end(sy_engine* engine, uint32_t fetch_id, double now_ms);
+/* The fetch failed at the network level (before or after the response). */
+const uint8_t* sy_fetch_error(sy_engine* engine, uint32_t fetch_id,
+                              const char* message, size_t message_len, double now_ms);
+
+/* A deadline the engine asked for (WAKE_AT) has passed. Calling it early or
+ * spuriously is harmless. */
+const uint8_t* sy_timer(sy_engine* engine, double now_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,533 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+
+#include "balance/balancer.h"
+#include "json/json.h"
+#include "providers/provider.h"
+
+namespace sy::config {
+
+namespace {
+
+using json::Value;
+
+struct Named {
+  const char* name;
+  int value;
+};
+
+constexpr Named kProviderTypes[] = {
+    {"openai", int(ProviderType::openai)},       {"azure-openai", int(ProviderType::azure_openai)},
+    {"anthropic", int(ProviderType::anthropic)}, {"gemini", int(ProviderType::gemini)},
+    {"openai-compatible", int(ProviderType::openai_compatible)},
+    {"echo", int(ProviderType::echo)},
+};
+
+constexpr Named kStrategies[] = {
+    {"fallback", int(Strategy::fallback)},
+    {"round_robin", int(Strategy::round_robin)},
+    {"weighted", int(Strategy::weighted)},
+    {"random", int(Strategy::random)},
+    {"least_outstanding", int(Strategy::least_outstanding)},
+    {"latency", int(Strategy::latency)},
+    {"cost", int(Strategy::cost)},
+    {"usage", int(Strategy::usage)},
+};
+
+// Default base URLs of providers that have one.
+constexpr std::pair<ProviderType, const char*> kDefaultBaseUrls[] = {
+    {ProviderType::openai, "https://api.openai.com/v1"},
+    {ProviderType::anthropic, "https://api.anthropic.com/v1"},
+    {ProviderType::gemini, "https://generativelanguage.googleapis.com/v1beta"},
+};
+
+template <size_t N>
+std::string names_of(const Named (&table)[N]) {
+  std::string out;
+  for (const auto& entry : table) {
+    if (!out.empty()) out += ", ";
+    out += entry.name;
+  }
+  return out;
+}
+
+template <size_t N>
+int lookup(const Named (&table)[N], std::string_view name) {
+  for (const auto& entry : table)
+    if (name == entry.name) return entry.value;
+  return -1;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  return out;
+}
+
+class Loader {
+ public:
+  Loader(const Value* env, std::vector<Problem>& problems) : env_(env), problems_(problems) {}
+
+  void problem(const std::string& path, std::string message) {
+    problems_.push_back({path, std::move(message)});
+  }
+
+  // Reports members of `object` not in `allowed`, and members written twice
+  // (a JSON parser would silently keep one of them).
+  void only(const Value& object, const std::string& path, std::initializer_list<const char*> allowed) {
+    for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
+      std::string_view name = json::view(m->name);
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; }))
+        problem(join(path, name), "unknown field");
+      else if (std::any_of(object.MemberBegin(), m, [&](auto& earlier) { return json::view(earlier.name) == name; }))
+        problem(join(path, name), "is given twice");
+    }
+  }
+
+  static std::string join(const std::string& path, std::string_view name) {
+    return path.empty() ? std::string(name) : path + "." + std::string(name);
+  }
+
+  bool object(const Value* v, const std::string& path) {
+    if (v && v->IsObject()) return true;
+    problem(path, "must be an object");
+    return false;
+  }
+
+  bool string(const Value& parent, const std::string& path, const char* name, std::string& out,
+              bool required = false) {
+    const Value* v = json::find(parent, name);
+    if (!v) {
+      if (required) problem(join(path, name), "is required");
+      return false;
+    }
+    if (!v->IsString() || (required && v->GetStringLength() == 0)) {
+      problem(join(path, name), required ? "must be a non-empty string" : "must be a string");
+      return false;
+    }
+    out.assign(v->GetString(), v->GetStringLength());
+    return true;
+  }
+
+  void number(const Value& parent, const std::string& path, const char* name, double& out,
+              double min, double max) {
+    const Value* v = json::find(parent, name);
+    if (!v) return;
+    if (!v->IsNumber() || v->GetDouble() < min || v->GetDouble() > max) {
+      std::string range = "must be a number from ";
+      json::append_number(range, min);
+      range += " to ";
+      json::append_number(range, max);
+      problem(join(path, name), range);
+      return;
+    }
+    out = v->GetDouble();
+  }
+
+  template <class Int>
+  void integer(const Value& parent, const std::string& path, const char* name, Int& out, double min,
+               double max) {
+    double d = double(out);
+    const Value* v = json::find(parent, name);
+    if (v && (!v->IsNumber() || v->GetDouble() != std::floor(v->GetDouble()))) {
+      problem(join(path, name), "must be a whole number");
+      return;
+    }
+    number(parent, path, name, d, min, max);
+    out = Int(d);
+  }
+
+  void boolean(const Value& parent, const std::string& path, const char* name, bool& out) {
+    const Value* v = json::find(parent, name);
+    if (!v) return;
+    if (!v->IsBool()) {
+      problem(join(path, name), "must be true or false");
+      return;
+    }
+    out = v->GetBool();
+  }
+
+  void status_list(const Value& parent, const std::string& path, const char* name, std::vector<int>& out) {
+    const Value* v = json::find(parent, name);
+    if (!v) return;
+    std::string at = join(path, name);
+    if (!v->IsArray()) {
+      problem(at, "must be an array of HTTP status codes");
+      return;
+    }
+    out.clear();
+    for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+      const Value& s = (*v)[i];
+      if (!s.IsInt() || s.GetInt() < 100 || s.GetInt() > 599)
+        problem(at + "[" + std::to_string(i) + "]", "must be an HTTP status code (100-599)");
+      else
+        out.push_back(s.GetInt());
+    }
+  }
+
+  // Resolves "env:NAME" in place from the host's environment.
+  void resolve(const std::string& path, std::string& value) {
+    if (value.rfind("env:", 0) != 0) return;
+    std::string var = value.substr(4);
+    value.clear();
+    const Value* v = env_ ? json::find(*env_, var) : nullptr;
+    if (var.empty())
+      problem(path, "\"env:\" must be followed by a variable name");
+    else if (!v || !v->IsString() || v->GetStringLength() == 0)
+      problem(path, "environment variable " + var + " is not set");
+    else
+      value.assign(v->GetString(), v->GetStringLength());
+  }
+
+  void override_params(const Value& v, const std::string& path, Target& out) {
+    const Value* o = json::find(v, "override_params");
+    if (!o || !object(o, path + ".override_params")) return;
+    for (auto& om : o->GetObject()) {
+      std::string raw;
+      json::append_value(raw, om.value);
+      out.override_params.emplace_back(json::view(om.name), std::move(raw));
+    }
+  }
+
+  void providers(const Value& root, Config& config) {
+    const Value* list = json::find(root, "providers");
+    if (!list) {
+      problem("providers", "is required (at least one provider)");
+      return;
+    }
+    if (!object(list, "providers")) return;
+    if (list->MemberCount() == 0) problem("providers", "must name at least one provider");
+    for (auto& m : list->GetObject()) {
+      Provider p;
+      p.name.assign(m.name.GetString(), m.name.GetStringLength());
+      std::string path = "providers." + p.name;
+      if (p.name.empty() || p.name.find('/') != std::string::npos) {
+        problem(path, "provider names must be non-empty and contain no '/'");
+        continue;
+      }
+      if (!object(&m.value, path)) continue;
+      const Value& v = m.value;
+      only(v, path, {"type", "base_url", "api_key", "headers", "limits", "timeout_ms", "prices", "api_version"});
+      std::string type;
+      if (string(v, path, "type", type, true)) {
+        int t = lookup(kProviderTypes, type);
+        if (t < 0)
+          problem(path + ".type", "unknown provider type \"" + type + "\" (one of: " + names_of(kProviderTypes) + ")");
+        else if (!providers::wire_format(ProviderType(t)))
+          problem(path + ".type", "provider type \"" + type + "\" is not available in this build yet");
+        else
+          p.type = ProviderType(t);
+      }
+      if (string(v, path, "base_url", p.base_url)) {
+        if (p.base_url.rfind("https://", 0) != 0 && p.base_url.rfind("http://", 0) != 0)
+          problem(path + ".base_url", "must be an http:// or https:// URL");
+        while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+      } else {
+        for (auto& [t, url] : kDefaultBaseUrls)
+          if (t == p.type) p.base_url = url;
+        if (p.base_url.empty() && p.type != ProviderType::echo && json::find(v, "type") &&
+            lookup(kProviderTypes, type) >= 0)
+          problem(path + ".base_url", "is required for provider type \"" + type + "\"");
+      }
+      if (string(v, path, "api_key", p.api_key)) resolve(path + ".api_key", p.api_key);
+      if (const Value* h = json::find(v, "headers"); h && object(h, path + ".headers")) {
+        for (auto& hm : h->GetObject()) {
+          if (!hm.value.IsString())
+            problem(path + ".headers." + hm.name.GetString(), "must be a string");
+          else
+            p.headers.emplace_back(lower(json::view(hm.name)), std::string(json::view(hm.value)));
+        }
+      }
+      if (const Value* l = json::find(v, "limits"); l && object(l, path + ".limits")) {
+        only(*l, path + ".limits", {"rpm", "tpm", "concurrency"});
+        number(*l, path + ".limits", "rpm", p.limits.rpm, 0, 1e9);
+        number(*l, path + ".limits", "tpm", p.limits.tpm, 0, 1e12);
+        integer(*l, path + ".limits", "concurrency", p.limits.concurrency, 0, 1e6);
+      }
+      number(v, path, "timeout_ms", p.timeout_ms, 1, 3600e3);
+      if (const Value* pr = json::find(v, "prices"); pr && object(pr, path + ".prices")) {
+        for (auto& pm : pr->GetObject()) {
+          std::string at = path + ".prices." + pm.name.GetString();
+          if (!object(&pm.value, at)) continue;
+          only(pm.value, at, {"input", "output"});
+          Price price;
+          number(pm.value, at, "input", price.input_per_million, 0, 1e6);
+          number(pm.value, at, "output", price.output_per_million, 0, 1e6);
+          p.prices.emplace(json::view(pm.name), price);
+        }
+      }
+      std::string ignored;
+      string(v, path, "api_version", ignored);
+      config.providers.push_back(std::move(p));
+    }
+  }
+
+  void target(const Value& v, const std::string& path, const Config& config, Target& out, int depth) {
+    if (!object(&v, path)) return;
+    if (depth > 16) {
+      problem(path, "target trees may nest at most 16 levels");
+      return;
+    }
+    out.id = next_id_++;
+    bool group = json::find(v, "targets") || json::find(v, "strategy");
+    if (!group) {
+      only(v, path, {"provider", "model", "weight", "override_params"});
+      std::string provider;
+      if (string(v, path, "provider", provider, true)) {
+        out.provider = config.find_provider(provider);
+        if (out.provider < 0) problem(path + ".provider", "unknown provider \"" + provider + "\"");
+      }
+      string(v, path, "model", out.model, true);
+      number(v, path, "weight", out.weight, 1e-9, 1e9);
+      override_params(v, path, out);
+      return;
+    }
+    only(v, path, {"strategy", "targets", "on_status", "weight", "override_params"});
+    std::string strategy = "fallback";
+    string(v, path, "strategy", strategy);
+    int s = lookup(kStrategies, strategy);
+    if (s < 0)
+      problem(path + ".strategy", "unknown strategy \"" + strategy + "\" (one of: " + names_of(kStrategies) + ")");
+    else if (!balance::supported(Strategy(s)))
+      problem(path + ".strategy", "strategy \"" + strategy + "\" is not available in this build yet");
+    else
+      out.strategy = Strategy(s);
+    number(v, path, "weight", out.weight, 1e-9, 1e9);
+    override_params(v, path, out);
+    status_list(v, path, "on_status", out.on_status);
+    const Value* list = json::find(v, "targets");
+    if (!list || !list->IsArray() || list->Empty()) {
+      problem(path + ".targets", "must be a non-empty array of targets");
+      return;
+    }
+    out.targets.resize(list->Size());
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i)
+      target((*list)[i], path + ".targets[" + std::to_string(i) + "]", config, out.targets[i], depth + 1);
+  }
+
+  void models(const Value& root, Config& config) {
+    const Value* list = json::find(root, "models");
+    if (!list || !object(list, "models")) return;
+    for (auto& m : list->GetObject()) {
+      Model model;
+      model.name.assign(m.name.GetString(), m.name.GetStringLength());
+      std::string path = "models." + model.name;
+      if (model.name.empty()) problem(path, "model names must be non-empty");
+      target(m.value, path, config, model.root, 0);
+      config.models.push_back(std::move(model));
+    }
+  }
+
+  // A model reference: a configured model or "provider/model".
+  void model_ref(const std::string& path, const std::string& name, const Config& config) {
+    if (config.find_model(name)) return;
+    size_t slash = name.find('/');
+    if (slash != std::string::npos && config.find_provider(std::string_view(name).substr(0, slash)) >= 0 &&
+        slash + 1 < name.size())
+      return;
+    problem(path, "unknown model \"" + name + "\" (configure it under models, or write provider/model)");
+  }
+
+  void services(const Value& root, Config& config) {
+    const Value* list = json::find(root, "services");
+    if (!list || !object(list, "services")) return;
+    for (auto& m : list->GetObject()) {
+      Service s;
+      s.name.assign(m.name.GetString(), m.name.GetStringLength());
+      std::string path = "services." + s.name;
+      if (!object(&m.value, path)) continue;
+      only(m.value, path, {"model", "system", "prompt", "image"});
+      if (string(m.value, path, "model", s.model, true)) model_ref(path + ".model", s.model, config);
+      string(m.value, path, "system", s.system);
+      string(m.value, path, "prompt", s.prompt);
+      string(m.value, path, "image", s.image);
+      if (s.prompt.empty() && s.image.empty()) problem(path + ".prompt", "a service needs a prompt or an image");
+      config.services.push_back(std::move(s));
+    }
+  }
+
+  void pipelines(const Value& root, Config& config) {
+    const Value* list = json::find(root, "pipelines");
+    if (!list || !object(list, "pipelines")) return;
+    for (auto& m : list->GetObject()) {
+      Pipeline p;
+      p.name.assign(m.name.GetString(), m.name.GetStringLength());
+      std::string path = "pipelines." + p.name;
+      if (!m.value.IsArray() || m.value.Empty()) {
+        problem(path, "must be a non-empty array of steps");
+        continue;
+      }
+      for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i) {
+        std::string at = path + "[" + std::to_string(i) + "]";
+        const Value& v = m.value[i];
+        if (!object(&v, at)) continue;
+        only(v, at, {"id", "service", "input"});
+        PipelineStep step;
+        string(v, at, "id", step.id, true);
+        if (string(v, at, "service", step.service, true) && !config.find_service(step.service))
+          problem(at + ".service", "unknown service \"" + step.service + "\"");
+        for (auto& earlier : p.steps)
+          if (!step.id.empty() && earlier.id == step.id) problem(at + ".id", "duplicate step id \"" + step.id + "\"");
+        if (const Value* in = json::find(v, "input"); in && object(in, at + ".input")) {
+          for (auto& im : in->GetObject()) {
+            if (!im.value.IsString()) {
+              problem(at + ".input." + im.name.GetString(), "must be a string template");
+              continue;
+            }
+            step.input.emplace_back(json::view(im.name), json::view(im.value));
+          }
+        }
+        p.steps.push_back(std::move(step));
+      }
+      config.pipelines.push_back(std::move(p));
+    }
+  }
+
+  void settings(const Value& root, Config& config) {
+    if (const Value* r = json::find(root, "retry"); r && object(r, "retry")) {
+      only(*r, "retry", {"attempts", "on_status", "backoff_ms", "max_backoff_ms"});
+      integer(*r, "retry", "attempts", config.retry.attempts, 0, 10);
+      status_list(*r, "retry", "on_status", config.retry.on_status);
+      number(*r, "retry", "backoff_ms", config.retry.backoff_ms, 0, 600e3);
+      number(*r, "retry", "max_backoff_ms", config.retry.max_backoff_ms, 0, 3600e3);
+    }
+    number(root, "", "timeout_ms", config.timeout_ms, 1, 3600e3);
+    if (const Value* b = json::find(root, "breaker"); b && object(b, "breaker")) {
+      only(*b, "breaker", {"failures", "cooldown_ms"});
+      integer(*b, "breaker", "failures", config.breaker.failures, 1, 1e6);
+      number(*b, "breaker", "cooldown_ms", config.breaker.cooldown_ms, 0, 86400e3);
+    }
+    if (const Value* c = json::find(root, "cache"); c && object(c, "cache")) {
+      only(*c, "cache", {"enabled", "policy", "max_bytes", "ttl_s", "persist"});
+      boolean(*c, "cache", "enabled", config.cache.enabled);
+      std::string policy;
+      if (string(*c, "cache", "policy", policy)) {
+        if (policy == "lru") config.cache.policy = CachePolicy::lru;
+        else if (policy == "lfu") config.cache.policy = CachePolicy::lfu;
+        else problem("cache.policy", "must be \"lru\" or \"lfu\"");
+      }
+      integer(*c, "cache", "max_bytes", config.cache.max_bytes, 1024, 1e12);
+      number(*c, "cache", "ttl_s", config.cache.ttl_s, 0, 10 * 365 * 86400.0);
+      boolean(*c, "cache", "persist", config.cache.persist);
+    }
+    if (const Value* g = json::find(root, "gateway"); g && object(g, "gateway")) {
+      only(*g, "gateway", {"max_body_bytes"});
+      integer(*g, "gateway", "max_body_bytes", config.gateway.max_body_bytes, 1024, 1ull << 30);
+    }
+  }
+
+  void keys(const Value& root, Config& config) {
+    const Value* list = json::find(root, "keys");
+    if (!list || !object(list, "keys")) return;
+    for (auto& m : list->GetObject()) {
+      GatewayKey k;
+      // The key itself is a secret: paths name it by position, never by value.
+      std::string path = "keys[" + std::to_string(config.keys.size()) + "]";
+      k.key = json::view(m.name);
+      if (k.key.empty()) problem(path, "a gateway key must be non-empty");
+      resolve(path, k.key);
+      if (!object(&m.value, path)) continue;
+      only(m.value, path, {"models", "rpm", "budget_usd", "admin"});
+      if (const Value* models = json::find(m.value, "models")) {
+        if (!models->IsArray()) problem(path + ".models", "must be an array of model names or \"*\"");
+        else
+          for (auto& e : models->GetArray()) {
+            if (e.IsString()) k.models.emplace_back(json::view(e));
+            else problem(path + ".models", "must contain only strings");
+          }
+      } else {
+        k.models.push_back("*");
+      }
+      number(m.value, path, "rpm", k.rpm, 0, 1e9);
+      number(m.value, path, "budget_usd", k.budget_usd, 0, 1e12);
+      boolean(m.value, path, "admin", k.admin);
+      config.keys.push_back(std::move(k));
+    }
+  }
+
+  uint32_t next_id_ = 0;
+
+ private:
+  const Value* env_;
+  std::vector<Problem>& problems_;
+};
+
+}  // namespace
+
+int Config::find_provider(std::string_view name) const {
+  for (size_t i = 0; i < providers.size(); ++i)
+    if (providers[i].name == name) return int(i);
+  return -1;
+}
+
+const Model* Config::find_model(std::string_view name) const {
+  for (const auto& m : models)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+const Service* Config::find_service(std::string_view name) const {
+  for (const auto& s : services)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const GatewayKey* Config::find_key(std::string_view key) const {
+  for (const auto& k : keys)
+    if (k.key == key) return &k;
+  return nullptr;
+}
+
+const char* provider_type_name(ProviderType type) {
+  for (const auto& entry : kProviderTypes)
+    if (entry.value == int(type)) return entry.name;
+  return "?";
+}
+
+const char* strategy_name(Strategy strategy) {
+  for (const auto& entry : kStrategies)
+    if (entry.value == int(strategy)) return entry.name;
+  return "?";
+}
+
+std::shared_ptr<const Config> load(std::string_view text, std::string_view env_json,
+                                   std::vector<Problem>& problems) {
+  problems.clear();
+  json::Document root, env;
+  std::string error;
+  if (!json::parse(text, root, error)) {
+    problems.push_back({"", "config is not valid JSON: " + error});
+    return nullptr;
+  }
+  if (!root.IsObject()) {
+    problems.push_back({"", "config must be a JSON object"});
+    return nullptr;
+  }
+  const Value* env_value = nullptr;
+  if (!env_json.empty()) {
+    if (!json::parse(env_json, env, error) || !env.IsObject()) {
+      problems.push_back({"", "environment must be a JSON object of strings"});
+      return nullptr;
+    }
+    env_value = &env;
+  }
+  auto config = std::make_shared<Config>();
+  Loader loader(env_value, problems);
+  loader.only(root, "", {"providers", "models", "services", "pipelines", "retry", "timeout_ms", "breaker",
+                         "cache", "keys", "gateway"});
+  loader.providers(root, *config);
+  loader.models(root, *config);
+  loader.services(root, *config);
+  loader.pipelines(root, *config);
+  loader.settings(root, *config);
+  loader.keys(root, *config);
+  config->node_count = loader.next_id_;
+  if (!problems.empty()) return nullptr;
+  return config;
+}
+
+}  // namespace sy::config

@@ -1,0 +1,148 @@
+// The configuration document (SPEC section 1), validated as a whole.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sy::config {
+
+enum class ProviderType { openai, azure_openai, anthropic, gemini, openai_compatible, echo };
+
+struct Limits {
+  double rpm = 0;  // 0 = unlimited
+  double tpm = 0;
+  int concurrency = 0;
+};
+
+struct Price {
+  double input_per_million = 0;
+  double output_per_million = 0;
+};
+
+struct Provider {
+  std::string name;
+  ProviderType type = ProviderType::echo;
+  std::string base_url;  // without a trailing slash
+  std::string api_key;   // resolved; empty when none
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercase
+  Limits limits;
+  double timeout_ms = 0;  // 0 = the config-wide timeout
+  std::map<std::string, Price, std::less<>> prices;
+};
+
+enum class Strategy { fallback, round_robin, weighted, random, least_outstanding, latency, cost, usage };
+
+// A node of a target tree: a leaf (provider >= 0) or a group.
+struct Target {
+  int provider = -1;  // index into Config::providers
+  std::string model;
+  double weight = 1;
+  // override_params: (member name, raw JSON value text); a child's entries win.
+  std::vector<std::pair<std::string, std::string>> override_params;
+
+  Strategy strategy = Strategy::fallback;
+  std::vector<Target> targets;
+  std::vector<int> on_status;
+
+  uint32_t id = 0;  // dense per config: leaves and groups share one numbering
+
+  bool is_leaf() const { return provider >= 0; }
+};
+
+struct Model {
+  std::string name;
+  Target root;
+};
+
+struct Service {
+  std::string name;
+  std::string model;
+  std::string system;  // templates with {{field}} placeholders
+  std::string prompt;
+  std::string image;
+};
+
+struct PipelineStep {
+  std::string id;
+  std::string service;
+  std::vector<std::pair<std::string, std::string>> input;  // field -> template
+};
+
+struct Pipeline {
+  std::string name;
+  std::vector<PipelineStep> steps;
+};
+
+struct Retry {
+  int attempts = 3;  // retries of one target after its first try
+  std::vector<int> on_status = {408, 429, 500, 502, 503, 504};
+  double backoff_ms = 100;
+  double max_backoff_ms = 5000;
+};
+
+struct Breaker {
+  int failures = 5;
+  double cooldown_ms = 30000;
+};
+
+enum class CachePolicy { lru, lfu };
+
+struct Cache {
+  bool enabled = false;
+  CachePolicy policy = CachePolicy::lru;
+  uint64_t max_bytes = 64ull << 20;
+  double ttl_s = 3600;
+  bool persist = false;
+};
+
+struct GatewayKey {
+  std::string key;
+  std::vector<std::string> models;  // "*" allows all
+  double rpm = 0;
+  double budget_usd = 0;
+  bool admin = false;
+};
+
+struct Gateway {
+  uint64_t max_body_bytes = 4ull << 20;
+};
+
+struct Config {
+  std::vector<Provider> providers;
+  std::vector<Model> models;
+  std::vector<Service> services;
+  std::vector<Pipeline> pipelines;
+  Retry retry;
+  double timeout_ms = 60000;
+  Breaker breaker;
+  Cache cache;
+  std::vector<GatewayKey> keys;
+  Gateway gateway;
+  uint32_t node_count = 0;  // ids handed out to target nodes
+
+  int find_provider(std::string_view name) const;
+  const Model* find_model(std::string_view name) const;
+  const Service* find_service(std::string_view name) const;
+  const GatewayKey* find_key(std::string_view key) const;
+};
+
+struct Problem {
+  std::string path;  // e.g. "models.fast.targets[1].provider"
+  std::string message;
+};
+
+// Parses and validates `text`. `env_json` is a JSON object of strings that
+// resolves "env:NAME" values. Returns the config, or nullptr with every
+// problem found listed in `problems` (never a partial config).
+std::shared_ptr<const Config> load(std::string_view text, std::string_view env_json,
+                                   std::vector<Problem>& problems);
+
+const char* provider_type_name(ProviderType type);
+const char* strategy_name(Strategy strategy);
+
+}  // namespace sy::config

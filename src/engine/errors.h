@@ -1,0 +1,42 @@
+// Error answers (SPEC section 3): one JSON shape, the right status, the field at fault.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace sy {
+
+enum class ErrorType {
+  invalid_request,
+  context_length_exceeded,
+  content_filtered,
+  rate_limited,
+  provider_unavailable,
+  timeout,
+  auth,
+  no_healthy_target,
+  cache_miss_offline,
+  internal,
+};
+
+const char* error_type_name(ErrorType type);
+
+struct Error {
+  Error() = default;
+  Error(int status, ErrorType type, std::string message, std::string code = {}, std::string param = {})
+      : status(status), type(type), message(std::move(message)), code(std::move(code)), param(std::move(param)) {}
+
+  int status = 500;
+  ErrorType type = ErrorType::internal;
+  std::string message;
+  std::string code;   // machine-readable, e.g. "model_not_found"
+  std::string param;  // the request field at fault, if any
+  double retry_after_s = -1;  // sent as retry-after when >= 0
+  std::string metadata_json;  // extra members for error.metadata (a JSON object's inside), may be empty
+};
+
+// {"error":{"message","type","code","param"?,"metadata":{"error_type",...}}}
+std::string error_body(const Error& error);
+
+}  // namespace sy

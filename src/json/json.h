@@ -1,0 +1,41 @@
+// JSON parsing with limits, and small helpers used across the core.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <string>
+#include <string_view>
+
+namespace sy::json {
+
+using Document = rapidjson::Document;
+using Value = rapidjson::Value;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Nesting deeper than this is refused before parsing: RapidJSON's value
+// destructor and writer recurse, so depth must be bounded on a wasm stack.
+inline constexpr int kMaxDepth = 128;
+
+// Parses `text` into `doc` with the iterative parser. On failure returns false
+// and sets `error` to a one-line reason with the byte offset.
+bool parse(std::string_view text, Document& doc, std::string& error);
+
+// Member lookup that tolerates non-objects; nullptr when absent.
+const Value* find(const Value& object, std::string_view name);
+
+inline std::string_view view(const Value& v) {
+  return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view();
+}
+
+// Appends `s` as a quoted, escaped JSON string.
+void append_string(std::string& out, std::string_view s);
+
+// Appends `v` serialized compactly.
+void append_value(std::string& out, const Value& v);
+
+// Appends a number the way JSON wants it (integers without a fraction).
+void append_number(std::string& out, double d);
+
+}  // namespace sy::json

@@ -1,0 +1,28 @@
+// The built-in offline provider: answers from the request itself, in
+// OpenAI's wire format, with no network. Deterministic: the same request
+// (and id/created) gives the same bytes.
+//
+// The answer is the text of the last user message (text parts joined with
+// "\n", each image part as "[image]"), cut to max_tokens (finish_reason
+// "length") when given. Tokens are estimated as ceil(characters / 4) per text
+// plus 4 per message for the prompt.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "json/json.h"
+
+namespace sy::providers::echo {
+
+// A chat.completion JSON (stream = false) or the SSE text of a
+// chat.completion.chunk stream ending in [DONE] (stream = true), exactly as an
+// OpenAI upstream would send it.
+std::string answer(const json::Value& request, std::string_view model, std::string_view id, int64_t created,
+                   bool stream);
+
+// The estimate used for usage: ceil(code points / 4).
+int64_t estimate_tokens(std::string_view text);
+
+}  // namespace sy::providers::echo

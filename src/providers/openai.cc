@@ -1,0 +1,215 @@
+#include "providers/openai.h"
+
+#include <algorithm>
+
+#include "providers/sse_parser.h"
+
+namespace sy::providers::openai {
+
+namespace {
+
+using json::Value;
+
+// Members of the caller's body that are Switchyard's or OpenRouter's
+// routing controls, never sent upstream.
+constexpr std::string_view kRoutingMembers[] = {"model", "models", "provider", "switchyard", "session_id"};
+
+bool is_routing_member(std::string_view name) {
+  return std::find(std::begin(kRoutingMembers), std::end(kRoutingMembers), name) != std::end(kRoutingMembers);
+}
+
+const std::string* override_for(const EncodeInput& in, std::string_view name) {
+  for (auto it = in.overrides.rbegin(); it != in.overrides.rend(); ++it)
+    if (it->first == name) return &it->second;
+  return nullptr;
+}
+
+void encode(const EncodeInput& in, UpstreamRequest& out) {
+  out.method = "POST";
+  out.url = in.provider.base_url + "/chat/completions";
+  out.headers = "content-type: application/json\n";
+  if (in.stream) out.headers += "accept: text/event-stream\n";
+  if (!in.provider.api_key.empty()) out.headers += "authorization: Bearer " + in.provider.api_key + "\n";
+  for (const auto& [name, value] : in.provider.headers) out.headers += name + ": " + value + "\n";
+
+  rapidjson::StringBuffer buffer;
+  json::Writer w(buffer);
+  w.StartObject();
+  w.Key("model");
+  w.String(in.model.data(), rapidjson::SizeType(in.model.size()));
+  std::vector<std::string_view> written;
+  for (auto& m : in.request.GetObject()) {
+    std::string_view name = json::view(m.name);
+    if (is_routing_member(name)) continue;
+    w.Key(name.data(), rapidjson::SizeType(name.size()));
+    if (const std::string* raw = override_for(in, name)) {
+      w.RawValue(raw->data(), raw->size(), rapidjson::kObjectType);
+      written.push_back(name);
+    } else {
+      m.value.Accept(w);
+    }
+  }
+  for (const auto& [name, raw] : in.overrides) {
+    if (is_routing_member(name) || in.request.HasMember(name.c_str()) ||
+        std::find(written.begin(), written.end(), name) != written.end())
+      continue;
+    written.push_back(name);
+    w.Key(name.data(), rapidjson::SizeType(name.size()));
+    const std::string& last = *override_for(in, name);
+    w.RawValue(last.data(), last.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  out.body.assign(buffer.GetString(), buffer.GetSize());
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+Usage read_usage(const Value& root, const DecodeContext& ctx) {
+  Usage u;
+  const Value* usage = json::find(root, "usage");
+  if (!usage || !usage->IsObject()) return u;
+  const Value* p = json::find(*usage, "prompt_tokens");
+  const Value* c = json::find(*usage, "completion_tokens");
+  if (p && p->IsInt64()) u.prompt_tokens = p->GetInt64();
+  if (c && c->IsInt64()) u.completion_tokens = c->GetInt64();
+  u.known = p || c;
+  u.cost = cost_of(ctx.provider, ctx.model, u.prompt_tokens, u.completion_tokens);
+  return u;
+}
+
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  Decoded d;
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (status < 200 || status >= 300) {
+    ErrorType hint = read_error(body, ctx.provider, d.error);
+    d.outcome = health::outcome_of_status(status, hint);
+    const auto& row = health::classify(d.outcome);
+    d.error.status = row.status;
+    d.error.type = row.type;
+    if (d.outcome != health::Outcome::bad_request && d.outcome != health::Outcome::context_length &&
+        d.outcome != health::Outcome::content_filter)
+      d.error.param.clear();
+    d.error.message = "upstream " + ctx.provider.name + " answered " + std::to_string(status) +
+                      (d.error.message.empty() ? "" : ": " + d.error.message);
+    return d;
+  }
+  if (parsed && json::find(doc, "error") && !json::find(doc, "choices")) {
+    read_error(body, ctx.provider, d.error);
+    d.outcome = health::Outcome::error_body_200;
+    d.error.status = 502;
+    d.error.type = ErrorType::provider_unavailable;
+    d.error.message = "upstream " + ctx.provider.name + " answered 200 with an error: " + d.error.message;
+    return d;
+  }
+  const Value* choices = parsed ? json::find(doc, "choices") : nullptr;
+  if (!choices || !choices->IsArray()) {
+    d.outcome = health::Outcome::malformed;
+    d.error = {502, ErrorType::provider_unavailable,
+               "upstream " + ctx.provider.name + " answered something that is not a chat completion", "bad_upstream_response"};
+    return d;
+  }
+  d.ok = true;
+  d.usage = read_usage(doc, ctx);
+  auto& alloc = doc.GetAllocator();
+  if (!doc.HasMember("provider"))
+    doc.AddMember("provider", Value(ctx.provider.name.c_str(), alloc), alloc);
+  if (d.usage.known && d.usage.cost >= 0) {
+    Value& usage = doc["usage"];
+    if (usage.HasMember("cost")) usage["cost"].SetDouble(d.usage.cost);
+    else usage.AddMember("cost", d.usage.cost, alloc);
+  }
+  rapidjson::StringBuffer buffer;
+  json::Writer w(buffer);
+  doc.Accept(w);
+  d.body.assign(buffer.GetString(), buffer.GetSize());
+  return d;
+}
+
+class OpenAIStream final : public StreamDecoder {
+ public:
+  explicit OpenAIStream(const DecodeContext& ctx) : provider_(ctx.provider), model_(ctx.model) {}
+
+  State feed(std::string_view bytes, std::string& out) override {
+    if (state_ != State::open) return state_;
+    bool ok = parser_.feed(bytes, [&](const sse::Event& e) { on_event(e, out); });
+    if (!ok && state_ == State::open) fail("upstream stream event too large");
+    return state_;
+  }
+
+  State finish() override {
+    if (state_ == State::open) fail("upstream stream ended before [DONE]");
+    return state_;
+  }
+
+ private:
+  void on_event(const sse::Event& e, std::string& out) {
+    if (state_ != State::open) return;
+    if (e.data == "[DONE]") {
+      state_ = State::done;
+      return;
+    }
+    json::Document doc;
+    std::string parse_error;
+    if (!json::parse(e.data, doc, parse_error) || !doc.IsObject()) {
+      fail("upstream sent a stream event that is not JSON");
+      return;
+    }
+    if (json::find(doc, "error")) {
+      read_error(e.data, provider_, error_);
+      fail("upstream " + provider_.name + " failed mid-stream: " + error_.message);
+      return;
+    }
+    Usage u = read_usage(doc, DecodeContext{provider_, model_});
+    if (u.known) usage_ = u;
+    out += "data: ";
+    out.append(e.data);
+    out += "\n\n";
+  }
+
+  void fail(std::string message) {
+    state_ = State::failed;
+    error_.status = 502;
+    error_.type = ErrorType::provider_unavailable;
+    error_.message = std::move(message);
+    if (error_.code.empty()) error_.code = "upstream_stream_failed";
+  }
+
+  const config::Provider& provider_;
+  std::string_view model_;
+  sse::Parser parser_;
+  State state_ = State::open;
+};
+
+std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<OpenAIStream>(ctx); }
+
+}  // namespace
+
+const WireFormat kWireFormat = {encode, decode, stream};
+
+ErrorType read_error(std::string_view body, const config::Provider& provider, Error& error) {
+  json::Document doc;
+  std::string parse_error;
+  if (!json::parse(body, doc, parse_error) || !doc.IsObject()) return ErrorType::internal;
+  const Value* e = json::find(doc, "error");
+  if (!e) return ErrorType::internal;
+  if (e->IsString()) {
+    error.message = json::view(*e);
+  } else {
+    if (const Value* m = json::find(*e, "message"); m && m->IsString()) error.message = json::view(*m);
+    if (const Value* c = json::find(*e, "code"); c && c->IsString()) error.code = json::view(*c);
+    if (const Value* p = json::find(*e, "param"); p && p->IsString()) error.param = json::view(*p);
+  }
+  redact(provider, error.message);
+  if (error.code == "context_length_exceeded" || contains(error.message, "maximum context length") ||
+      contains(error.message, "context length"))
+    return ErrorType::context_length_exceeded;
+  if (error.code == "content_filter" || error.code == "content_policy_violation")
+    return ErrorType::content_filtered;
+  return ErrorType::internal;
+}
+
+}  // namespace sy::providers::openai

@@ -1,0 +1,92 @@
+// Wire formats: each provider type encodes the caller's OpenAI-shaped request
+// for its API, decodes complete answers and streams back into OpenAI's shape,
+// and maps its error bodies onto SPEC section 3.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/errors.h"
+#include "health/error_class.h"
+#include "json/json.h"
+
+namespace sy::providers {
+
+struct Usage {
+  bool known = false;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  double cost = -1;  // USD; < 0 when no price is known
+};
+
+// What the engine asks a wire format to encode.
+struct EncodeInput {
+  const config::Provider& provider;
+  std::string_view model;  // the target's model name at the provider
+  const json::Value& request;  // the caller's chat-completions body
+  const std::vector<std::pair<std::string, std::string>>& overrides;  // member -> raw JSON
+  bool stream;
+};
+
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string url;
+  std::string headers;  // "name: value\n" lines
+  std::string body;
+};
+
+// The outcome of decoding a complete upstream answer.
+struct Decoded {
+  bool ok = false;
+  std::string body;  // when ok: the caller's chat.completion JSON
+  Usage usage;
+  health::Outcome outcome = health::Outcome::malformed;  // when !ok
+  Error error;                                          // when !ok
+};
+
+struct DecodeContext {
+  const config::Provider& provider;
+  std::string_view model;
+};
+
+// Turns an upstream stream into OpenAI chat.completion.chunk SSE events.
+class StreamDecoder {
+ public:
+  enum class State { open, done, failed };
+  virtual ~StreamDecoder() = default;
+  // Appends complete client events ("data: {...}\n\n") to `out`. Once it
+  // returns failed, error() says why; once done, further bytes are ignored.
+  virtual State feed(std::string_view bytes, std::string& out) = 0;
+  // End of the upstream body: failed unless the stream finished properly.
+  virtual State finish() = 0;
+  const Error& error() const { return error_; }
+  const Usage& usage() const { return usage_; }
+
+ protected:
+  Error error_;
+  Usage usage_;
+};
+
+struct WireFormat {
+  void (*encode)(const EncodeInput& in, UpstreamRequest& out);
+  Decoded (*decode)(int status, std::string_view body, const DecodeContext& ctx);
+  std::unique_ptr<StreamDecoder> (*stream)(const DecodeContext& ctx);
+};
+
+// The wire format a provider type speaks (openai-compatible and echo speak
+// OpenAI's). Returns nullptr for types whose format is not built yet.
+const WireFormat* wire_format(config::ProviderType type);
+
+// USD for `usage` at the provider's price for `model`, or -1 when unknown.
+double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,
+               int64_t completion_tokens);
+
+// Removes every occurrence of the provider's key from upstream text.
+void redact(const config::Provider& provider, std::string& text);
+
+}  // namespace sy::providers
