@@ -82,7 +82,8 @@ const uint8_t* sy_fetch_error(sy_engine* engine, uint32_t fetch_id,
                               const char* message, size_t message_len, double now_ms);
 
 /* A deadline the engine asked for (WAKE_AT) has passed. Calling it early or
- * spuriously is harmless. */
+ * spuriously is harmless; its batch carries a fresh WAKE_AT whenever any
+ * deadline remains. */
 const uint8_t* sy_timer(sy_engine* engine, double now_ms);
 
 #ifdef __cplusplus

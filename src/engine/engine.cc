@@ -112,21 +112,34 @@ struct Engine::Impl {
 
   // ---- answering -------------------------------------------------------
 
-  std::string response_headers(const Call& call, std::string_view content_type, std::string_view cache) {
-    std::string h = "content-type: ";
+  // The headers every answer carries (SPEC section 2); the target is left out
+  // only when no target was chosen (the request failed before routing).
+  static std::string answer_headers(std::string_view content_type, std::string_view request_id,
+                                    std::string_view target, int attempts, std::string_view cache) {
+    std::string h;
+    h.reserve(160);
+    h += "content-type: ";
     h.append(content_type);
-    h += "\nx-switchyard-request-id: " + call.request_id + "\n";
-    if (call.leaf < call.plan.size() && call.rt) {
-      const auto& leaf = call.plan[call.leaf];
-      h += "x-switchyard-target: " + call.rt->config->providers[size_t(leaf.provider)].name + "/";
-      h.append(leaf.model);
-      h += '\n';
+    h += "\nx-switchyard-request-id: ";
+    h.append(request_id);
+    if (!target.empty()) {
+      h += "\nx-switchyard-target: ";
+      h.append(target);
     }
-    h += "x-switchyard-attempts: " + std::to_string(call.attempts) + "\n";
-    h += "x-switchyard-cache: ";
+    h += "\nx-switchyard-attempts: " + std::to_string(attempts) + "\nx-switchyard-cache: ";
     h.append(cache);
     h += '\n';
     return h;
+  }
+
+  std::string target_of(const Call& call) {
+    if (call.leaf >= call.plan.size() || !call.rt || call.attempts == 0) return {};
+    const auto& leaf = call.plan[call.leaf];
+    return call.rt->config->providers[size_t(leaf.provider)].name + "/" + std::string(leaf.model);
+  }
+
+  std::string response_headers(const Call& call, std::string_view content_type, std::string_view cache) {
+    return answer_headers(content_type, call.request_id, target_of(call), call.attempts, cache);
   }
 
   void finish(Call& call) {
@@ -138,8 +151,9 @@ struct Engine::Impl {
   }
 
   void respond_error(Call& call, const Error& error) {
-    std::string h = "content-type: application/json\nx-switchyard-request-id: " + call.request_id + "\n";
-    if (call.attempts) h += "x-switchyard-attempts: " + std::to_string(call.attempts) + "\n";
+    // After the last target failed, call.leaf is past the plan: name the last one tried.
+    if (call.leaf == call.plan.size() && call.leaf > 0) --call.leaf;
+    std::string h = response_headers(call, "application/json", "BYPASS");
     if (error.retry_after_s >= 0)
       h += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
     batch.respond(call.id, error.status, false, h, error_body(error));
@@ -154,7 +168,7 @@ struct Engine::Impl {
   // An answer that did not come from the engine's own routing (health, models).
   void respond_plain(uint32_t id, const std::string& request_id, int status, std::string_view body,
                      std::string_view extra_headers = {}) {
-    std::string h = "content-type: application/json\nx-switchyard-request-id: " + request_id + "\n";
+    std::string h = answer_headers("application/json", request_id, {}, 0, "BYPASS");
     h.append(extra_headers);
     batch.respond(id, status, false, h, body);
   }
@@ -183,9 +197,7 @@ struct Engine::Impl {
       return respond_plain(id, request_id, 200, runtime ? "{\"status\":\"ok\"}" : "{\"status\":\"unconfigured\"}");
     }
     auto fail = [&](Error e) {
-      std::string h = "content-type: application/json\nx-switchyard-request-id: " + request_id + "\n";
-      if (e.status == 401) h += "www-authenticate: Bearer\n";
-      batch.respond(id, e.status, false, h, error_body(e));
+      respond_plain(id, request_id, e.status, error_body(e), e.status == 401 ? "www-authenticate: Bearer\n" : "");
     };
     if (!runtime) return fail({503, ErrorType::internal, "the gateway has no valid configuration", "not_configured"});
     const config::Config& config = *runtime->config;
@@ -405,9 +417,7 @@ struct Engine::Impl {
       if (c.cache_mode != CacheMode::refresh) {
         if (const std::string* hit = c.rt->cache.get(c.key, now)) {
           size_t cut = hit->find('\n');
-          c.plan.clear();
-          std::string headers = response_headers(c, "application/json", "HIT");
-          headers += "x-switchyard-target: " + hit->substr(0, cut) + "\n";
+          std::string headers = answer_headers("application/json", c.request_id, hit->substr(0, cut), 0, "HIT");
           std::string body = c.endpoint == Endpoint::service ? services::answer(std::string_view(*hit).substr(cut + 1))
                                                              : hit->substr(cut + 1);
           batch.respond(c.id, 200, false, headers, body);
@@ -706,6 +716,7 @@ void Engine::fetch_error(uint32_t fetch_id, std::string_view message, double now
 void Engine::timer(double now_ms) {
   impl_->batch.clear();
   impl_->timer(now_ms);
+  impl_->armed = kNever;  // the host's timer has fired: re-arm whatever remains
   impl_->arm();
 }
 

@@ -37,8 +37,7 @@ std::string error_body(const Error& error) {
   out += ",\"type\":";
   json::append_string(out, openai_type(error.status));
   out += ",\"code\":";
-  if (error.code.empty()) out += "null";
-  else json::append_string(out, error.code);
+  json::append_string(out, error.code.empty() ? error_type_name(error.type) : error.code);
   if (!error.param.empty()) {
     out += ",\"param\":";
     json::append_string(out, error.param);

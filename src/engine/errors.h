@@ -30,7 +30,7 @@ struct Error {
   int status = 500;
   ErrorType type = ErrorType::internal;
   std::string message;
-  std::string code;   // machine-readable, e.g. "model_not_found"
+  std::string code;   // machine-readable, e.g. "model_not_found"; the error_type name when empty
   std::string param;  // the request field at fault, if any
   double retry_after_s = -1;  // sent as retry-after when >= 0
   std::string metadata_json;  // extra members for error.metadata (a JSON object's inside), may be empty

@@ -145,6 +145,9 @@ TEST_F(EngineTest, BadRequestsGetTheRightError) {
     EXPECT_STREQ(body["error"]["code"].GetString(), c.code) << c.body;
     EXPECT_TRUE(body["error"]["message"].IsString());
     EXPECT_STREQ(body["error"]["metadata"]["error_type"].GetString(), "invalid_request");
+    EXPECT_EQ(header(actions[0], "x-switchyard-attempts"), "0") << c.body;
+    EXPECT_EQ(header(actions[0], "x-switchyard-cache"), "BYPASS") << c.body;
+    EXPECT_EQ(header(actions[0], "x-switchyard-request-id").substr(0, 4), "req_") << c.body;
     if (c.param) EXPECT_STREQ(body["error"]["param"].GetString(), c.param) << c.body;
     else EXPECT_FALSE(body["error"].HasMember("param")) << c.body;
   }
@@ -220,6 +223,8 @@ TEST_F(EngineTest, RetriesAfterBackoffInVirtualTime) {
   engine.timer(wake - 1 < now ? now : wake - 1);
   auto early = take();
   EXPECT_EQ(find(early, ActionKind::fetch), nullptr);
+  ASSERT_NE(find(early, ActionKind::wake_at), nullptr);  // an early timer re-arms
+  EXPECT_EQ(find(early, ActionKind::wake_at)->at_ms, wake);
   now = wake;
   engine.timer(now);
   auto retry = take();
@@ -267,6 +272,9 @@ TEST_F(EngineTest, WhenEveryTargetFailsTheLastErrorIsReturned) {
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->status, 429u);
   EXPECT_EQ(header(*r, "retry-after"), "7");
+  EXPECT_EQ(header(*r, "x-switchyard-target"), "b/m-b");
+  EXPECT_EQ(header(*r, "x-switchyard-attempts"), "2");
+  EXPECT_EQ(header(*r, "x-switchyard-cache"), "BYPASS");
   auto body = parse(r->body);
   EXPECT_STREQ(body["error"]["metadata"]["error_type"].GetString(), "rate_limited");
   EXPECT_NE(std::string(body["error"]["message"].GetString()).find("slow down"), std::string::npos);
@@ -282,6 +290,12 @@ TEST_F(EngineTest, UpstreamBadRequestReturnsAtOnceWithoutLeakingTheKey) {
   EXPECT_EQ(done[0].body.find("sk-secret-a"), std::string::npos);
   auto body = parse(done[0].body);
   EXPECT_STREQ(body["error"]["param"].GetString(), "temperature");
+  EXPECT_STREQ(body["error"]["code"].GetString(), "invalid_value");
+  auto other = submit(R"({"model": "fo", "messages": [{"role": "user", "content": "hi"}]})");
+  auto plain = answer(other[0].id, 200, R"({"error": "no"})");  // 200 with an error body, no code
+  EXPECT_EQ(find(plain, ActionKind::respond), nullptr);  // retried, not answered
+  EXPECT_EQ(find(plain, ActionKind::wake_at)->kind, ActionKind::wake_at);
+  engine.cancel(last_id, now);
   EXPECT_EQ(engine.in_flight(), 0u);
 }
 

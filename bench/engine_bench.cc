@@ -1,0 +1,94 @@
+// Engine costs, native: one routing decision, and one complete request cycle
+// (submit -> FETCH -> upstream answer -> RESPOND) with a 1 KB request and a
+// 1 KB answer, as a host drives it through the C interface.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <string>
+
+#include "config/config.h"
+#include "routing/router.h"
+#include "switchyard.h"
+
+namespace {
+
+constexpr const char* kConfig = R"({"providers": {
+    "a": {"type": "openai-compatible", "base_url": "http://a.test/v1", "api_key": "sk-a"},
+    "b": {"type": "openai-compatible", "base_url": "http://b.test/v1"},
+    "echo": {"type": "echo"}},
+  "models": {"fast": {"strategy": "fallback", "targets": [
+    {"strategy": "round_robin", "targets": [{"provider": "a", "model": "m-a"}, {"provider": "b", "model": "m-b"}]},
+    {"provider": "echo", "model": "echo-1"}]}}})";
+
+std::string request_1k(bool stream = false) {
+  std::string text(900, 'x');
+  return std::string(R"({"model": "fast", "temperature": 0.2,)") + (stream ? R"("stream": true,)" : "") +
+         R"("messages": [{"role": "user", "content": ")" + text + R"("}]})";
+}
+
+std::string answer_1k() {
+  return R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":")" +
+         std::string(850, 'y') +
+         R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}})";
+}
+
+uint32_t u32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+void BM_RoutingDecision(benchmark::State& state) {
+  std::vector<sy::config::Problem> problems;
+  auto config = sy::config::load(kConfig, "{}", problems);
+  sy::routing::RoutingState routing(*config);
+  sy::Rng rng(1);
+  std::vector<sy::routing::Leaf> plan;
+  for (auto _ : state) {
+    sy::routing::plan(*config, routing, rng, "fast", plan);
+    benchmark::DoNotOptimize(plan.data());
+  }
+}
+BENCHMARK(BM_RoutingDecision);
+
+void BM_FullCycleUpstream(benchmark::State& state) {
+  sy_engine* engine = sy_engine_new(1);
+  sy_engine_configure(engine, kConfig, std::strlen(kConfig), "{}", 2);
+  std::string body = request_1k(), answer = answer_1k();
+  const char* headers = "content-type: application/json\n";
+  double now = 0;
+  uint32_t id = 0;
+  for (auto _ : state) {
+    const uint8_t* batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, headers,
+                                             std::strlen(headers), reinterpret_cast<const uint8_t*>(body.data()),
+                                             body.size(), now);
+    uint32_t fetch_id = u32(batch + 8);  // the first record is the FETCH: its id
+    sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), now);
+    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
+    batch = sy_fetch_end(engine, fetch_id, now);
+    benchmark::DoNotOptimize(batch);
+    now += 0.01;
+  }
+  state.SetItemsProcessed(state.iterations());
+  sy_engine_free(engine);
+}
+BENCHMARK(BM_FullCycleUpstream);
+
+void BM_FullCycleEchoStream(benchmark::State& state) {
+  sy_engine* engine = sy_engine_new(1);
+  std::string config = R"({"providers": {"echo": {"type": "echo"}}})";
+  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
+  std::string body = R"({"model": "echo/e", "stream": true, "messages": [{"role": "user", "content": ")" +
+                     std::string(200, 'w') + " " + std::string(200, 'v') + R"("}]})";
+  uint32_t id = 0;
+  for (auto _ : state) {
+    const uint8_t* batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, "", 0,
+                                             reinterpret_cast<const uint8_t*>(body.data()), body.size(), 0);
+    benchmark::DoNotOptimize(batch);
+  }
+  state.SetItemsProcessed(state.iterations());
+  sy_engine_free(engine);
+}
+BENCHMARK(BM_FullCycleEchoStream);
+
+}  // namespace
