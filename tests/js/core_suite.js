@@ -1,0 +1,689 @@
+// One suite, written against "a core" (the adapter of docs/host-interface.md), run unchanged on
+// every build: tests/js/core_emscripten.test.js (Emscripten + Embind) and
+// tests/js/core_wasi.test.js (WASI reactor under node:wasi). The core is driven through
+// web/src/driver.js with an in-memory upstream (a fake fetch): no sockets, no keys.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { createDriver } from '../../web/src/driver.js';
+import { SwitchyardError, createSwitchyardWith } from '../../web/src/switchyard.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const ECHO_CONFIG = {
+  providers: { demo: { type: 'echo' } },
+  models: { echo: { provider: 'demo', model: 'echo-1' } },
+};
+
+const UPSTREAM_CONFIG = {
+  providers: {
+    up: { type: 'openai-compatible', base_url: 'http://upstream.test/v1', api_key: 'sk-upstream-test' },
+  },
+  retry: { attempts: 0 }, // retries of one target after its first try
+};
+
+const UPSTREAM_TEXT = 'Hi from upstream';
+
+function userMessage(text) {
+  return [{ role: 'user', content: text }];
+}
+
+// ---- the fake upstream ----------------------------------------------------------------------
+
+function openaiAnswer(model, text = UPSTREAM_TEXT) {
+  return {
+    id: 'chatcmpl-upstream-1',
+    object: 'chat.completion',
+    created: 1700000000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
+  };
+}
+
+function openaiSse(model, text = UPSTREAM_TEXT) {
+  const base = { id: 'chatcmpl-upstream-1', object: 'chat.completion.chunk', created: 1700000000, model };
+  const pieces = text.match(/\s*\S+/g);
+  const events = [
+    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
+    ...pieces.map((p) => ({ ...base, choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+  ];
+  return events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n';
+}
+
+// A body that arrives in small pieces, so that the core's incremental parsing is exercised.
+function trickle(bytes, size = 7) {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+/**
+ * A fake fetch. `plan(call, n)` returns what the n-th call (0-based) answers:
+ * 'ok' (JSON or SSE by the request's `stream`), { status, headers?, body? }, 'network'
+ * (a rejected fetch) or 'hang' (never answers; settles only when aborted).
+ */
+function fakeUpstream(plan = () => 'ok') {
+  const calls = [];
+  async function fetch(url, init = {}) {
+    const headers = new Headers(init.headers);
+    const text = init.body ? decoder.decode(init.body) : '';
+    let body = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {}
+    const call = { url: String(url), method: init.method ?? 'GET', headers, body, signal: init.signal, at: Date.now() };
+    calls.push(call);
+    const what = plan(call, calls.length - 1);
+    if (what === 'network') throw new TypeError('fetch failed: connection refused');
+    if (what === 'hang' || what === 'hang-stream') {
+      return new Promise((resolve, reject) => {
+        const onAbort = () => reject(init.signal.reason ?? new DOMException('aborted', 'AbortError'));
+        if (init.signal?.aborted) return onAbort();
+        init.signal?.addEventListener('abort', onAbort, { once: true });
+        if (what === 'hang-stream') {
+          // Answers the head and one event, then never ends.
+          const first = `data: ${JSON.stringify({
+            id: 'c', object: 'chat.completion.chunk', created: 1, model: body?.model,
+            choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }],
+          })}\n\n`;
+          const stream = new ReadableStream({
+            start(controller) {
+              controller.enqueue(encoder.encode(first));
+              init.signal?.addEventListener('abort', () => {
+                call.aborted = true;
+                try {
+                  controller.error(new DOMException('aborted', 'AbortError'));
+                } catch {}
+              });
+            },
+          });
+          resolve(new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } }));
+        }
+      });
+    }
+    if (what === 'break-stream') {
+      const first = openaiSse(body?.model).split('\n\n').slice(0, 2).join('\n\n') + '\n\n';
+      let sent = false;
+      const stream = new ReadableStream({
+        pull(controller) {
+          if (sent) return controller.error(new TypeError('network error: connection reset'));
+          sent = true;
+          controller.enqueue(encoder.encode(first));
+        },
+      });
+      return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    }
+    if (what === 'ok') {
+      if (body?.stream) {
+        return new Response(trickle(encoder.encode(openaiSse(body.model))), {
+          status: 200,
+          headers: { 'content-type': 'text/event-stream' },
+        });
+      }
+      return new Response(trickle(encoder.encode(JSON.stringify(openaiAnswer(body?.model)))), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    }
+    const errorBody = what.body ?? JSON.stringify({ error: { message: `upstream says ${what.status}`, type: 'server_error' } });
+    return new Response(errorBody, {
+      status: what.status,
+      headers: { 'content-type': 'application/json', ...(what.headers ?? {}) },
+    });
+  }
+  return { fetch, calls };
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+// Wraps a core adapter to count the calls made to it (e.g. to see that timer() was used).
+function spy(core) {
+  const counts = {};
+  const wrapped = {};
+  for (const [name, fn] of Object.entries(core)) {
+    wrapped[name] = (...args) => {
+      counts[name] = (counts[name] ?? 0) + 1;
+      return fn(...args);
+    };
+  }
+  return { core: wrapped, counts };
+}
+
+async function setup(makeCore, config, upstream = fakeUpstream()) {
+  const { core, counts } = spy(await makeCore());
+  const failure = core.configure(JSON.stringify(config), '{}');
+  assert.equal(failure, null, `configure failed: ${failure}`);
+  const pending = [];
+  const driver = createDriver(core, {
+    fetch: upstream.fetch,
+    now: () => Date.now(),
+    waitUntil: (p) => pending.push(p),
+  });
+  return {
+    core,
+    counts,
+    upstream,
+    chat: (body, headers = {}) =>
+      driver.request('POST', '/v1/chat/completions', { 'content-type': 'application/json', ...headers },
+        typeof body === 'string' ? body : JSON.stringify(body)),
+    driver,
+    // Waits for every request's task to finish, then frees the core.
+    async close() {
+      await Promise.all(pending);
+      core.free();
+    },
+  };
+}
+
+async function errorOf(response) {
+  assert.match(response.headers.get('content-type') ?? '', /application\/json/);
+  const doc = await response.json();
+  assert.equal(typeof doc.error, 'object', `not an error document: ${JSON.stringify(doc)}`);
+  assert.equal(typeof doc.error.message, 'string');
+  assert.equal(typeof doc.error.type, 'string');
+  return doc.error;
+}
+
+// Reads an SSE response: every `data:` payload, in order.
+async function sseEvents(response) {
+  const text = await response.text();
+  return text
+    .split(/\n\n/)
+    .map((event) => event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n'))
+    .filter((data) => data !== '');
+}
+
+function streamedText(events) {
+  assert.equal(events.at(-1), '[DONE]', 'the stream ends with [DONE]');
+  let text = '';
+  for (const data of events.slice(0, -1)) {
+    const chunk = JSON.parse(data);
+    assert.equal(chunk.object, 'chat.completion.chunk');
+    assert.equal(chunk.error, undefined, `unexpected error chunk: ${data}`);
+    for (const choice of chunk.choices ?? []) text += choice.delta?.content ?? '';
+  }
+  return text;
+}
+
+function assertSwitchyardHeaders(response, { target, attempts, cache }) {
+  const h = response.headers;
+  if (target !== undefined) assert.equal(h.get('x-switchyard-target'), target);
+  if (attempts !== undefined) assert.equal(h.get('x-switchyard-attempts'), String(attempts));
+  if (cache !== undefined) {
+    if (Array.isArray(cache)) assert.ok(cache.includes(h.get('x-switchyard-cache')), `x-switchyard-cache: ${h.get('x-switchyard-cache')}`);
+    else assert.equal(h.get('x-switchyard-cache'), cache);
+  }
+  assert.ok(h.get('x-switchyard-request-id'), 'x-switchyard-request-id is set');
+}
+
+function assertCompletion(doc) {
+  assert.equal(typeof doc.id, 'string');
+  assert.equal(doc.object, 'chat.completion');
+  assert.equal(typeof doc.choices?.[0]?.message?.content, 'string');
+  assert.ok(doc.choices[0].message.content.length > 0, 'content is not empty');
+  assert.equal(doc.choices[0].message.role, 'assistant');
+  const u = doc.usage;
+  for (const k of ['prompt_tokens', 'completion_tokens', 'total_tokens']) assert.equal(typeof u?.[k], 'number', `usage.${k}`);
+  assert.equal(u.total_tokens, u.prompt_tokens + u.completion_tokens);
+}
+
+const waitFor = async (predicate, ms = 2000) => {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+};
+
+// ---- the suite ------------------------------------------------------------------------------
+
+/**
+ * @param {string} name the build under test
+ * @param {() => Promise<object>} makeCore a fresh core adapter, not yet configured
+ */
+export function testCore(name, makeCore) {
+  describe(`core (${name})`, () => {
+    describe('configure', () => {
+      it('refuses an invalid config and lists every problem with its path', async () => {
+        const core = await makeCore();
+        try {
+          const failure = core.configure(JSON.stringify({ providers: { x: { type: 'nope' } } }), '{}');
+          assert.equal(typeof failure, 'string');
+          const { error } = JSON.parse(failure);
+          assert.ok(Array.isArray(error.metadata?.errors) && error.metadata.errors.length > 0, failure);
+          assert.equal(error.metadata.errors[0].path, 'providers.x.type');
+          assert.equal(typeof error.metadata.errors[0].message, 'string');
+        } finally {
+          core.free();
+        }
+      });
+
+      it('refuses text that is not JSON', async () => {
+        const core = await makeCore();
+        try {
+          const failure = core.configure('{"providers": ', '{}');
+          assert.equal(typeof failure, 'string');
+          assert.equal(typeof JSON.parse(failure).error.message, 'string');
+        } finally {
+          core.free();
+        }
+      });
+
+      it('accepts a valid config', async () => {
+        const core = await makeCore();
+        try {
+          assert.equal(core.configure(JSON.stringify(ECHO_CONFIG), '{}'), null);
+        } finally {
+          core.free();
+        }
+      });
+    });
+
+    describe('echo provider', () => {
+      it('answers a non-stream request in OpenAI shape with x-switchyard-* headers', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const response = await t.chat({ model: 'echo', messages: userMessage('Say something nice') });
+          assert.equal(response.status, 200);
+          assert.match(response.headers.get('content-type') ?? '', /application\/json/);
+          assertSwitchyardHeaders(response, { target: 'demo/echo-1', attempts: 1 });
+          assertCompletion(await response.json());
+          assert.equal(t.upstream.calls.length, 0, 'echo never fetches');
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('is deterministic, and a provider/model name reaches the provider directly', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const body = { model: 'demo/echo-1', messages: userMessage('The same words twice') };
+          const a = await (await t.chat(body)).json();
+          const response = await t.chat(body);
+          assertSwitchyardHeaders(response, { target: 'demo/echo-1' });
+          const b = await response.json();
+          assert.equal(a.choices[0].message.content, b.choices[0].message.content);
+          assert.deepEqual(a.usage, b.usage);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('streams chunks whose deltas add up to the non-stream answer', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const messages = userMessage('Stream me a few words please');
+          const whole = await (await t.chat({ model: 'echo', messages })).json();
+          const response = await t.chat({ model: 'echo', messages, stream: true });
+          assert.equal(response.status, 200);
+          assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+          assertSwitchyardHeaders(response, { target: 'demo/echo-1' });
+          const events = await sseEvents(response);
+          assert.ok(events.length >= 3, `a few events: ${events.length}`);
+          assert.equal(streamedText(events), whole.choices[0].message.content);
+        } finally {
+          await t.close();
+        }
+      });
+    });
+
+    describe('request errors', () => {
+      it('answers 400 to a body that is not JSON', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const response = await t.chat('{"model": "echo", ');
+          assert.equal(response.status, 400);
+          await errorOf(response);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('answers 400 naming param "model" when the model is missing', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const response = await t.chat({ messages: userMessage('hi') });
+          assert.equal(response.status, 400);
+          assert.equal((await errorOf(response)).param, 'model');
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('answers 404 to an unknown model', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const response = await t.chat({ model: 'no-such-model', messages: userMessage('hi') });
+          assert.equal(response.status, 404);
+          await errorOf(response);
+        } finally {
+          await t.close();
+        }
+      });
+    });
+
+    describe('openai-compatible upstream', () => {
+      it('forwards a non-stream request and answers in OpenAI shape', async () => {
+        const t = await setup(makeCore, UPSTREAM_CONFIG);
+        try {
+          const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('hello') });
+          assert.equal(response.status, 200);
+          assertSwitchyardHeaders(response, { target: 'up/gpt-test', attempts: 1 });
+          const doc = await response.json();
+          assertCompletion(doc);
+          assert.equal(doc.choices[0].message.content, UPSTREAM_TEXT);
+          assert.equal(t.upstream.calls.length, 1);
+          const call = t.upstream.calls[0];
+          assert.equal(call.url, 'http://upstream.test/v1/chat/completions');
+          assert.equal(call.method, 'POST');
+          assert.equal(call.headers.get('authorization'), 'Bearer sk-upstream-test');
+          assert.equal(call.body.model, 'gpt-test');
+          assert.deepEqual(call.body.messages, userMessage('hello'));
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('streams an upstream SSE answer as chat.completion.chunk events', async () => {
+        const t = await setup(makeCore, UPSTREAM_CONFIG);
+        try {
+          const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('hello'), stream: true });
+          assert.equal(response.status, 200);
+          assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+          assertSwitchyardHeaders(response, { target: 'up/gpt-test' });
+          assert.equal(streamedText(await sseEvents(response)), UPSTREAM_TEXT);
+          assert.equal(t.upstream.calls.length, 1);
+          assert.equal(t.upstream.calls[0].body.stream, true);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('serves many concurrent requests, streamed and not, each with its own answer', async () => {
+        const t = await setup(makeCore, UPSTREAM_CONFIG);
+        try {
+          const answers = await Promise.all(
+            Array.from({ length: 8 }, async (_, i) => {
+              const stream = i % 2 === 0;
+              const response = await t.chat({ model: 'up/gpt-test', messages: userMessage(`n${i}`), stream });
+              assert.equal(response.status, 200);
+              return stream ? streamedText(await sseEvents(response)) : (await response.json()).choices[0].message.content;
+            }),
+          );
+          assert.deepEqual(answers, Array(8).fill(UPSTREAM_TEXT));
+          assert.equal(t.upstream.calls.length, 8);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('falls back to the next target when the first answers 500', async () => {
+        const config = {
+          providers: {
+            a: { type: 'openai-compatible', base_url: 'http://a.test/v1' },
+            b: { type: 'openai-compatible', base_url: 'http://b.test/v1' },
+          },
+          models: {
+            fb: { strategy: 'fallback', targets: [{ provider: 'a', model: 'm1' }, { provider: 'b', model: 'm2' }] },
+          },
+          retry: { attempts: 0 },
+        };
+        const upstream = fakeUpstream((call) => (call.url.startsWith('http://a.test/') ? { status: 500 } : 'ok'));
+        const t = await setup(makeCore, config, upstream);
+        try {
+          const response = await t.chat({ model: 'fb', messages: userMessage('hello') });
+          assert.equal(response.status, 200);
+          assertSwitchyardHeaders(response, { target: 'b/m2', attempts: 2 });
+          assert.equal((await response.json()).choices[0].message.content, UPSTREAM_TEXT);
+          assert.deepEqual(upstream.calls.map((c) => new URL(c.url).host), ['a.test', 'b.test']);
+          assert.equal(upstream.calls[1].body.model, 'm2');
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('answers a repeated request from the cache', async () => {
+        const config = { ...UPSTREAM_CONFIG, cache: { enabled: true } };
+        const t = await setup(makeCore, config);
+        try {
+          const body = { model: 'up/gpt-test', messages: userMessage('cache me') };
+          const first = await t.chat(body);
+          assertSwitchyardHeaders(first, { cache: 'MISS' });
+          const a = await first.json();
+          const second = await t.chat(body);
+          assert.equal(second.status, 200);
+          assertSwitchyardHeaders(second, { cache: 'HIT' });
+          const b = await second.json();
+          assert.equal(b.choices[0].message.content, a.choices[0].message.content);
+          assert.equal(t.upstream.calls.length, 1, 'the upstream was called once');
+        } finally {
+          await t.close();
+        }
+      });
+
+      for (const [what, failure] of [
+        ['a 500', { status: 500 }],
+        ['a 429 with retry-after', { status: 429, headers: { 'retry-after': '0' } }],
+        ['a network error', 'network'],
+      ]) {
+        it(`retries after ${what}, waiting on a core deadline`, async () => {
+          const config = { ...UPSTREAM_CONFIG, retry: { attempts: 2, backoff_ms: 10 } };
+          const upstream = fakeUpstream((call, n) => (n === 0 ? failure : 'ok'));
+          const t = await setup(makeCore, config, upstream);
+          try {
+            const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('retry me') });
+            assert.equal(response.status, 200);
+            assertSwitchyardHeaders(response, { target: 'up/gpt-test', attempts: 2 });
+            assert.equal((await response.json()).choices[0].message.content, UPSTREAM_TEXT);
+            assert.equal(upstream.calls.length, 2);
+            if (what !== 'a 429 with retry-after') {
+              assert.ok((t.counts.timer ?? 0) >= 1, 'the retry waited for a WAKE_AT deadline');
+            }
+          } finally {
+            await t.close();
+          }
+        });
+      }
+
+      it('answers 502 with an error document when every attempt fails', async () => {
+        const config = { ...UPSTREAM_CONFIG, retry: { attempts: 1, backoff_ms: 1 } };
+        const upstream = fakeUpstream(() => ({ status: 500 }));
+        const t = await setup(makeCore, config, upstream);
+        try {
+          const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('fail') });
+          assert.equal(response.status, 502);
+          const error = await errorOf(response);
+          assert.ok(!JSON.stringify(error).includes('sk-upstream-test'), 'no provider key in errors');
+          assert.equal(upstream.calls.length, 2);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('aborts the upstream fetch and answers 408 or 504 when the timeout passes', async () => {
+        const config = { ...UPSTREAM_CONFIG, timeout_ms: 50 };
+        const upstream = fakeUpstream(() => 'hang');
+        const t = await setup(makeCore, config, upstream);
+        try {
+          const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('slow') });
+          assert.ok([408, 504].includes(response.status), `status ${response.status}`);
+          await errorOf(response);
+          assert.equal(upstream.calls[0].signal.aborted, true, 'the upstream fetch was aborted');
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('aborts the upstream fetch when the caller cancels a stream', async () => {
+        const upstream = fakeUpstream(() => 'hang-stream');
+        const t = await setup(makeCore, UPSTREAM_CONFIG, upstream);
+        try {
+          const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('hi'), stream: true });
+          assert.equal(response.status, 200);
+          const reader = response.body.getReader();
+          const { value } = await reader.read();
+          assert.match(decoder.decode(value), /^data: /);
+          await reader.cancel();
+          assert.ok(await waitFor(() => upstream.calls[0].signal.aborted), 'the upstream fetch was aborted');
+        } finally {
+          await t.close();
+        }
+      });
+    });
+
+    describe('driver', () => {
+      it('an aborted signal cancels the request and its upstream fetch', async () => {
+        const upstream = fakeUpstream(() => 'hang');
+        const t = await setup(makeCore, UPSTREAM_CONFIG, upstream);
+        try {
+          const controller = new AbortController();
+          const response = t.driver.request('POST', '/v1/chat/completions', { 'content-type': 'application/json' },
+            JSON.stringify({ model: 'up/gpt-test', messages: userMessage('hi') }), { signal: controller.signal });
+          assert.ok(await waitFor(() => upstream.calls.length === 1));
+          controller.abort();
+          await assert.rejects(response, (e) => e.name === 'AbortError');
+          assert.ok(await waitFor(() => upstream.calls[0].signal.aborted), 'the upstream fetch was aborted');
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('ends a stream whose upstream fails midway with an error chunk and [DONE]', async () => {
+        const t = await setup(makeCore, UPSTREAM_CONFIG, fakeUpstream(() => 'break-stream'));
+        try {
+          const response = await t.chat({ model: 'up/gpt-test', messages: userMessage('hi'), stream: true });
+          assert.equal(response.status, 200);
+          const events = await sseEvents(response);
+          assert.equal(events.at(-1), '[DONE]');
+          const last = JSON.parse(events.at(-2));
+          assert.ok(last.error, `the last chunk carries the error: ${events.at(-2)}`);
+          assert.equal(last.choices?.[0]?.finish_reason, 'error');
+        } finally {
+          await t.close();
+        }
+      });
+    });
+
+    describe('package API (createSwitchyard)', () => {
+      const open = (config, options = {}) =>
+        createSwitchyardWith({ config, loadCore: () => makeCore(), ...options }, () => {
+          throw new Error('no default core in this suite');
+        });
+
+      it('chat.completions.create answers non-stream and stream', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          const messages = userMessage('Package API words');
+          const answer = await sy.chat.completions.create({ model: 'echo', messages });
+          assertCompletion(answer);
+          assert.equal(answer._switchyard.target, 'demo/echo-1');
+          assert.equal(answer._switchyard.attempts, 1);
+          assert.ok(answer._switchyard.requestId);
+          assert.ok(!Object.keys(answer).includes('_switchyard'), '_switchyard is not enumerable');
+
+          const stream = await sy.chat.completions.create({ model: 'echo', messages, stream: true });
+          assert.equal(stream._switchyard.target, 'demo/echo-1');
+          let text = '';
+          let chunks = 0;
+          for await (const chunk of stream) {
+            assert.equal(chunk.object, 'chat.completion.chunk');
+            text += chunk.choices?.[0]?.delta?.content ?? '';
+            chunks++;
+          }
+          assert.ok(chunks >= 2);
+          assert.equal(text, answer.choices[0].message.content);
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('call() renders a service template', async () => {
+        const config = { ...ECHO_CONFIG, services: { greet: { model: 'demo/echo-1', prompt: 'Hello {{name}}' } } };
+        const sy = await open(config);
+        try {
+          const out = await sy.call('greet', { name: 'Ada' });
+          assert.equal(typeof out.text, 'string');
+          assert.ok(out.text.includes('Ada'), `the echo answer carries the rendered prompt: ${out.text}`);
+          assert.equal(typeof out.usage, 'object');
+          await assert.rejects(sy.call('no-such-service', {}), (e) => e instanceof SwitchyardError && e.status === 404);
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('throws SwitchyardError with the error document fields', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          await assert.rejects(sy.chat.completions.create({ messages: userMessage('hi') }), (e) => {
+            assert.ok(e instanceof SwitchyardError);
+            assert.equal(e.status, 400);
+            assert.equal(e.param, 'model');
+            assert.equal(typeof e.type, 'string');
+            return true;
+          });
+          await assert.rejects(
+            sy.chat.completions.create({ model: 'nope', messages: userMessage('hi') }),
+            (e) => e instanceof SwitchyardError && e.status === 404,
+          );
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('refuses an invalid config with SwitchyardError 400 listing paths', async () => {
+        await assert.rejects(open({ providers: { x: { type: 'nope' } } }), (e) => {
+          assert.ok(e instanceof SwitchyardError);
+          assert.equal(e.status, 400);
+          assert.equal(e.metadata.errors[0].path, 'providers.x.type');
+          assert.match(e.message, /providers\.x\.type/);
+          return true;
+        });
+      });
+
+      it('throws the error chunk of a stream that fails midway as SwitchyardError', async () => {
+        const sy = await open(UPSTREAM_CONFIG, { fetch: fakeUpstream(() => 'break-stream').fetch });
+        try {
+          const stream = await sy.chat.completions.create({ model: 'up/gpt-test', messages: userMessage('hi'), stream: true });
+          const seen = [];
+          await assert.rejects(
+            (async () => {
+              for await (const chunk of stream) seen.push(chunk);
+            })(),
+            (e) => e instanceof SwitchyardError && e.chunk?.choices?.[0]?.finish_reason === 'error',
+          );
+          assert.ok(seen.length >= 1, 'the chunks before the failure were yielded');
+        } finally {
+          sy.close();
+        }
+      });
+
+      it("refuses transport 'emscripten' and persist 'indexeddb' for now (501)", async () => {
+        for (const options of [{ transport: 'emscripten' }, { persist: 'indexeddb' }]) {
+          await assert.rejects(open(ECHO_CONFIG, options), (e) => e instanceof SwitchyardError && e.status === 501);
+        }
+      });
+
+      it('accepts the config as JSON text and uses the given fetch', async () => {
+        const upstream = fakeUpstream();
+        const sy = await open(JSON.stringify(UPSTREAM_CONFIG), { fetch: upstream.fetch });
+        try {
+          const answer = await sy.chat.completions.create({ model: 'up/gpt-test', messages: userMessage('hi') });
+          assert.equal(answer.choices[0].message.content, UPSTREAM_TEXT);
+          assert.equal(upstream.calls.length, 1);
+        } finally {
+          sy.close();
+        }
+      });
+    });
+  });
+}

@@ -1,0 +1,107 @@
+// The core adapter over the WASI reactor build (worker/dist/switchyard.wasm), for node:wasi
+// and workerd. The instance must already be initialized (`wasi.initialize(instance)` or the
+// host's own `_initialize` call). docs/host-interface.md describes the adapter.
+//
+// Inputs are copied into one scratch block of linear memory (grown with malloc as needed);
+// outputs are Uint8Array views over the engine's batch, valid until the next call. Memory can
+// grow during any call, so views are re-taken after every call.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * @param {WebAssembly.Exports} exports memory, malloc, free and the sy_* functions.
+ * @param {number|bigint} [seed] the core's only source of randomness (a u64).
+ */
+export function createWasiCore(exports, seed = 0) {
+  const { memory, malloc, free } = exports;
+  let engine = exports.sy_engine_new(BigInt.asUintN(64, BigInt(seed)));
+  if (!engine) throw new Error('switchyard: sy_engine_new failed (out of memory)');
+  let scratch = 0;
+  let scratchSize = 0;
+
+  const live = () => {
+    if (!engine) throw new Error('switchyard: the core was freed');
+    return engine;
+  };
+
+  // Copies each argument into the scratch block; returns [ptr, len] pairs.
+  function place(...args) {
+    const parts = args.map(toBytes);
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    if (total > scratchSize) {
+      if (scratch) free(scratch);
+      scratchSize = Math.max(total, 2 * scratchSize, 4096);
+      scratch = malloc(scratchSize);
+      if (!scratch) {
+        scratchSize = 0;
+        throw new Error('switchyard: out of wasm memory');
+      }
+    }
+    const heap = new Uint8Array(memory.buffer);
+    const out = [];
+    let at = scratch;
+    for (const p of parts) {
+      heap.set(p, at);
+      out.push(at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  function batch(ptr) {
+    if (!ptr) return new Uint8Array(0);
+    const n = new DataView(memory.buffer).getUint32(ptr, true);
+    return new Uint8Array(memory.buffer, ptr + 4, n);
+  }
+
+  return {
+    configure(configText, envText) {
+      const [c, cn, e, en] = place(configText, envText);
+      if (exports.sy_engine_configure(live(), c, cn, e, en) === 0) return null;
+      const error = batch(exports.sy_engine_last_error(engine));
+      return decoder.decode(error);
+    },
+    submit(rid, method, path, headersText, body, now) {
+      const [m, mn, p, pn, h, hn, b, bn] = place(method, path, headersText, body);
+      return batch(exports.sy_request_submit(live(), rid, m, mn, p, pn, h, hn, b, bn, now));
+    },
+    cancel(rid, now) {
+      return batch(exports.sy_request_cancel(live(), rid, now));
+    },
+    fetchResponse(fid, status, headersText, now) {
+      const [h, hn] = place(headersText);
+      return batch(exports.sy_fetch_response(live(), fid, status, h, hn, now));
+    },
+    fetchBody(fid, data, now) {
+      const [d, dn] = place(data);
+      return batch(exports.sy_fetch_body(live(), fid, d, dn, now));
+    },
+    fetchEnd(fid, now) {
+      return batch(exports.sy_fetch_end(live(), fid, now));
+    },
+    fetchError(fid, message, now) {
+      const [m, mn] = place(String(message));
+      return batch(exports.sy_fetch_error(live(), fid, m, mn, now));
+    },
+    timer(now) {
+      return batch(exports.sy_timer(live(), now));
+    },
+    free() {
+      if (engine) exports.sy_engine_free(engine);
+      if (scratch) free(scratch);
+      engine = 0;
+      scratch = 0;
+      scratchSize = 0;
+    },
+  };
+}
+
+function toBytes(data) {
+  if (data == null) return new Uint8Array(0);
+  if (typeof data === 'string') return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return encoder.encode(String(data));
+}

@@ -1,0 +1,221 @@
+// Types for the switchyard npm package (SPEC section 5). The same API is exported by the
+// browser entry (index.js) and the Node entry (node.js).
+
+/** The config document (SPEC section 1): an object, or its JSON text. */
+export type SwitchyardConfig = Record<string, unknown> | string;
+
+export interface CreateSwitchyardOptions {
+  config: SwitchyardConfig;
+  /** 'fetch' (default). 'emscripten' is not implemented yet and throws a 501 SwitchyardError. */
+  transport?: 'fetch' | 'emscripten';
+  /** 'memory' (default). 'indexeddb' is not implemented yet and throws a 501 SwitchyardError. */
+  persist?: 'memory' | 'indexeddb';
+  /** Values for "env:NAME" in the config (e.g. provider keys). Never persisted. */
+  env?: Record<string, string>;
+  /** The fetch used for upstream calls (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** The core's only randomness (default: random). */
+  seed?: number | bigint;
+  /** Loads the core adapter; by default the entry's own loader of web/dist. */
+  loadCore?: (seed: number | bigint) => Promise<CoreAdapter>;
+  /** Receives the core's log lines. */
+  log?: (line: string) => void;
+}
+
+/** How a request was served, from the x-switchyard-* response headers. */
+export interface SwitchyardInfo {
+  status: number;
+  /** provider/model that answered */
+  target: string | null;
+  attempts: number | null;
+  cache: 'HIT' | 'MISS' | 'BYPASS' | 'COALESCED' | string | null;
+  requestId: string | null;
+  headers: Record<string, string>;
+}
+
+export interface RequestOptions {
+  /** Aborting cancels the request in the core (its upstream fetches are aborted). */
+  signal?: AbortSignal;
+  /** Extra request headers, e.g. { 'x-switchyard-cache': 'no-store' }. */
+  headers?: Record<string, string>;
+}
+
+export type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool' | 'developer';
+  content: string | ChatContentPart[] | null;
+  name?: string;
+  tool_calls?: unknown[];
+  tool_call_id?: string;
+}
+
+export interface ChatCompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  temperature?: number;
+  max_tokens?: number;
+  stop?: string | string[];
+  tools?: unknown[];
+  tool_choice?: unknown;
+  response_format?: unknown;
+  stream_options?: { include_usage?: boolean };
+  /** OpenRouter-style fallback list, provider preferences and sticky sessions. */
+  models?: string[];
+  provider?: Record<string, unknown>;
+  session_id?: string;
+  /** Switchyard's own controls (SPEC section 2). */
+  switchyard?: {
+    cache?: 'default' | 'no-store' | 'refresh' | 'only';
+    cache_ttl_s?: number;
+    priority?: number;
+    timeout_ms?: number;
+    metadata?: Record<string, unknown>;
+  };
+  [field: string]: unknown;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** USD, when prices are known */
+  cost?: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  provider?: string;
+  choices: Array<{
+    index: number;
+    message: { role: 'assistant'; content: string | null; tool_calls?: unknown[] };
+    finish_reason: string | null;
+  }>;
+  usage: Usage;
+  /** Not enumerable: how the request was served. */
+  readonly _switchyard: SwitchyardInfo;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  provider?: string;
+  choices: Array<{
+    index: number;
+    delta: { role?: 'assistant'; content?: string | null; tool_calls?: unknown[] };
+    finish_reason: string | null;
+  }>;
+  usage?: Usage | null;
+  error?: { message: string; type?: string; code?: string | null; metadata?: Record<string, unknown> };
+}
+
+/**
+ * A streamed completion: iterate it once with `for await`. It ends after `data: [DONE]`.
+ * An upstream failure after the stream started (a chunk whose `error` is set) is thrown as a
+ * SwitchyardError whose `chunk` is that chunk. Leaving the loop early cancels the request.
+ */
+export interface ChatCompletionStream extends AsyncIterable<ChatCompletionChunk> {
+  readonly response: Response;
+  readonly _switchyard: SwitchyardInfo;
+}
+
+export interface ServiceResult {
+  text: string;
+  json?: unknown;
+  usage: Usage;
+  model: string;
+  readonly _switchyard: SwitchyardInfo;
+}
+
+export interface Switchyard {
+  chat: {
+    completions: {
+      create(body: ChatCompletionRequest & { stream: true }, options?: RequestOptions): Promise<ChatCompletionStream>;
+      create(body: ChatCompletionRequest & { stream?: false }, options?: RequestOptions): Promise<ChatCompletion>;
+      create(body: ChatCompletionRequest, options?: RequestOptions): Promise<ChatCompletion | ChatCompletionStream>;
+    };
+  };
+  /** POST /v1/embeddings through the core (answers as the core's version supports it). */
+  embeddings: { create(body: { model: string; input: string | string[]; [field: string]: unknown }, options?: RequestOptions): Promise<any> };
+  /** Calls a configured service: POST /v1/services/{name}. */
+  call(service: string, input?: Record<string, unknown>, options?: RequestOptions): Promise<ServiceResult>;
+  /** Runs a configured pipeline: POST /v1/pipelines/{name} (as the core's version supports it). */
+  pipeline(name: string, input?: Record<string, unknown>, options?: RequestOptions): Promise<any>;
+  /** Per-target and cache statistics (GET /v1/stats). Asynchronous: the core answers it. */
+  stats(options?: RequestOptions): Promise<any>;
+  /** Configured model names and provider/model targets (GET /v1/models). */
+  models(options?: RequestOptions): Promise<any>;
+  /** Cache snapshot export / import / clear through the core (GET/PUT/DELETE /v1/cache), as the core's version supports it. */
+  cache: {
+    export(options?: RequestOptions): Promise<any>;
+    import(snapshot: unknown, options?: RequestOptions): Promise<any>;
+    clear(options?: RequestOptions): Promise<any>;
+  };
+  /** Frees the core. Finish or cancel pending requests first. */
+  close(): void;
+}
+
+export function createSwitchyard(options: CreateSwitchyardOptions): Promise<Switchyard>;
+
+/** An error answered by the core (SPEC section 3), or a misuse of the package. */
+export class SwitchyardError extends Error {
+  name: 'SwitchyardError';
+  status: number;
+  /** The error document's `type`. */
+  type: string;
+  code: string | null;
+  param: string | null;
+  /** metadata.error_type; for config errors metadata.errors = [{ path, message }]. */
+  metadata: { error_type?: string; errors?: Array<{ path: string; message: string }>; [k: string]: unknown };
+  headers: Record<string, string>;
+  /** Set when a stream ended with an error chunk. */
+  chunk?: ChatCompletionChunk;
+}
+
+// ---- lower level: the core adapter and the driver (docs/host-interface.md) ----
+
+/** One build of the core behind a common interface. Returned records alias wasm memory: valid until the next call. */
+export interface CoreAdapter {
+  configure(configText: string, envText: string): string | null;
+  submit(rid: number, method: string, path: string, headersText: string, body: Uint8Array | string, now: number): Uint8Array;
+  cancel(rid: number, now: number): Uint8Array;
+  fetchResponse(fid: number, status: number, headersText: string, now: number): Uint8Array;
+  fetchBody(fid: number, bytes: Uint8Array, now: number): Uint8Array;
+  fetchEnd(fid: number, now: number): Uint8Array;
+  fetchError(fid: number, message: string, now: number): Uint8Array;
+  timer(now: number): Uint8Array;
+  free(): void;
+}
+
+export interface DriverHost {
+  fetch: typeof fetch;
+  now?: () => number;
+  waitUntil?: (promise: Promise<unknown>) => void;
+  log?: (line: string) => void;
+}
+
+export interface Driver {
+  request(
+    method: string,
+    path: string,
+    headers?: Record<string, string> | Headers | Array<[string, string]> | string,
+    body?: string | Uint8Array | ArrayBuffer | null,
+    options?: { signal?: AbortSignal },
+  ): Promise<Response>;
+}
+
+export function createDriver(core: CoreAdapter, host: DriverHost): Driver;
+/** The Emscripten build's adapter over an instantiated module (its Embind `Engine`). */
+export function createEmscriptenCore(module: unknown, seed?: number | bigint): CoreAdapter;
+/** The WASI build's adapter over an initialized reactor instance's exports. */
+export function createWasiCore(exports: WebAssembly.Exports, seed?: number | bigint): CoreAdapter;
+/** Loads web/dist/switchyard_core.{mjs,wasm} and wraps it. */
+export function loadEmscriptenCore(seed?: number | bigint, moduleOptions?: Record<string, unknown>): Promise<CoreAdapter>;
