@@ -1,0 +1,38 @@
+// Runs the edge gateway on workerd: `node worker/serve.mjs` (what `./dev start` ends with).
+//
+//   SWITCHYARD_CONFIG  path to a config JSON (default worker/default-config.json)
+//   SWITCHYARD_PORT    port on 127.0.0.1 (default 8787)
+//   SWITCHYARD_HOST    listen address (default 127.0.0.1)
+//   SWITCHYARD_WASM    the core to run (default worker/dist/switchyard.wasm)
+//
+// Keys written as "env:NAME" in the config are read from this process's environment.
+// Exits with workerd's exit code; SIGINT / SIGTERM stop workerd first.
+import { startGateway, GatewayError } from './gateway.mjs';
+
+const port = Number(process.env.SWITCHYARD_PORT ?? 8787);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`switchyard: SWITCHYARD_PORT must be a port number, got ${JSON.stringify(process.env.SWITCHYARD_PORT)}`);
+  process.exit(2);
+}
+const host = process.env.SWITCHYARD_HOST || '127.0.0.1';
+
+let gateway;
+try {
+  gateway = await startGateway({
+    configPath: process.env.SWITCHYARD_CONFIG || undefined,
+    port,
+    host,
+    wasmPath: process.env.SWITCHYARD_WASM || undefined,
+    stdio: 'inherit',
+    timeoutMs: 30000,
+  });
+} catch (error) {
+  console.error(`switchyard: ${error instanceof GatewayError ? error.message : error.stack}`);
+  process.exit(1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => gateway.child.kill(signal));
+}
+console.log(`Switchyard gateway on ${gateway.url}`);
+process.exit(await gateway.exited);
