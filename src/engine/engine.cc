@@ -68,6 +68,8 @@ struct Call {
   std::shared_ptr<Runtime> rt;
   Endpoint endpoint = Endpoint::chat;
   std::string request_id;
+  std::string completion_id;  // "chatcmpl-…", for answers a wire format synthesizes
+  int64_t created = 0;
   json::Document body;
   std::string model;
   std::string tenant;
@@ -408,6 +410,8 @@ struct Engine::Impl {
   }
 
   void start(Call& c, double now) {
+    c.completion_id = "chatcmpl-" + c.request_id.substr(4);
+    c.created = int64_t(now / 1000);
     if (c.timeout_ms > 0) c.deadline = now + c.timeout_ms;
     const config::Config& config = *c.rt->config;
     // Streams are not cached yet: they always go upstream.
@@ -453,8 +457,7 @@ struct Engine::Impl {
     c.upstream_body.clear();
     c.decoder.reset();
     if (provider.type == config::ProviderType::echo) {
-      std::string answer = providers::echo::answer(c.body, leaf.model, "chatcmpl-" + c.request_id.substr(4),
-                                                   int64_t(now / 1000), c.stream);
+      std::string answer = providers::echo::answer(c.body, leaf.model, c.completion_id, c.created, c.stream);
       uint32_t id = c.id;
       c.phase = Phase::fetching;
       on_head(c, 200);
@@ -472,10 +475,16 @@ struct Engine::Impl {
     batch.fetch(c.fetch_id, c.id, c.stream, up.method, up.url, up.headers, up.body);
   }
 
+  providers::DecodeContext decode_context(const Call& c) {
+    const Value* options = json::find(c.body, "stream_options");
+    const Value* usage = options ? json::find(*options, "include_usage") : nullptr;
+    return {provider_of(c), c.plan[c.leaf].model, c.completion_id, c.created, usage && usage->IsTrue()};
+  }
+
   void on_head(Call& c, int status) {
     c.upstream_status = status;
     if (c.stream && status >= 200 && status < 300)
-      c.decoder = providers::wire_format(provider_of(c).type)->stream({provider_of(c), c.plan[c.leaf].model});
+      c.decoder = providers::wire_format(provider_of(c).type)->stream(decode_context(c));
   }
 
   void on_bytes(Call& c, std::string_view bytes, double now) {
@@ -522,8 +531,7 @@ struct Engine::Impl {
     const config::Provider& provider = provider_of(c);
     fetches.erase(c.fetch_id);
     c.fetch_id = 0;
-    auto decoded = providers::wire_format(provider.type)
-                       ->decode(c.upstream_status, c.upstream_body, {provider, c.plan[c.leaf].model});
+    auto decoded = providers::wire_format(provider.type)->decode(c.upstream_status, c.upstream_body, decode_context(c));
     if (!decoded.ok) {
       if (c.retry_after_ms >= 0) decoded.error.retry_after_s = c.retry_after_ms / 1000;
       return failed(c, decoded.outcome, decoded.error, c.upstream_status, now);

@@ -51,7 +51,10 @@ struct Decoded {
 
 struct DecodeContext {
   const config::Provider& provider;
-  std::string_view model;
+  std::string_view model;          // the target's model name at the provider
+  std::string_view id = {};        // for answers the format must synthesize: "chatcmpl-…"
+  int64_t created = 0;             // unix seconds
+  bool include_usage = false;      // the caller asked stream_options.include_usage
 };
 
 // Turns an upstream stream into OpenAI chat.completion.chunk SSE events.
