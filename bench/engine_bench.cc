@@ -44,8 +44,11 @@ void BM_RoutingDecision(benchmark::State& state) {
   sy::routing::RoutingState routing(*config);
   sy::Rng rng(1);
   std::vector<sy::routing::Leaf> plan;
+  sy::routing::HealthOf health = [](uint32_t) { return sy::balance::Candidate{}; };
+  sy::routing::Facts facts;
   for (auto _ : state) {
-    sy::routing::plan(*config, routing, rng, "fast", plan);
+    plan.clear();
+    sy::routing::plan(*config, routing, rng, health, facts, "fast", plan);
     benchmark::DoNotOptimize(plan.data());
   }
 }

@@ -6,6 +6,7 @@
 
 #include "balance/balancer.h"
 #include "json/json.h"
+#include "providers/presets.h"
 #include "providers/provider.h"
 
 namespace sy::config {
@@ -35,6 +36,7 @@ constexpr Named kStrategies[] = {
     {"latency", int(Strategy::latency)},
     {"cost", int(Strategy::cost)},
     {"usage", int(Strategy::usage)},
+    {"conditional", int(Strategy::conditional)},
 };
 
 // Default base URLs of providers that have one.
@@ -211,7 +213,7 @@ class Loader {
       }
       if (!object(&m.value, path)) continue;
       const Value& v = m.value;
-      only(v, path, {"type", "base_url", "api_key", "headers", "limits", "timeout_ms", "prices", "api_version"});
+      only(v, path, {"type", "base_url", "api_key", "headers", "limits", "timeout_ms", "prices", "api_version", "preset"});
       std::string type;
       if (string(v, path, "type", type, true)) {
         int t = lookup(kProviderTypes, type);
@@ -226,7 +228,17 @@ class Loader {
         if (p.base_url.rfind("https://", 0) != 0 && p.base_url.rfind("http://", 0) != 0)
           problem(path + ".base_url", "must be an http:// or https:// URL");
         while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
-      } else {
+      }
+      if (string(v, path, "preset", p.preset)) {
+        std::string_view preset_url = providers::presets::base_url(p.preset);
+        if (p.type != ProviderType::openai_compatible)
+          problem(path + ".preset", "only openai-compatible providers take a preset");
+        else if (preset_url.empty())
+          problem(path + ".preset", "unknown preset \"" + p.preset + "\" (one of: " + providers::presets::names() + ")");
+        else if (p.base_url.empty())
+          p.base_url = preset_url;
+      }
+      if (p.base_url.empty() && !json::find(v, "base_url")) {
         for (auto& [t, url] : kDefaultBaseUrls)
           if (t == p.type) p.base_url = url;
         if (p.base_url.empty() && p.type != ProviderType::echo && json::find(v, "type") &&
@@ -242,12 +254,7 @@ class Loader {
             p.headers.emplace_back(lower(json::view(hm.name)), std::string(json::view(hm.value)));
         }
       }
-      if (const Value* l = json::find(v, "limits"); l && object(l, path + ".limits")) {
-        only(*l, path + ".limits", {"rpm", "tpm", "concurrency"});
-        number(*l, path + ".limits", "rpm", p.limits.rpm, 0, 1e9);
-        number(*l, path + ".limits", "tpm", p.limits.tpm, 0, 1e12);
-        integer(*l, path + ".limits", "concurrency", p.limits.concurrency, 0, 1e6);
-      }
+      limits(v, path, p.limits);
       number(v, path, "timeout_ms", p.timeout_ms, 1, 3600e3);
       if (const Value* pr = json::find(v, "prices"); pr && object(pr, path + ".prices")) {
         for (auto& pm : pr->GetObject()) {
@@ -260,13 +267,15 @@ class Loader {
           p.prices.emplace(json::view(pm.name), price);
         }
       }
-      std::string ignored;
-      string(v, path, "api_version", ignored);
+      if (!string(v, path, "api_version", p.api_version) || p.api_version.empty()) {
+        if (p.type == ProviderType::azure_openai) p.api_version = "2024-10-21";
+        if (p.type == ProviderType::anthropic) p.api_version = "2023-06-01";
+      }
       config.providers.push_back(std::move(p));
     }
   }
 
-  void target(const Value& v, const std::string& path, const Config& config, Target& out, int depth) {
+  void target(const Value& v, const std::string& path, Config& config, Target& out, int depth) {
     if (!object(&v, path)) return;
     if (depth > 16) {
       problem(path, "target trees may nest at most 16 levels");
@@ -274,8 +283,9 @@ class Loader {
     }
     out.id = next_id_++;
     bool group = json::find(v, "targets") || json::find(v, "strategy");
+    string(v, path, "name", out.name);
     if (!group) {
-      only(v, path, {"provider", "model", "weight", "override_params"});
+      only(v, path, {"provider", "model", "weight", "override_params", "name", "limits"});
       std::string provider;
       if (string(v, path, "provider", provider, true)) {
         out.provider = config.find_provider(provider);
@@ -284,9 +294,12 @@ class Loader {
       string(v, path, "model", out.model, true);
       number(v, path, "weight", out.weight, 1e-9, 1e9);
       override_params(v, path, out);
+      Limits limits;
+      bool has_limits = this->limits(v, path, limits);
+      if (out.provider >= 0) target_key(config, out, has_limits ? &limits : nullptr, path);
       return;
     }
-    only(v, path, {"strategy", "targets", "on_status", "weight", "override_params"});
+    only(v, path, {"strategy", "targets", "on_status", "weight", "override_params", "name", "conditions", "default"});
     std::string strategy = "fallback";
     string(v, path, "strategy", strategy);
     int s = lookup(kStrategies, strategy);
@@ -307,6 +320,80 @@ class Loader {
     out.targets.resize(list->Size());
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i)
       target((*list)[i], path + ".targets[" + std::to_string(i) + "]", config, out.targets[i], depth + 1);
+    if (out.strategy == Strategy::conditional) conditions(v, path, out);
+    else if (json::find(v, "conditions") || json::find(v, "default"))
+      problem(path + ".conditions", "only a \"conditional\" group takes conditions and default");
+  }
+
+  // The child of a conditional group named `name`, or -1.
+  static int child_named(const Target& group, std::string_view name) {
+    for (size_t i = 0; i < group.targets.size(); ++i)
+      if (!name.empty() && group.targets[i].name == name) return int(i);
+    return -1;
+  }
+
+  void conditions(const Value& v, const std::string& path, Target& out) {
+    std::string fallback;
+    if (string(v, path, "default", fallback, true)) {
+      int child = child_named(out, fallback);
+      if (child < 0) problem(path + ".default", "no target in this group is named \"" + fallback + "\"");
+      else out.default_child = size_t(child);
+    }
+    const Value* list = json::find(v, "conditions");
+    if (!list) return;
+    if (!list->IsArray()) {
+      problem(path + ".conditions", "must be an array of {when, then}");
+      return;
+    }
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      std::string at = path + ".conditions[" + std::to_string(i) + "]";
+      const Value& c = (*list)[i];
+      if (!object(&c, at)) continue;
+      only(c, at, {"when", "then"});
+      std::string then;
+      int child = -1;
+      if (string(c, at, "then", then, true) && (child = child_named(out, then)) < 0)
+        problem(at + ".then", "no target in this group is named \"" + then + "\"");
+      const Value* when = json::find(c, "when");
+      routing::Condition condition;
+      std::string error_path, error;
+      if (!when) problem(at + ".when", "is required");
+      else if (!routing::parse_condition(*when, condition, error_path, error))
+        problem(at + ".when" + (error_path.empty() ? "" : "." + error_path), error);
+      else if (child >= 0) {
+        needs_prompt_tokens_ = needs_prompt_tokens_ || routing::uses_field(condition, "prompt_tokens");
+        out.conditions.emplace_back(std::move(condition), size_t(child));
+      }
+    }
+  }
+
+  // Reads a "limits" object; true when there was one.
+  bool limits(const Value& v, const std::string& path, Limits& out) {
+    const Value* l = json::find(v, "limits");
+    if (!l || !object(l, path + ".limits")) return false;
+    only(*l, path + ".limits", {"rpm", "tpm", "concurrency"});
+    number(*l, path + ".limits", "rpm", out.rpm, 0, 1e5);
+    number(*l, path + ".limits", "tpm", out.tpm, 0, 1e12);
+    if (out.tpm > 0) needs_prompt_tokens_ = true;
+    integer(*l, path + ".limits", "concurrency", out.concurrency, 0, 1e6);
+    return true;
+  }
+
+  // Gives a leaf its provider/model key; a leaf's limits belong to that key.
+  void target_key(Config& config, Target& leaf, const Limits* limits, const std::string& path) {
+    int found = config.find_target(leaf.provider, leaf.model);
+    if (found < 0) {
+      found = int(config.targets.size());
+      config.targets.push_back({leaf.provider, leaf.model, {}});
+    }
+    leaf.target = uint32_t(found);
+    if (!limits) return;
+    Limits& have = config.targets[size_t(found)].limits;
+    bool set = have.rpm > 0 || have.tpm > 0 || have.concurrency > 0;
+    if (set && (have.rpm != limits->rpm || have.tpm != limits->tpm || have.concurrency != limits->concurrency))
+      problem(path + ".limits", "differs from the limits another leaf gives " + config.providers[size_t(leaf.provider)].name +
+                                    "/" + leaf.model);
+    have = *limits;
   }
 
   void models(const Value& root, Config& config) {
@@ -450,6 +537,7 @@ class Loader {
   }
 
   uint32_t next_id_ = 0;
+  bool needs_prompt_tokens_ = false;
 
  private:
   const Value* env_;
@@ -461,6 +549,12 @@ class Loader {
 int Config::find_provider(std::string_view name) const {
   for (size_t i = 0; i < providers.size(); ++i)
     if (providers[i].name == name) return int(i);
+  return -1;
+}
+
+int Config::find_target(int provider, std::string_view model) const {
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (targets[i].provider == provider && targets[i].model == model) return int(i);
   return -1;
 }
 
@@ -526,6 +620,7 @@ std::shared_ptr<const Config> load(std::string_view text, std::string_view env_j
   loader.settings(root, *config);
   loader.keys(root, *config);
   config->node_count = loader.next_id_;
+  config->needs_prompt_tokens = loader.needs_prompt_tokens_;
   if (!problems.empty()) return nullptr;
   return config;
 }

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "routing/condition.h"
+
 namespace sy::config {
 
 enum class ProviderType { openai, azure_openai, anthropic, gemini, openai_compatible, echo };
@@ -33,9 +35,14 @@ struct Provider {
   Limits limits;
   double timeout_ms = 0;  // 0 = the config-wide timeout
   std::map<std::string, Price, std::less<>> prices;
+  // azure-openai: the api-version query parameter (default "2024-10-21", the latest GA
+  // data-plane inference version); anthropic: the anthropic-version header (default
+  // "2023-06-01"); unused by other types.
+  std::string api_version;
+  std::string preset;  // openai-compatible: the base URL preset it was configured with, if any
 };
 
-enum class Strategy { fallback, round_robin, weighted, random, least_outstanding, latency, cost, usage };
+enum class Strategy { fallback, round_robin, weighted, random, least_outstanding, latency, cost, usage, conditional };
 
 // A node of a target tree: a leaf (provider >= 0) or a group.
 struct Target {
@@ -44,14 +51,27 @@ struct Target {
   double weight = 1;
   // override_params: (member name, raw JSON value text); a child's entries win.
   std::vector<std::pair<std::string, std::string>> override_params;
+  std::string name;     // how a conditional parent refers to this target
+  uint32_t target = 0;  // leaves: index into Config::targets (one per provider/model)
 
   Strategy strategy = Strategy::fallback;
   std::vector<Target> targets;
   std::vector<int> on_status;
+  // conditional: the first matching condition picks a child, else `default_child`
+  std::vector<std::pair<routing::Condition, size_t>> conditions;
+  size_t default_child = 0;
 
   uint32_t id = 0;  // dense per config: leaves and groups share one numbering
 
   bool is_leaf() const { return provider >= 0; }
+};
+
+// One provider/model pair, however many trees name it: health, limits and
+// stats are kept per target.
+struct TargetKey {
+  int provider = -1;
+  std::string model;
+  Limits limits;
 };
 
 struct Model {
@@ -124,6 +144,11 @@ struct Config {
   std::vector<GatewayKey> keys;
   Gateway gateway;
   uint32_t node_count = 0;  // ids handed out to target nodes
+  std::vector<TargetKey> targets;  // every leaf's provider/model, deduplicated
+  bool needs_prompt_tokens = false;  // a tpm limit or a prompt_tokens condition needs the estimate
+
+  // The index of provider/model in `targets`, or -1.
+  int find_target(int provider, std::string_view model) const;
 
   int find_provider(std::string_view name) const;
   const Model* find_model(std::string_view name) const;

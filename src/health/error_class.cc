@@ -6,20 +6,20 @@ namespace sy::health {
 
 namespace {
 
-// outcome           decision     caller status  error_type
+// outcome                          then                  caller  error_type                          unhealthy
 constexpr OutcomeClass kTable[] = {
-    {Outcome::network_error, Decision::retry_same, 502, ErrorType::provider_unavailable},
-    {Outcome::timeout, Decision::retry_same, 408, ErrorType::timeout},
-    {Outcome::status_408, Decision::retry_same, 408, ErrorType::timeout},
-    {Outcome::status_429, Decision::retry_same, 429, ErrorType::rate_limited},
-    {Outcome::status_5xx, Decision::retry_same, 502, ErrorType::provider_unavailable},
-    {Outcome::context_length, Decision::fall_back, 400, ErrorType::context_length_exceeded},
-    {Outcome::content_filter, Decision::return_now, 400, ErrorType::content_filtered},
-    {Outcome::auth, Decision::fall_back, 502, ErrorType::auth},
-    {Outcome::not_found, Decision::fall_back, 502, ErrorType::provider_unavailable},
-    {Outcome::bad_request, Decision::return_now, 400, ErrorType::invalid_request},
-    {Outcome::malformed, Decision::retry_same, 502, ErrorType::provider_unavailable},
-    {Outcome::error_body_200, Decision::retry_same, 502, ErrorType::provider_unavailable},
+    {Outcome::network_error,  Decision::retry_same, 502, ErrorType::provider_unavailable,    true},
+    {Outcome::timeout,        Decision::retry_same, 408, ErrorType::timeout,                 true},
+    {Outcome::status_408,     Decision::retry_same, 408, ErrorType::timeout,                 true},
+    {Outcome::status_429,     Decision::retry_same, 429, ErrorType::rate_limited,            false},
+    {Outcome::status_5xx,     Decision::retry_same, 502, ErrorType::provider_unavailable,    true},
+    {Outcome::context_length, Decision::fall_back,  400, ErrorType::context_length_exceeded, false},
+    {Outcome::content_filter, Decision::return_now, 400, ErrorType::content_filtered,        false},
+    {Outcome::auth,           Decision::fall_back,  502, ErrorType::auth,                    true},
+    {Outcome::not_found,      Decision::fall_back,  502, ErrorType::provider_unavailable,    false},
+    {Outcome::bad_request,    Decision::return_now, 400, ErrorType::invalid_request,         false},
+    {Outcome::malformed,      Decision::retry_same, 502, ErrorType::provider_unavailable,    true},
+    {Outcome::error_body_200, Decision::retry_same, 502, ErrorType::provider_unavailable,    true},
 };
 
 }  // namespace

@@ -35,6 +35,7 @@ struct OutcomeClass {
   Decision decision;
   int status;  // what the caller sees if this is the final outcome
   ErrorType type;
+  bool unhealthy;  // counts as a failure for the target's circuit breaker
 };
 
 // The table row for an outcome.

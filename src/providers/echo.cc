@@ -62,17 +62,31 @@ int64_t estimate_tokens(std::string_view text) {
   return (chars + 3) / 4;
 }
 
+int64_t prompt_tokens(const Value& request) {
+  int64_t tokens = 0;
+  if (const Value* messages = json::find(request, "messages"); messages && messages->IsArray()) {
+    std::string piece;
+    for (const Value& m : messages->GetArray()) {
+      piece.clear();
+      if (const Value* content = json::find(m, "content")) content_text(*content, piece);
+      tokens += 4 + estimate_tokens(piece);
+    }
+  }
+  return tokens;
+}
+
 std::string answer(const Value& request, std::string_view model, std::string_view id, int64_t created,
                    bool stream) {
   std::string text;
-  int64_t prompt_tokens = 0;
+  int64_t prompt_tokens = echo::prompt_tokens(request);
   if (const Value* messages = json::find(request, "messages"); messages && messages->IsArray()) {
     for (const Value& m : messages->GetArray()) {
-      std::string piece;
-      if (const Value* content = json::find(m, "content")) content_text(*content, piece);
-      prompt_tokens += 4 + estimate_tokens(piece);
       const Value* role = json::find(m, "role");
-      if (role && json::view(*role) == "user") text = std::move(piece);
+      const Value* content = json::find(m, "content");
+      if (role && json::view(*role) == "user") {
+        text.clear();
+        if (content) content_text(*content, text);
+      }
     }
   }
   const char* finish = "stop";

@@ -25,4 +25,9 @@ std::string answer(const json::Value& request, std::string_view model, std::stri
 // The estimate used for usage: ceil(code points / 4).
 int64_t estimate_tokens(std::string_view text);
 
+// The prompt estimate: estimate_tokens of each message's text plus 4 per
+// message. Also what routing conditions and tpm limits use before an answer
+// reports real usage.
+int64_t prompt_tokens(const json::Value& request);
+
 }  // namespace sy::providers::echo

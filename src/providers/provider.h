@@ -31,6 +31,7 @@ struct EncodeInput {
   const json::Value& request;  // the caller's chat-completions body
   const std::vector<std::pair<std::string, std::string>>& overrides;  // member -> raw JSON
   bool stream;
+  std::string_view raw = {};  // the caller's body as sent, when a format can forward it with edits
 };
 
 struct UpstreamRequest {
@@ -68,11 +69,15 @@ class StreamDecoder {
   // End of the upstream body: failed unless the stream finished properly.
   virtual State finish() = 0;
   const Error& error() const { return error_; }
+  // Once failed: what kind of upstream failure it was (malformed unless the upstream said
+  // more, e.g. content_filter for a blocked prompt, status_5xx for an overloaded error event).
+  health::Outcome outcome() const { return outcome_; }
   const Usage& usage() const { return usage_; }
 
  protected:
   Error error_;
   Usage usage_;
+  health::Outcome outcome_ = health::Outcome::malformed;
 };
 
 struct WireFormat {

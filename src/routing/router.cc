@@ -1,36 +1,148 @@
 #include "routing/router.h"
 
+#include <algorithm>
+
 namespace sy::routing {
 
 namespace {
 
-void expand(const config::Target& node, RoutingState& state, Rng& rng,
-            std::vector<std::pair<std::string, std::string>> overrides, std::vector<Leaf>& plan) {
-  overrides.insert(overrides.end(), node.override_params.begin(), node.override_params.end());
-  if (node.is_leaf()) {
-    plan.push_back({node.provider, node.model, node.id, std::move(overrides)});
-    return;
+using balance::Candidate;
+
+struct Expander {
+  const config::Config& config;
+  RoutingState& state;
+  Rng& rng;
+  const HealthOf& health;
+  const Facts& facts;
+  std::vector<Leaf>& plan;
+
+  // A group's summary for its parent's balancer: available if any child is;
+  // the best latency, price, throughput and headroom among them; the sum in flight.
+  Candidate summarize(const config::Target& node) {
+    if (node.is_leaf()) return health(node.target);
+    Candidate sum;
+    sum.available = sum.healthy = false;
+    sum.headroom = 0;
+    for (const auto& child : node.targets) {
+      Candidate c = summarize(child);
+      sum.outstanding += c.outstanding;
+      sum.healthy = sum.healthy || c.healthy;
+      if (!c.available) continue;
+      bool first = !sum.available;
+      sum.available = true;
+      sum.latency_ms = first ? c.latency_ms : std::min(sum.latency_ms, c.latency_ms);
+      sum.throughput = std::max(sum.throughput, c.throughput);
+      sum.price = first || sum.price < 0 ? c.price : (c.price < 0 ? sum.price : std::min(sum.price, c.price));
+      sum.headroom = std::max(sum.headroom, c.headroom);
+    }
+    return sum;
   }
-  std::vector<size_t> order;
-  balance::order(node, state.groups[node.id], rng, order);
-  for (size_t i : order) expand(node.targets[i], state, rng, overrides, plan);
+
+  void expand(const config::Target& node, std::vector<std::pair<std::string, std::string>> overrides) {
+    overrides.insert(overrides.end(), node.override_params.begin(), node.override_params.end());
+    if (node.is_leaf()) {
+      plan.push_back({node.provider, node.model, node.target, std::move(overrides)});
+      return;
+    }
+    if (node.strategy == config::Strategy::conditional) {
+      size_t child = node.default_child;
+      for (const auto& [condition, then] : node.conditions)
+        if (matches(condition, facts)) {
+          child = then;
+          break;
+        }
+      expand(node.targets[child], std::move(overrides));
+      return;
+    }
+    std::vector<Candidate> children;
+    children.reserve(node.targets.size());
+    for (const auto& child : node.targets) children.push_back(summarize(child));
+    std::vector<size_t> order;
+    balance::order(node, state.groups[node.id], rng, children, order);
+    for (size_t i : order) expand(node.targets[i], overrides);
+  }
+};
+
+double price_of(const config::Config& config, const Leaf& leaf, bool completion) {
+  const auto& prices = config.providers[size_t(leaf.provider)].prices;
+  auto it = prices.find(leaf.model);
+  if (config.providers[size_t(leaf.provider)].type == config::ProviderType::echo) return 0;
+  if (it == prices.end()) return -1;
+  return completion ? it->second.output_per_million : it->second.input_per_million;
+}
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 }  // namespace
 
-bool plan(const config::Config& config, RoutingState& state, Rng& rng, std::string_view model,
-          std::vector<Leaf>& plan) {
-  plan.clear();
+bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const Facts& facts,
+          std::string_view model, std::vector<Leaf>& plan) {
   if (const config::Model* m = config.find_model(model)) {
-    expand(m->root, state, rng, {}, plan);
+    Expander{config, state, rng, health, facts, plan}.expand(m->root, {});
     return true;
   }
   size_t slash = model.find('/');
   if (slash == std::string_view::npos || slash + 1 == model.size()) return false;
   int provider = config.find_provider(model.substr(0, slash));
   if (provider < 0) return false;
-  plan.push_back({provider, model.substr(slash + 1), config.node_count + uint32_t(provider), {}});
+  std::string_view name = model.substr(slash + 1);
+  int known = config.find_target(provider, name);
+  plan.push_back({provider, name, known < 0 ? kDirectTarget : uint32_t(known), {}});
   return true;
+}
+
+void apply(const Preferences& prefs, const config::Config& config, const HealthOf& health, std::vector<Leaf>& plan) {
+  auto provider_name = [&](const Leaf& l) -> const std::string& { return config.providers[size_t(l.provider)].name; };
+  std::vector<Leaf> kept;
+  for (auto& leaf : plan) {
+    const std::string& name = provider_name(leaf);
+    if (!prefs.only.empty() && !listed(prefs.only, name)) continue;
+    if (listed(prefs.ignore, name)) continue;
+    double in = price_of(config, leaf, false), out = price_of(config, leaf, true);
+    if (prefs.max_prompt_price >= 0 && in > prefs.max_prompt_price) continue;
+    if (prefs.max_completion_price >= 0 && out > prefs.max_completion_price) continue;
+    if (std::any_of(kept.begin(), kept.end(), [&](const Leaf& k) {
+          return k.provider == leaf.provider && k.model == leaf.model;
+        }))
+      continue;
+    kept.push_back(std::move(leaf));
+  }
+  auto rank = [&](const Leaf& l) -> double {
+    switch (prefs.sort) {
+      case Preferences::Sort::price: {
+        double in = price_of(config, l, false), out = price_of(config, l, true);
+        return in < 0 || out < 0 ? 1e300 : in + out;
+      }
+      case Preferences::Sort::latency: {
+        double ms = health(l.target).latency_ms;
+        return ms > 0 ? ms : 1e300;
+      }
+      case Preferences::Sort::throughput: {
+        double tps = health(l.target).throughput;
+        return tps > 0 ? -tps : 1e300;
+      }
+      default: return 0;
+    }
+  };
+  if (prefs.sort != Preferences::Sort::none)
+    std::stable_sort(kept.begin(), kept.end(), [&](const Leaf& a, const Leaf& b) { return rank(a) < rank(b); });
+  if (!prefs.order.empty()) {
+    auto position = [&](const Leaf& l) {
+      auto it = std::find(prefs.order.begin(), prefs.order.end(), provider_name(l));
+      return size_t(it - prefs.order.begin());
+    };
+    std::stable_sort(kept.begin(), kept.end(), [&](const Leaf& a, const Leaf& b) { return position(a) < position(b); });
+  }
+  if (!prefs.allow_fallbacks) {
+    if (!prefs.order.empty())
+      kept.erase(std::remove_if(kept.begin(), kept.end(), [&](const Leaf& l) { return !listed(prefs.order, provider_name(l)); }),
+                 kept.end());
+    else if (kept.size() > 1)
+      kept.resize(1);
+  }
+  plan = std::move(kept);
 }
 
 }  // namespace sy::routing

@@ -1,8 +1,9 @@
-// Routing: from the model a request names to the ordered list of leaf
-// targets it may try.
+// Routing: from the model(s) a request names to the ordered list of leaf
+// targets it may try, given each target's health right now.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,13 +11,18 @@
 
 #include "balance/balancer.h"
 #include "config/config.h"
+#include "routing/condition.h"
 
 namespace sy::routing {
+
+// Leaf::target for a "provider/model" the config does not list; the engine
+// gives such targets ids of their own before preferences are applied.
+inline constexpr uint32_t kDirectTarget = 0xffffffffu;
 
 struct Leaf {
   int provider = -1;
   std::string_view model;
-  uint32_t id = 0;  // per-target state index: tree node id, or node_count + provider for direct targets
+  uint32_t target = kDirectTarget;
   std::vector<std::pair<std::string, std::string>> overrides;  // parent first; later entries win
 };
 
@@ -26,10 +32,35 @@ struct RoutingState {
   std::vector<balance::GroupState> groups;
 };
 
-// Fills `plan` with the leaves to try, in order, for `model`: a configured
-// model's tree (each group ordered by its strategy, depth first), or the one
-// target "provider/model" names. Returns false when the model is unknown.
-bool plan(const config::Config& config, RoutingState& state, Rng& rng, std::string_view model,
-          std::vector<Leaf>& plan);
+// The health of a target (by id) at this instant.
+using HealthOf = std::function<balance::Candidate(uint32_t target)>;
+
+// Appends to `plan` the leaves to try, in order, for `model`: a configured
+// model's tree (conditional groups pick a child from `facts`, other groups
+// order their children by strategy, depth first) or the one target
+// "provider/model" names. Returns false when the model is unknown.
+bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const Facts& facts,
+          std::string_view model, std::vector<Leaf>& plan);
+
+// OpenRouter's request-level provider preferences.
+struct Preferences {
+  std::vector<std::string> order, only, ignore;
+  bool allow_fallbacks = true;
+  enum class Sort { none, price, latency, throughput } sort = Sort::none;
+  double max_prompt_price = -1;  // USD per million tokens; < 0 = no cap
+  double max_completion_price = -1;
+
+  bool any() const {
+    return !order.empty() || !only.empty() || !ignore.empty() || !allow_fallbacks || sort != Sort::none ||
+           max_prompt_price >= 0 || max_completion_price >= 0;
+  }
+};
+
+// Filters and reorders a plan: only/ignore/max_price drop leaves; order puts
+// the named providers first in that order; sort orders by price (unknown
+// last), latency or throughput (unmeasured last); allow_fallbacks = false
+// keeps only the providers in `order` (or only the first leaf without one).
+// Duplicate leaves (same target) are dropped, keeping the first.
+void apply(const Preferences& prefs, const config::Config& config, const HealthOf& health, std::vector<Leaf>& plan);
 
 }  // namespace sy::routing

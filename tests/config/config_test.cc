@@ -135,5 +135,40 @@ TEST(Config, DeepTreesAreRefused) {
   EXPECT_NE(problems[0].message.find("at most 16 levels"), std::string::npos);
 }
 
+TEST(Config, ConditionalGroups) {
+  auto config = load_ok(R"({"providers": {"e": {"type": "echo"}},
+    "models": {"m": {"strategy": "conditional", "default": "b",
+      "conditions": [{"when": {"metadata.tier": {"$in": ["gold"]}}, "then": "a"}],
+      "targets": [{"name": "a", "provider": "e", "model": "x"}, {"name": "b", "provider": "e", "model": "y"}]}}})");
+  ASSERT_NE(config, nullptr);
+  const auto& root = config->models[0].root;
+  EXPECT_EQ(root.conditions.size(), 1u);
+  EXPECT_EQ(root.conditions[0].second, 0u);
+  EXPECT_EQ(root.default_child, 1u);
+  auto problems = problems_of(R"({"providers": {"e": {"type": "echo"}},
+    "models": {"m": {"strategy": "conditional", "default": "zz",
+      "conditions": [{"when": {"oops": 1}, "then": "a"}, {"when": {"metadata.x": 1}, "then": "nope"}],
+      "targets": [{"name": "a", "provider": "e", "model": "x"}]},
+      "n": {"strategy": "fallback", "conditions": [], "targets": [{"provider": "e", "model": "x"}]}}})");
+  EXPECT_TRUE(has(problems, "models.m.default", "no target in this group is named \"zz\""));
+  EXPECT_TRUE(has(problems, "models.m.conditions[0].when.oops", "unknown field"));
+  EXPECT_TRUE(has(problems, "models.m.conditions[1].then", "named \"nope\""));
+  EXPECT_TRUE(has(problems, "models.n.conditions", "only a \"conditional\" group"));
+}
+
+TEST(Config, TargetsAreSharedAndCarryTheirLimits) {
+  auto config = load_ok(R"({"providers": {"e": {"type": "echo"}},
+    "models": {"m": {"targets": [{"provider": "e", "model": "x", "limits": {"rpm": 5}}, {"provider": "e", "model": "y"}]},
+               "n": {"targets": [{"provider": "e", "model": "x"}]}}})");
+  ASSERT_NE(config, nullptr);
+  ASSERT_EQ(config->targets.size(), 2u);
+  EXPECT_EQ(config->targets[0].limits.rpm, 5);
+  EXPECT_EQ(config->models[1].root.targets[0].target, 0u);
+  auto problems = problems_of(R"({"providers": {"e": {"type": "echo"}},
+    "models": {"m": {"targets": [{"provider": "e", "model": "x", "limits": {"rpm": 5}}]},
+               "n": {"targets": [{"provider": "e", "model": "x", "limits": {"rpm": 6}}]}}})");
+  EXPECT_TRUE(has(problems, "models.n.targets[0].limits", "differs"));
+}
+
 }  // namespace
 }  // namespace sy::config
