@@ -24,6 +24,7 @@ function(sy_add_gtests tests_dir)
   file(GLOB_RECURSE _all CONFIGURE_DEPENDS "${tests_dir}/*.cc")
   set(_support ${_all})
   list(REMOVE_ITEM _support ${_tests})
+  list(FILTER _support EXCLUDE REGEX "/fuzz/")  # libFuzzer targets: sy_add_fuzzers builds them
   set(_link ${SY_TEST_LINK})
   if(_support)
     add_library(switchyard_test_support STATIC ${_support})
@@ -65,4 +66,32 @@ function(sy_add_benchmarks bench_dir)
     add_executable(${_name} "${_bench}")
     target_link_libraries(${_name} PRIVATE ${SY_TEST_LINK} benchmark::benchmark_main)
   endforeach()
+endfunction()
+
+# libFuzzer targets (clang only, -DSY_FUZZ=ON): tests/fuzz/<name>_fuzz.cc -> executable
+# <name>_fuzz, plus a ctest `fuzz_<name>` running it for SY_FUZZ_SECONDS from the seeds in
+# tests/fuzz/corpus/<name>/ (new inputs go to the build tree, crashes to build/…/artifacts/).
+function(sy_add_fuzzers fuzz_dir)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SY_FUZZ needs clang (e.g. -DCMAKE_CXX_COMPILER=clang++-19)")
+  endif()
+  set(SY_FUZZ_SECONDS 5 CACHE STRING "seconds each fuzz target runs under ctest")
+  file(GLOB _fuzzers CONFIGURE_DEPENDS "${fuzz_dir}/*_fuzz.cc")
+  foreach(_fuzzer IN LISTS _fuzzers)
+    get_filename_component(_name "${_fuzzer}" NAME_WE)
+    string(REGEX REPLACE "_fuzz$" "" _corpus "${_name}")
+    add_executable(${_name} "${_fuzzer}")
+    target_link_libraries(${_name} PRIVATE switchyard_core)
+    target_compile_options(${_name} PRIVATE -fsanitize=fuzzer,address,undefined ${SY_FUZZ_UBSAN})
+    target_link_options(${_name} PRIVATE -fsanitize=fuzzer,address,undefined ${SY_FUZZ_UBSAN})
+    set(_work "${CMAKE_BINARY_DIR}/fuzz-corpus/${_corpus}")
+    file(MAKE_DIRECTORY "${_work}" "${CMAKE_BINARY_DIR}/fuzz-artifacts")
+    add_test(NAME fuzz_${_corpus}
+      COMMAND ${_name} -max_total_time=${SY_FUZZ_SECONDS} -max_len=16384 -print_final_stats=1
+              -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-artifacts/${_corpus}-
+              "${_work}" "${fuzz_dir}/corpus/${_corpus}")
+    set_tests_properties(fuzz_${_corpus} PROPERTIES TIMEOUT 600)
+  endforeach()
+  list(LENGTH _fuzzers _count)
+  message(STATUS "switchyard: ${_count} fuzz targets")
 endfunction()

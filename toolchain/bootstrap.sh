@@ -29,6 +29,7 @@ start_packages=(
 )
 test_packages=(
   g++ libgtest-dev googletest libbenchmark-dev
+  libclang-rt-19-dev  # libFuzzer + ASan/UBSan runtimes for clang-19 (the fuzz targets in tests/fuzz)
   emscripten node-acorn binaryen
   chromium
 )

@@ -1,5 +1,8 @@
 #include "providers/provider.h"
 
+#include "providers/anthropic.h"
+#include "providers/azure.h"
+#include "providers/gemini.h"
 #include "providers/openai.h"
 
 namespace sy::providers {
@@ -10,9 +13,14 @@ const WireFormat* wire_format(config::ProviderType type) {
     case config::ProviderType::openai_compatible:
     case config::ProviderType::echo:
       return &openai::kWireFormat;
-    default:
-      return nullptr;
+    case config::ProviderType::azure_openai:
+      return &azure::kWireFormat;
+    case config::ProviderType::anthropic:
+      return &anthropic::kWireFormat;
+    case config::ProviderType::gemini:
+      return &gemini::kWireFormat;
   }
+  return nullptr;
 }
 
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,

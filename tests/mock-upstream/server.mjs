@@ -5,97 +5,35 @@
 //   const mock = await startMock();               // { url, port, setScenario, counts, requests, reset, close }
 //   node tests/mock-upstream/server.mjs --port 9100
 //
-// A provider's base_url selects a scenario with a path prefix:
-//   http://127.0.0.1:PORT/s/<scenario>/v1  → OpenAI format, behaviour of <scenario>
-//   http://127.0.0.1:PORT/v1               → scenario "default"
+// It speaks OpenAI, Azure OpenAI, Anthropic and Gemini (formats/*.mjs), each picked by its
+// route, and refuses requests the real API would refuse. A provider's base_url selects a
+// scenario with a path prefix:
+//   http://127.0.0.1:PORT/s/<scenario>/v1      → OpenAI (/chat/completions) or Anthropic (/messages)
+//   http://127.0.0.1:PORT/s/<scenario>/v1beta  → Gemini (/models/{model}:generateContent…)
+//   http://127.0.0.1:PORT/s/<scenario>         → Azure (/openai/deployments/{deployment}/…)
+//   http://127.0.0.1:PORT/v1                   → scenario "default"
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { Refusal, replyFor } from './formats/common.mjs';
+import { openai } from './formats/openai.mjs';
+import { azure } from './formats/azure.mjs';
+import { anthropic } from './formats/anthropic.mjs';
+import { gemini } from './formats/gemini.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------
-// Answers derived from the request, so that tests can predict them.
+// Wire formats (formats/*.mjs). Each names its routes, validates requests the way
+// the real API does, and writes the answers, streams and errors in its own shape;
+// misbehaviour (status, latency, resets…) is applied around them, the same for all.
 
-function lastUserText(messages) {
-  for (let i = (messages ?? []).length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m?.role !== 'user') continue;
-    if (typeof m.content === 'string') return m.content;
-    if (Array.isArray(m.content)) {
-      return m.content.filter((p) => p?.type === 'text').map((p) => p.text).join(' ');
-    }
-  }
-  return '';
-}
-
-const countTokens = (text) => (text.match(/\S+/g) ?? []).length;
-
-function usageFor(messages, answer) {
-  const prompt = (messages ?? []).map((m) => (typeof m?.content === 'string' ? m.content : JSON.stringify(m?.content ?? ''))).join(' ');
-  const prompt_tokens = countTokens(prompt);
-  const completion_tokens = countTokens(answer);
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
-}
-
-// ---------------------------------------------------------------------------
-// Wire formats. Each format names its routes and knows how to answer them
-// normally; misbehaviour (status, latency, resets…) is applied around them.
-// Add Azure / Anthropic / Gemini here as `formats.<name>`.
-
-const formats = {
-  openai: {
-    routes: [
-      { method: 'POST', pattern: /^\/v1\/chat\/completions$/, name: 'POST /v1/chat/completions', handler: 'chat' },
-      { method: 'POST', pattern: /^\/v1\/embeddings$/, name: 'POST /v1/embeddings', handler: 'embeddings' },
-      { method: 'GET', pattern: /^\/v1\/models$/, name: 'GET /v1/models', handler: 'models' },
-    ],
-
-    errorBody(status, message) {
-      const type = status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
-      return { error: { message, type, param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
-    },
-
-    models() {
-      return { object: 'list', data: ['m1', 'm2', 'm3'].map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) };
-    },
-
-    embeddings(req) {
-      const inputs = Array.isArray(req.input) ? req.input : [req.input ?? ''];
-      const data = inputs.map((text, index) => {
-        const s = String(text);
-        const vector = [0, 1, 2, 3].map((k) => ((s.length * (k + 1)) % 97) / 97);
-        return { object: 'embedding', index, embedding: vector };
-      });
-      const tokens = inputs.reduce((n, t) => n + countTokens(String(t)), 0);
-      return { object: 'list', data, model: req.model ?? 'mock-embed', usage: { prompt_tokens: tokens, total_tokens: tokens } };
-    },
-
-    completion(req, text, id, created) {
-      return {
-        id, object: 'chat.completion', created, model: req.model ?? 'mock', system_fingerprint: null,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-        usage: usageFor(req.messages, text),
-      };
-    },
-
-    // The stream as OpenAI sends it: a role chunk, content chunks, a finish
-    // chunk, an optional usage chunk (stream_options.include_usage), [DONE].
-    streamEvents(req, text, id, created) {
-      const base = { id, object: 'chat.completion.chunk', created, model: req.model ?? 'mock', system_fingerprint: null };
-      const chunk = (delta, finish_reason = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason }] });
-      const events = [chunk({ role: 'assistant', content: '', refusal: null })];
-      for (const piece of text.match(/\S+\s*/g) ?? []) events.push(chunk({ content: piece }));
-      events.push(chunk({}, 'stop'));
-      if (req.stream_options?.include_usage) events.push({ ...base, choices: [], usage: usageFor(req.messages, text) });
-      return events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat('data: [DONE]\n\n');
-    },
-  },
-};
+const formats = { openai, azure, anthropic, gemini };
 
 function matchRoute(method, path) {
   for (const [format, spec] of Object.entries(formats)) {
     for (const route of spec.routes) {
-      if (route.method === method && route.pattern.test(path)) return { format, route };
+      const match = route.method === method ? route.pattern.exec(path) : null;
+      if (match) return { format, route, match };
     }
   }
   return null;
@@ -141,42 +79,71 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
     return send(404, { error: `no control route ${req.method} ${path}` });
   }
 
-  async function answer(req, res, scenario, format, route, body) {
+  async function answer(req, res, scenario, format, route, match, body, query) {
     const spec = formats[format];
     const b = behaviourFor(scenario);
+    const n = ++serial;
+    const ctx = { serial: n, id: `chatcmpl-mock${n}`, created: 1700000000, sse: query.get('alt') === 'sse' };
     const sendJson = (status, value, extra = {}) => {
       const text = typeof value === 'string' ? value : JSON.stringify(value);
-      res.writeHead(status, { 'content-type': 'application/json', ...extra });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...extra });
       res.end(text);
     };
+    const refused = (e) => sendJson(e.status, spec.errorBody(e.status, e.message, e.extra));
 
     if (b.latency_ms) await sleep(b.latency_ms);
     if (b.reset) { req.socket.destroy(); return; }
 
+    // What the real API checks before anything else: the route (Azure's api-version and
+    // deployment, Gemini's model) and the key.
+    try {
+      spec.route?.({ headers: req.headers, query }, route, match, b, ctx);
+      spec.authenticate?.({ headers: req.headers, query }, b);
+    } catch (e) {
+      if (e instanceof Refusal) return refused(e);
+      throw e;
+    }
+
     const retryHeaders = b.retry_after !== undefined ? { 'retry-after': String(b.retry_after) } : {};
     const status = b.status ?? 200;
     if (status !== 200) {
-      return sendJson(status, b.body ?? spec.errorBody(status, `mock ${scenario}: status ${status}`), retryHeaders);
+      return sendJson(status, b.body ?? spec.errorBody(status, `mock ${scenario}: status ${status}`, {}), retryHeaders);
     }
-    if (b.error_body_200) return sendJson(200, spec.errorBody(500, `mock ${scenario}: error in a 200 body`));
+    const named = b.error !== undefined ? spec.namedError(b.error) : null;
+    if (b.error !== undefined && !named) return sendJson(500, { error: { message: `mock: no error kind "${b.error}" for ${format}` } });
+    if (named?.status) return sendJson(named.status, named.body, { ...(named.headers ?? {}), ...retryHeaders });
+    if (b.error_body_200) return sendJson(200, spec.errorBody(500, `mock ${scenario}: error in a 200 body`, {}));
     if (b.body !== undefined) return sendJson(200, b.body, retryHeaders);
 
     let parsed = {};
     if (route.method === 'POST') {
-      try { parsed = JSON.parse(body || '{}'); } catch { return sendJson(400, spec.errorBody(400, 'mock: request body is not JSON')); }
+      try { parsed = JSON.parse(body || '{}'); } catch {
+        return sendJson(400, spec.errorBody(400, 'mock: request body is not JSON', {}));
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return sendJson(400, spec.errorBody(400, 'mock: request body is not a JSON object', {}));
     }
 
     if (route.handler === 'models') return sendJson(200, spec.models());
-    if (route.handler === 'embeddings') return sendJson(200, b.malformed ? '{"object": "list", "data": [' : spec.embeddings(parsed));
+    if (route.handler === 'embeddings') return sendJson(200, b.malformed ? '{"object": "list", "data": [' : spec.embeddings(route, parsed));
 
-    const text = b.text ?? `mock: ${lastUserText(parsed.messages)}`;
-    const id = `chatcmpl-mock${++serial}`;
-    const created = 1700000000;
-    if (!parsed.stream) {
-      if (b.malformed) return sendJson(200, '{"id": "chatcmpl-broken", "choices": [ {');
-      const full = JSON.stringify(spec.completion(parsed, text, id, created));
+    let reply;
+    try {
+      spec.validate(route, parsed);
+      reply = replyFor(spec.view(route, parsed), b);
+    } catch (e) {
+      if (e instanceof Refusal) return refused(e);
+      throw e;
+    }
+    if (named?.finish) reply.finish = named.finish;
+    if (named?.blockReason) ctx.blockReason = named.blockReason;
+    ctx.model = spec.model(route, parsed, ctx);
+    ctx.body = parsed;
+
+    if (!spec.isStream(route, parsed)) {
+      if (b.malformed) return sendJson(200, spec.malformedBody);
+      const full = JSON.stringify(ctx.blockReason ? spec.blocked(ctx, reply, ctx.blockReason) : spec.completion(ctx, reply));
       if (b.truncate_stream_after !== undefined) {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(full.length) });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) });
         res.write(full.slice(0, Math.floor(full.length / 2)));
         setTimeout(() => req.socket.destroy(), 10);
         return;
@@ -184,10 +151,25 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       return sendJson(200, full);
     }
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const sseStream = format !== 'gemini' || ctx.sse;
+    res.writeHead(200, sseStream
+      ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' }
+      : { 'content-type': 'application/json; charset=UTF-8' });
     res.flushHeaders();
-    let events = spec.streamEvents(parsed, text, id, created);
-    if (b.malformed) events = [events[0], 'data: {"id": "chatcmpl-broken", "choices": [\n\n', ...events.slice(1)];
+    let events = spec.streamEvents(ctx, reply);
+    if (b.malformed) events = [events[0], spec.malformedEvent, ...events.slice(1)];
+    if (b.stream_error_after !== undefined) {
+      const k = Math.max(1, Math.min(b.stream_error_after, events.length));
+      events = [...events.slice(0, k), spec.streamError(`mock ${scenario}: failure mid-stream`, ctx)];
+    }
+    if (b.chunk_bytes) {
+      // The whole stream re-cut into n-byte writes: lines, CRLFs, JSON and UTF-8 sequences
+      // end up split across reads (truncate_stream_after then counts writes, not events).
+      const bytes = Buffer.from(events.join(''), 'utf8');
+      const size = Math.max(1, b.chunk_bytes);
+      events = [];
+      for (let at = 0; at < bytes.length; at += size) events.push(bytes.subarray(at, at + size));
+    }
     for (let i = 0; i < events.length; i++) {
       if (b.truncate_stream_after !== undefined && i >= b.truncate_stream_after) {
         await sleep(10);
@@ -195,6 +177,7 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
         return;
       }
       if (i > 0 && b.drip_ms) await sleep(b.drip_ms);
+      else if (i > 0 && b.chunk_bytes) await new Promise((resolve) => setImmediate(resolve));
       if (res.destroyed) return;
       res.write(events[i]);
     }
@@ -214,8 +197,11 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       const m = path.match(/^\/s\/([^/]+)(\/.*)$/);
       if (m) { scenario = decodeURIComponent(m[1]); path = m[2]; }
       const found = matchRoute(req.method, path);
-      if (log) console.log(`mock ${scenario} ${req.method} ${path}`);
-      const entry = { scenario, method: req.method, path, headers: req.headers, body, aborted: false };
+      if (log) console.log(`mock ${scenario} ${req.method} ${path}${url.search}`);
+      const entry = {
+        scenario, method: req.method, path, query: Object.fromEntries(url.searchParams), route: found?.route.name ?? null,
+        format: found?.format ?? null, headers: req.headers, body, aborted: false,
+      };
       res.once('close', () => { if (!res.writableFinished) entry.aborted = true; }); // the caller went away first
       requests.push(entry);
       if (requests.length > 100) requests.shift();
@@ -225,7 +211,7 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       }
       const byRoute = (counts[scenario] ??= {});
       byRoute[found.route.name] = (byRoute[found.route.name] ?? 0) + 1;
-      await answer(req, res, scenario, found.format, found.route, body);
+      await answer(req, res, scenario, found.format, found.route, found.match, body, url.searchParams);
     } catch (err) {
       if (!res.headersSent) { res.writeHead(500, { 'content-type': 'text/plain' }); res.end(`mock failure: ${err.message}`); }
       else res.destroy();

@@ -1,0 +1,508 @@
+#include "providers/gemini.h"
+
+#include <map>
+
+#include "providers/sse_parser.h"
+#include "providers/translate.h"
+
+namespace sy::providers::gemini {
+
+namespace {
+
+using json::Value;
+using translate::string_at;
+using translate::ToolCall;
+
+// ---------------------------------------------------------------------------------------
+// Request
+
+// One Gemini content being built: consecutive OpenAI messages with the same Gemini role
+// (user, or model) are merged, as Gemini expects turns to alternate.
+struct Turn {
+  bool user = true;
+  std::string parts;  // JSON objects joined by ','
+};
+
+void add_part(std::vector<Turn>& turns, bool user, const std::string& part) {
+  if (turns.empty() || turns.back().user != user) turns.push_back({user, {}});
+  else turns.back().parts += ',';
+  turns.back().parts += part;
+}
+
+std::string text_part(std::string_view text) {
+  std::string p = "{\"text\":";
+  json::append_string(p, text);
+  return p + "}";
+}
+
+// A media type guessed from a URL's extension (Gemini's fileData wants one).
+std::string_view media_type_of(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  std::string_view ext = url.substr(url.find_last_of('.') == std::string_view::npos ? url.size() : url.find_last_of('.') + 1);
+  std::string lower(ext);
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  if (lower == "png") return "image/png";
+  if (lower == "webp") return "image/webp";
+  if (lower == "gif") return "image/gif";
+  if (lower == "heic") return "image/heic";
+  if (lower == "heif") return "image/heif";
+  if (lower == "pdf") return "application/pdf";
+  return "image/jpeg";
+}
+
+// An image_url part as inlineData (data: URLs) or fileData (http(s) URLs); empty otherwise.
+std::string image_part(const Value& part) {
+  const Value* image = json::find(part, "image_url");
+  const Value* url_v = image ? (image->IsString() ? image : json::find(*image, "url")) : nullptr;
+  if (!url_v || !url_v->IsString()) return {};
+  std::string_view url = json::view(*url_v), media_type, data;
+  std::string p;
+  if (translate::split_data_url(url, media_type, data)) {
+    p = "{\"inlineData\":{\"mimeType\":";
+    json::append_string(p, media_type);
+    p += ",\"data\":";
+    json::append_string(p, data);
+  } else if (url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://") {
+    p = "{\"fileData\":{\"mimeType\":";
+    json::append_string(p, media_type_of(url));
+    p += ",\"fileUri\":";
+    json::append_string(p, url);
+  } else {
+    return {};
+  }
+  return p + "}}";
+}
+
+void add_content(std::vector<Turn>& turns, bool user, const Value* content) {
+  if (!content) return;
+  if (content->IsString()) {
+    if (content->GetStringLength()) add_part(turns, user, text_part(json::view(*content)));
+    return;
+  }
+  if (!content->IsArray()) return;
+  for (const Value& part : content->GetArray()) {
+    std::string_view type = string_at(part, "type");
+    if (type == "text" || type == "refusal") {
+      std::string_view text = string_at(part, type == "text" ? "text" : "refusal");
+      if (!text.empty()) add_part(turns, user, text_part(text));
+    } else if (type == "image_url" && user) {
+      std::string p = image_part(part);
+      if (!p.empty()) add_part(turns, user, p);
+    }
+  }
+}
+
+// `raw` as a JSON object when it is one, else `{"<key>": raw}` (Gemini wants objects for
+// function arguments and responses).
+void append_object(std::string& out, std::string_view raw, std::string_view key) {
+  json::Document parsed;
+  std::string error;
+  if (json::parse(raw, parsed, error) && parsed.IsObject()) {
+    json::append_value(out, parsed);
+    return;
+  }
+  if (key.empty()) {
+    out += "{}";
+    return;
+  }
+  out += '{';
+  json::append_string(out, key);
+  out += ':';
+  json::append_string(out, raw);
+  out += '}';
+}
+
+std::string tool_config(const Value& request) {
+  const Value* choice = json::find(request, "tool_choice");
+  if (!choice) return {};
+  std::string mode, name;
+  if (choice->IsString()) {
+    std::string_view c = json::view(*choice);
+    mode = c == "required" ? "ANY" : c == "none" ? "NONE" : "AUTO";
+  } else if (const Value* fn = json::find(*choice, "function")) {
+    name = string_at(*fn, "name");
+    if (!name.empty()) mode = "ANY";
+  }
+  if (mode.empty()) return {};
+  std::string out = "{\"functionCallingConfig\":{\"mode\":\"" + mode + "\"";
+  if (!name.empty()) {
+    out += ",\"allowedFunctionNames\":[";
+    json::append_string(out, name);
+    out += ']';
+  }
+  return out + "}}";
+}
+
+void encode(const EncodeInput& in, UpstreamRequest& out) {
+  out.method = "POST";
+  out.url = in.provider.base_url + "/models/" + std::string(in.model) +
+            (in.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  out.headers = translate::headers(in, in.provider.api_key.empty() ? std::string() : "x-goog-api-key: " + in.provider.api_key + "\n");
+
+  json::Document req = translate::with_overrides(in);
+  std::string system;
+  std::vector<Turn> turns;
+  std::map<std::string, std::string, std::less<>> function_of_call;  // tool_call id -> function name
+  if (const Value* messages = json::find(req, "messages"); messages && messages->IsArray()) {
+    for (const Value& m : messages->GetArray()) {
+      std::string_view role = string_at(m, "role");
+      const Value* content = json::find(m, "content");
+      if (role == "system" || role == "developer") {
+        std::string text = content ? translate::text_of(*content) : std::string();
+        if (text.empty()) continue;
+        if (!system.empty()) system += "\n\n";
+        system += text;
+      } else if (role == "user") {
+        add_content(turns, true, content);
+      } else if (role == "assistant") {
+        add_content(turns, false, content);
+        const Value* calls = json::find(m, "tool_calls");
+        if (!calls || !calls->IsArray()) continue;
+        for (const Value& call : calls->GetArray()) {
+          const Value* fn = json::find(call, "function");
+          std::string_view name = fn ? string_at(*fn, "name") : std::string_view();
+          if (name.empty()) continue;
+          function_of_call[std::string(string_at(call, "id"))] = std::string(name);
+          std::string p = "{\"functionCall\":{\"name\":";
+          json::append_string(p, name);
+          p += ",\"args\":";
+          append_object(p, string_at(*fn, "arguments"), {});
+          add_part(turns, false, p + "}}");
+        }
+      } else if (role == "tool") {
+        auto it = function_of_call.find(string_at(m, "tool_call_id"));
+        std::string p = "{\"functionResponse\":{\"name\":";
+        json::append_string(p, it != function_of_call.end() ? std::string_view(it->second) : string_at(m, "name"));
+        p += ",\"response\":";
+        append_object(p, content ? translate::text_of(*content) : std::string(), "content");
+        add_part(turns, true, p + "}}");
+      }
+    }
+  }
+
+  std::string& b = out.body;
+  b = "{\"contents\":[";
+  for (size_t i = 0; i < turns.size(); ++i) {
+    if (i) b += ',';
+    b += turns[i].user ? "{\"role\":\"user\",\"parts\":[" : "{\"role\":\"model\",\"parts\":[";
+    b += turns[i].parts;
+    b += "]}";
+  }
+  b += ']';
+  if (!system.empty()) {
+    b += ",\"systemInstruction\":{\"parts\":[";
+    b += text_part(system);
+    b += "]}";
+  }
+  bool has_tools = false;
+  if (const Value* tools = json::find(req, "tools"); tools && tools->IsArray()) {
+    std::string list;
+    for (const Value& tool : tools->GetArray()) {
+      const Value* fn = json::find(tool, "function");
+      std::string_view name = fn ? string_at(*fn, "name") : std::string_view();
+      if (name.empty()) continue;
+      if (!list.empty()) list += ',';
+      list += "{\"name\":";
+      json::append_string(list, name);
+      if (const Value* d = json::find(*fn, "description"); d && d->IsString()) {
+        list += ",\"description\":";
+        json::append_string(list, json::view(*d));
+      }
+      if (const Value* params = json::find(*fn, "parameters"); params && params->IsObject()) {
+        list += ",\"parametersJsonSchema\":";
+        json::append_value(list, *params);
+      }
+      list += '}';
+    }
+    if (!list.empty()) {
+      has_tools = true;
+      b += ",\"tools\":[{\"functionDeclarations\":[" + list + "]}]";
+    }
+  }
+  if (has_tools) {
+    std::string config = tool_config(req);
+    if (!config.empty()) b += ",\"toolConfig\":" + config;
+  }
+
+  std::string gen;
+  auto number = [&](const char* from, const char* to) {
+    const Value* v = json::find(req, from);
+    if (!v || !v->IsNumber()) return;
+    gen += gen.empty() ? "\"" : ",\"";
+    gen += to;
+    gen += "\":";
+    json::append_number(gen, v->GetDouble());
+  };
+  number("temperature", "temperature");
+  number("top_p", "topP");
+  if (int64_t max = translate::max_tokens(req); max > 0)
+    gen += std::string(gen.empty() ? "" : ",") + "\"maxOutputTokens\":" + std::to_string(max);
+  auto stops = translate::stop_sequences(json::find(req, "stop"), 5);
+  if (!stops.empty()) {
+    gen += std::string(gen.empty() ? "" : ",") + "\"stopSequences\":[";
+    for (size_t i = 0; i < stops.size(); ++i) {
+      if (i) gen += ',';
+      json::append_string(gen, stops[i]);
+    }
+    gen += ']';
+  }
+  if (const Value* seed = json::find(req, "seed"); seed && seed->IsInt())
+    gen += std::string(gen.empty() ? "" : ",") + "\"seed\":" + std::to_string(seed->GetInt());
+  if (const Value* n = json::find(req, "n"); n && n->IsInt() && n->GetInt() > 1 && !in.stream)
+    gen += std::string(gen.empty() ? "" : ",") + "\"candidateCount\":" + std::to_string(n->GetInt());
+  if (const Value* format = json::find(req, "response_format")) {
+    std::string_view type = string_at(*format, "type");
+    if (type == "json_object" || type == "json_schema") {
+      gen += std::string(gen.empty() ? "" : ",") + "\"responseMimeType\":\"application/json\"";
+      const Value* js = json::find(*format, "json_schema");
+      const Value* schema = js ? json::find(*js, "schema") : nullptr;
+      if (type == "json_schema" && schema && schema->IsObject()) {
+        gen += ",\"responseJsonSchema\":";
+        json::append_value(gen, *schema);
+      }
+    }
+  }
+  if (!gen.empty()) b += ",\"generationConfig\":{" + gen + "}";
+  b += '}';
+}
+
+// ---------------------------------------------------------------------------------------
+// Answers
+
+bool is_filter_reason(std::string_view r) {
+  return r == "SAFETY" || r == "RECITATION" || r == "BLOCKLIST" || r == "PROHIBITED_CONTENT" || r == "SPII" ||
+         r == "IMAGE_SAFETY";
+}
+
+std::string_view finish_reason(std::string_view reason, bool tool_calls) {
+  if (reason == "MAX_TOKENS") return "length";
+  if (is_filter_reason(reason)) return "content_filter";
+  return tool_calls ? "tool_calls" : "stop";  // STOP, OTHER, LANGUAGE, MALFORMED_FUNCTION_CALL…
+}
+
+void read_usage(const Value& doc, Usage& usage, translate::UsageDetails& details) {
+  const Value* u = json::find(doc, "usageMetadata");
+  if (!u || !u->IsObject()) return;
+  auto get = [&](const char* name) -> int64_t {
+    const Value* v = json::find(*u, name);
+    return v && v->IsInt64() ? v->GetInt64() : -1;
+  };
+  int64_t prompt = get("promptTokenCount"), candidates = get("candidatesTokenCount"),
+          thoughts = get("thoughtsTokenCount"), cached = get("cachedContentTokenCount");
+  usage.known = true;
+  usage.prompt_tokens = std::max<int64_t>(prompt, 0);
+  usage.completion_tokens = std::max<int64_t>(candidates, 0) + std::max<int64_t>(thoughts, 0);
+  if (cached >= 0) details.cached_tokens = cached;
+  if (thoughts >= 0) details.reasoning_tokens = thoughts;
+}
+
+// Reads {"error":{"code","message","status"}}; returns the hint and sets `outcome` when the
+// body says more than the HTTP status (a bad API key is a 400 INVALID_ARGUMENT).
+ErrorType read_error(const Value& doc, Error& error, health::Outcome& outcome) {
+  outcome = health::Outcome::malformed;
+  const Value* e = json::find(doc, "error");
+  if (!e || !e->IsObject()) return ErrorType::internal;
+  error.message = string_at(*e, "message");
+  std::string_view status = string_at(*e, "status");
+  error.code = status;
+  bool bad_key = error.message.find("API key not valid") != std::string::npos;
+  if (const Value* details = json::find(*e, "details"); details && details->IsArray())
+    for (const Value& d : details->GetArray())
+      if (string_at(d, "reason") == "API_KEY_INVALID") bad_key = true;
+  if (bad_key || status == "UNAUTHENTICATED" || status == "PERMISSION_DENIED") outcome = health::Outcome::auth;
+  else if (status == "RESOURCE_EXHAUSTED") outcome = health::Outcome::status_429;
+  else if (status == "UNAVAILABLE" || status == "INTERNAL") outcome = health::Outcome::status_5xx;
+  else if (status == "DEADLINE_EXCEEDED") outcome = health::Outcome::timeout;
+  else if (status == "NOT_FOUND") outcome = health::Outcome::not_found;
+  return translate::hint_from_message(error.message);
+}
+
+// The prompt was blocked: no candidates and promptFeedback.blockReason.
+bool prompt_blocked(const Value& doc, Error& error) {
+  const Value* feedback = json::find(doc, "promptFeedback");
+  std::string_view reason = feedback ? string_at(*feedback, "blockReason") : std::string_view();
+  if (reason.empty()) return false;
+  error = {400, ErrorType::content_filtered, "the prompt was blocked (" + std::string(reason) + ")", "content_filter"};
+  return true;
+}
+
+Decoded blocked(Error error, const DecodeContext& ctx) {
+  return translate::upstream_error(400, ErrorType::content_filtered, std::move(error), ctx,
+                                   health::Outcome::content_filter);
+}
+
+// The parts of a candidate's content into `choice`; `calls` numbers tool calls across the
+// answer for the ids Gemini does not give.
+void read_parts(const Value& candidate, translate::Choice& choice, int& calls) {
+  const Value* content = json::find(candidate, "content");
+  const Value* parts = content ? json::find(*content, "parts") : nullptr;
+  if (!parts || !parts->IsArray()) return;
+  for (const Value& part : parts->GetArray()) {
+    if (const Value* thought = json::find(part, "thought"); thought && thought->IsTrue()) continue;
+    if (const Value* text = json::find(part, "text"); text && text->IsString()) {
+      choice.content += json::view(*text);
+      choice.has_content = true;
+    } else if (const Value* call = json::find(part, "functionCall")) {
+      ToolCall tc;
+      std::string_view id = string_at(*call, "id");
+      tc.id = id.empty() ? "call_" + std::to_string(calls) : std::string(id);
+      ++calls;
+      tc.name = string_at(*call, "name");
+      if (const Value* args = json::find(*call, "args")) json::append_value(tc.arguments, *args);
+      else tc.arguments = "{}";
+      choice.tool_calls.push_back(std::move(tc));
+    }
+  }
+}
+
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (status < 200 || status >= 300) {
+    Error error;
+    health::Outcome outcome = health::Outcome::malformed;
+    ErrorType hint = parsed ? read_error(doc, error, outcome) : ErrorType::internal;
+    if (hint != ErrorType::internal || outcome != health::Outcome::auth) outcome = health::Outcome::malformed;
+    return translate::upstream_error(status, hint, std::move(error), ctx, outcome);
+  }
+  if (parsed && json::find(doc, "error")) {
+    Error error;
+    health::Outcome ignored;
+    read_error(doc, error, ignored);
+    return translate::error_in_200(std::move(error), ctx);
+  }
+  if (!parsed) return translate::malformed(ctx, "a Gemini answer");
+  const Value* candidates = json::find(doc, "candidates");
+  Error block;
+  if ((!candidates || !candidates->IsArray() || candidates->Empty()) && prompt_blocked(doc, block))
+    return blocked(std::move(block), ctx);
+  if (!candidates || !candidates->IsArray() || candidates->Empty()) return translate::malformed(ctx, "a Gemini answer");
+
+  std::vector<translate::Choice> choices;
+  int calls = 0;
+  for (const Value& candidate : candidates->GetArray()) {
+    translate::Choice choice;
+    read_parts(candidate, choice, calls);
+    choice.finish_reason = finish_reason(string_at(candidate, "finishReason"), !choice.tool_calls.empty());
+    choices.push_back(std::move(choice));
+  }
+  if (choices.size() == 1 && choices[0].finish_reason == "content_filter" && !choices[0].has_content &&
+      choices[0].tool_calls.empty())
+    return blocked({400, ErrorType::content_filtered,
+                    "the answer was blocked (" + std::string(string_at((*candidates)[0], "finishReason")) + ")",
+                    "content_filter"},
+                   ctx);
+  Decoded d;
+  d.ok = true;
+  translate::UsageDetails details;
+  read_usage(doc, d.usage, details);
+  if (d.usage.known) translate::price(d.usage, ctx);
+  std::string fallback_id = "chatcmpl-" + std::string(string_at(doc, "responseId"));
+  d.body = translate::completion_json(ctx, fallback_id, string_at(doc, "modelVersion"), choices, d.usage, details);
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams (alt=sse: one GenerateContentResponse per event; the one with finishReason ends it)
+
+class GeminiStream final : public StreamDecoder {
+ public:
+  explicit GeminiStream(const DecodeContext& ctx)
+      : provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
+        include_usage_(ctx.include_usage) {}
+
+  State feed(std::string_view bytes, std::string& out) override {
+    if (state_ != State::open) return state_;
+    bool ok = parser_.feed(bytes, [&](const sse::Event& e) { on_event(e, out); });
+    if (!ok && state_ == State::open) fail("upstream stream event too large");
+    return state_;
+  }
+
+  State finish() override {
+    if (state_ == State::open) fail("upstream stream ended before a finishReason");
+    return state_;
+  }
+
+ private:
+  void on_event(const sse::Event& e, std::string& out) {
+    if (state_ != State::open) return;
+    json::Document doc;
+    std::string parse_error;
+    if (!json::parse(e.data, doc, parse_error) || !doc.IsObject()) {
+      fail("upstream sent a stream event that is not JSON");
+      return;
+    }
+    if (json::find(doc, "error")) {
+      health::Outcome outcome;
+      ErrorType hint = read_error(doc, error_, outcome);
+      redact(provider_, error_.message);
+      fail("upstream " + provider_.name + " failed mid-stream: " + error_.message);
+      outcome_ = hint != ErrorType::internal ? health::outcome_of_status(400, hint)
+                 : outcome != health::Outcome::malformed ? outcome
+                                                        : health::Outcome::status_5xx;
+      return;
+    }
+    read_usage(doc, usage_, details_);
+    const Value* candidates = json::find(doc, "candidates");
+    const Value* candidate = candidates && candidates->IsArray() && !candidates->Empty() ? &(*candidates)[0] : nullptr;
+    Error block;
+    if (!candidate) {
+      if (prompt_blocked(doc, block)) filtered(block);
+      return;  // a usage-only event
+    }
+    translate::Choice choice;
+    int first_call = calls_;
+    read_parts(*candidate, choice, calls_);
+    if (choice.has_content && !choice.content.empty()) writer_.content(out, choice.content);
+    for (size_t i = 0; i < choice.tool_calls.size(); ++i) {
+      const ToolCall& tc = choice.tool_calls[i];
+      writer_.tool_call(out, first_call + int(i), tc.id, tc.name, tc.arguments);
+    }
+    std::string_view reason = string_at(*candidate, "finishReason");
+    if (reason.empty() || reason == "FINISH_REASON_UNSPECIFIED") return;
+    if (is_filter_reason(reason) && !writer_.started()) {
+      filtered({400, ErrorType::content_filtered, "the answer was blocked (" + std::string(reason) + ")", "content_filter"});
+      return;
+    }
+    writer_.finish(out, finish_reason(reason, calls_ > 0));
+    if (usage_.known) translate::price(usage_, DecodeContext{provider_, model_});
+    if (include_usage_) writer_.usage(out, usage_, details_);
+    state_ = State::done;
+  }
+
+  void filtered(Error error) {
+    state_ = State::failed;
+    error_ = std::move(error);
+    error_.message = "upstream " + provider_.name + " refused: " + error_.message;
+    redact(provider_, error_.message);  // the reason is upstream text
+    outcome_ = health::Outcome::content_filter;
+  }
+
+  void fail(std::string message) {
+    state_ = State::failed;
+    error_.status = 502;
+    error_.type = ErrorType::provider_unavailable;
+    error_.message = std::move(message);
+    if (error_.code.empty()) error_.code = "upstream_stream_failed";
+  }
+
+  const config::Provider& provider_;
+  std::string model_;
+  std::string id_;
+  translate::ChunkWriter writer_;
+  bool include_usage_;
+  sse::Parser parser_;
+  State state_ = State::open;
+  translate::UsageDetails details_;
+  int calls_ = 0;
+};
+
+std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<GeminiStream>(ctx); }
+
+}  // namespace
+
+const WireFormat kWireFormat = {encode, decode, stream};
+
+}  // namespace sy::providers::gemini

@@ -1,0 +1,6 @@
+// libFuzzer target: the anthropic wire format's decode() and stream decoder (see decoder_fuzz.h).
+#include "decoder_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return sy::fuzz::fuzz_decoder(sy::config::ProviderType::anthropic, data, size);
+}

@@ -1,0 +1,84 @@
+// What every wire format of the mock shares: deterministic answers derived from
+// the request, word-count "tokens", and the provider-independent reply that each
+// format then writes in its own shape.
+
+export const countTokens = (text) => (String(text ?? '').match(/\S+/g) ?? []).length;
+
+/** A 400-class refusal raised while validating a request: `format.errorBody` renders it. */
+export class Refusal extends Error {
+  constructor(status, message, extra = {}) {
+    super(message);
+    this.status = status;
+    this.extra = extra;  // format-specific fields (type, code, param, status, details…)
+  }
+}
+
+export const refuse = (status, message, extra) => { throw new Refusal(status, message, extra); };
+
+export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+export const isBase64 = (s) => typeof s === 'string' && s.length > 0 && s.length % 4 === 0 && BASE64.test(s);
+
+/**
+ * The provider-independent reply, from a format's view of the request:
+ *   view = { last: { kind: 'user' | 'tool', pieces: [string] }, promptTokens, tools: [names],
+ *            maxTokens?, stop: [string], json: bool }
+ * and the scenario behaviour `b` (text, tool_call, finish_reason, cached_tokens).
+ *
+ * Returns { text, toolCalls: [{ index, name, args, arguments }], finish, nativeFinish?,
+ *           stopSequence?, usage: { prompt, completion, cached } } where `finish` is one of
+ * stop | length | tool_calls | stop_sequence | content_filter.
+ */
+export function replyFor(view, b) {
+  let text;
+  if (b.text !== undefined) text = String(b.text);
+  else if (view.last.kind === 'tool') text = `mock: tool result ${view.last.pieces.join(' ')}`;
+  else text = `mock: ${view.last.pieces.join(' ')}`;
+  if (view.json && b.text === undefined) text = JSON.stringify({ mock: text });
+
+  let finish = 'stop';
+  let stopSequence;
+  const calls = b.tool_call === undefined ? [] : Array.isArray(b.tool_call) ? b.tool_call : [b.tool_call];
+  let toolCalls = [];
+  if (calls.length && view.tools.length && view.last.kind !== 'tool') {
+    toolCalls = calls.map((c, index) => {
+      const args = typeof c.arguments === 'string' ? JSON.parse(c.arguments) : (c.arguments ?? {});
+      return { index, name: c.name, args, arguments: JSON.stringify(args), preamble: c.text };
+    });
+    for (const c of toolCalls) {
+      if (!view.tools.includes(c.name)) refuse(400, `mock: the scenario calls tool "${c.name}" but the request declares only ${JSON.stringify(view.tools)}`);
+    }
+    text = toolCalls[0].preamble ?? '';
+    finish = 'tool_calls';
+  } else {
+    for (const s of view.stop ?? []) {
+      const at = s ? text.indexOf(s) : -1;
+      if (at >= 0) { text = text.slice(0, at); finish = 'stop_sequence'; stopSequence = s; break; }
+    }
+    if (view.maxTokens !== undefined && countTokens(text) > view.maxTokens) {
+      text = (text.match(/\S+\s*/g) ?? []).slice(0, view.maxTokens).join('').trimEnd();
+      finish = 'length';
+    }
+  }
+  const completion = countTokens(text) + toolCalls.reduce((n, c) => n + countTokens(c.name) + countTokens(c.arguments), 0);
+  return {
+    text, toolCalls, finish, stopSequence,
+    nativeFinish: b.finish_reason,
+    usage: { prompt: view.promptTokens, completion, cached: Number(b.cached_tokens ?? 0) },
+  };
+}
+
+/** The answer text split as streams send it: one piece per word, trailing space kept. */
+export const pieces = (text) => text.match(/\S+\s*/g) ?? [];
+
+/** JSON arguments split into a few fragments, like providers stream them. */
+export function argumentFragments(json) {
+  if (json.length <= 4) return [json];
+  const step = Math.ceil(json.length / 3);
+  const out = [];
+  for (let i = 0; i < json.length; i += step) out.push(json.slice(i, i + step));
+  return out;
+}
+
+export const sse = (data, event) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;

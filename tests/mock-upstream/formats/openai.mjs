@@ -1,0 +1,220 @@
+// OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat), as
+// OpenAI answers them; Azure OpenAI (azure.mjs) reuses the body validation and shapes.
+import { argumentFragments, countTokens, isObject, pieces, refuse, sse } from './common.mjs';
+
+// Request members OpenAI accepts; anything else is refused like the real API does
+// ("Unrecognized request argument supplied: …").
+const CHAT_MEMBERS = new Set([
+  'model', 'messages', 'audio', 'frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs',
+  'max_completion_tokens', 'max_tokens', 'metadata', 'modalities', 'n', 'parallel_tool_calls', 'prediction',
+  'presence_penalty', 'prompt_cache_key', 'reasoning_effort', 'response_format', 'safety_identifier', 'seed',
+  'service_tier', 'stop', 'store', 'stream', 'stream_options', 'temperature', 'tool_choice', 'tools',
+  'top_logprobs', 'top_p', 'user', 'verbosity', 'web_search_options',
+]);
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+const PART_TYPES = new Set(['text', 'image_url', 'input_audio', 'file', 'refusal']);
+
+const invalid = (message, param = null, code = null) => refuse(400, message, { type: 'invalid_request_error', param, code });
+
+function contentText(content) {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (p?.type === 'text' ? p.text : p?.type === 'image_url' ? '[image]' : '')).filter(Boolean).join(' ');
+}
+
+/** Validates an OpenAI chat body the way the API does; `extraMembers` for Azure's additions. */
+export function validateChat(body, extraMembers = []) {
+  for (const k of Object.keys(body)) {
+    if (!CHAT_MEMBERS.has(k) && !extraMembers.includes(k)) invalid(`Unrecognized request argument supplied: ${k}`);
+  }
+  if (!Array.isArray(body.messages)) invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (body.messages.length === 0) invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'messages', 'empty_array');
+  if (body.temperature !== undefined && !(typeof body.temperature === 'number' && body.temperature >= 0 && body.temperature <= 2)) {
+    invalid(`Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${body.temperature} instead.`, 'temperature', 'decimal_above_max_value');
+  }
+  if (body.stream_options !== undefined && !body.stream) invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options');
+  const pending = new Set();  // tool_call ids awaiting their tool message
+  body.messages.forEach((m, i) => {
+    if (!isObject(m) || !ROLES.has(m.role)) invalid(`Invalid value: '${m?.role}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`, `messages[${i}].role`, 'invalid_value');
+    if (m.role !== 'tool' && pending.size) {
+      invalid(`An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`, `messages.[${i}].role`);
+    }
+    if (Array.isArray(m.content)) {
+      m.content.forEach((p, j) => {
+        if (!PART_TYPES.has(p?.type)) invalid(`Invalid value: '${p?.type}'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', and 'file'.`, `messages[${i}].content[${j}].type`, 'invalid_value');
+        if (p.type === 'image_url') {
+          const url = p.image_url?.url;
+          if (typeof url !== 'string' || !/^(https?:\/\/|data:image\/(png|jpeg|gif|webp);base64,)/.test(url)) {
+            invalid("Invalid image URL: 'url' should be a valid URL or a base64 data URL.", `messages[${i}].content[${j}].image_url.url`, 'invalid_image_url');
+          }
+        }
+      });
+    } else if (m.content !== undefined && m.content !== null && typeof m.content !== 'string') {
+      invalid(`Invalid type for 'messages[${i}].content': expected one of a string or array of objects.`, `messages[${i}].content`, 'invalid_type');
+    }
+    if (m.role === 'assistant') {
+      if (m.tool_calls !== undefined) {
+        if (!Array.isArray(m.tool_calls)) invalid(`Invalid type for 'messages[${i}].tool_calls'.`, `messages[${i}].tool_calls`);
+        for (const [j, c] of m.tool_calls.entries()) {
+          if (typeof c?.id !== 'string' || c.type !== 'function' || typeof c.function?.name !== 'string' || typeof c.function?.arguments !== 'string') {
+            invalid(`Invalid 'messages[${i}].tool_calls[${j}]': each tool call needs id, type "function" and function {name, arguments (string)}.`, `messages[${i}].tool_calls[${j}]`);
+          }
+          pending.add(c.id);
+        }
+      }
+    } else if (m.role === 'tool') {
+      if (typeof m.tool_call_id !== 'string') invalid("Missing required parameter: 'messages[" + i + "].tool_call_id'.", `messages[${i}].tool_call_id`, 'missing_required_parameter');
+      if (!pending.delete(m.tool_call_id)) invalid("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", `messages.[${i}].role`);
+    } else if (m.content === undefined || m.content === null) {
+      invalid(`Missing required parameter: 'messages[${i}].content'.`, `messages[${i}].content`, 'missing_required_parameter');
+    }
+  });
+  if (body.tools !== undefined) {
+    if (!Array.isArray(body.tools)) invalid("Invalid type for 'tools': expected an array.", 'tools', 'invalid_type');
+    body.tools.forEach((t, i) => {
+      if (t?.type !== 'function' || typeof t.function?.name !== 'string') invalid(`Missing required parameter: 'tools[${i}].function'.`, `tools[${i}].function`, 'missing_required_parameter');
+    });
+  }
+  if (body.tool_choice !== undefined && !body.tools) invalid("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice');
+}
+
+/** The request as the mock's answer logic sees it (see common.mjs replyFor). */
+export function chatView(body) {
+  const messages = body.messages ?? [];
+  const lastMsg = messages.at(-1);
+  let last = { kind: 'user', pieces: [] };
+  if (lastMsg?.role === 'tool') {
+    const results = [];
+    for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--) results.unshift(contentText(messages[i].content));
+    last = { kind: 'tool', pieces: results };
+  } else {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      if (messages[i]?.role === 'user') { last = { kind: 'user', pieces: [contentText(messages[i].content)] }; break; }
+    }
+  }
+  const prompt = messages.map((m) => contentText(m?.content)).join(' ');
+  const rf = body.response_format?.type;
+  return {
+    last,
+    promptTokens: countTokens(prompt),
+    tools: body.tool_choice === 'none' ? [] : (body.tools ?? []).map((t) => t.function?.name),
+    maxTokens: body.max_completion_tokens ?? body.max_tokens,
+    stop: body.stop === undefined ? [] : [].concat(body.stop),
+    json: rf === 'json_object' || rf === 'json_schema',
+  };
+}
+
+const FINISH = { stop: 'stop', stop_sequence: 'stop', length: 'length', tool_calls: 'tool_calls', content_filter: 'content_filter' };
+
+function usageOf(reply) {
+  const u = { prompt_tokens: reply.usage.prompt, completion_tokens: reply.usage.completion, total_tokens: reply.usage.prompt + reply.usage.completion };
+  if (reply.usage.cached) u.prompt_tokens_details = { cached_tokens: reply.usage.cached, audio_tokens: 0 };
+  return u;
+}
+
+const toolCallsOf = (reply, prefix) => reply.toolCalls.map((c) => ({ id: `${prefix}${c.index}_${c.name}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+
+export function completion(ctx, reply, extras = {}) {
+  const message = { role: 'assistant', content: reply.toolCalls.length && !reply.text ? null : reply.text, refusal: null };
+  if (reply.toolCalls.length) message.tool_calls = toolCallsOf(reply, 'call_mock');
+  return {
+    id: ctx.id, object: 'chat.completion', created: ctx.created, model: ctx.model, system_fingerprint: null,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: reply.nativeFinish ?? FINISH[reply.finish], ...extras.choice }],
+    usage: usageOf(reply),
+    ...extras.top,
+  };
+}
+
+// The stream as OpenAI sends it: a role chunk, content (or tool-call) chunks, a finish chunk,
+// an optional usage chunk (stream_options.include_usage), [DONE].
+export function streamEvents(ctx, reply, extras = {}) {
+  const base = { id: ctx.id, object: 'chat.completion.chunk', created: ctx.created, model: ctx.model, system_fingerprint: null };
+  const withUsage = Boolean(ctx.body.stream_options?.include_usage);
+  const chunk = (delta, finish_reason = null) => ({
+    ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason, ...extras.choice }], ...(withUsage ? { usage: null } : {}),
+  });
+  const events = [...(extras.first ?? []), chunk({ role: 'assistant', content: '', refusal: null })];
+  for (const piece of pieces(reply.text)) events.push(chunk({ content: piece }));
+  for (const [k, call] of toolCallsOf(reply, 'call_mock').entries()) {
+    events.push(chunk({ tool_calls: [{ index: k, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
+    for (const frag of argumentFragments(call.function.arguments)) events.push(chunk({ tool_calls: [{ index: k, function: { arguments: frag } }] }));
+  }
+  events.push(chunk({}, reply.nativeFinish ?? FINISH[reply.finish]));
+  if (withUsage) events.push({ ...base, choices: [], usage: usageOf(reply) });
+  return events.map((e) => sse(e)).concat('data: [DONE]\n\n');
+}
+
+export function errorBody(status, message, extra = {}) {
+  const type = extra.type ?? (status === 429 ? 'rate_limit_error' : status === 401 ? 'invalid_request_error' : status >= 500 ? 'server_error' : 'invalid_request_error');
+  const code = extra.code !== undefined ? extra.code : status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
+  return { error: { message, type, param: extra.param ?? null, code } };
+}
+
+function bearer(headers) {
+  const m = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
+  return m ? m[1] : undefined;
+}
+
+export const openai = {
+  name: 'openai',
+  routes: [
+    { method: 'POST', pattern: /^\/v1\/chat\/completions$/, name: 'POST /v1/chat/completions', handler: 'chat' },
+    { method: 'POST', pattern: /^\/v1\/embeddings$/, name: 'POST /v1/embeddings', handler: 'embeddings' },
+    { method: 'GET', pattern: /^\/v1\/models$/, name: 'GET /v1/models', handler: 'models' },
+  ],
+
+  errorBody,
+
+  // OpenAI-compatible servers (local models) often take no key, so a key is only checked when
+  // the scenario names one (`api_key`).
+  authenticate(req, b) {
+    if (b.api_key === undefined) return;
+    const key = bearer(req.headers);
+    if (key === undefined) refuse(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", { code: null });
+    if (key !== b.api_key) refuse(401, 'Incorrect API key provided: sk-****. You can find your API key at https://platform.openai.com/account/api-keys.', { code: 'invalid_api_key' });
+  },
+
+  // Named errors (scenario `error`), each as this provider sends it.
+  namedError(kind) {
+    switch (kind) {
+      case 'context_length':
+        return { status: 400, body: errorBody(400, "This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens. Please reduce the length of the messages.", { param: 'messages', code: 'context_length_exceeded' }) };
+      case 'content_filter':
+        return { status: 400, body: errorBody(400, 'Your request was rejected as a result of our safety system.', { code: 'content_policy_violation' }) };
+      case 'overloaded':
+        return { status: 503, body: errorBody(503, 'The engine is currently overloaded, please try again later', { type: 'server_error', code: null }) };
+      case 'rate_limit':
+        return { status: 429, headers: { 'retry-after': '1' }, body: errorBody(429, 'Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.', { code: 'rate_limit_exceeded', type: 'requests' }) };
+      case 'auth':
+        return { status: 401, body: errorBody(401, 'Incorrect API key provided: sk-****.', { code: 'invalid_api_key' }) };
+      default:
+        return null;
+    }
+  },
+
+  validate(route, body) { if (route.handler === 'chat') validateChat(body); },
+  view: (route, body) => chatView(body),
+  isStream: (route, body) => Boolean(body.stream),
+  model: (route, body) => body.model ?? 'mock',
+
+  completion: (ctx, reply) => completion(ctx, reply),
+  streamEvents: (ctx, reply) => streamEvents(ctx, reply),
+  streamError: (message) => sse({ error: { message, type: 'server_error', param: null, code: null } }),
+  malformedBody: '{"id": "chatcmpl-broken", "choices": [ {',
+  malformedEvent: 'data: {"id": "chatcmpl-broken", "choices": [\n\n',
+
+  models() {
+    return { object: 'list', data: ['m1', 'm2', 'm3'].map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) };
+  },
+
+  embeddings(route, req) {
+    const inputs = Array.isArray(req.input) ? req.input : [req.input ?? ''];
+    const data = inputs.map((text, index) => {
+      const s = String(text);
+      const vector = [0, 1, 2, 3].map((k) => ((s.length * (k + 1)) % 97) / 97);
+      return { object: 'embedding', index, embedding: vector };
+    });
+    const tokens = inputs.reduce((n, t) => n + countTokens(String(t)), 0);
+    return { object: 'list', data, model: req.model ?? 'mock-embed', usage: { prompt_tokens: tokens, total_tokens: tokens } };
+  },
+};
