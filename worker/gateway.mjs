@@ -22,7 +22,7 @@ const MODULES = [
   ['worker/src/index.js', 'esModule'],
   ['worker/src/wasi_shim.js', 'esModule'],
   ['web/src/driver.js', 'esModule'],
-  ['web/src/core_wasi.js', 'esModule'],
+  ['web/src/core_c.js', 'esModule'],
   ['worker/dist/switchyard.wasm', 'wasm'],
   ['worker/public/index.html', 'text'],
   ['worker/default-config.json', 'json'],

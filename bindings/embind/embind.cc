@@ -1,4 +1,7 @@
-// Embind sugar over the C interface (bindings/c_api/switchyard.h) for the browser build.
+// Embind sugar over the C interface (bindings/c_api/switchyard.h) for the browser build: an
+// object API for code that drives the module directly. The package's own adapter
+// (web/src/core_emscripten.js) calls the exported C functions instead, so that event bytes
+// cross into wasm memory once (Embind's std::string copies byte by byte in JS).
 //
 // One class, `Engine`, with one method per event. Every event method returns a Uint8Array
 // view over the engine's action batch records (without the u32 count): the view aliases wasm

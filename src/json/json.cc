@@ -1,6 +1,7 @@
 #include "json/json.h"
 
 #include <cmath>
+#include <cstring>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/internal/dtoa.h>
@@ -9,23 +10,42 @@ namespace sy::json {
 
 namespace {
 
+// The longest number token accepted. Real numbers need far fewer characters;
+// RapidJSON 1.1.0's full-precision parser reads out of bounds on some very long ones.
+constexpr int kMaxNumberChars = 64;
+
+bool number_char(char c) { return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
+
 // Returns the deepest nesting of arrays/objects in `text`, stopping early
-// once `limit` is exceeded. Strings are skipped so brackets inside them
-// do not count.
+// once `limit` is exceeded, or -1 when a number token is longer than
+// kMaxNumberChars. String contents are skipped with memchr, so brackets
+// inside them do not count and long strings cost little.
 int nesting_depth(std::string_view text, int limit) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+  int depth = 0, deepest = 0, number = 0;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    char c = *p++;
+    if (number_char(c)) {
+      if (++number > kMaxNumberChars) return -1;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') {
+    number = 0;
+    if (c == '"') {
+      // The closing quote is the first one preceded by an even number of backslashes.
+      while (true) {
+        const char* q = static_cast<const char*>(std::memchr(p, '"', size_t(end - p)));
+        if (!q) return deepest;  // unterminated: the parser reports it
+        const char* b = q;
+        while (b > p && b[-1] == '\\') --b;
+        p = q + 1;
+        if ((q - b) % 2 == 0) break;
+      }
+    } else if (c == '[' || c == '{') {
       if (++depth > deepest && (deepest = depth) > limit) return deepest;
-    } else if (c == ']' || c == '}') --depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
   }
   return deepest;
 }
@@ -33,18 +53,94 @@ int nesting_depth(std::string_view text, int limit) {
 }  // namespace
 
 bool parse(std::string_view text, Document& doc, std::string& error) {
-  if (nesting_depth(text, kMaxDepth) > kMaxDepth) {
+  if (std::memchr(text.data(), 0, text.size())) {
+    error = "JSON text contains a NUL byte";
+    return false;
+  }
+  int depth = nesting_depth(text, kMaxDepth);
+  if (depth < 0) {
+    error = "JSON number longer than " + std::to_string(kMaxNumberChars) + " characters";
+    return false;
+  }
+  if (depth > kMaxDepth) {
     error = "JSON nesting is deeper than " + std::to_string(kMaxDepth) + " levels";
     return false;
   }
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(text.data(),
-                                                                                text.size());
+  // RapidJSON scans strings with SIMD only in NUL-terminated input, and its
+  // aligned 16-byte loads may reach past the terminator: pad with 16 NULs.
+  std::string terminated;
+  terminated.reserve(text.size() + 16);
+  terminated.append(text).append(16, '\0');
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(terminated.c_str());
   if (doc.HasParseError()) {
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
             std::to_string(doc.GetErrorOffset());
     return false;
   }
   return true;
+}
+
+namespace {
+
+const char* skip_space(const char* p, const char* end) {
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  return p;
+}
+
+// Past the closing quote of the string whose opening quote is p[-1].
+const char* skip_string(const char* p, const char* end) {
+  while (true) {
+    const char* q = static_cast<const char*>(std::memchr(p, '"', size_t(end - p)));
+    if (!q) return end;
+    const char* b = q;
+    while (b > p && b[-1] == '\\') --b;
+    p = q + 1;
+    if ((q - b) % 2 == 0) return p;
+  }
+}
+
+// Past the value that starts at p.
+const char* skip_value(const char* p, const char* end) {
+  if (p < end && *p == '"') return skip_string(p + 1, end);
+  if (p < end && (*p == '{' || *p == '[')) {
+    int depth = 0;
+    while (p < end) {
+      char c = *p++;
+      if (c == '"') p = skip_string(p, end);
+      else if (c == '{' || c == '[') ++depth;
+      else if ((c == '}' || c == ']') && --depth == 0) return p;
+    }
+    return end;
+  }
+  while (p < end && *p != ',' && *p != '}' && *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') ++p;
+  return p;
+}
+
+}  // namespace
+
+bool top_level_members(std::string_view text, std::vector<Member>& out) {
+  out.clear();
+  const char* p = text.data();
+  const char* end = p + text.size();
+  p = skip_space(p, end);
+  if (p == end || *p++ != '{') return false;
+  while (true) {
+    p = skip_space(p, end);
+    if (p < end && *p == '}') return true;
+    if (p == end || *p != '"') return false;
+    const char* key = ++p;
+    p = skip_string(p, end);
+    std::string_view name(key, size_t(p - 1 - key));
+    if (name.find('\\') != std::string_view::npos) return false;
+    p = skip_space(p, end);
+    if (p == end || *p++ != ':') return false;
+    p = skip_space(p, end);
+    const char* value = p;
+    p = skip_value(p, end);
+    out.push_back({name, std::string_view(value, size_t(p - value))});
+    p = skip_space(p, end);
+    if (p < end && *p == ',') ++p;
+  }
 }
 
 const Value* find(const Value& object, std::string_view name) {

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sy::json {
 
@@ -21,6 +22,19 @@ inline constexpr int kMaxDepth = 128;
 // Parses `text` into `doc` with the iterative parser. On failure returns false
 // and sets `error` to a one-line reason with the byte offset.
 bool parse(std::string_view text, Document& doc, std::string& error);
+
+// One member of an object as raw text: the key without its quotes (escapes
+// as written) and the value exactly as it appears.
+struct Member {
+  std::string_view key;
+  std::string_view value;
+};
+
+// The top-level members of a JSON object's text, for forwarding a body with
+// minimal edits instead of re-serializing it. Use on text parse() accepted.
+// Returns false when the text is not an object or a key holds an escape
+// (callers then fall back to rebuilding the body from its parsed form).
+bool top_level_members(std::string_view text, std::vector<Member>& out);
 
 // Member lookup that tolerates non-objects; nullptr when absent.
 const Value* find(const Value& object, std::string_view name);

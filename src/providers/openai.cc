@@ -24,6 +24,39 @@ const std::string* override_for(const EncodeInput& in, std::string_view name) {
   return nullptr;
 }
 
+// The caller's body text with minimal edits: the target's model, routing
+// members dropped, overrides replacing or joining members. False when the
+// text cannot be spliced (the caller then rebuilds it from the parsed body).
+bool splice_body(const EncodeInput& in, std::string& out) {
+  std::vector<json::Member> members;
+  if (in.raw.empty() || !json::top_level_members(in.raw, members)) return false;
+  out.clear();
+  out.reserve(in.raw.size() + 64);
+  out += "{\"model\":";
+  json::append_string(out, in.model);
+  for (const auto& m : members) {
+    if (is_routing_member(m.key)) continue;
+    out += ",\"";
+    out.append(m.key);
+    out += "\":";
+    const std::string* raw = override_for(in, m.key);
+    out.append(raw ? std::string_view(*raw) : m.value);
+  }
+  for (size_t i = 0; i < in.overrides.size(); ++i) {
+    const auto& name = in.overrides[i].first;
+    bool present = std::any_of(members.begin(), members.end(), [&](const json::Member& m) { return m.key == name; });
+    bool later = std::any_of(in.overrides.begin() + long(i) + 1, in.overrides.end(),
+                             [&](const auto& o) { return o.first == name; });
+    if (present || later || is_routing_member(name)) continue;
+    out += ",\"";
+    out += name;
+    out += "\":";
+    out += in.overrides[i].second;
+  }
+  out += '}';
+  return true;
+}
+
 void encode(const EncodeInput& in, UpstreamRequest& out) {
   out.method = "POST";
   out.url = in.provider.base_url + "/chat/completions";
@@ -31,6 +64,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
   if (in.stream) out.headers += "accept: text/event-stream\n";
   if (!in.provider.api_key.empty()) out.headers += "authorization: Bearer " + in.provider.api_key + "\n";
   for (const auto& [name, value] : in.provider.headers) out.headers += name + ": " + value + "\n";
+  if (splice_body(in, out.body)) return;
 
   rapidjson::StringBuffer buffer;
   json::Writer w(buffer);
@@ -115,13 +149,32 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   d.ok = true;
   d.usage = read_usage(doc, ctx);
   auto& alloc = doc.GetAllocator();
-  if (!doc.HasMember("provider"))
-    doc.AddMember("provider", Value(ctx.provider.name.c_str(), alloc), alloc);
+  // usage.cost, when a price is known: the only member rewritten.
+  std::string usage_with_cost;
   if (d.usage.known && d.usage.cost >= 0) {
     Value& usage = doc["usage"];
     if (usage.HasMember("cost")) usage["cost"].SetDouble(d.usage.cost);
     else usage.AddMember("cost", d.usage.cost, alloc);
+    json::append_value(usage_with_cost, usage);
   }
+  // The answer as sent, with "provider" naming ours.
+  std::vector<json::Member> members;
+  if (json::top_level_members(body, members)) {
+    d.body.reserve(body.size() + ctx.provider.name.size() + 32);
+    d.body = "{\"provider\":";
+    json::append_string(d.body, ctx.provider.name);
+    for (const auto& m : members) {
+      if (m.key == "provider") continue;
+      d.body += ",\"";
+      d.body.append(m.key);
+      d.body += "\":";
+      d.body.append(m.key == "usage" && !usage_with_cost.empty() ? std::string_view(usage_with_cost) : m.value);
+    }
+    d.body += '}';
+    return d;
+  }
+  doc.RemoveMember("provider");
+  doc.AddMember("provider", Value(ctx.provider.name.c_str(), alloc), alloc);
   rapidjson::StringBuffer buffer;
   json::Writer w(buffer);
   doc.Accept(w);
@@ -166,7 +219,8 @@ class OpenAIStream final : public StreamDecoder {
     Usage u = read_usage(doc, DecodeContext{provider_, model_});
     if (u.known) usage_ = u;
     out += "data: ";
-    out.append(e.data);
+    if (e.data.find('\n') == std::string_view::npos) out.append(e.data);
+    else json::append_value(out, doc);  // an event of several data lines: one line for the client
     out += "\n\n";
   }
 

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { WASI } from 'node:wasi';
 
-import { createWasiCore } from '../../web/src/core_wasi.js';
+import { createCCore } from '../../web/src/core_c.js';
 import { testCore } from './core_suite.js';
 
 let compiled = null;
@@ -26,5 +26,5 @@ testCore('wasi', async () => {
   const wasi = new WASI({ version: 'preview1' });
   const instance = await WebAssembly.instantiate(compiled, wasi.getImportObject());
   wasi.initialize(instance);
-  return createWasiCore(instance.exports, seed++);
+  return createCCore(instance.exports, seed++);
 });

@@ -1,19 +1,22 @@
-// The core adapter over the WASI reactor build (worker/dist/switchyard.wasm), for node:wasi
-// and workerd. The instance must already be initialized (`wasi.initialize(instance)` or the
-// host's own `_initialize` call). docs/host-interface.md describes the adapter.
+// The core adapter over the C interface (bindings/c_api/switchyard.h), whichever build exports
+// it: the WASI reactor (worker/dist/switchyard.wasm, under node:wasi or in workerd, already
+// initialized) or the Emscripten module (web/src/core_emscripten.js passes its exports).
+// docs/host-interface.md describes the adapter.
 //
-// Inputs are copied into one scratch block of linear memory (grown with malloc as needed);
-// outputs are Uint8Array views over the engine's batch, valid until the next call. Memory can
-// grow during any call, so views are re-taken after every call.
+// Inputs are written once into one scratch block of linear memory (grown with malloc as
+// needed; strings are encoded straight into it); outputs are Uint8Array views over the
+// engine's batch, valid until the next call. Memory can grow during any call, so views are
+// re-taken after every call.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * @param {WebAssembly.Exports} exports memory, malloc, free and the sy_* functions.
+ * @param {object} exports `memory` (anything with a current `buffer`), `malloc`, `free` and the
+ *   sy_* functions, with 64-bit integers as BigInt.
  * @param {number|bigint} [seed] the core's only source of randomness (a u64).
  */
-export function createWasiCore(exports, seed = 0) {
+export function createCCore(exports, seed = 0) {
   const { memory, malloc, free } = exports;
   let engine = exports.sy_engine_new(BigInt.asUintN(64, BigInt(seed)));
   if (!engine) throw new Error('switchyard: sy_engine_new failed (out of memory)');
@@ -25,13 +28,14 @@ export function createWasiCore(exports, seed = 0) {
     return engine;
   };
 
-  // Copies each argument into the scratch block; returns [ptr, len] pairs.
+  // Writes each argument into the scratch block; returns [ptr, len] pairs. Strings are
+  // encoded in place (at most 3 bytes per UTF-16 unit), so nothing is copied twice.
   function place(...args) {
-    const parts = args.map(toBytes);
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    if (total > scratchSize) {
+    let bound = 0;
+    for (const a of args) bound += typeof a === 'string' ? a.length * 3 : toBytes(a).length;
+    if (bound > scratchSize) {
       if (scratch) free(scratch);
-      scratchSize = Math.max(total, 2 * scratchSize, 4096);
+      scratchSize = Math.max(bound, 2 * scratchSize, 4096);
       scratch = malloc(scratchSize);
       if (!scratch) {
         scratchSize = 0;
@@ -41,10 +45,17 @@ export function createWasiCore(exports, seed = 0) {
     const heap = new Uint8Array(memory.buffer);
     const out = [];
     let at = scratch;
-    for (const p of parts) {
-      heap.set(p, at);
-      out.push(at, p.length);
-      at += p.length;
+    for (const a of args) {
+      let n;
+      if (typeof a === 'string') {
+        n = encoder.encodeInto(a, heap.subarray(at, at + a.length * 3)).written;
+      } else {
+        const bytes = toBytes(a);
+        heap.set(bytes, at);
+        n = bytes.length;
+      }
+      out.push(at, n);
+      at += n;
     }
     return out;
   }

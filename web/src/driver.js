@@ -111,7 +111,7 @@ function abortError() {
 }
 
 /**
- * @param {object} core the adapter of web/src/core_emscripten.js or web/src/core_wasi.js
+ * @param {object} core the adapter of web/src/core_emscripten.js or web/src/core_c.js
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
  *           log?: (line: string) => void }} host
  */

@@ -213,9 +213,9 @@ export interface Driver {
 }
 
 export function createDriver(core: CoreAdapter, host: DriverHost): Driver;
-/** The Emscripten build's adapter over an instantiated module (its Embind `Engine`). */
+/** The Emscripten build's adapter over an instantiated module (events through its C exports). */
 export function createEmscriptenCore(module: unknown, seed?: number | bigint): CoreAdapter;
-/** The WASI build's adapter over an initialized reactor instance's exports. */
-export function createWasiCore(exports: WebAssembly.Exports, seed?: number | bigint): CoreAdapter;
+/** The adapter over the C interface's exports (an initialized WASI reactor instance, or what createEmscriptenCore passes). */
+export function createCCore(exports: WebAssembly.Exports | object, seed?: number | bigint): CoreAdapter;
 /** Loads web/dist/switchyard_core.{mjs,wasm} and wraps it. */
 export function loadEmscriptenCore(seed?: number | bigint, moduleOptions?: Record<string, unknown>): Promise<CoreAdapter>;

@@ -8,7 +8,7 @@ import { createSwitchyardWith } from './switchyard.js';
 export { SwitchyardError } from './switchyard.js';
 export { createDriver } from './driver.js';
 export { createEmscriptenCore } from './core_emscripten.js';
-export { createWasiCore } from './core_wasi.js';
+export { createCCore } from './core_c.js';
 
 const coreUrl = new URL('../dist/switchyard_core.mjs', import.meta.url);
 

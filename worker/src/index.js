@@ -11,7 +11,7 @@ import wasmModule from '../dist/switchyard.wasm';
 import demoPage from '../public/index.html';
 import defaultConfig from '../default-config.json';
 import { createWasiShim } from './wasi_shim.js';
-import { createWasiCore } from '../../web/src/core_wasi.js';
+import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
 
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -68,7 +68,7 @@ async function boot(env) {
   const instance = await WebAssembly.instantiate(wasmModule, wasi.imports(wasmModule));
   wasi.initialize(instance);
   const seed = crypto.getRandomValues(new BigUint64Array(1))[0];
-  const core = createWasiCore(instance.exports, seed);
+  const core = createCCore(instance.exports, seed);
 
   const configText = configTextFrom(env.SWITCHYARD_CONFIG);
   const config = parseOrNull(configText);

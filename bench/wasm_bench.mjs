@@ -1,0 +1,222 @@
+// Engine costs through the wasm builds in Node: the same complete request cycle as
+// bench/engine_bench.cc's BM_FullCycleUpstream (submit a 1 KB chat request for an
+// openai-compatible target → FETCH → fetch_response → fetch_body with a 1 KB OpenAI answer →
+// fetch_end → RESPOND), driven through the core adapters the hosts use:
+//
+//   wasi        createCCore over worker/dist/switchyard.wasm (node:wasi), as the edge worker
+//   emscripten  createEmscriptenCore over web/dist/switchyard_core.{mjs,wasm}, as the npm package
+//   driver/*    the same cycle through web/src/driver.js with an in-memory fetch: what a host
+//               pays per request (Response objects, streams, promises) on top of the core
+//
+// No network. Reports ns per request cycle (median of rounds, and the best round).
+//
+//   node bench/wasm_bench.mjs [--rounds N] [--iterations N] [--only wasi,emscripten,driver] [--json]
+//                             [--wasi other.wasm] [--emscripten dir/of/other/build]
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WASI } from 'node:wasi';
+import { gzipSync } from 'node:zlib';
+
+import { createCCore } from '../web/src/core_c.js';
+import { createEmscriptenCore } from '../web/src/core_emscripten.js';
+import { createDriver, decodeActions } from '../web/src/driver.js';
+
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const root = new URL('../', import.meta.url);
+const fileUrl = (p) => pathToFileURL(path.resolve(p));
+// Other builds to compare: --wasi <file.wasm>, --emscripten <dir with switchyard_core.{mjs,wasm}>.
+const WASI_WASM = arg('wasi') ? fileUrl(arg('wasi')) : new URL('worker/dist/switchyard.wasm', root);
+const EM_DIR = arg('emscripten') ? new URL(`${fileUrl(arg('emscripten')).href}/`) : new URL('web/dist/', root);
+const EM_MJS = new URL('switchyard_core.mjs', EM_DIR);
+const EM_WASM = new URL('switchyard_core.wasm', EM_DIR);
+const ROUNDS = Number(arg('rounds', 7));
+const ITERATIONS = Number(arg('iterations', 20000)); // per round, core benchmarks
+const DRIVER_ITERATIONS = Math.max(1, Math.floor(ITERATIONS / 4));
+const ONLY = new Set(String(arg('only', 'wasi,emscripten,driver')).split(','));
+const JSON_OUT = args.includes('--json');
+
+// The same config, request and answer as bench/engine_bench.cc.
+const CONFIG = JSON.stringify({
+  providers: {
+    a: { type: 'openai-compatible', base_url: 'http://a.test/v1', api_key: 'sk-a' },
+    b: { type: 'openai-compatible', base_url: 'http://b.test/v1' },
+    echo: { type: 'echo' },
+  },
+  models: {
+    fast: {
+      strategy: 'fallback',
+      targets: [
+        { strategy: 'round_robin', targets: [{ provider: 'a', model: 'm-a' }, { provider: 'b', model: 'm-b' }] },
+        { provider: 'echo', model: 'echo-1' },
+      ],
+    },
+  },
+});
+const encoder = new TextEncoder();
+const REQUEST = encoder.encode(
+  `{"model": "fast", "temperature": 0.2,"messages": [{"role": "user", "content": "${'x'.repeat(900)}"}]}`,
+);
+const ANSWER = encoder.encode(
+  `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":"${'y'.repeat(850)}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}}`,
+);
+const HEADERS = 'content-type: application/json\n';
+const FETCH = 1;
+const RESPOND = 3;
+
+async function loadWasi(seed) {
+  const module = await WebAssembly.compile(await readFile(WASI_WASM));
+  const wasi = new WASI({ version: 'preview1' });
+  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  wasi.initialize(instance);
+  return createCCore(instance.exports, seed);
+}
+
+async function loadEmscripten(seed) {
+  const wasmBinary = await readFile(EM_WASM);
+  const { default: factory } = await import(EM_MJS.href);
+  return createEmscriptenCore(await factory({ wasmBinary }), seed);
+}
+
+function configure(core) {
+  const error = core.configure(CONFIG, '{}');
+  if (error) throw new Error(`configure refused the bench config: ${error}`);
+}
+
+// One cycle, checked: the FETCH goes to a provider of the group and the RESPOND is a 200.
+function checkedCycle(core, rid, now) {
+  const submitted = decodeActions(core.submit(rid, 'POST', '/v1/chat/completions', HEADERS, REQUEST, now));
+  const fetch = submitted.find((a) => a.kind === FETCH);
+  if (!fetch || !/^http:\/\/[ab]\.test\/v1\/chat\/completions$/.test(fetch.url)) {
+    throw new Error(`submit did not answer with a FETCH upstream: ${JSON.stringify(submitted.map((a) => [a.kind, a.url]))}`);
+  }
+  core.fetchResponse(fetch.id, 200, HEADERS, now);
+  core.fetchBody(fetch.id, ANSWER, now);
+  const ended = decodeActions(core.fetchEnd(fetch.id, now));
+  const respond = ended.find((a) => a.kind === RESPOND && a.id === rid);
+  if (!respond || respond.status !== 200) {
+    throw new Error(`fetch_end did not RESPOND 200: ${JSON.stringify(ended.map((a) => [a.kind, a.status]))}`);
+  }
+  const answer = JSON.parse(new TextDecoder().decode(respond.body));
+  if (answer.choices?.[0]?.message?.content !== 'y'.repeat(850)) throw new Error('the answer did not come through');
+}
+
+// The timed cycle, as a host's hot path does it: the FETCH id is read from the batch in place
+// (record 0: kind at +0, id at +4), nothing else is decoded.
+function benchCore(core) {
+  let rid = 0;
+  let now = 1;
+  for (let i = 0; i < 200; i++) checkedCycle(core, ++rid, (now += 0.01));
+  const cycle = () => {
+    const batch = core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, REQUEST, (now += 0.01));
+    const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    const fid = view.getUint32(4, true);
+    core.fetchResponse(fid, 200, HEADERS, now);
+    core.fetchBody(fid, ANSWER, now);
+    return core.fetchEnd(fid, now).byteLength;
+  };
+  for (let i = 0; i < ITERATIONS; i++) cycle(); // warm-up: JIT tiers, wasm tier-up, allocator
+  const perRound = [];
+  let sink = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < ITERATIONS; i++) sink += cycle();
+    perRound.push(Number(process.hrtime.bigint() - start) / ITERATIONS);
+  }
+  checkedCycle(core, ++rid, (now += 0.01)); // still answering correctly after the timed runs
+  if (sink === 0) throw new Error('no output');
+  return perRound;
+}
+
+// The same cycle through the JS driver, with an in-memory upstream.
+async function benchDriver(core) {
+  const fakeFetch = async (url, init) => {
+    if (!init.signal || !url.startsWith('http://')) throw new Error('unexpected fetch');
+    return new Response(ANSWER, { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const driver = createDriver(core, { fetch: fakeFetch, now: () => performance.now() });
+  const headers = { 'content-type': 'application/json' };
+  const cycle = async () => {
+    const response = await driver.request('POST', '/v1/chat/completions', headers, REQUEST);
+    const body = await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`driver answered ${response.status}: ${new TextDecoder().decode(body)}`);
+    return body.byteLength;
+  };
+  for (let i = 0; i < DRIVER_ITERATIONS; i++) await cycle();
+  const perRound = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < DRIVER_ITERATIONS; i++) await cycle();
+    perRound.push(Number(process.hrtime.bigint() - start) / DRIVER_ITERATIONS);
+  }
+  return perRound;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function sizes() {
+  const out = [];
+  for (const url of [WASI_WASM, EM_WASM, EM_MJS]) {
+    const name = path.relative(fileURLToPath(root), fileURLToPath(url));
+    try {
+      const bytes = await readFile(url);
+      out.push({ file: name, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+    } catch {
+      out.push({ file: name, missing: true });
+    }
+  }
+  return out;
+}
+
+const results = [];
+const builds = [
+  ['wasi', loadWasi, WASI_WASM],
+  ['emscripten', loadEmscripten, EM_WASM],
+];
+for (const [name, load, file] of builds) {
+  let core;
+  try {
+    core = await load(1);
+  } catch (error) {
+    console.error(`${name}: cannot load ${fileURLToPath(file)} (${error.message}); build it first (./dev build)`);
+    process.exitCode = 1;
+    continue;
+  }
+  try {
+    configure(core);
+    if (ONLY.has(name)) {
+      const rounds = benchCore(core);
+      results.push({ name: `core/${name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: ITERATIONS, rounds: ROUNDS });
+    }
+    if (ONLY.has('driver')) {
+      const rounds = await benchDriver(core);
+      results.push({ name: `driver/${name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: DRIVER_ITERATIONS, rounds: ROUNDS });
+    }
+  } finally {
+    core.free();
+  }
+}
+
+const files = await sizes();
+if (JSON_OUT) {
+  console.log(JSON.stringify({ node: process.version, results, files }, null, 2));
+} else {
+  console.log(`Full engine cycle, 1 KB request + 1 KB answer (Node ${process.version}, ${ROUNDS} rounds)`);
+  console.log(`${'benchmark'.padEnd(20)}${'ns/cycle (median)'.padStart(20)}${'best round'.padStart(14)}${'iterations'.padStart(12)}`);
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(20)}${r.ns_median.toFixed(0).padStart(20)}${r.ns_best.toFixed(0).padStart(14)}${String(r.iterations).padStart(12)}`,
+    );
+  }
+  console.log('\nwasm sizes');
+  for (const f of files) {
+    console.log(f.missing ? `${f.file.padEnd(32)} missing` : `${f.file.padEnd(32)}${String(f.bytes).padStart(9)} B raw${String(f.gzip).padStart(9)} B gzip -9`);
+  }
+}
