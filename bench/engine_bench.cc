@@ -6,6 +6,9 @@
 #include <cstring>
 #include <string>
 
+#include <malloc.h>
+
+#include "cache/store.h"
 #include "config/config.h"
 #include "routing/router.h"
 #include "switchyard.h"
@@ -93,5 +96,52 @@ void BM_FullCycleEchoStream(benchmark::State& state) {
   sy_engine_free(engine);
 }
 BENCHMARK(BM_FullCycleEchoStream);
+
+// A cached answer: submit → RESPOND from L1, the whole hit path.
+void BM_CacheHit(benchmark::State& state) {
+  sy_engine* engine = sy_engine_new(1);
+  std::string config = R"({"providers": {"a": {"type": "openai-compatible", "base_url": "http://a.test/v1"}},
+                           "cache": {"enabled": true}})";
+  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
+  std::string body = request_1k(), answer = answer_1k();
+  body.replace(body.find("\"fast\""), 6, "\"a/m-a\"");
+  const char* headers = "content-type: application/json\n";
+  const uint8_t* batch = sy_request_submit(engine, 1, "POST", 4, "/v1/chat/completions", 20, headers,
+                                           std::strlen(headers), reinterpret_cast<const uint8_t*>(body.data()),
+                                           body.size(), 0);
+  uint32_t fetch_id = u32(batch + 8);
+  sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), 0);
+  sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), 0);
+  sy_fetch_end(engine, fetch_id, 0);
+  uint32_t id = 1;
+  for (auto _ : state) {
+    batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, headers, std::strlen(headers),
+                              reinterpret_cast<const uint8_t*>(body.data()), body.size(), 1);
+    benchmark::DoNotOptimize(batch);
+  }
+  if (u32(batch + 4) != 3) state.SkipWithError("the request was not answered from the cache");
+  state.SetItemsProcessed(state.iterations());
+  sy_engine_free(engine);
+}
+BENCHMARK(BM_CacheHit);
+
+// Heap bytes per cache entry beyond its value, at 10,000 entries of 1 KB.
+void BM_CacheOverheadPerEntry(benchmark::State& state) {
+  constexpr size_t kEntries = 10000, kValue = 1024;
+  double overhead = 0, charged = 0;
+  for (auto _ : state) {
+    size_t before = mallinfo2().uordblks;
+    {
+      sy::cache::Store store(size_t(1) << 30);
+      for (size_t i = 0; i < kEntries; ++i) store.put({i, ~i}, std::string(kValue, 'x'), 1e18, 0);
+      size_t after = mallinfo2().uordblks;
+      overhead = double(after - before) / kEntries - kValue;
+      charged = double(store.stats().bytes) / kEntries - kValue;
+    }
+  }
+  state.counters["heap_overhead_bytes"] = overhead;
+  state.counters["charged_overhead_bytes"] = charged;
+}
+BENCHMARK(BM_CacheOverheadPerEntry)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -132,6 +132,41 @@ function benchCore(core) {
   return perRound;
 }
 
+// A cache hit (as BM_CacheHit): the same 1 KB request to a direct target with the cache on,
+// answered once from upstream, then timed: submit → RESPOND from the core's cache.
+const CACHE_CONFIG = JSON.stringify({
+  providers: { a: { type: 'openai-compatible', base_url: 'http://a.test/v1' } },
+  cache: { enabled: true },
+});
+const CACHED_REQUEST = encoder.encode(
+  `{"model": "a/m-a", "temperature": 0.2,"messages": [{"role": "user", "content": "${'x'.repeat(900)}"}]}`,
+);
+
+function benchHit(core) {
+  const error = core.configure(CACHE_CONFIG, '{}');
+  if (error) throw new Error(`configure refused the cache config: ${error}`);
+  const first = decodeActions(core.submit(1, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 1));
+  const fetch = first.find((a) => a.kind === FETCH);
+  core.fetchResponse(fetch.id, 200, HEADERS, 1);
+  core.fetchBody(fetch.id, ANSWER, 1);
+  core.fetchEnd(fetch.id, 1);
+  let rid = 1;
+  const hit = () => core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2).byteLength;
+  const check = decodeActions(core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2));
+  if (check[0]?.kind !== RESPOND || !/x-switchyard-cache: HIT/.test(check[0].headers)) {
+    throw new Error('the cached request was not answered from the cache');
+  }
+  for (let i = 0; i < ITERATIONS; i++) hit();
+  const perRound = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < ITERATIONS; i++) hit();
+    perRound.push(Number(process.hrtime.bigint() - start) / ITERATIONS);
+  }
+  configure(core); // back to the bench config for what follows
+  return perRound;
+}
+
 // The same cycle through the JS driver, with an in-memory upstream.
 async function benchDriver(core) {
   const fakeFetch = async (url, init) => {
@@ -194,6 +229,8 @@ for (const [name, load, file] of builds) {
     if (ONLY.has(name)) {
       const rounds = benchCore(core);
       results.push({ name: `core/${name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: ITERATIONS, rounds: ROUNDS });
+      const hits = benchHit(core);
+      results.push({ name: `hit/${name}`, ns_median: median(hits), ns_best: Math.min(...hits), iterations: ITERATIONS, rounds: ROUNDS });
     }
     if (ONLY.has('driver')) {
       const rounds = await benchDriver(core);

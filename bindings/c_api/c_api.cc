@@ -77,6 +77,13 @@ const uint8_t* sy_fetch_error(sy_engine* e, uint32_t fetch_id, const char* messa
   return batch_of(e);
 }
 
+void sy_engine_enable_persistence(sy_engine* e, int enabled) { e->engine.enable_persistence(enabled != 0); }
+
+const uint8_t* sy_cache_result(sy_engine* e, uint32_t request_id, const uint8_t* entry, size_t len, double now_ms) {
+  e->engine.cache_result(request_id, bytes(entry, len), now_ms);
+  return batch_of(e);
+}
+
 const uint8_t* sy_timer(sy_engine* e, double now_ms) {
   e->engine.timer(now_ms);
   return batch_of(e);

@@ -32,7 +32,9 @@ enum {
   SY_ACTION_STREAM_CHUNK = 4, /* id = request id; field body = bytes to write */
   SY_ACTION_STREAM_END = 5,   /* id = request id; the response is complete */
   SY_ACTION_WAKE_AT = 6,      /* at_ms = the earliest deadline; call sy_timer at or after it */
-  SY_ACTION_LOG = 7           /* field body = one log line (never contains a secret) */
+  SY_ACTION_LOG = 7,          /* field body = one log line (never contains a secret) */
+  SY_ACTION_CACHE_GET = 8,    /* id = request id; field url = key: answer with sy_cache_result */
+  SY_ACTION_CACHE_PUT = 9     /* field url = key, body = entry, at_ms = expiry: store it */
 };
 
 /* Creates an engine with no configuration; every request answers 503 until
@@ -80,6 +82,17 @@ const uint8_t* sy_fetch_end(sy_engine* engine, uint32_t fetch_id, double now_ms)
 /* The fetch failed at the network level (before or after the response). */
 const uint8_t* sy_fetch_error(sy_engine* engine, uint32_t fetch_id,
                               const char* message, size_t message_len, double now_ms);
+
+/* The host has (1) or lacks (0) a persistent cache tier. With one, and a
+ * config whose cache has "persist": true, the engine asks it on L1 misses
+ * (CACHE_GET) and hands it every answer it stores (CACHE_PUT). Off by default. */
+void sy_engine_enable_persistence(sy_engine* engine, int enabled);
+
+/* The answer to a CACHE_GET for `request_id`: the stored entry (a snapshot
+ * line, see docs/host-interface.md), or len 0 for a miss. Call it exactly
+ * once per CACHE_GET, even when the lookup failed (a miss). */
+const uint8_t* sy_cache_result(sy_engine* engine, uint32_t request_id,
+                               const uint8_t* entry, size_t len, double now_ms);
 
 /* A deadline the engine asked for (WAKE_AT) has passed. Calling it early or
  * spuriously is harmless; its batch carries a fresh WAKE_AT whenever any

@@ -33,7 +33,7 @@ class Store {
   // Fixed per-entry charge on top of sizeof(Key) and the value bytes: roughly the hash node,
   // bucket slot, list links and allocator headers of a 64-bit build. It is a constant (not
   // sizeof-derived) so that the same bound holds the same entries on every platform.
-  static constexpr size_t kEntryOverhead = 128;
+  static constexpr size_t kEntryOverhead = 160;
 
   explicit Store(size_t max_bytes = 64u << 20, Policy policy = Policy::lru);
   Store(const Store&) = delete;

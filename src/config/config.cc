@@ -489,7 +489,8 @@ class Loader {
       number(*b, "breaker", "cooldown_ms", config.breaker.cooldown_ms, 0, 86400e3);
     }
     if (const Value* c = json::find(root, "cache"); c && object(c, "cache")) {
-      only(*c, "cache", {"enabled", "policy", "max_bytes", "ttl_s", "persist"});
+      only(*c, "cache", {"enabled", "policy", "max_bytes", "ttl_s", "persist", "store_truncated"});
+      boolean(*c, "cache", "store_truncated", config.cache.store_truncated);
       boolean(*c, "cache", "enabled", config.cache.enabled);
       std::string policy;
       if (string(*c, "cache", "policy", policy)) {

@@ -118,6 +118,7 @@ struct Cache {
   uint64_t max_bytes = 64ull << 20;
   double ttl_s = 3600;
   bool persist = false;
+  bool store_truncated = false;  // also store answers cut short by max_tokens
 };
 
 struct GatewayKey {

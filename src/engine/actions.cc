@@ -72,6 +72,14 @@ void ActionBatch::wake_at(double at_ms) { record(ActionKind::wake_at, 0, 0, 0, a
 
 void ActionBatch::log(std::string_view line) { record(ActionKind::log, 0, 0, 0, 0, {}, {}, {}, line); }
 
+void ActionBatch::cache_get(uint32_t request_id, std::string_view key) {
+  record(ActionKind::cache_get, request_id, 0, 0, 0, {}, key, {}, {});
+}
+
+void ActionBatch::cache_put(std::string_view key, std::string_view entry, double expires_at_ms) {
+  record(ActionKind::cache_put, 0, 0, 0, expires_at_ms, {}, key, {}, entry);
+}
+
 const uint8_t* ActionBatch::data() {
   uint32_t n = uint32_t(buffer_.size() - 4);
   std::memcpy(buffer_.data(), &n, 4);  // wasm32, x86 and arm are little-endian

@@ -17,6 +17,8 @@ enum class ActionKind : uint32_t {
   stream_end = 5,
   wake_at = 6,
   log = 7,
+  cache_get = 8,
+  cache_put = 9,
 };
 
 class ActionBatch {
@@ -33,6 +35,8 @@ class ActionBatch {
   void stream_end(uint32_t request_id);
   void wake_at(double at_ms);
   void log(std::string_view line);
+  void cache_get(uint32_t request_id, std::string_view key);
+  void cache_put(std::string_view key, std::string_view entry, double expires_at_ms);
 
   // The batch: u32 byte count, then the records. Valid until the next change.
   const uint8_t* data();

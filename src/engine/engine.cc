@@ -73,6 +73,7 @@ std::string Engine::Impl::response_headers(const Call& c, std::string_view conte
 void Engine::Impl::finish(Call& c) {
   if (c.fetch_id) fetches.erase(c.fetch_id);
   if (c.phase == Phase::queued) queue.erase({c.priority, c.queue_seq, c.id});
+  if (!c.key_hex.empty()) settle_followers(c, now);
   calls.erase(c.id);
 }
 
@@ -97,6 +98,12 @@ void Engine::Impl::respond_success(Call& c, const std::string& completion, std::
   finish(c);
 }
 
+// The answer of the current attempt, kept for the cache and for followers.
+static void keep_answer(Call& c, const config::Provider& provider, std::string answer) {
+  c.answer = std::move(answer);
+  c.answer_target = provider.name + "/" + std::string(c.plan[c.leaf].model);
+}
+
 // ---- cache ----------------------------------------------------------------
 
 cache::Key Engine::Impl::cache_key(const Call& c) {
@@ -109,7 +116,8 @@ cache::Key Engine::Impl::cache_key(const Call& c) {
   std::sort(members.begin(), members.end(), [](auto& a, auto& b) { return a.first < b.first; });
   json::Hasher h;
   h.update(c.tenant);
-  h.update(std::string_view("\0/v1/chat/completions\0", 22));
+  h.update(c.endpoint == Endpoint::embeddings ? std::string_view("\0/v1/embeddings\0", 16)
+                                              : std::string_view("\0/v1/chat/completions\0", 22));
   std::string part;
   for (auto& [name, value] : members) {
     part.clear();
@@ -123,30 +131,207 @@ cache::Key Engine::Impl::cache_key(const Call& c) {
   return {hash.hi, hash.lo};
 }
 
-void Engine::Impl::start(Call& c, double now) {
-  c.completion_id = "chatcmpl-" + c.request_id.substr(4);
-  c.created = int64_t(now / 1000);
-  if (c.timeout_ms > 0) c.deadline = now + c.timeout_ms;
-  const config::Config& config = *c.rt->config;
-  // Streams are not cached yet: they always go upstream.
-  c.cacheable = config.cache.enabled && !c.stream && c.cache_mode != CacheMode::no_store;
-  if (c.cacheable) {
-    c.key = cache_key(c);
-    if (c.cache_mode != CacheMode::refresh) {
-      if (const std::string* hit = c.rt->cache.get(c.key, now)) {
-        size_t cut = hit->find('\n');
-        std::string headers = answer_headers("application/json", c.request_id, hit->substr(0, cut), 0, "HIT");
-        std::string body = c.endpoint == Endpoint::service ? services::answer(std::string_view(*hit).substr(cut + 1))
-                                                           : hit->substr(cut + 1);
-        batch.respond(c.id, 200, false, headers, body);
-        return finish(c);
-      }
+namespace {
+
+std::string hex_of(const cache::Key& key) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    out[size_t(15 - i)] = digits[(key.hi >> (4 * i)) & 15];
+    out[size_t(31 - i)] = digits[(key.lo >> (4 * i)) & 15];
+  }
+  return out;
+}
+
+bool key_of(std::string_view hex, cache::Key& key) {
+  if (hex.size() != 32) return false;
+  key = {};
+  for (size_t i = 0; i < 32; ++i) {
+    char c = hex[i];
+    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) return false;
+    uint64_t& half = i < 16 ? key.hi : key.lo;
+    half = half << 4 | uint64_t(v);
+  }
+  return true;
+}
+
+// L1 values are "provider/model\n" + the answer's JSON.
+std::pair<std::string_view, std::string_view> split_value(std::string_view value) {
+  size_t cut = value.find('\n');
+  return {value.substr(0, cut), value.substr(cut + 1)};
+}
+
+}  // namespace
+
+// Answers from the cache: the stored answer as is, replayed as chunks for a
+// stream request, or reshaped for a service.
+void Engine::Impl::serve_cached(Call& c, std::string_view target, std::string_view answer, std::string_view status) {
+  if (c.stream) {
+    const Value* options = json::find(c.body, "stream_options");
+    const Value* usage = options ? json::find(*options, "include_usage") : nullptr;
+    std::string events = providers::replay_as_stream(answer, usage && usage->IsTrue());
+    std::string h = answer_headers("text/event-stream", c.request_id, target, 0, status);
+    h += "cache-control: no-cache\n";
+    batch.respond(c.id, 200, true, h, {});
+    batch.stream_chunk(c.id, events + "data: [DONE]\n\n");
+    batch.stream_end(c.id);
+  } else {
+    std::string body = c.endpoint == Endpoint::service ? services::answer(answer) : std::string(answer);
+    batch.respond(c.id, 200, false, answer_headers("application/json", c.request_id, target, 0, status), body);
+  }
+  finish(c);
+}
+
+// L1, then an identical request already on its way (single-flight), then the
+// host's persistent tier; only then upstream.
+void Engine::Impl::lookup(Call& c, double now) {
+  Runtime& rt = *c.rt;
+  if (c.cache_mode != CacheMode::refresh) {
+    if (const std::string* hit = rt.cache.get(c.key, now)) {
+      auto [target, answer] = split_value(*hit);
+      return serve_cached(c, target, answer, "HIT");
     }
+  }
+  if (c.cache_mode == CacheMode::normal && c.may_coalesce) {
+    auto leader = rt.leaders.find(c.key_hex);
+    if (leader != rt.leaders.end() && calls.count(leader->second)) {
+      c.leader = leader->second;
+      c.phase = Phase::coalesced;
+      calls[leader->second]->followers.push_back(c.id);
+      return;
+    }
+  }
+  if (c.cache_mode != CacheMode::only) rt.leaders[c.key_hex] = c.id;
+  if (persistence && rt.config->cache.persist && c.cache_mode != CacheMode::refresh) {
+    c.phase = Phase::cache_lookup;
+    batch.cache_get(c.id, c.key_hex);
+    return;
   }
   if (c.cache_mode == CacheMode::only)
     return respond_error(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it",
                              "cache_miss"});
   attempt(c, now);
+}
+
+std::string Engine::Impl::entry_of(std::string_view key_hex, std::string_view value, double expires_at) {
+  auto [target, answer] = split_value(value);
+  std::string out = "{\"key\":\"";
+  out.append(key_hex);
+  out += "\",\"target\":";
+  json::append_string(out, target);
+  out += ",\"expires_at\":";
+  json::append_number(out, std::floor(expires_at));
+  out += ",\"answer\":";
+  out.append(answer);
+  out += '}';
+  return out;
+}
+
+bool Engine::Impl::import_entry(const Value& entry, double now, std::string& error, bool apply) {
+  cache::Key key;
+  const Value* k = json::find(entry, "key");
+  const Value* target = json::find(entry, "target");
+  const Value* expires = json::find(entry, "expires_at");
+  const Value* answer = json::find(entry, "answer");
+  if (!entry.IsObject()) error = "must be an object";
+  else if (!k || !key_of(json::view(*k), key)) error = "\"key\" must be 32 lowercase hex characters";
+  else if (!target || !target->IsString()) error = "\"target\" must be a string";
+  else if (!expires || !expires->IsNumber()) error = "\"expires_at\" must be a number (ms)";
+  else if (!answer || !answer->IsObject() || (!json::find(*answer, "choices") && !json::find(*answer, "data")))
+    error = "\"answer\" must be a chat completion or an embeddings list";
+  if (!error.empty()) return false;
+  if (expires->GetDouble() <= now) return false;
+  if (!apply) return true;
+  std::string value(json::view(*target));
+  value += '\n';
+  json::append_value(value, *answer);
+  std::string hex(json::view(*k));
+  if (persistence && runtime->config->cache.persist) batch.cache_put(hex, entry_of(hex, value, expires->GetDouble()), expires->GetDouble());
+  return runtime->cache.put(key, std::move(value), expires->GetDouble(), now);
+}
+
+std::string Engine::Impl::snapshot(bool ndjson, double now) {
+  std::string out = ndjson ? "{\"format\":\"switchyard.cache\",\"version\":1}\n"
+                           : "{\"format\":\"switchyard.cache\",\"version\":1,\"entries\":[";
+  bool first = true;
+  runtime->cache.for_each([&](const cache::Key& key, const std::string& value, double expires_at) {
+    if (expires_at <= now) return;
+    if (!ndjson && !first) out += ',';
+    first = false;
+    out += entry_of(hex_of(key), value, expires_at);
+    if (ndjson) out += '\n';
+  });
+  if (!ndjson) out += "]}";
+  return out;
+}
+
+// A successful answer: into L1 (and the host's tier), unless the request said
+// no-store or the answer was cut short by max_tokens.
+void Engine::Impl::store(Call& c, double now) {
+  const config::Cache& settings = c.rt->config->cache;
+  if (!c.cacheable || c.cache_mode == CacheMode::no_store) return;
+  if (!settings.store_truncated && c.answer.find("\"finish_reason\":\"length\"") != std::string::npos) return;
+  double ttl = c.cache_ttl_s >= 0 ? c.cache_ttl_s : settings.ttl_s;
+  if (ttl <= 0) return;
+  double expires_at = now + ttl * 1000;
+  std::string value = c.answer_target + "\n" + c.answer;
+  if (persistence && settings.persist) batch.cache_put(c.key_hex, entry_of(c.key_hex, value, expires_at), expires_at);
+  c.rt->cache.put(c.key, std::move(value), expires_at, now);
+}
+
+// The leader is done: followers get its answer (COALESCED), or, if it failed,
+// each goes on its own (no longer coalescing).
+void Engine::Impl::settle_followers(Call& c, double now) {
+  auto leader = c.rt->leaders.find(c.key_hex);
+  if (leader != c.rt->leaders.end() && leader->second == c.id) c.rt->leaders.erase(leader);
+  std::vector<uint32_t> followers = std::move(c.followers);
+  c.followers.clear();
+  for (uint32_t id : followers) {
+    auto it = calls.find(id);
+    if (it == calls.end() || it->second->phase != Phase::coalesced || it->second->leader != c.id) continue;
+    Call& f = *it->second;
+    f.leader = 0;
+    f.phase = Phase::idle;
+    if (!c.answer.empty()) {
+      serve_cached(f, c.answer_target, c.answer, "COALESCED");
+    } else {
+      f.may_coalesce = false;
+      lookup(f, now);
+    }
+  }
+}
+
+void Engine::Impl::start(Call& c, double now) {
+  c.completion_id = "chatcmpl-" + c.request_id.substr(4);
+  c.created = int64_t(now / 1000);
+  if (c.timeout_ms > 0) c.deadline = now + c.timeout_ms;
+  const config::Config& config = *c.rt->config;
+  c.cacheable = config.cache.enabled && c.endpoint != Endpoint::models && c.cache_mode != CacheMode::no_store;
+  if (c.cacheable) {
+    c.key = cache_key(c);
+    c.key_hex = hex_of(c.key);
+    return lookup(c, now);
+  }
+  if (c.cache_mode == CacheMode::only)
+    return respond_error(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it",
+                             "cache_miss"});
+  attempt(c, now);
+}
+
+// The model list of an echo provider: the models the config names for it.
+static std::string echo_models(const config::Config& config, int provider) {
+  std::string out = "{\"object\":\"list\",\"data\":[";
+  bool first = true;
+  for (const auto& t : config.targets) {
+    if (t.provider != provider) continue;
+    if (!first) out += ',';
+    first = false;
+    out += "{\"id\":";
+    json::append_string(out, t.model);
+    out += ",\"object\":\"model\",\"created\":0,\"owned_by\":\"echo\"}";
+  }
+  return out + "]}";
 }
 
 // ---- targets --------------------------------------------------------------
@@ -198,9 +383,17 @@ void Engine::Impl::attempt(Call& c, double now) {
   Runtime& rt = *c.rt;
   const config::Config& config = *rt.config;
   double free_at = kNever, reopens_at = kNever;
-  bool limited = false;
+  bool limited = false, capable = false;
   double tokens = double(c.prompt_tokens);
   for (size_t i = c.leaf; i < c.plan.size(); ++i) {
+    const config::Provider& provider = config.providers[size_t(c.plan[i].provider)];
+    const providers::WireFormat* format = providers::wire_format(provider.type);
+    bool echo = provider.type == config::ProviderType::echo;
+    if ((c.endpoint == Endpoint::embeddings && !echo && !format->encode_embeddings) ||
+        (c.endpoint == Endpoint::models && !echo && !format->encode_models) ||
+        (c.token_input && provider.type == config::ProviderType::gemini))
+      continue;  // this provider has no such API (Gemini embeds text only, not token ids)
+    capable = true;
     TargetRuntime& t = rt.targets[c.plan[i].target];
     health::Limiter& shared = rt.providers[size_t(c.plan[i].provider)];
     if (!t.breaker.allows(now, config.breaker.cooldown_ms)) {
@@ -220,6 +413,11 @@ void Engine::Impl::attempt(Call& c, double now) {
   }
   if (limited) return enqueue(c, now, free_at);
   if (c.has_error) return respond_error(c, c.last_error);
+  if (!capable)
+    return respond_error(c, {400, ErrorType::invalid_request,
+                             "no target of \"" + c.model + "\" offers " +
+                                 (c.endpoint == Endpoint::models ? "a model list" : "embeddings"),
+                             "unsupported_endpoint", "model"});
   Error e{503, ErrorType::no_healthy_target,
           "no healthy target for model \"" + c.model + "\": every circuit breaker is open", "no_healthy_target"};
   if (reopens_at != kNever) e.retry_after_s = std::max(1.0, (reopens_at - now) / 1000);
@@ -250,7 +448,9 @@ void Engine::Impl::open_attempt(Call& c, double now) {
   c.decoder.reset();
   c.phase = Phase::fetching;
   if (provider.type == config::ProviderType::echo) {
-    std::string answer = providers::echo::answer(c.body, leaf.model, c.completion_id, c.created, c.stream);
+    std::string answer = c.endpoint == Endpoint::embeddings ? providers::echo::embeddings(c.body, leaf.model)
+                         : c.endpoint == Endpoint::models    ? echo_models(*c.rt->config, leaf.provider)
+                                                             : providers::echo::answer(c.body, leaf.model, c.completion_id, c.created, c.stream);
     uint32_t id = c.id;
     on_head(c, 200);
     on_bytes(c, answer, now);  // a stream finishes here, destroying c
@@ -258,7 +458,11 @@ void Engine::Impl::open_attempt(Call& c, double now) {
     return;
   }
   providers::UpstreamRequest up;
-  providers::wire_format(provider.type)->encode({provider, leaf.model, c.body, leaf.overrides, c.stream, c.body_text}, up);
+  const providers::WireFormat& format = *providers::wire_format(provider.type);
+  providers::EncodeInput in{provider, leaf.model, c.body, leaf.overrides, c.stream, c.body_text};
+  if (c.endpoint == Endpoint::embeddings) format.encode_embeddings(in, up);
+  else if (c.endpoint == Endpoint::models) format.encode_models(provider, up);
+  else format.encode(in, up);
   c.fetch_id = next_fetch_id++;
   fetches[c.fetch_id] = c.id;
   double timeout = provider.timeout_ms > 0 ? provider.timeout_ms : config.timeout_ms;
@@ -342,7 +546,11 @@ void Engine::Impl::drain_queue(double now) {
 providers::DecodeContext Engine::Impl::decode_context(const Call& c) {
   const Value* options = json::find(c.body, "stream_options");
   const Value* usage = options ? json::find(*options, "include_usage") : nullptr;
-  return {provider_of(c), c.plan[c.leaf].model, c.completion_id, c.created, usage && usage->IsTrue()};
+  providers::DecodeContext ctx{provider_of(c), c.plan[c.leaf].model, c.completion_id, c.created,
+                               usage && usage->IsTrue()};
+  const Value* format = json::find(c.body, "encoding_format");
+  ctx.base64_embeddings = c.endpoint == Endpoint::embeddings && format && json::view(*format) == "base64";
+  return ctx;
 }
 
 void Engine::Impl::on_head(Call& c, int status) {
@@ -371,14 +579,20 @@ void Engine::Impl::on_bytes(Call& c, std::string_view bytes, double now) {
       observe_latency(target_of_leaf(c), now - c.attempt_started, now);
       c.phase = Phase::streaming;
       c.wake_at = kNever;  // only the whole-request deadline applies once streaming
-      std::string h = response_headers(c, "text/event-stream", "BYPASS");
+      std::string h = response_headers(c, "text/event-stream", c.cacheable ? "MISS" : "BYPASS");
       h += "cache-control: no-cache\n";
       batch.respond(c.id, 200, true, h, {});
+      if (c.cacheable) c.assembler = std::make_unique<providers::StreamAssembler>();
     }
+    if (c.assembler) c.assembler->add(events);
     batch.stream_chunk(c.id, events);
   }
   if (state == providers::StreamDecoder::State::done) {
     close_attempt(c, now, true, false, &c.decoder->usage());
+    if (c.assembler) {
+      keep_answer(c, provider_of(c), c.assembler->finish(provider_of(c).name));
+      store(c, now);
+    }
     batch.stream_chunk(c.id, "data: [DONE]\n\n");
     batch.stream_end(c.id);
     abort_fetch(c);
@@ -398,20 +612,24 @@ void Engine::Impl::on_end(Call& c, double now) {
   const config::Provider& provider = provider_of(c);
   fetches.erase(c.fetch_id);
   c.fetch_id = 0;
-  auto decoded = providers::wire_format(provider.type)->decode(c.upstream_status, c.upstream_body, decode_context(c));
+  const providers::WireFormat& format = *providers::wire_format(provider.type);
+  auto decode = c.endpoint == Endpoint::embeddings ? format.decode_embeddings
+                : c.endpoint == Endpoint::models   ? format.decode_models
+                                                   : format.decode;
+  auto decoded = decode(c.upstream_status, c.upstream_body, decode_context(c));
   if (!decoded.ok) {
     if (c.retry_after_ms >= 0) decoded.error.retry_after_s = c.retry_after_ms / 1000;
     return failed(c, decoded.outcome, decoded.error, c.upstream_status, now);
   }
-  close_attempt(c, now, true, false, &decoded.usage);
-  const char* cache_status = c.cacheable ? "MISS" : "BYPASS";
-  if (c.cacheable) {
-    const auto& leaf = c.plan[c.leaf];
-    std::string value = provider.name + "/" + std::string(leaf.model) + "\n" + decoded.body;
-    double ttl = c.cache_ttl_s >= 0 ? c.cache_ttl_s : c.rt->config->cache.ttl_s;
-    if (ttl > 0) c.rt->cache.put(c.key, std::move(value), now + ttl * 1000, now);
+  if (c.endpoint == Endpoint::embeddings && !decoded.usage.known) {
+    // Some providers (Gemini) report no tokens for embeddings: count the estimate.
+    decoded.usage.known = true;
+    decoded.usage.prompt_tokens = c.prompt_tokens;
   }
-  respond_success(c, decoded.body, cache_status);
+  close_attempt(c, now, true, false, &decoded.usage);
+  keep_answer(c, provider, std::move(decoded.body));
+  store(c, now);
+  respond_success(c, c.answer, c.cacheable ? "MISS" : "BYPASS");
 }
 
 void Engine::Impl::abort_fetch(Call& c) {
@@ -619,6 +837,42 @@ void Engine::timer(double now_ms) {
   impl_->now = now_ms;
   impl_->timer(now_ms);
   impl_->armed = kNever;  // the host's timer has fired: re-arm whatever remains
+  impl_->arm();
+}
+
+void Engine::enable_persistence(bool enabled) { impl_->persistence = enabled; }
+
+void Engine::cache_result(uint32_t request_id, std::string_view entry, double now_ms) {
+  impl_->batch.clear();
+  impl_->now = now_ms;
+  auto it = impl_->calls.find(request_id);
+  if (it != impl_->calls.end() && it->second->phase == Phase::cache_lookup) {
+    Call& c = *it->second;
+    c.phase = Phase::idle;
+    json::Document doc;
+    std::string error;
+    const Value *key, *target, *expires, *answer;
+    bool hit = !entry.empty() && json::parse(entry, doc, error) && (key = json::find(doc, "key")) &&
+               json::view(*key) == c.key_hex && (target = json::find(doc, "target")) && target->IsString() &&
+               (expires = json::find(doc, "expires_at")) && expires->IsNumber() && expires->GetDouble() > now_ms &&
+               (answer = json::find(doc, "answer")) && answer->IsObject();
+    if (hit) {
+      // Back into L1, then answered like an L1 hit.
+      std::string value(json::view(*target));
+      value += '\n';
+      json::append_value(value, *answer);
+      c.rt->cache.put(c.key, value, expires->GetDouble(), now_ms);
+      auto [t, a] = std::pair{std::string(json::view(*target)), value.substr(value.find('\n') + 1)};
+      c.answer = a;
+      c.answer_target = t;
+      impl_->serve_cached(c, t, a, "HIT");
+    } else if (c.cache_mode == CacheMode::only) {
+      impl_->respond_error(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it",
+                               "cache_miss"});
+    } else {
+      impl_->attempt(c, now_ms);
+    }
+  }
   impl_->arm();
 }
 

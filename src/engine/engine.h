@@ -41,6 +41,11 @@ class Engine {
   void fetch_error(uint32_t fetch_id, std::string_view message, double now_ms);
   void timer(double now_ms);
 
+  // The host has a persistent cache tier (see CACHE_GET / CACHE_PUT).
+  void enable_persistence(bool enabled);
+  // The answer to a CACHE_GET: a snapshot entry line, or empty for a miss.
+  void cache_result(uint32_t request_id, std::string_view entry, double now_ms);
+
   ActionBatch& batch();
   size_t in_flight() const;
 

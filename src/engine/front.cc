@@ -2,6 +2,7 @@
 // request-level routing (models[], provider{}, :floor/:nitro, session_id).
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "engine/internal.h"
 #include "providers/echo.h"
@@ -62,10 +63,39 @@ void Engine::Impl::method_not_allowed(uint32_t id, const std::string& request_id
   respond_plain(id, request_id, 405, error_body(e), "allow: " + std::string(allow) + "\n");
 }
 
-void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view path, std::string_view headers,
+namespace {
+
+// The value of `name` in a query string ("a=1&b=2"), %-decoded; empty when absent.
+std::string query_param(std::string_view query, std::string_view name) {
+  size_t at = 0;
+  while (at <= query.size()) {
+    size_t end = query.find('&', at);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(at, end - at);
+    at = end + 1;
+    if (pair.substr(0, name.size()) != name || pair.size() <= name.size() || pair[name.size()] != '=') continue;
+    std::string out;
+    std::string_view v = pair.substr(name.size() + 1);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == '+') out += ' ';
+      else if (v[i] == '%' && i + 2 < v.size()) {
+        out += char(std::strtol(std::string(v.substr(i + 1, 2)).c_str(), nullptr, 16));
+        i += 2;
+      } else out += v[i];
+    }
+    return out;
+  }
+  return {};
+}
+
+}  // namespace
+
+void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
                           std::string_view body, double now) {
   std::string request_id = new_request_id();
-  path = path.substr(0, path.find('?'));
+  size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   if (path == "/health") {
     if (method != "GET" && method != "HEAD") return method_not_allowed(id, request_id, "GET");
     return respond_plain(id, request_id, 200, runtime ? "{\"status\":\"ok\"}" : "{\"status\":\"unconfigured\"}");
@@ -93,66 +123,98 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
                  "request body is larger than " + std::to_string(config.gateway.max_body_bytes) + " bytes",
                  "body_too_large"});
 
+  Endpoint endpoint;
+  std::string service_name;
+  constexpr std::string_view service_prefix = "/v1/services/";
   if (path == "/v1/models") {
     if (method != "GET") return method_not_allowed(id, request_id, "GET");
-    return respond_plain(id, request_id, 200, models_list(config, key));
-  }
-  if (path == "/v1/stats" || path == "/metrics") {
+    std::string provider = query_param(query, "provider");
+    if (provider.empty()) return respond_plain(id, request_id, 200, models_list(config, key));
+    endpoint = Endpoint::models;
+    service_name = std::move(provider);
+  } else if (path == "/v1/stats" || path == "/metrics") {
     if (method != "GET") return method_not_allowed(id, request_id, "GET");
     bool prometheus = path == "/metrics";
     std::string h = answer_headers(prometheus ? "text/plain; version=0.0.4" : "application/json", request_id, {}, 0,
                                    "BYPASS");
-    batch.respond(id, 200, false, h, stats_rows(prometheus, now));
-    return;
-  }
-  bool chat = path == "/v1/chat/completions";
-  constexpr std::string_view service_prefix = "/v1/services/";
-  bool service = path.substr(0, service_prefix.size()) == service_prefix && path.size() > service_prefix.size();
-  if (!chat && !service) {
-    constexpr std::string_view later[] = {"/v1/embeddings", "/v1/cache"};
-    if (std::find(std::begin(later), std::end(later), path) != std::end(later) || path.substr(0, 14) == "/v1/pipelines/")
-      return fail({501, ErrorType::invalid_request, "route " + std::string(path) + " is not implemented yet",
-                   "not_implemented"});
+    return batch.respond(id, 200, false, h, stats_rows(prometheus, now));
+  } else if (path == "/v1/cache") {
+    if (key && !key->admin)
+      return fail({403, ErrorType::auth, "cache snapshots need a gateway key marked \"admin\": true", "admin_only"});
+    return cache_route(id, request_id, method, query, body, now);
+  } else if (path == "/v1/chat/completions" || path == "/v1/embeddings") {
+    if (method != "POST") return method_not_allowed(id, request_id, "POST");
+    endpoint = path == "/v1/embeddings" ? Endpoint::embeddings : Endpoint::chat;
+  } else if (path.substr(0, service_prefix.size()) == service_prefix && path.size() > service_prefix.size()) {
+    if (method != "POST") return method_not_allowed(id, request_id, "POST");
+    endpoint = Endpoint::service;
+    service_name = path.substr(service_prefix.size());
+  } else if (path.substr(0, 14) == "/v1/pipelines/") {
+    return fail({501, ErrorType::invalid_request, "route " + std::string(path) + " is not implemented yet",
+                 "not_implemented"});
+  } else {
     return fail({404, ErrorType::invalid_request, "no route " + std::string(method) + " " + std::string(path),
                  "route_not_found"});
   }
-  if (method != "POST") return method_not_allowed(id, request_id, "POST");
 
   auto owned = std::make_unique<Call>();
   Call& c = *owned;
   c.id = id;
   c.rt = runtime;
+  c.endpoint = endpoint;
   c.request_id = std::move(request_id);
   c.tenant = key ? key->key : std::string();
   calls[id] = std::move(owned);
 
+  if (endpoint == Endpoint::models) {
+    int provider = config.find_provider(service_name);
+    if (provider < 0)
+      return respond_error(c, {404, ErrorType::invalid_request, "unknown provider \"" + service_name + "\"",
+                               "provider_not_found", "provider"});
+    c.provider_query = std::move(service_name);
+    c.model = c.provider_query + "/*";
+    c.plan.push_back({provider, "", direct_target(*c.rt, provider, "*"), {}});
+    c.body.SetObject();
+    return start(c, now);
+  }
+
   std::string parse_error;
   json::Document input;
-  if (!json::parse(body, service ? input : c.body, parse_error))
+  if (!json::parse(body, endpoint == Endpoint::service ? input : c.body, parse_error))
     return respond_error(c, {400, ErrorType::invalid_request, "request body is not valid JSON: " + parse_error,
                              "invalid_json"});
-  if (service) {
-    std::string name(path.substr(service_prefix.size()));
-    const config::Service* s = config.find_service(name);
+  if (endpoint == Endpoint::service) {
+    const config::Service* s = config.find_service(service_name);
     if (!s)
-      return respond_error(c, {404, ErrorType::invalid_request, "unknown service \"" + name + "\"", "service_not_found"});
+      return respond_error(c, {404, ErrorType::invalid_request, "unknown service \"" + service_name + "\"",
+                               "service_not_found"});
     if (!input.IsObject())
       return respond_error(c, {400, ErrorType::invalid_request, "service input must be a JSON object", "invalid_input"});
     std::string built;
     Error error;
     if (!services::build_request(*s, input, built, error)) return respond_error(c, error);
-    c.endpoint = Endpoint::service;
     json::parse(built, c.body, parse_error);
     c.body_text = std::move(built);
   } else {
     c.body_text = body;
   }
-  if (Error error; !validate_chat(c, headers, key, now, error)) return respond_error(c, error);
+  Error error;
+  bool ok = endpoint == Endpoint::embeddings ? validate_embeddings(c, headers, key, now, error)
+                                            : validate_chat(c, headers, key, now, error);
+  if (!ok) return respond_error(c, error);
   start(c, now);
 }
 
-bool Engine::Impl::validate_chat(Call& c, std::string_view headers, const config::GatewayKey* key, double now,
-                                 Error& error) {
+bool Engine::Impl::allowed(const config::GatewayKey* key, const Call& c, Error& error) {
+  if (!key || std::any_of(key->models.begin(), key->models.end(),
+                          [&](const std::string& m) { return m == "*" || m == c.model; }))
+    return true;
+  error = {403, ErrorType::auth, "this gateway key may not use model \"" + c.model + "\"", "model_not_allowed", "model"};
+  return false;
+}
+
+// model / models, and Switchyard's controls: headers, overridden by the body's "switchyard" object.
+bool Engine::Impl::read_controls(Call& c, std::string_view headers, Error& error) {
   const Value& body = c.body;
   if (!body.IsObject()) return bad(error, "", "request body must be a JSON object", "invalid_json");
   const Value* model = json::find(body, "model");
@@ -166,31 +228,7 @@ bool Engine::Impl::validate_chat(Call& c, std::string_view headers, const config
   if (!model->IsString() || model->GetStringLength() == 0)
     return bad(error, "model", "\"model\" must be a non-empty string");
   c.model = json::view(*model);
-  const Value* messages = json::find(body, "messages");
-  if (!messages) return bad(error, "messages", "\"messages\" is required", "missing_messages");
-  if (!messages->IsArray() || messages->Empty()) return bad(error, "messages", "\"messages\" must be a non-empty array");
-  constexpr std::string_view roles[] = {"system", "developer", "user", "assistant", "tool"};
-  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
-    const Value& m = (*messages)[i];
-    std::string at = "messages[" + std::to_string(i) + "]";
-    if (!m.IsObject()) return bad(error, at, at + " must be an object");
-    const Value* role = json::find(m, "role");
-    if (!role || !role->IsString() || std::find(std::begin(roles), std::end(roles), json::view(*role)) == std::end(roles))
-      return bad(error, at + ".role", at + ".role must be one of system, developer, user, assistant, tool");
-    const Value* content = json::find(m, "content");
-    if (content && !content->IsString() && !content->IsArray() && !content->IsNull())
-      return bad(error, at + ".content", at + ".content must be a string, an array of parts, or null");
-  }
-  if (const Value* s = json::find(body, "stream")) {
-    if (!s->IsBool()) return bad(error, "stream", "\"stream\" must be true or false");
-    c.stream = s->GetBool();
-  }
-  if (const Value* s = json::find(body, "session_id")) {
-    if (!s->IsString()) return bad(error, "session_id", "\"session_id\" must be a string");
-    c.session = c.tenant + '\0' + std::string(json::view(*s));
-  }
 
-  // Switchyard's controls: headers, overridden by the body's "switchyard" object.
   std::string_view mode = header(headers, "x-switchyard-cache");
   std::string_view param = "x-switchyard-cache";
   if (auto t = header(headers, "x-switchyard-timeout"); !t.empty() && (c.timeout_ms = number_of(t)) <= 0)
@@ -207,7 +245,6 @@ bool Engine::Impl::validate_chat(Call& c, std::string_view headers, const config
     if (!json::parse(m, c.metadata, parse_error) || !c.metadata.IsObject())
       return bad(error, "x-switchyard-metadata", "x-switchyard-metadata must be a JSON object");
   }
-  const Value* metadata = c.metadata.IsObject() ? &c.metadata : nullptr;
   if (const Value* sy = json::find(body, "switchyard")) {
     if (!sy->IsObject()) return bad(error, "switchyard", "\"switchyard\" must be an object");
     if (const Value* m = json::find(*sy, "cache")) {
@@ -232,7 +269,7 @@ bool Engine::Impl::validate_chat(Call& c, std::string_view headers, const config
     }
     if (const Value* m = json::find(*sy, "metadata")) {
       if (!m->IsObject()) return bad(error, "switchyard.metadata", "switchyard.metadata must be an object");
-      metadata = m;
+      c.metadata.CopyFrom(*m, c.metadata.GetAllocator());
     }
   }
   if (mode.empty() || mode == "default") c.cache_mode = CacheMode::normal;
@@ -240,15 +277,138 @@ bool Engine::Impl::validate_chat(Call& c, std::string_view headers, const config
   else if (mode == "refresh") c.cache_mode = CacheMode::refresh;
   else if (mode == "only") c.cache_mode = CacheMode::only;
   else return bad(error, std::string(param), std::string(param) + " must be one of default, no-store, refresh, only");
+  return true;
+}
 
-  if (key && std::none_of(key->models.begin(), key->models.end(),
-                          [&](const std::string& m) { return m == "*" || m == c.model; })) {
-    error = {403, ErrorType::auth, "this gateway key may not use model \"" + c.model + "\"", "model_not_allowed", "model"};
-    return false;
+bool Engine::Impl::validate_chat(Call& c, std::string_view headers, const config::GatewayKey* key, double now,
+                                 Error& error) {
+  if (!read_controls(c, headers, error)) return false;
+  const Value& body = c.body;
+  const Value* messages = json::find(body, "messages");
+  if (!messages) return bad(error, "messages", "\"messages\" is required", "missing_messages");
+  if (!messages->IsArray() || messages->Empty()) return bad(error, "messages", "\"messages\" must be a non-empty array");
+  constexpr std::string_view roles[] = {"system", "developer", "user", "assistant", "tool"};
+  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
+    const Value& m = (*messages)[i];
+    std::string at = "messages[" + std::to_string(i) + "]";
+    if (!m.IsObject()) return bad(error, at, at + " must be an object");
+    const Value* role = json::find(m, "role");
+    if (!role || !role->IsString() || std::find(std::begin(roles), std::end(roles), json::view(*role)) == std::end(roles))
+      return bad(error, at + ".role", at + ".role must be one of system, developer, user, assistant, tool");
+    const Value* content = json::find(m, "content");
+    if (content && !content->IsString() && !content->IsArray() && !content->IsNull())
+      return bad(error, at + ".content", at + ".content must be a string, an array of parts, or null");
   }
+  if (const Value* s = json::find(body, "stream")) {
+    if (!s->IsBool()) return bad(error, "stream", "\"stream\" must be true or false");
+    c.stream = s->GetBool();
+  }
+  if (const Value* s = json::find(body, "session_id")) {
+    if (!s->IsString()) return bad(error, "session_id", "\"session_id\" must be a string");
+    c.session = c.tenant + '\0' + std::string(json::view(*s));
+  }
+  if (!allowed(key, c, error)) return false;
   if (c.rt->config->needs_prompt_tokens) c.prompt_tokens = providers::echo::prompt_tokens(body);
-  if (metadata && metadata != &c.metadata) c.metadata.CopyFrom(*metadata, c.metadata.GetAllocator());
-  return route(c, models, json::find(body, "provider"), now, error);
+  return route(c, json::find(body, "models"), json::find(body, "provider"), now, error);
+}
+
+bool Engine::Impl::validate_embeddings(Call& c, std::string_view headers, const config::GatewayKey* key, double now,
+                                       Error& error) {
+  if (!read_controls(c, headers, error)) return false;
+  const Value& body = c.body;
+  const Value* input = json::find(body, "input");
+  if (!input) return bad(error, "input", "\"input\" is required", "missing_input");
+  auto tokens = [](const Value& v) {
+    return v.IsArray() && !v.Empty() && std::all_of(v.Begin(), v.End(), [](auto& t) { return t.IsUint(); });
+  };
+  bool ok = (input->IsString() && input->GetStringLength() > 0) || tokens(*input) ||
+            (input->IsArray() && !input->Empty() && std::all_of(input->Begin(), input->End(), [&](auto& e) {
+               return (e.IsString() && e.GetStringLength() > 0) || tokens(e);
+             }));
+  if (!ok)
+    return bad(error, "input",
+               "\"input\" must be a non-empty string, an array of non-empty strings, or token arrays");
+  c.token_input = tokens(*input) || (input->IsArray() && tokens((*input)[0]));
+  // The prompt estimate of the texts (token arrays count one per id).
+  if (input->IsString()) c.prompt_tokens = providers::echo::estimate_tokens(json::view(*input));
+  for (rapidjson::SizeType i = 0; input->IsArray() && i < input->Size(); ++i) {
+    const Value& e = (*input)[i];
+    c.prompt_tokens += e.IsString() ? providers::echo::estimate_tokens(json::view(e)) : e.IsArray() ? e.Size() : 1;
+  }
+  if (const Value* f = json::find(body, "encoding_format");
+      f && (!f->IsString() || (json::view(*f) != "float" && json::view(*f) != "base64")))
+    return bad(error, "encoding_format", "\"encoding_format\" must be \"float\" or \"base64\"");
+  if (const Value* d = json::find(body, "dimensions"); d && (!d->IsUint() || d->GetUint() == 0 || d->GetUint() > 65536))
+    return bad(error, "dimensions", "\"dimensions\" must be a whole number from 1 to 65536");
+  if (!allowed(key, c, error)) return false;
+  return route(c, json::find(body, "models"), json::find(body, "provider"), now, error);
+}
+
+void Engine::Impl::cache_route(uint32_t id, const std::string& request_id, std::string_view method,
+                               std::string_view query, std::string_view body, double now) {
+  Runtime& rt = *runtime;
+  if (method == "GET") {
+    bool ndjson = query_param(query, "format") == "ndjson";
+    std::string h = answer_headers(ndjson ? "application/x-ndjson" : "application/json", request_id, {}, 0, "BYPASS");
+    return batch.respond(id, 200, false, h, snapshot(ndjson, now));
+  }
+  if (method == "DELETE") {
+    auto entries = rt.cache.stats().entries;
+    rt.cache.clear();
+    return respond_plain(id, request_id, 200, "{\"deleted\":" + std::to_string(entries) + "}");
+  }
+  if (method != "PUT") return method_not_allowed(id, request_id, "GET, PUT, DELETE");
+  // One JSON document {"format","version","entries"}, or NDJSON: a header line, then entries.
+  // Every entry is checked before any is stored: a bad snapshot changes nothing.
+  std::vector<json::Document> entries;
+  std::string error;
+  auto take = [&](const Value& entry, size_t index) {
+    std::string why;
+    if (!import_entry(entry, now, why, false) && !why.empty() && error.empty())
+      error = "entries[" + std::to_string(index) + "]: " + why;
+    entries.emplace_back().CopyFrom(entry, entries.back().GetAllocator());
+  };
+  auto header_ok = [&](const Value& doc) {
+    const Value* format = json::find(doc, "format");
+    const Value* version = json::find(doc, "version");
+    return format && json::view(*format) == "switchyard.cache" && version && version->IsInt() && version->GetInt() == 1;
+  };
+  json::Document doc;
+  std::string parse_error;
+  size_t first_line = body.find('\n');
+  bool ndjson = first_line != std::string_view::npos && first_line + 1 < body.size() &&
+                body.find_first_not_of(" \r\n\t", first_line) != std::string_view::npos &&
+                json::parse(body.substr(0, first_line), doc, parse_error) && doc.IsObject() &&
+                !json::find(doc, "entries");
+  if (ndjson) {
+    if (!header_ok(doc)) error = "the first line must be {\"format\":\"switchyard.cache\",\"version\":1}";
+    size_t index = 0;
+    for (size_t at = first_line + 1; error.empty() && at < body.size();) {
+      size_t end = body.find('\n', at);
+      if (end == std::string_view::npos) end = body.size();
+      std::string_view line = body.substr(at, end - at);
+      at = end + 1;
+      if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+      json::Document entry;
+      if (!json::parse(line, entry, parse_error)) error = "line " + std::to_string(index + 2) + ": " + parse_error;
+      else take(entry, index);
+      ++index;
+    }
+  } else if (!json::parse(body, doc, parse_error)) {
+    error = "snapshot is not valid JSON: " + parse_error;
+  } else if (!header_ok(doc) || !json::find(doc, "entries") || !doc["entries"].IsArray()) {
+    error = "a snapshot is {\"format\":\"switchyard.cache\",\"version\":1,\"entries\":[…]} or NDJSON";
+  } else {
+    for (rapidjson::SizeType i = 0; i < doc["entries"].Size(); ++i) take(doc["entries"][i], i);
+  }
+  if (!error.empty()) {
+    Error e{400, ErrorType::invalid_request, "cache snapshot refused, nothing imported: " + error, "invalid_snapshot"};
+    return respond_plain(id, request_id, 400, error_body(e));
+  }
+  size_t imported = 0;
+  for (const auto& entry : entries) imported += import_entry(entry, now, error, true) ? 1 : 0;
+  respond_plain(id, request_id, 200,
+                "{\"imported\":" + std::to_string(imported) + ",\"expired\":" + std::to_string(entries.size() - imported) + "}");
 }
 
 bool Engine::Impl::route(Call& c, const Value* models, const Value* provider, double now, Error& error) {

@@ -22,6 +22,7 @@
 #include "health/error_class.h"
 #include "health/limiter.h"
 #include "json/json.h"
+#include "providers/assemble.h"
 #include "providers/provider.h"
 #include "routing/router.h"
 #include "stats/stats.h"
@@ -57,11 +58,12 @@ struct Runtime {
   std::unordered_map<std::string, uint32_t> direct;  // "provider/model" -> index in targets
   std::vector<health::Limiter> providers;       // per provider
   std::unordered_map<std::string, uint32_t> sessions;  // tenant \0 session_id -> target
+  std::unordered_map<std::string, uint32_t> leaders;   // cache key (hex) -> the request fetching it
 };
 
 enum class CacheMode { normal, no_store, refresh, only };
-enum class Endpoint { chat, service };
-enum class Phase { idle, backoff, queued, fetching, streaming };
+enum class Endpoint { chat, service, embeddings, models };
+enum class Phase { idle, cache_lookup, coalesced, backoff, queued, fetching, streaming };
 
 // One caller request, from submit to its last action.
 struct Call {
@@ -80,10 +82,19 @@ struct Call {
   bool stream = false;
   int priority = 5;         // 0 is served first
   int64_t prompt_tokens = 0;
+  bool token_input = false;  // embeddings whose input holds token ids, not text
   CacheMode cache_mode = CacheMode::normal;
   double cache_ttl_s = -1;
   bool cacheable = false;
   cache::Key key;
+  std::string key_hex;           // the key as hosts and snapshots name it
+  uint32_t leader = 0;           // coalesced: the request whose answer this one awaits
+  std::vector<uint32_t> followers;  // identical requests awaiting this one's answer
+  bool may_coalesce = true;      // false once released by a failed leader
+  std::string answer;            // a successful answer, for followers and the cache
+  std::string answer_target;     // provider/model that gave it
+  std::unique_ptr<providers::StreamAssembler> assembler;  // a cacheable stream, assembled
+  std::string provider_query;    // models: GET /v1/models?provider=NAME
 
   std::vector<routing::Leaf> plan;
   size_t leaf = 0;   // the next attempt's leaf
@@ -125,12 +136,18 @@ struct Engine::Impl {
   uint64_t next_queue_seq = 1;
   double armed = kNever;  // the last WAKE_AT sent
   double now = 0;         // of the event being handled
+  bool persistence = false;  // the host has a persistent cache tier
   bool slot_freed = false;  // an attempt ended during this event: the queue may move
 
   // front.cc: intake
   void submit(uint32_t id, std::string_view method, std::string_view path, std::string_view headers,
               std::string_view body, double now);
   bool validate_chat(Call& c, std::string_view headers, const config::GatewayKey* key, double now, Error& error);
+  bool validate_embeddings(Call& c, std::string_view headers, const config::GatewayKey* key, double now, Error& error);
+  bool read_controls(Call& c, std::string_view headers, Error& error);
+  bool allowed(const config::GatewayKey* key, const Call& c, Error& error);
+  void cache_route(uint32_t id, const std::string& request_id, std::string_view method, std::string_view query,
+                   std::string_view body, double now);
   bool route(Call& c, const json::Value* models, const json::Value* provider, double now, Error& error);
   std::string models_list(const config::Config& config, const config::GatewayKey* key);
   std::string stats_rows(bool prometheus, double now);
@@ -147,6 +164,17 @@ struct Engine::Impl {
   void respond_plain(uint32_t id, const std::string& request_id, int status, std::string_view body,
                      std::string_view extra_headers = {});
   void respond_success(Call& c, const std::string& completion, std::string_view cache_status);
+
+  // engine.cc: the cache
+  void lookup(Call& c, double now);
+  void serve_cached(Call& c, std::string_view target, std::string_view answer, std::string_view status);
+  void store(Call& c, double now);
+  void settle_followers(Call& c, double now);
+  std::string entry_of(std::string_view key_hex, std::string_view value, double expires_at);
+  // Checks a snapshot entry and, with `apply`, stores it in L1 (and the host's
+  // tier). An expired entry is valid and stored nowhere (returns false, no error).
+  bool import_entry(const json::Value& entry, double now, std::string& error, bool apply);
+  std::string snapshot(bool ndjson, double now);
 
   // engine.cc: the attempt state machine
   void start(Call& c, double now);

@@ -75,7 +75,7 @@ const std::string& StreamAssembler::finish_reason() const {
   return choices_.empty() ? none : choices_[0].finish_reason;
 }
 
-std::string StreamAssembler::finish() const {
+std::string StreamAssembler::finish(std::string_view provider) const {
   std::string out = "{\"id\":";
   json::append_string(out, id_);
   out += ",\"object\":\"chat.completion\",\"created\":" + std::to_string(created_) + ",\"model\":";
@@ -121,9 +121,9 @@ std::string StreamAssembler::finish() const {
     out += ",\"system_fingerprint\":";
     json::append_string(out, system_fingerprint_);
   }
-  if (!provider_.empty()) {
+  if (!provider_.empty() || !provider.empty()) {
     out += ",\"provider\":";
-    json::append_string(out, provider_);
+    json::append_string(out, provider_.empty() ? provider : std::string_view(provider_));
   }
   out += '}';
   return out;

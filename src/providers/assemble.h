@@ -15,8 +15,9 @@ class StreamAssembler {
   // Takes client events as the engine sends them ("data: {...}\n\n", any
   // number per call). Events that are not chunk objects are ignored.
   void add(std::string_view events);
-  // The chat.completion of everything added so far.
-  std::string finish() const;
+  // The chat.completion of everything added so far; `provider` names the
+  // provider when no chunk did.
+  std::string finish(std::string_view provider = {}) const;
   // The finish_reason of the first choice ("" if none yet).
   const std::string& finish_reason() const;
 

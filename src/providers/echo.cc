@@ -1,5 +1,10 @@
 #include "providers/echo.h"
 
+#include <cmath>
+#include <vector>
+
+#include "json/canonical.h"
+
 namespace sy::providers::echo {
 
 namespace {
@@ -54,6 +59,67 @@ void chunk_head(std::string& out, std::string_view id, int64_t created, std::str
 }
 
 }  // namespace
+
+std::string embeddings(const Value& request, std::string_view model) {
+  std::vector<std::string> items;
+  const Value* input = json::find(request, "input");
+  auto add = [&](const Value& v) {
+    if (v.IsString()) items.emplace_back(json::view(v));
+    else if (v.IsArray()) json::append_value(items.emplace_back(), v);  // token ids: hashed as their JSON
+  };
+  if (input && input->IsArray() && !input->Empty() && !(*input)[0].IsUint())
+    for (const Value& v : input->GetArray()) add(v);
+  else if (input)
+    add(*input);
+  const Value* d = json::find(request, "dimensions");
+  size_t dimensions = d && d->IsUint() && d->GetUint() > 0 ? d->GetUint() : 16;
+  const Value* f = json::find(request, "encoding_format");
+  bool base64 = f && json::view(*f) == "base64";
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "{\"object\":\"list\",\"data\":[";
+  int64_t tokens = 0;
+  std::vector<float> v(dimensions);
+  for (size_t i = 0; i < items.size(); ++i) {
+    tokens += estimate_tokens(items[i]);
+    double norm = 0;
+    for (size_t k = 0; k < dimensions; ++k) {
+      json::Hasher h;
+      h.update(items[i]);
+      h.update(std::string_view(reinterpret_cast<const char*>(&k), sizeof k));
+      v[k] = float(double(h.finish().lo >> 11) * 0x1.0p-53 * 2 - 1);
+      norm += double(v[k]) * v[k];
+    }
+    for (float& x : v) x = float(x / std::sqrt(norm > 0 ? norm : 1));
+    if (i) out += ',';
+    out += "{\"object\":\"embedding\",\"index\":" + std::to_string(i) + ",\"embedding\":";
+    if (base64) {
+      std::string bytes(reinterpret_cast<const char*>(v.data()), v.size() * 4);  // wasm and x86: little-endian
+      out += '"';
+      for (size_t b = 0; b < bytes.size(); b += 3) {
+        uint32_t n = uint32_t(uint8_t(bytes[b])) << 16 | (b + 1 < bytes.size() ? uint32_t(uint8_t(bytes[b + 1])) << 8 : 0) |
+                     (b + 2 < bytes.size() ? uint8_t(bytes[b + 2]) : 0);
+        out += alphabet[n >> 18 & 63];
+        out += alphabet[n >> 12 & 63];
+        out += b + 1 < bytes.size() ? alphabet[n >> 6 & 63] : '=';
+        out += b + 2 < bytes.size() ? alphabet[n & 63] : '=';
+      }
+      out += '"';
+    } else {
+      out += '[';
+      for (size_t k = 0; k < dimensions; ++k) {
+        if (k) out += ',';
+        json::append_number(out, v[k]);
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  out += "],\"model\":";
+  json::append_string(out, model);
+  out += ",\"usage\":{\"prompt_tokens\":" + std::to_string(tokens) + ",\"total_tokens\":" + std::to_string(tokens) +
+         ",\"cost\":0}}";
+  return out;
+}
 
 int64_t estimate_tokens(std::string_view text) {
   int64_t chars = 0;

@@ -22,6 +22,12 @@ namespace sy::providers::echo {
 std::string answer(const json::Value& request, std::string_view model, std::string_view id, int64_t created,
                    bool stream);
 
+// An OpenAI embeddings list for the request's input (a string, strings, or
+// token arrays): per item a unit vector of `dimensions` (default 16) floats
+// derived from a hash of the item, as JSON numbers or, with
+// encoding_format "base64", little-endian float32 bytes in base64.
+std::string embeddings(const json::Value& request, std::string_view model);
+
 // The estimate used for usage: ceil(code points / 4).
 int64_t estimate_tokens(std::string_view text);
 

@@ -56,6 +56,9 @@ struct DecodeContext {
   std::string_view id = {};        // for answers the format must synthesize: "chatcmpl-…"
   int64_t created = 0;             // unix seconds
   bool include_usage = false;      // the caller asked stream_options.include_usage
+  // Embeddings: the caller asked encoding_format "base64" (formats whose provider answers
+  // floats only, e.g. gemini, then encode each vector as base64 of little-endian float32s).
+  bool base64_embeddings = false;
 };
 
 // Turns an upstream stream into OpenAI chat.completion.chunk SSE events.
@@ -81,9 +84,22 @@ class StreamDecoder {
 };
 
 struct WireFormat {
+  // Chat completions.
   void (*encode)(const EncodeInput& in, UpstreamRequest& out);
   Decoded (*decode)(int status, std::string_view body, const DecodeContext& ctx);
   std::unique_ptr<StreamDecoder> (*stream)(const DecodeContext& ctx);
+  // Embeddings: `in.request` is the caller's OpenAI embeddings body
+  // ({model, input, dimensions?, encoding_format?, user?}); decode answers
+  // OpenAI's {"object":"list","data":[{"object":"embedding","index","embedding"}],
+  // "model","usage":{prompt_tokens,total_tokens}} plus "provider". nullptr:
+  // the provider has no embeddings API (the engine skips such targets).
+  void (*encode_embeddings)(const EncodeInput& in, UpstreamRequest& out) = nullptr;
+  Decoded (*decode_embeddings)(int status, std::string_view body, const DecodeContext& ctx) = nullptr;
+  // The provider's own model list: decode answers OpenAI's
+  // {"object":"list","data":[{"id","object":"model","created","owned_by"}]}
+  // with ids as the provider names them. nullptr: no list API.
+  void (*encode_models)(const config::Provider& provider, UpstreamRequest& out) = nullptr;
+  Decoded (*decode_models)(int status, std::string_view body, const DecodeContext& ctx) = nullptr;
 };
 
 // The wire format a provider type speaks (openai-compatible and echo speak
