@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "providers/openai.h"
 #include "providers/sse_parser.h"
 #include "providers/translate.h"
 
@@ -293,27 +294,32 @@ ErrorType read_error(const Value& doc, Error& error, health::Outcome& outcome) {
   return hint;
 }
 
+// A non-2xx answer: the status decides the outcome; the error type only where the status is
+// unusual.
+Decoded status_error(int status, bool parsed, const json::Document& doc, const DecodeContext& ctx) {
+  Error error;
+  health::Outcome outcome = health::Outcome::malformed;
+  ErrorType hint = parsed ? read_error(doc, error, outcome) : ErrorType::internal;
+  bool status_says = status == 408 || status == 429 || status == 401 || status == 403 || status == 404 ||
+                     status >= 500 || hint != ErrorType::internal;
+  return translate::upstream_error(status, hint, std::move(error), ctx,
+                                   status_says ? health::Outcome::malformed : outcome);
+}
+
+Decoded error_in_200(const json::Document& doc, const DecodeContext& ctx) {
+  Error error;
+  health::Outcome ignored;
+  read_error(doc, error, ignored);
+  return translate::error_in_200(std::move(error), ctx);
+}
+
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   json::Document doc;
   std::string parse_error;
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (status < 200 || status >= 300) {
-    Error error;
-    health::Outcome outcome = health::Outcome::malformed;
-    ErrorType hint = parsed ? read_error(doc, error, outcome) : ErrorType::internal;
-    // The status decides the outcome; the error type only where the status is unusual.
-    bool status_says = status == 408 || status == 429 || status == 401 || status == 403 || status == 404 ||
-                       status >= 500 || hint != ErrorType::internal;
-    return translate::upstream_error(status, hint, std::move(error), ctx,
-                                     status_says ? health::Outcome::malformed : outcome);
-  }
+  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
   const Value* type = parsed ? json::find(doc, "type") : nullptr;
-  if (type && json::view(*type) == "error") {
-    Error error;
-    health::Outcome ignored;
-    read_error(doc, error, ignored);
-    return translate::error_in_200(std::move(error), ctx);
-  }
+  if (type && json::view(*type) == "error") return error_in_200(doc, ctx);
   const Value* content = parsed ? json::find(doc, "content") : nullptr;
   if (!content || !content->IsArray()) return translate::malformed(ctx, "an Anthropic message");
 
@@ -478,8 +484,77 @@ class AnthropicStream final : public StreamDecoder {
 
 std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<AnthropicStream>(ctx); }
 
+// ---------------------------------------------------------------------------------------
+// Models: GET {base_url}/models?limit=1000 (Anthropic's largest page). No embeddings API.
+
+void encode_models(const config::Provider& provider, UpstreamRequest& out) {
+  out.method = "GET";
+  out.url = provider.base_url + "/models?limit=1000";
+  out.headers.clear();
+  if (!provider.api_key.empty()) out.headers += "x-api-key: " + provider.api_key + "\n";
+  out.headers += "anthropic-version: " + (provider.api_version.empty() ? std::string("2023-06-01") : provider.api_version) + "\n";
+  for (const auto& [name, value] : provider.headers) out.headers += name + ": " + value + "\n";
+  out.body.clear();
+}
+
+// Unix seconds of an RFC 3339 time ("2025-02-19T00:00:00Z"; the date is what counts, a
+// zone offset is applied), or 0 when it is not one.
+int64_t unix_seconds(std::string_view t) {
+  auto digits = [&](size_t at, size_t n, int64_t& v) {
+    if (at + n > t.size()) return false;
+    v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int64_t y, mo, d, h = 0, mi = 0, sec = 0;
+  if (!digits(0, 4, y) || t.size() < 10 || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d)) return 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return 0;
+  int64_t offset = 0;
+  if (t.size() >= 19 && (t[10] == 'T' || t[10] == 't' || t[10] == ' ') && digits(11, 2, h) && t[13] == ':' &&
+      digits(14, 2, mi) && t[16] == ':' && digits(17, 2, sec)) {
+    size_t at = 19;
+    if (at < t.size() && t[at] == '.')
+      for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9';) ++at;
+    int64_t oh, om;
+    if (at + 6 <= t.size() && (t[at] == '+' || t[at] == '-') && digits(at + 1, 2, oh) && t[at + 3] == ':' && digits(at + 4, 2, om))
+      offset = (t[at] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  }
+  // Days from the civil date (Howard Hinnant's algorithm).
+  y -= mo <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + sec - offset;
+}
+
+Decoded decode_models(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
+  const Value* type = parsed ? json::find(doc, "type") : nullptr;
+  if (type && json::view(*type) == "error") return error_in_200(doc, ctx);
+  const Value* data = parsed ? json::find(doc, "data") : nullptr;
+  if (!data || !data->IsArray()) return translate::malformed(ctx, "an Anthropic model list");
+  std::vector<openai::ModelEntry> entries;
+  for (const Value& m : data->GetArray()) {
+    std::string_view id = translate::string_at(m, "id");
+    if (id.empty()) continue;
+    entries.push_back({std::string(id), unix_seconds(translate::string_at(m, "created_at")), "anthropic"});
+  }
+  Decoded d;
+  d.ok = true;
+  d.body = openai::model_list_json(entries);
+  return d;
+}
+
 }  // namespace
 
-const WireFormat kWireFormat = {encode, decode, stream};
+const WireFormat kWireFormat = {encode, decode, stream, nullptr, nullptr, encode_models, decode_models};
 
 }  // namespace sy::providers::anthropic

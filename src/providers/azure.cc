@@ -14,6 +14,16 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
   out.headers = translate::headers(in, in.provider.api_key.empty() ? std::string() : "api-key: " + in.provider.api_key + "\n");
 }
 
+// Embeddings: OpenAI's body at the deployment's /embeddings; the answer is OpenAI's.
+void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
+  EncodeInput plain = in;
+  plain.stream = false;
+  openai::kWireFormat.encode_embeddings(plain, out);
+  out.url = in.provider.base_url + "/openai/deployments/" + std::string(in.model) +
+            "/embeddings?api-version=" + in.provider.api_version;
+  out.headers = translate::headers(plain, in.provider.api_key.empty() ? std::string() : "api-key: " + in.provider.api_key + "\n");
+}
+
 // OpenAI's stream decoder, minus Azure's prompt_filter_results events (empty choices, no
 // usage, object ""): they carry nothing for the caller, are not chat.completion.chunk objects,
 // and passing one on would commit the stream before its first real chunk.
@@ -67,6 +77,11 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 
 }  // namespace
 
-const WireFormat kWireFormat = {encode, openai::kWireFormat.decode, stream};
+// No model list: the data-plane deployments list was retired (api-version 2023-03-15-preview
+// was the last to have it; deployments are listed by the management plane, with Azure AD
+// credentials), and {endpoint}/openai/models lists base models, whose ids are not the
+// deployment names targets use.
+const WireFormat kWireFormat = {encode, openai::kWireFormat.decode, stream, encode_embeddings,
+                                openai::kWireFormat.decode_embeddings, nullptr, nullptr};
 
 }  // namespace sy::providers::azure

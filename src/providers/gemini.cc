@@ -1,7 +1,9 @@
 #include "providers/gemini.h"
 
+#include <cstring>
 #include <map>
 
+#include "providers/openai.h"
 #include "providers/sse_parser.h"
 #include "providers/translate.h"
 
@@ -356,23 +358,28 @@ void read_parts(const Value& candidate, translate::Choice& choice, int& calls) {
   }
 }
 
+// A non-2xx answer: the status decides, except that a bad key (400 API_KEY_INVALID) is auth.
+Decoded status_error(int status, bool parsed, const json::Document& doc, const DecodeContext& ctx) {
+  Error error;
+  health::Outcome outcome = health::Outcome::malformed;
+  ErrorType hint = parsed ? read_error(doc, error, outcome) : ErrorType::internal;
+  if (hint != ErrorType::internal || outcome != health::Outcome::auth) outcome = health::Outcome::malformed;
+  return translate::upstream_error(status, hint, std::move(error), ctx, outcome);
+}
+
+Decoded error_in_200(const json::Document& doc, const DecodeContext& ctx) {
+  Error error;
+  health::Outcome ignored;
+  read_error(doc, error, ignored);
+  return translate::error_in_200(std::move(error), ctx);
+}
+
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   json::Document doc;
   std::string parse_error;
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (status < 200 || status >= 300) {
-    Error error;
-    health::Outcome outcome = health::Outcome::malformed;
-    ErrorType hint = parsed ? read_error(doc, error, outcome) : ErrorType::internal;
-    if (hint != ErrorType::internal || outcome != health::Outcome::auth) outcome = health::Outcome::malformed;
-    return translate::upstream_error(status, hint, std::move(error), ctx, outcome);
-  }
-  if (parsed && json::find(doc, "error")) {
-    Error error;
-    health::Outcome ignored;
-    read_error(doc, error, ignored);
-    return translate::error_in_200(std::move(error), ctx);
-  }
+  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
+  if (parsed && json::find(doc, "error")) return error_in_200(doc, ctx);
   if (!parsed) return translate::malformed(ctx, "a Gemini answer");
   const Value* candidates = json::find(doc, "candidates");
   Error block;
@@ -401,6 +408,162 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   if (d.usage.known) translate::price(d.usage, ctx);
   std::string fallback_id = "chatcmpl-" + std::string(string_at(doc, "responseId"));
   d.body = translate::completion_json(ctx, fallback_id, string_at(doc, "modelVersion"), choices, d.usage, details);
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------
+// Embeddings: POST {base_url}/models/{model}:batchEmbedContents, one EmbedContentRequest per
+// input string (Gemini wants the model named in each).
+
+void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
+  EncodeInput plain = in;
+  plain.stream = false;
+  out.method = "POST";
+  out.url = in.provider.base_url + "/models/" + std::string(in.model) + ":batchEmbedContents";
+  out.headers = translate::headers(plain, in.provider.api_key.empty() ? std::string() : "x-goog-api-key: " + in.provider.api_key + "\n");
+
+  json::Document req = translate::with_overrides(in);
+  std::string head = "{\"model\":";
+  json::append_string(head, "models/" + std::string(in.model));
+  head += ",\"content\":{\"parts\":[";
+  std::string tail = "]}";
+  if (const Value* dims = json::find(req, "dimensions"); dims && dims->IsInt64() && dims->GetInt64() > 0)
+    tail += ",\"outputDimensionality\":" + std::to_string(dims->GetInt64());
+  tail += '}';
+  std::string& b = out.body;
+  b = "{\"requests\":[";
+  auto add = [&](const Value& input) {
+    if (b.back() != '[') b += ',';
+    b += head;
+    // Gemini embeds text only: token arrays get no part, which Gemini refuses (400).
+    if (input.IsString()) b += text_part(json::view(input));
+    b += tail;
+  };
+  const Value* input = json::find(req, "input");
+  if (input && input->IsArray() && !input->Empty() && !(*input)[0].IsNumber()) {
+    for (const Value& item : input->GetArray()) add(item);
+  } else if (input) {
+    add(*input);
+  }
+  b += "]}";
+}
+
+// Appends `values` (numbers) as base64 of little-endian float32s, OpenAI's encoding_format
+// "base64".
+void append_base64_floats(std::string& out, const Value& values) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  bytes.reserve(values.Size() * 4);
+  for (const Value& v : values.GetArray()) {
+    float f = v.IsNumber() ? float(v.GetDouble()) : 0.0f;
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    for (int k = 0; k < 4; ++k) bytes += char((bits >> (8 * k)) & 0xff);
+  }
+  out += '"';
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) n |= uint32_t(uint8_t(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) n |= uint32_t(uint8_t(bytes[i + 2]));
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  out += '"';
+}
+
+Decoded decode_embeddings(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
+  if (parsed && json::find(doc, "error")) return error_in_200(doc, ctx);
+  const Value* embeddings = parsed ? json::find(doc, "embeddings") : nullptr;
+  if (!embeddings || !embeddings->IsArray()) return translate::malformed(ctx, "a Gemini embeddings answer");
+  Decoded d;
+  std::string& b = d.body;
+  b = "{\"object\":\"list\",\"data\":[";
+  int index = 0;
+  for (const Value& e : embeddings->GetArray()) {
+    const Value* values = json::find(e, "values");
+    if (!values || !values->IsArray()) return translate::malformed(ctx, "a Gemini embeddings answer");
+    if (index) b += ',';
+    b += "{\"object\":\"embedding\",\"index\":" + std::to_string(index++) + ",\"embedding\":";
+    if (ctx.base64_embeddings) append_base64_floats(b, *values);
+    else json::append_value(b, *values);
+    b += '}';
+  }
+  b += "],\"model\":";
+  json::append_string(b, ctx.model);
+  b += ",\"provider\":";
+  json::append_string(b, ctx.provider.name);
+  // Gemini's batchEmbedContents reports no token counts; usage is given only when an answer
+  // carries usageMetadata.promptTokenCount.
+  const Value* meta = json::find(doc, "usageMetadata");
+  const Value* prompt = meta ? json::find(*meta, "promptTokenCount") : nullptr;
+  if (prompt && prompt->IsInt64()) {
+    d.usage.prompt_tokens = prompt->GetInt64();
+    translate::price(d.usage, ctx);
+    b += ",\"usage\":{\"prompt_tokens\":" + std::to_string(d.usage.prompt_tokens) +
+         ",\"total_tokens\":" + std::to_string(d.usage.prompt_tokens);
+    if (d.usage.cost >= 0) {
+      b += ",\"cost\":";
+      json::append_number(b, d.usage.cost);
+    }
+    b += '}';
+  }
+  b += '}';
+  d.ok = true;
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------
+// Models: GET {base_url}/models?pageSize=1000 (Gemini's maximum page: one page holds them all).
+
+void encode_models(const config::Provider& provider, UpstreamRequest& out) {
+  out.method = "GET";
+  out.url = provider.base_url + "/models?pageSize=1000";
+  out.headers.clear();
+  if (!provider.api_key.empty()) out.headers += "x-goog-api-key: " + provider.api_key + "\n";
+  for (const auto& [name, value] : provider.headers) out.headers += name + ": " + value + "\n";
+  out.body.clear();
+}
+
+// Models that Switchyard can call: those that generate content or embed (or say nothing).
+bool callable(const Value& model) {
+  const Value* methods = json::find(model, "supportedGenerationMethods");
+  if (!methods || !methods->IsArray()) return true;
+  for (const Value& m : methods->GetArray()) {
+    std::string_view name = json::view(m);
+    if (name == "generateContent" || name == "streamGenerateContent" || name == "embedContent" ||
+        name == "batchEmbedContents")
+      return true;
+  }
+  return false;
+}
+
+Decoded decode_models(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
+  if (parsed && json::find(doc, "error")) return error_in_200(doc, ctx);
+  const Value* models = parsed ? json::find(doc, "models") : nullptr;
+  // An account with no models answers {} (protobuf JSON omits empty lists).
+  if (!parsed || (models && !models->IsArray())) return translate::malformed(ctx, "a Gemini model list");
+  std::vector<openai::ModelEntry> entries;
+  if (models) {
+    for (const Value& m : models->GetArray()) {
+      std::string_view name = string_at(m, "name");
+      if (name.substr(0, 7) == "models/") name.remove_prefix(7);
+      if (name.empty() || !callable(m)) continue;
+      entries.push_back({std::string(name), 0, "google"});
+    }
+  }
+  Decoded d;
+  d.ok = true;
+  d.body = openai::model_list_json(entries);
   return d;
 }
 
@@ -503,6 +666,6 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 
 }  // namespace
 
-const WireFormat kWireFormat = {encode, decode, stream};
+const WireFormat kWireFormat = {encode, decode, stream, encode_embeddings, decode_embeddings, encode_models, decode_models};
 
 }  // namespace sy::providers::gemini

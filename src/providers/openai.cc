@@ -113,41 +113,45 @@ Usage read_usage(const Value& root, const DecodeContext& ctx) {
   return u;
 }
 
-Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+// A non-2xx answer (an OpenAI error body, or anything else) as a Decoded error.
+Decoded status_error(int status, std::string_view body, const DecodeContext& ctx) {
   Decoded d;
-  json::Document doc;
-  std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (status < 200 || status >= 300) {
-    ErrorType hint = read_error(body, ctx.provider, d.error);
-    d.outcome = health::outcome_of_status(status, hint);
-    const auto& row = health::classify(d.outcome);
-    d.error.status = row.status;
-    d.error.type = row.type;
-    if (d.outcome != health::Outcome::bad_request && d.outcome != health::Outcome::context_length &&
-        d.outcome != health::Outcome::content_filter)
-      d.error.param.clear();
-    d.error.message = "upstream " + ctx.provider.name + " answered " + std::to_string(status) +
-                      (d.error.message.empty() ? "" : ": " + d.error.message);
-    return d;
-  }
-  if (parsed && json::find(doc, "error") && !json::find(doc, "choices")) {
-    read_error(body, ctx.provider, d.error);
-    d.outcome = health::Outcome::error_body_200;
-    d.error.status = 502;
-    d.error.type = ErrorType::provider_unavailable;
-    d.error.message = "upstream " + ctx.provider.name + " answered 200 with an error: " + d.error.message;
-    return d;
-  }
-  const Value* choices = parsed ? json::find(doc, "choices") : nullptr;
-  if (!choices || !choices->IsArray()) {
-    d.outcome = health::Outcome::malformed;
-    d.error = {502, ErrorType::provider_unavailable,
-               "upstream " + ctx.provider.name + " answered something that is not a chat completion", "bad_upstream_response"};
-    return d;
-  }
-  d.ok = true;
-  d.usage = read_usage(doc, ctx);
+  ErrorType hint = read_error(body, ctx.provider, d.error);
+  d.outcome = health::outcome_of_status(status, hint);
+  const auto& row = health::classify(d.outcome);
+  d.error.status = row.status;
+  d.error.type = row.type;
+  if (d.outcome != health::Outcome::bad_request && d.outcome != health::Outcome::context_length &&
+      d.outcome != health::Outcome::content_filter)
+    d.error.param.clear();
+  d.error.message = "upstream " + ctx.provider.name + " answered " + std::to_string(status) +
+                    (d.error.message.empty() ? "" : ": " + d.error.message);
+  return d;
+}
+
+// A 2xx whose body is an OpenAI error document.
+Decoded error_in_200(std::string_view body, const DecodeContext& ctx) {
+  Decoded d;
+  read_error(body, ctx.provider, d.error);
+  d.outcome = health::Outcome::error_body_200;
+  d.error.status = 502;
+  d.error.type = ErrorType::provider_unavailable;
+  d.error.param.clear();
+  d.error.message = "upstream " + ctx.provider.name + " answered 200 with an error: " + d.error.message;
+  return d;
+}
+
+Decoded not_an_answer(const DecodeContext& ctx, std::string_view what) {
+  Decoded d;
+  d.outcome = health::Outcome::malformed;
+  d.error = {502, ErrorType::provider_unavailable,
+             "upstream " + ctx.provider.name + " answered something that is not " + std::string(what), "bad_upstream_response"};
+  return d;
+}
+
+// The answer as sent, with "provider" naming ours and usage.cost set when a price is known
+// (d.usage already read). `doc` is `body` parsed.
+void pass_through(std::string_view body, json::Document& doc, const DecodeContext& ctx, Decoded& d) {
   auto& alloc = doc.GetAllocator();
   // usage.cost, when a price is known: the only member rewritten.
   std::string usage_with_cost;
@@ -157,7 +161,6 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
     else usage.AddMember("cost", d.usage.cost, alloc);
     json::append_value(usage_with_cost, usage);
   }
-  // The answer as sent, with "provider" naming ours.
   std::vector<json::Member> members;
   if (json::top_level_members(body, members)) {
     d.body.reserve(body.size() + ctx.provider.name.size() + 32);
@@ -171,7 +174,7 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
       d.body.append(m.key == "usage" && !usage_with_cost.empty() ? std::string_view(usage_with_cost) : m.value);
     }
     d.body += '}';
-    return d;
+    return;
   }
   doc.RemoveMember("provider");
   doc.AddMember("provider", Value(ctx.provider.name.c_str(), alloc), alloc);
@@ -179,6 +182,92 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   json::Writer w(buffer);
   doc.Accept(w);
   d.body.assign(buffer.GetString(), buffer.GetSize());
+}
+
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  if (status < 200 || status >= 300) return status_error(status, body, ctx);
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (parsed && json::find(doc, "error") && !json::find(doc, "choices")) return error_in_200(body, ctx);
+  const Value* choices = parsed ? json::find(doc, "choices") : nullptr;
+  if (!choices || !choices->IsArray()) return not_an_answer(ctx, "a chat completion");
+  Decoded d;
+  d.ok = true;
+  d.usage = read_usage(doc, ctx);
+  pass_through(body, doc, ctx, d);
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------
+// Embeddings: the same body and auth at {base_url}/embeddings; the answer passes through.
+
+void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
+  EncodeInput plain = in;
+  plain.stream = false;
+  encode(plain, out);
+  out.url = in.provider.base_url + "/embeddings";
+}
+
+Decoded decode_embeddings(int status, std::string_view body, const DecodeContext& ctx) {
+  if (status < 200 || status >= 300) return status_error(status, body, ctx);
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (parsed && json::find(doc, "error") && !json::find(doc, "data")) return error_in_200(body, ctx);
+  const Value* data = parsed ? json::find(doc, "data") : nullptr;
+  if (!data || !data->IsArray()) return not_an_answer(ctx, "an embeddings list");
+  for (const Value& item : data->GetArray()) {
+    const Value* e = json::find(item, "embedding");
+    if (!e || !(e->IsArray() || e->IsString())) return not_an_answer(ctx, "an embeddings list");
+  }
+  Decoded d;
+  d.ok = true;
+  if (const Value* usage = json::find(doc, "usage"); usage && usage->IsObject()) {
+    const Value* p = json::find(*usage, "prompt_tokens");
+    if (p && p->IsInt64()) {
+      d.usage.known = true;
+      d.usage.prompt_tokens = p->GetInt64();
+      d.usage.cost = cost_of(ctx.provider, ctx.model, d.usage.prompt_tokens, 0);
+    }
+  }
+  pass_through(body, doc, ctx, d);
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------
+// Models: GET {base_url}/models.
+
+void encode_models(const config::Provider& provider, UpstreamRequest& out) {
+  out.method = "GET";
+  out.url = provider.base_url + "/models";
+  out.headers.clear();
+  if (!provider.api_key.empty()) out.headers += "authorization: Bearer " + provider.api_key + "\n";
+  for (const auto& [name, value] : provider.headers) out.headers += name + ": " + value + "\n";
+  out.body.clear();
+}
+
+Decoded decode_models(int status, std::string_view body, const DecodeContext& ctx) {
+  if (status < 200 || status >= 300) return status_error(status, body, ctx);
+  json::Document doc;
+  std::string parse_error;
+  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  if (parsed && json::find(doc, "error") && !json::find(doc, "data")) return error_in_200(body, ctx);
+  const Value* data = parsed ? json::find(doc, "data") : nullptr;
+  if (!data || !data->IsArray()) return not_an_answer(ctx, "a model list");
+  std::vector<ModelEntry> entries;
+  for (const Value& item : data->GetArray()) {
+    const Value* id_v = json::find(item, "id");
+    std::string_view id = id_v ? json::view(*id_v) : std::string_view();
+    if (id.empty()) continue;
+    ModelEntry e{std::string(id), 0, std::string(ctx.provider.name)};
+    if (const Value* c = json::find(item, "created"); c && c->IsInt64()) e.created = c->GetInt64();
+    if (const Value* o = json::find(item, "owned_by"); o && o->IsString() && o->GetStringLength()) e.owned_by = json::view(*o);
+    entries.push_back(std::move(e));
+  }
+  Decoded d;
+  d.ok = true;
+  d.body = model_list_json(entries);
   return d;
 }
 
@@ -242,7 +331,7 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 
 }  // namespace
 
-const WireFormat kWireFormat = {encode, decode, stream};
+const WireFormat kWireFormat = {encode, decode, stream, encode_embeddings, decode_embeddings, encode_models, decode_models};
 
 ErrorType read_error(std::string_view body, const config::Provider& provider, Error& error) {
   json::Document doc;
@@ -264,6 +353,19 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
   if (error.code == "content_filter" || error.code == "content_policy_violation")
     return ErrorType::content_filtered;
   return ErrorType::internal;
+}
+
+std::string model_list_json(const std::vector<ModelEntry>& models) {
+  std::string out = "{\"object\":\"list\",\"data\":[";
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"id\":";
+    json::append_string(out, models[i].id);
+    out += ",\"object\":\"model\",\"created\":" + std::to_string(models[i].created) + ",\"owned_by\":";
+    json::append_string(out, models[i].owned_by);
+    out += '}';
+  }
+  return out + "]}";
 }
 
 }  // namespace sy::providers::openai

@@ -1,7 +1,8 @@
-// The body of every decoder fuzz target: decode() the input as a complete answer under a few
-// statuses, and stream-decode it fed whole and in input-chosen chunks. Properties: no crash or
-// sanitizer report, every emitted event is one "data: <JSON object>\n\n", a successful
-// decode is a JSON object, and the stream output and end state do not depend on chunking.
+// The body of every decoder fuzz target: decode() (and decode_embeddings() / decode_models())
+// the input as a complete answer under a few statuses, and stream-decode it fed whole and in
+// input-chosen chunks. Properties: no crash or sanitizer report, every emitted event is one
+// "data: <JSON object>\n\n", a successful decode is a JSON object, and the stream output and
+// end state do not depend on chunking.
 #pragma once
 
 #include <cstdint>
@@ -44,14 +45,23 @@ inline int fuzz_decoder(config::ProviderType type, const uint8_t* data, size_t s
   std::string_view text(reinterpret_cast<const char*>(data) + 2, size - 2);
   providers::DecodeContext ctx{provider, "m", "chatcmpl-fuzz", 1, include_usage};
 
-  providers::Decoded d = format->decode(status, text, ctx);
-  if (d.ok) {
-    json::Document doc;
-    std::string error;
-    if (!json::parse(d.body, doc, error) || !doc.IsObject()) std::abort();
-  } else if (d.error.message.find("sk-fuzz-key") != std::string::npos) {
-    std::abort();
+  auto check = [](const providers::Decoded& d) {
+    if (d.ok) {
+      json::Document doc;
+      std::string error;
+      if (!json::parse(d.body, doc, error) || !doc.IsObject()) std::abort();
+    } else if (d.error.message.find("sk-fuzz-key") != std::string::npos) {
+      std::abort();
+    }
+  };
+  check(format->decode(status, text, ctx));
+  // The same properties for embeddings and model-list answers, where the format has them.
+  if (format->decode_embeddings) {
+    ctx.base64_embeddings = data[0] & 0x40;
+    check(format->decode_embeddings(status, text, ctx));
+    ctx.base64_embeddings = false;
   }
+  if (format->decode_models) check(format->decode_models(status, text, ctx));
 
   auto whole = format->stream(ctx);
   std::string whole_out;

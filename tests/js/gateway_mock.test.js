@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMock } from '../mock-upstream/server.mjs';
+import { base64Floats, embedVector } from '../mock-upstream/formats/common.mjs';
 import { call, sseData, userMessage } from './gateway/helpers.js';
 
 let mock;
@@ -67,5 +68,13 @@ test('lists models and answers embeddings', async () => {
   assert.deepEqual(models.json.data.map((m) => m.id), ['m1', 'm2', 'm3']);
   const emb = await call(`${mock.scenarioUrl('any')}/embeddings`, { method: 'POST', body: { model: 'e', input: ['a', 'bb'] } });
   assert.equal(emb.json.data.length, 2);
-  assert.equal(emb.json.data[0].embedding.length, 4);
+  assert.deepEqual(emb.json.data[1].embedding, embedVector('bb', 8));
+  assert.deepEqual(emb.json.usage, { prompt_tokens: 2, total_tokens: 2 });
+  const dims = await call(`${mock.scenarioUrl('any')}/embeddings`, { method: 'POST', body: { model: 'e', input: 'a', dimensions: 3, encoding_format: 'base64' } });
+  assert.equal(dims.json.data[0].embedding, base64Floats(embedVector('a', 3)));
+  const refused = await call(`${mock.scenarioUrl('any')}/embeddings`, { method: 'POST', body: { model: 'e', input: 'a', switchyard: {} } });
+  assert.equal(refused.status, 400);
+  assert.match(refused.json.error.message, /Unrecognized request argument supplied: switchyard/);
+  mock.setScenario('listed', { models: ['gpt-4o', 'text-embedding-3-small'] });
+  assert.deepEqual((await call(`${mock.scenarioUrl('listed')}/models`)).json.data.map((m) => m.id), ['gpt-4o', 'text-embedding-3-small']);
 });

@@ -5,6 +5,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMock } from '../mock-upstream/server.mjs';
 import { call, sseData } from './gateway/helpers.js';
+import { embedVector } from '../mock-upstream/formats/common.mjs';
 
 let mock;
 before(async () => (mock = await startMock()));
@@ -393,4 +394,85 @@ test('chunk_bytes re-cuts a stream into tiny writes without changing its bytes',
   const split = await call(`${mock.scenarioUrl('c-split')}/messages`, { method: 'POST', body, headers });
   assert.equal(split.text.replace(/msg_mock\d+/, 'msg'), whole.text.replace(/msg_mock\d+/, 'msg'));
   assert.match(split.text, /日本語/);
+});
+
+describe('embeddings and model lists', () => {
+  const gHeaders = { 'x-goog-api-key': 'test-key' };
+  const aHeaders = { 'x-api-key': 'test-key', 'anthropic-version': '2023-06-01' };
+  const batch = (scenario, model, body) =>
+    call(`${mock.scenarioUrl(scenario, '/v1beta')}/models/${model}:batchEmbedContents`, { method: 'POST', body, headers: gHeaders });
+  const req = (model, text, extra = {}) => ({ model: `models/${model}`, content: { parts: [{ text }] }, ...extra });
+
+  test('gemini batchEmbedContents: one vector per request, outputDimensionality, no usage', async () => {
+    const r = await batch('ge-plain', 'gemini-embedding-001', { requests: [req('gemini-embedding-001', 'a b'), req('gemini-embedding-001', 'c', { outputDimensionality: 3 })] });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { embeddings: [{ values: embedVector('a b', 8) }, { values: embedVector('c', 3) }] });
+    const single = await call(`${mock.scenarioUrl('ge-plain', '/v1beta')}/models/gemini-embedding-001:embedContent`,
+      { method: 'POST', body: { content: { parts: [{ text: 'c' }] } }, headers: gHeaders });
+    assert.deepEqual(single.json, { embedding: { values: embedVector('c', 8) } });
+  });
+
+  test('gemini refuses what Google refuses', async () => {
+    const cases = [
+      [{ requests: [req('other', 'x')] }, /must be the model of the URL/],
+      [{ requests: [{ model: 'models/gemini-embedding-001', content: { parts: [] } }] }, /must not be empty/],
+      [{ requests: [req('gemini-embedding-001', 'x', { outputDimensionality: 0 })] }, /between 1 and 3072/],
+      [{ requests: [req('gemini-embedding-001', 'x', { dimensions: 3 })] }, /Unknown name "dimensions"/],
+      [{ input: 'x' }, /Unknown name "input"/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await batch('ge-refuse', 'gemini-embedding-001', body);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.status, 'INVALID_ARGUMENT');
+      assert.match(r.json.error.message, message);
+    }
+    mock.setScenario('ge-models', { models: ['gemini-embedding-001'] });
+    assert.equal((await batch('ge-models', 'text-embedding-004', { requests: [req('text-embedding-004', 'x')] })).json.error.status, 'NOT_FOUND');
+    assert.equal((await call(`${mock.scenarioUrl('ge-plain', '/v1beta')}/models/m:batchEmbedContents`, { method: 'POST', body: {} })).status, 403);
+  });
+
+  test('gemini models.list: models/ names, supportedGenerationMethods, pages', async () => {
+    const list = (q = '') => call(`${mock.scenarioUrl('ge-list', '/v1beta')}/models${q}`, { headers: gHeaders });
+    const all = await list();
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(all.json.models.map((m) => m.name), ['models/gemini-2.0-flash', 'models/gemini-2.5-flash', 'models/gemini-2.5-pro',
+      'models/gemini-embedding-001', 'models/imagen-4.0-generate-001']);
+    assert.ok(all.json.models[3].supportedGenerationMethods.includes('embedContent'));
+    assert.equal(all.json.nextPageToken, undefined);
+    const first = await list('?pageSize=2');
+    assert.equal(first.json.models.length, 2);
+    const second = await list(`?pageSize=2&pageToken=${first.json.nextPageToken}`);
+    assert.equal(second.json.models[0].name, 'models/gemini-2.5-pro');
+    assert.deepEqual(mock.counts()['ge-list'], { 'GET /v1beta/models': 3 });
+  });
+
+  test('azure embeddings at the deployment; anthropic GET /v1/models with its headers', async () => {
+    const az = await call(`${mock.scenarioUrl('az-emb', '')}/openai/deployments/emb/embeddings?api-version=2024-10-21`,
+      { method: 'POST', body: { input: ['x', 'y'], dimensions: 4 }, headers: { 'api-key': 'k' } });
+    assert.equal(az.status, 200, az.text);
+    assert.equal(az.json.model, 'text-embedding-3-small');
+    assert.deepEqual(az.json.data[1].embedding, embedVector('y', 4));
+    const an = await call(`${mock.scenarioUrl('an-list')}/models?limit=2`, { headers: aHeaders });
+    assert.equal(an.status, 200, an.text);
+    assert.deepEqual(an.json.data.map((m) => m.id), ['claude-sonnet-4-20250514', 'claude-3-5-haiku-20241022']);
+    assert.equal(an.json.data[0].type, 'model');
+    assert.equal(an.json.data[0].created_at, '2025-05-14T00:00:00Z');
+    assert.equal(an.json.has_more, true);
+    const noVersion = await call(`${mock.scenarioUrl('an-list')}/models`, { headers: { 'x-api-key': 'k' } });
+    assert.equal(noVersion.json.error.type, 'invalid_request_error');
+    assert.equal(mock.requests().at(-1).format, 'anthropic');
+  });
+
+  test('scenario controls apply: status, malformed, error kinds', async () => {
+    mock.setScenario('ge-503', { error: 'overloaded' });
+    assert.equal((await batch('ge-503', 'gemini-embedding-001', { requests: [req('gemini-embedding-001', 'x')] })).json.error.status, 'UNAVAILABLE');
+    mock.setScenario('ge-bad', { malformed: true });
+    const bad = await call(`${mock.scenarioUrl('ge-bad', '/v1beta')}/models`, { headers: gHeaders });
+    assert.equal(bad.status, 200);
+    assert.equal(bad.json, undefined);
+    mock.setScenario('an-429', { error: 'rate_limit' });
+    const limited = await call(`${mock.scenarioUrl('an-429')}/models`, { headers: aHeaders });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json.error.type, 'rate_limit_error');
+  });
 });

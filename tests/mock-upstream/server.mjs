@@ -29,10 +29,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const formats = { openai, azure, anthropic, gemini };
 
-function matchRoute(method, path) {
+// OpenAI and Anthropic share `GET /v1/models`: a route's `when(headers)` tells them apart.
+function matchRoute(method, path, headers) {
   for (const [format, spec] of Object.entries(formats)) {
     for (const route of spec.routes) {
-      const match = route.method === method ? route.pattern.exec(path) : null;
+      const match = route.method === method && (route.when?.(headers) ?? true) ? route.pattern.exec(path) : null;
       if (match) return { format, route, match };
     }
   }
@@ -123,8 +124,25 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return sendJson(400, spec.errorBody(400, 'mock: request body is not a JSON object', {}));
     }
 
-    if (route.handler === 'models') return sendJson(200, spec.models());
-    if (route.handler === 'embeddings') return sendJson(200, b.malformed ? '{"object": "list", "data": [' : spec.embeddings(route, parsed));
+    // Embeddings and model lists: one JSON answer, validated like the real API.
+    if (route.handler === 'models' || route.handler === 'embeddings') {
+      let value;
+      try {
+        value = route.handler === 'models' ? spec.models({ headers: req.headers, query }, b, ctx) : spec.embeddings(route, parsed, ctx, b);
+      } catch (e) {
+        if (e instanceof Refusal) return refused(e);
+        throw e;
+      }
+      if (b.malformed) return sendJson(200, route.handler === 'models' ? spec.malformedModels ?? '{"data": [' : spec.malformedEmbeddings ?? '{"object": "list", "data": [');
+      const full = JSON.stringify(value);
+      if (b.truncate_stream_after !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) });
+        res.write(full.slice(0, Math.floor(full.length / 2)));
+        setTimeout(() => req.socket.destroy(), 10);
+        return;
+      }
+      return sendJson(200, full, retryHeaders);
+    }
 
     let reply;
     try {
@@ -196,7 +214,7 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       let scenario = 'default';
       const m = path.match(/^\/s\/([^/]+)(\/.*)$/);
       if (m) { scenario = decodeURIComponent(m[1]); path = m[2]; }
-      const found = matchRoute(req.method, path);
+      const found = matchRoute(req.method, path, req.headers);
       if (log) console.log(`mock ${scenario} ${req.method} ${path}${url.search}`);
       const entry = {
         scenario, method: req.method, path, query: Object.fromEntries(url.searchParams), route: found?.route.name ?? null,

@@ -291,5 +291,36 @@ TEST(Anthropic, StreamErrorsAndTruncation) {
   EXPECT_TRUE(early.out.empty());
 }
 
+TEST(Anthropic, ListsModelsAndHasNoEmbeddings) {
+  EXPECT_EQ(kWireFormat.encode_embeddings, nullptr);
+  EXPECT_EQ(kWireFormat.decode_embeddings, nullptr);
+  UpstreamRequest out;
+  kWireFormat.encode_models(kProvider, out);
+  EXPECT_EQ(out.method, "GET");
+  EXPECT_EQ(out.url, "https://api.anthropic.com/v1/models?limit=1000");
+  EXPECT_EQ(out.headers, "x-api-key: sk-test-secret-key\nanthropic-version: 2023-06-01\n");
+  DecodeContext c{kProvider, ""};
+  auto d = kWireFormat.decode_models(200, R"({
+    "data": [
+      {"created_at": "2025-02-19T00:00:00Z", "display_name": "Claude 3.7 Sonnet", "id": "claude-3-7-sonnet-20250219", "type": "model"},
+      {"created_at": "2024-10-22T05:30:00+02:00", "display_name": "Claude Sonnet 3.5 New", "id": "claude-3-5-sonnet-20241022", "type": "model"},
+      {"created_at": "not a date", "display_name": "?", "id": "claude-x", "type": "model"}
+    ],
+    "first_id": "claude-3-7-sonnet-20250219", "has_more": false, "last_id": "claude-x"})",
+                                   c);
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_TRUE(same_json(d.body, R"({"object":"list","data":[
+      {"id":"claude-3-7-sonnet-20250219","object":"model","created":1739923200,"owned_by":"anthropic"},
+      {"id":"claude-3-5-sonnet-20241022","object":"model","created":1729567800,"owned_by":"anthropic"},
+      {"id":"claude-x","object":"model","created":0,"owned_by":"anthropic"}]})"));
+  auto key = kWireFormat.decode_models(401, R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})", c);
+  EXPECT_EQ(key.outcome, health::Outcome::auth);
+  EXPECT_EQ(kWireFormat.decode_models(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", c).outcome,
+            health::Outcome::status_5xx);
+  EXPECT_EQ(kWireFormat.decode_models(200, R"({"type":"error","error":{"type":"api_error","message":"x"}})", c).outcome,
+            health::Outcome::error_body_200);
+  EXPECT_EQ(kWireFormat.decode_models(200, R"({"models":[]})", c).outcome, health::Outcome::malformed);
+}
+
 }  // namespace
 }  // namespace sy::providers::anthropic

@@ -65,5 +65,26 @@ TEST(Azure, StreamDropsPromptFilterResultEvents) {
   EXPECT_TRUE(early.out.empty());
 }
 
+TEST(Azure, EmbeddingsAtTheDeploymentAndNoModelList) {
+  auto e = encode_embeddings(kWireFormat, kProvider, "embed-deployment",
+                             R"({"model":"embed","input":"Sample Document goes here","dimensions":512})");
+  EXPECT_EQ(e.request.url,
+            "https://my-resource.openai.azure.com/openai/deployments/embed-deployment/embeddings?api-version=2024-10-21");
+  EXPECT_EQ(e.request.headers, "content-type: application/json\napi-key: sk-test-secret-key\n");
+  EXPECT_TRUE(same_json(e.request.body, R"({"model":"embed-deployment","input":"Sample Document goes here","dimensions":512})"));
+  DecodeContext ctx{kProvider, "m"};
+  auto d = kWireFormat.decode_embeddings(200, R"({"object":"list","data":[{"object":"embedding","embedding":[0.0023064255,-0.009327292],"index":0}],
+      "model":"ada","usage":{"prompt_tokens":4,"total_tokens":4}})",
+                                         ctx);
+  ASSERT_TRUE(d.ok);
+  EXPECT_TRUE(same_json(d.body, R"({"provider":"up","object":"list","data":[{"object":"embedding","embedding":[0.0023064255,-0.009327292],"index":0}],
+      "model":"ada","usage":{"prompt_tokens":4,"total_tokens":4,"cost":0.000004}})"));
+  auto missing = kWireFormat.decode_embeddings(404, R"({"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}})", ctx);
+  EXPECT_EQ(missing.outcome, health::Outcome::not_found);
+  // Deployments are listed by the management plane only.
+  EXPECT_EQ(kWireFormat.encode_models, nullptr);
+  EXPECT_EQ(kWireFormat.decode_models, nullptr);
+}
+
 }  // namespace
 }  // namespace sy::providers::azure

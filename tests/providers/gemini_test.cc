@@ -275,5 +275,101 @@ TEST(Gemini, StreamFailures) {
   EXPECT_EQ(mid.error.message.find("sk-test-secret-key"), std::string::npos);
 }
 
+TEST(Gemini, EncodesEmbeddingsAsBatchEmbedContents) {
+  auto one = encode_embeddings(kWireFormat, kProvider, "gemini-embedding-001",
+                               R"({"model":"embed","input":"What is the meaning of life?","user":"u","encoding_format":"float"})");
+  EXPECT_EQ(one.request.method, "POST");
+  EXPECT_EQ(one.request.url,
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents");
+  EXPECT_EQ(one.request.headers, "content-type: application/json\nx-goog-api-key: sk-test-secret-key\n");
+  EXPECT_TRUE(same_json(one.request.body, R"({"requests":[
+      {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"What is the meaning of life?"}]}}]})"));
+  auto many = encode_embeddings(kWireFormat, kProvider, "gemini-embedding-001",
+                                R"({"model":"embed","input":["How much wood","would a woodchuck chuck?"],"dimensions":768})");
+  EXPECT_TRUE(same_json(many.request.body, R"({"requests":[
+      {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"How much wood"}]},"outputDimensionality":768},
+      {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"would a woodchuck chuck?"}]},"outputDimensionality":768}]})"));
+  // override_params use OpenAI's names.
+  auto over = encode_embeddings(kWireFormat, kProvider, "gemini-embedding-001", R"({"model":"embed","input":"x"})",
+                                {{"dimensions", "3"}});
+  EXPECT_TRUE(same_json(over.request.body, R"({"requests":[
+      {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"x"}]},"outputDimensionality":3}]})"));
+  // Token arrays cannot be embedded by Gemini: an empty content, which Gemini refuses.
+  auto tokens = encode_embeddings(kWireFormat, kProvider, "gemini-embedding-001", R"({"model":"embed","input":[1,2,3]})");
+  EXPECT_TRUE(same_json(tokens.request.body, R"({"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[]}}]})"));
+}
+
+TEST(Gemini, DecodesEmbeddings) {
+  const char* answer = R"({"embeddings": [{"values": [0.5, -1, 0.25]}, {"values": [0.0, 0.125, -0.75]}]})";
+  auto d = kWireFormat.decode_embeddings(200, answer, DecodeContext{kProvider, "gemini-embedding-001"});
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_TRUE(same_json(d.body, R"({"object":"list","data":[
+      {"object":"embedding","index":0,"embedding":[0.5,-1,0.25]},
+      {"object":"embedding","index":1,"embedding":[0.0,0.125,-0.75]}],
+      "model":"gemini-embedding-001","provider":"up"})"));
+  EXPECT_FALSE(d.usage.known);  // Gemini counts no tokens for embeddings
+  // encoding_format "base64": little-endian float32s, as OpenAI sends them.
+  DecodeContext b64{kProvider, "gemini-embedding-001"};
+  b64.base64_embeddings = true;
+  auto b = kWireFormat.decode_embeddings(200, answer, b64);
+  ASSERT_TRUE(b.ok);
+  EXPECT_EQ(parse(b.body)["data"][0]["embedding"].GetString(), std::string("AAAAPwAAgL8AAIA+"));
+  // usageMetadata, when an answer has it, is the usage (priced at the input price).
+  auto u = kWireFormat.decode_embeddings(200, R"({"embeddings":[{"values":[1]}],"usageMetadata":{"promptTokenCount":5}})",
+                                         DecodeContext{kProvider, "m"});
+  ASSERT_TRUE(u.ok);
+  EXPECT_TRUE(same_json(u.body, R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[1]}],"model":"m","provider":"up",
+      "usage":{"prompt_tokens":5,"total_tokens":5,"cost":0.000005}})"));
+}
+
+TEST(Gemini, MapsEmbeddingsErrors) {
+  DecodeContext c{kProvider, "gemini-embedding-001"};
+  auto dims = kWireFormat.decode_embeddings(400, R"({"error":{"code":400,"message":"* BatchEmbedContentsRequest.requests[0].output_dimensionality: Output dimensionality must be between 1 and 3072.\n","status":"INVALID_ARGUMENT"}})", c);
+  EXPECT_EQ(dims.outcome, health::Outcome::bad_request);
+  EXPECT_EQ(dims.error.status, 400);
+  auto key = kWireFormat.decode_embeddings(400, R"({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT",
+      "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}})", c);
+  EXPECT_EQ(key.outcome, health::Outcome::auth);
+  EXPECT_EQ(kWireFormat.decode_embeddings(404, R"({"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}})", c).outcome,
+            health::Outcome::not_found);
+  EXPECT_EQ(kWireFormat.decode_embeddings(429, R"({"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}})", c).outcome,
+            health::Outcome::status_429);
+  EXPECT_EQ(kWireFormat.decode_embeddings(200, R"({"error":{"code":500,"message":"boom","status":"INTERNAL"}})", c).outcome,
+            health::Outcome::error_body_200);
+  EXPECT_EQ(kWireFormat.decode_embeddings(200, R"({"embeddings":[{"value":[1]}]})", c).outcome, health::Outcome::malformed);
+  EXPECT_EQ(kWireFormat.decode_embeddings(200, R"({"candidates":[]})", c).outcome, health::Outcome::malformed);
+}
+
+TEST(Gemini, ListsModelsWithoutThePrefix) {
+  UpstreamRequest out;
+  kWireFormat.encode_models(kProvider, out);
+  EXPECT_EQ(out.method, "GET");
+  EXPECT_EQ(out.url, "https://generativelanguage.googleapis.com/v1beta/models?pageSize=1000");
+  EXPECT_EQ(out.headers, "x-goog-api-key: sk-test-secret-key\n");
+  DecodeContext c{kProvider, ""};
+  auto d = kWireFormat.decode_models(200, R"({
+    "models": [
+      {"name": "models/gemini-2.0-flash", "version": "2.0", "displayName": "Gemini 2.0 Flash",
+       "description": "Gemini 2.0 Flash", "inputTokenLimit": 1048576, "outputTokenLimit": 8192,
+       "supportedGenerationMethods": ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"],
+       "temperature": 1, "topP": 0.95, "topK": 40, "maxTemperature": 2},
+      {"name": "models/gemini-embedding-001", "version": "001", "displayName": "Gemini Embedding 001",
+       "inputTokenLimit": 2048, "outputTokenLimit": 1,
+       "supportedGenerationMethods": ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]},
+      {"name": "models/imagen-4.0-generate-001", "version": "001", "supportedGenerationMethods": ["predict"]},
+      {"name": "models/aqa", "supportedGenerationMethods": ["generateAnswer"]}
+    ],
+    "nextPageToken": "Chxtb2RlbHMvZ2VtaW5pLTEuNS1mbGFzaC0wMDI="})",
+                                   c);
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_TRUE(same_json(d.body, R"({"object":"list","data":[
+      {"id":"gemini-2.0-flash","object":"model","created":0,"owned_by":"google"},
+      {"id":"gemini-embedding-001","object":"model","created":0,"owned_by":"google"}]})"));
+  EXPECT_TRUE(same_json(kWireFormat.decode_models(200, "{}", c).body, R"({"object":"list","data":[]})"));
+  EXPECT_EQ(kWireFormat.decode_models(403, R"({"error":{"code":403,"message":"Method doesn't allow unregistered callers","status":"PERMISSION_DENIED"}})", c).outcome,
+            health::Outcome::auth);
+  EXPECT_EQ(kWireFormat.decode_models(200, R"({"models":{}})", c).outcome, health::Outcome::malformed);
+}
+
 }  // namespace
 }  // namespace sy::providers::gemini

@@ -62,6 +62,17 @@ inline Encoded encode(const WireFormat& format, const config::Provider& provider
   return e;
 }
 
+// The embeddings request `format` sends for `request` (an OpenAI embeddings body).
+inline Encoded encode_embeddings(const WireFormat& format, const config::Provider& provider, std::string_view model,
+                                 std::string_view request,
+                                 const std::vector<std::pair<std::string, std::string>>& overrides = {}) {
+  json::Document req = parse(request);
+  Encoded e;
+  format.encode_embeddings({provider, model, req, overrides, false}, e.request);
+  e.body = parse(e.request.body);
+  return e;
+}
+
 // The data of each "data: ...\n\n" event in `out`.
 inline std::vector<std::string> events_of(std::string_view out) {
   std::vector<std::string> events;

@@ -198,7 +198,25 @@ export const anthropic = {
   name: 'anthropic',
   routes: [
     { method: 'POST', pattern: /^\/v1\/messages$/, name: 'POST /v1/messages', handler: 'chat' },
+    { method: 'GET', pattern: /^\/v1\/models$/, name: 'GET /v1/models', handler: 'models',
+      when: (h) => h['anthropic-version'] !== undefined || h['x-api-key'] !== undefined },
   ],
+
+  // GET /v1/models (https://docs.anthropic.com/en/api/models-list): newest first, pages of
+  // `limit` (default 20, 1..1000) after `after_id`, with has_more / first_id / last_id.
+  models(req, b) {
+    const ids = Array.isArray(b.models) ? b.models : ['claude-sonnet-4-20250514', 'claude-3-5-haiku-20241022', 'claude-3-haiku-20240307'];
+    const limit = Number(req.query.get('limit') ?? 20);
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) refuse(400, 'limit: Input should be less than or equal to 1000');
+    const after = req.query.get('after_id');
+    const from = after ? ids.indexOf(after) + 1 : 0;
+    const page = ids.slice(from, from + limit).map((id) => {
+      const date = /(\d{4})(\d{2})(\d{2})$/.exec(id);
+      return { type: 'model', id, display_name: id, created_at: date ? `${date[1]}-${date[2]}-${date[3]}T00:00:00Z` : '2025-01-01T00:00:00Z' };
+    });
+    return { data: page, has_more: from + limit < ids.length, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null };
+  },
+  malformedModels: '{"data": [{"type": "model", "id": "claude-',
 
   errorBody,
 

@@ -5,7 +5,7 @@
 // content-filter annotations, and a stream starts with a chunk whose `choices` is empty and
 // which carries only `prompt_filter_results`.
 import { refuse } from './common.mjs';
-import { chatView, completion, errorBody as openaiErrorBody, openai, streamEvents, validateChat } from './openai.mjs';
+import { chatView, completion, embeddings, errorBody as openaiErrorBody, openai, streamEvents, validateChat } from './openai.mjs';
 
 const FILTER_OK = {
   hate: { filtered: false, severity: 'safe' }, self_harm: { filtered: false, severity: 'safe' },
@@ -88,5 +88,6 @@ export const azure = {
   streamError: openai.streamError,
   malformedBody: openai.malformedBody,
   malformedEvent: openai.malformedEvent,
-  embeddings: (route, body) => openai.embeddings(route, { ...body, model: 'text-embedding-3-small' }),
+  // The deployment picks the model: `model` may be sent (the SDKs do) and is ignored.
+  embeddings: (route, body) => embeddings(body, { model: 'text-embedding-3-small', requireModel: false, extraMembers: ['input_type'] }),
 };

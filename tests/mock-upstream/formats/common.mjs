@@ -82,3 +82,26 @@ export function argumentFragments(json) {
 }
 
 export const sse = (data, event) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+/**
+ * The mock's embedding of a text: `dims` numbers in [-1, 1] with 6 decimals, drawn from a
+ * PRNG (mulberry32) seeded by the FNV-1a hash of the text's UTF-8 bytes. Deterministic, so
+ * tests can compute the vector they expect.
+ */
+export function embedVector(text, dims = 8) {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(String(text), 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  const out = [];
+  for (let i = 0; i < dims; i++) {
+    h = (h + 0x6d2b79f5) >>> 0;
+    let t = h;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out.push(Math.round((r * 2 - 1) * 1e6) / 1e6 || 0);
+  }
+  return out;
+}
+
+/** A vector as OpenAI's encoding_format "base64": little-endian float32s. */
+export const base64Floats = (vector) => Buffer.from(new Float32Array(vector).buffer).toString('base64');

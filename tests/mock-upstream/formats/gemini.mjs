@@ -4,7 +4,7 @@
 //   key: x-goog-api-key header or ?key=
 // Requests are protobuf JSON: unknown names are refused ("Invalid JSON payload received.
 // Unknown name …"), both lowerCamel and snake_case member names are accepted.
-import { countTokens, isBase64, isObject, pieces, refuse } from './common.mjs';
+import { countTokens, embedVector, isBase64, isObject, pieces, refuse } from './common.mjs';
 
 const STATUS = {
   400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED',
@@ -235,6 +235,7 @@ export const gemini = {
     { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):generateContent$/, name: 'POST /v1beta/models/{model}:generateContent', handler: 'chat' },
     { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):streamGenerateContent$/, name: 'POST /v1beta/models/{model}:streamGenerateContent', handler: 'chat', stream: true },
     { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):batchEmbedContents$/, name: 'POST /v1beta/models/{model}:batchEmbedContents', handler: 'embeddings' },
+    { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):embedContent$/, name: 'POST /v1beta/models/{model}:embedContent', handler: 'embeddings', single: true },
     { method: 'GET', pattern: /^\/v1beta\/models$/, name: 'GET /v1beta/models', handler: 'models' },
   ],
 
@@ -243,7 +244,7 @@ export const gemini = {
   route(req, route, match, b, ctx) {
     ctx.model = decodeURIComponent(match[1] ?? '');
     if (Array.isArray(b.models) && route.handler !== 'models' && !b.models.includes(ctx.model)) {
-      refuse(404, `models/${ctx.model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`);
+      refuse(404, `models/${ctx.model} is not found for API version v1beta, or is not supported for ${route.handler === 'embeddings' ? 'embedContent' : 'generateContent'}. Call ListModels to see the list of available models and their supported methods.`);
     }
   },
 
@@ -332,19 +333,10 @@ export const gemini = {
   malformedBody: '{"candidates": [ {"content": {"parts": [',
   malformedEvent: 'data: {"candidates": [{"content": {"parts": [\r\n\r\n',
 
-  models() {
-    return { models: ['gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro'].map((id) => ({
-      name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent', 'countTokens'],
-    })) };
-  },
-
-  embeddings(route, body) {
-    const requests = body.requests ?? [];
-    return { embeddings: requests.map((r) => {
-      const s = (r.content?.parts ?? []).map((p) => p.text ?? '').join(' ');
-      return { values: [0, 1, 2, 3].map((k) => ((s.length * (k + 1)) % 97) / 97) };
-    }) };
-  },
+  models: (req, b) => modelList(req.query, b),
+  embeddings: (route, body, ctx) => (route.single ? embedContent(body, ctx.model) : batchEmbedContents(body, ctx.model)),
+  malformedEmbeddings: '{"embeddings": [{"values": [0.1,',
+  malformedModels: '{"models": [{"name": "models/gem',
 };
 
 // alt=sse: "data: …" lines ended with CRLF, as Google sends them; otherwise one JSON array
@@ -358,4 +350,71 @@ function frame(ctx, responses) {
   const events = responses.map((r, i) => frameOne(ctx, r, i === 0));
   if (!ctx.sse) events[events.length - 1] += ']';
   return events;
+}
+
+// ---------------------------------------------------------------------------
+// Embeddings (https://ai.google.dev/api/embeddings): embedContent and batchEmbedContents.
+// Gemini counts no tokens for them: answers carry only the vectors.
+
+const EMBED_REQUEST = ['model', 'content', 'taskType', 'title', 'outputDimensionality'];
+const TASK_TYPES = ['TASK_TYPE_UNSPECIFIED', 'RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION',
+  'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY'];
+
+function embedOne(request, at, urlModel, requireModel) {
+  if (!isObject(request)) invalid(`Invalid value at '${at || 'request'}' (type.googleapis.com/google.ai.generativelanguage.v1beta.EmbedContentRequest)`, at || undefined);
+  const r = members(request, EMBED_REQUEST, at || undefined);
+  const where = at ? `${at}.` : '';
+  if (r.model === undefined ? requireModel : r.model !== `models/${urlModel}`) {
+    invalid(`* BatchEmbedContentsRequest.${where}model: the model of each request (${r.model ?? 'none'}) must be the model of the URL (models/${urlModel})\n`, `${where}model`);
+  }
+  if (!isObject(r.content)) invalid(`* EmbedContentRequest.${where}content: content is not specified\n`, `${where}content`);
+  const c = members(r.content, CONTENT, `${where}content`);
+  if (!Array.isArray(c.parts) || c.parts.length === 0) invalid(`* EmbedContentRequest.${where}content.parts: contents.parts must not be empty.\n`, `${where}content.parts`);
+  const texts = c.parts.map((p, j) => {
+    const part = members(p, PART, `${where}content.parts[${j}]`);
+    if (typeof part.text !== 'string') invalid(`* EmbedContentRequest.${where}content.parts[${j}]: only text can be embedded\n`, `${where}content.parts[${j}]`);
+    return part.text;
+  });
+  if (r.taskType !== undefined && !TASK_TYPES.includes(r.taskType)) {
+    invalid(`Invalid value at '${where}task_type' (type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType), "${r.taskType}"`, `${where}task_type`);
+  }
+  const dims = r.outputDimensionality;
+  if (dims !== undefined && !(Number.isInteger(dims) && dims >= 1 && dims <= 3072)) {
+    invalid(`* EmbedContentRequest.${where}output_dimensionality: Output dimensionality must be between 1 and 3072.\n`, `${where}output_dimensionality`);
+  }
+  return { values: embedVector(texts.join(' '), dims ?? 8) };
+}
+
+function batchEmbedContents(body, urlModel) {
+  const b = members(body, ['requests']);
+  if (!Array.isArray(b.requests) || b.requests.length === 0) invalid('* BatchEmbedContentsRequest.requests: requests is not specified\n', 'requests');
+  if (b.requests.length > 100) invalid('* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n', 'requests');
+  return { embeddings: b.requests.map((r, i) => embedOne(r, `requests[${i}]`, urlModel, true)) };
+}
+
+const embedContent = (body, urlModel) => ({ embedding: embedOne(body, '', urlModel, false) });
+
+// ---------------------------------------------------------------------------
+// models.list (https://ai.google.dev/api/models#method:-models.list): `models/…` names, pages
+// of pageSize (default 50, at most 1000) with nextPageToken.
+
+const GENERATE = ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'];
+const EMBED = ['embedContent', 'countTextTokens', 'countTokens', 'asyncBatchEmbedContent'];
+
+function modelInfo(id) {
+  const methods = id.includes('embedding') ? EMBED : id.startsWith('imagen') ? ['predict'] : GENERATE;
+  return {
+    name: `models/${id}`, version: '001', displayName: id, description: `mock ${id}`,
+    inputTokenLimit: methods === EMBED ? 2048 : 1048576, outputTokenLimit: methods === EMBED ? 1 : 8192,
+    supportedGenerationMethods: methods,
+  };
+}
+
+function modelList(query, b) {
+  const ids = Array.isArray(b.models) ? b.models : ['gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001', 'imagen-4.0-generate-001'];
+  const size = Math.min(1000, Math.max(1, Number(query.get('pageSize') ?? 50) || 50));
+  const from = query.get('pageToken') ? Number(Buffer.from(query.get('pageToken'), 'base64').toString()) || 0 : 0;
+  const page = { models: ids.slice(from, from + size).map(modelInfo) };
+  if (from + size < ids.length) page.nextPageToken = Buffer.from(String(from + size)).toString('base64');
+  return page;
 }

@@ -1,6 +1,6 @@
 // OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat), as
 // OpenAI answers them; Azure OpenAI (azure.mjs) reuses the body validation and shapes.
-import { argumentFragments, countTokens, isObject, pieces, refuse, sse } from './common.mjs';
+import { argumentFragments, base64Floats, countTokens, embedVector, isObject, pieces, refuse, sse } from './common.mjs';
 
 // Request members OpenAI accepts; anything else is refused like the real API does
 // ("Unrecognized request argument supplied: …").
@@ -160,7 +160,9 @@ export const openai = {
   routes: [
     { method: 'POST', pattern: /^\/v1\/chat\/completions$/, name: 'POST /v1/chat/completions', handler: 'chat' },
     { method: 'POST', pattern: /^\/v1\/embeddings$/, name: 'POST /v1/embeddings', handler: 'embeddings' },
-    { method: 'GET', pattern: /^\/v1\/models$/, name: 'GET /v1/models', handler: 'models' },
+    // Anthropic's model list has the same path: a request with Anthropic's headers is its.
+    { method: 'GET', pattern: /^\/v1\/models$/, name: 'GET /v1/models', handler: 'models',
+      when: (h) => h['anthropic-version'] === undefined && h['x-api-key'] === undefined },
   ],
 
   errorBody,
@@ -203,18 +205,53 @@ export const openai = {
   malformedBody: '{"id": "chatcmpl-broken", "choices": [ {',
   malformedEvent: 'data: {"id": "chatcmpl-broken", "choices": [\n\n',
 
-  models() {
-    return { object: 'list', data: ['m1', 'm2', 'm3'].map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) };
-  },
-
-  embeddings(route, req) {
-    const inputs = Array.isArray(req.input) ? req.input : [req.input ?? ''];
-    const data = inputs.map((text, index) => {
-      const s = String(text);
-      const vector = [0, 1, 2, 3].map((k) => ((s.length * (k + 1)) % 97) / 97);
-      return { object: 'embedding', index, embedding: vector };
-    });
-    const tokens = inputs.reduce((n, t) => n + countTokens(String(t)), 0);
-    return { object: 'list', data, model: req.model ?? 'mock-embed', usage: { prompt_tokens: tokens, total_tokens: tokens } };
-  },
+  models: (req, b) => modelList(b),
+  embeddings: (route, body) => embeddings(body),
 };
+
+// ---------------------------------------------------------------------------
+// Embeddings (https://platform.openai.com/docs/api-reference/embeddings) and the model list.
+
+const EMBEDDING_MEMBERS = new Set(['model', 'input', 'dimensions', 'encoding_format', 'user']);
+
+const isTokens = (v) => Array.isArray(v) && v.length > 0 && v.every((t) => Number.isInteger(t));
+
+/** Validates an embeddings body the way OpenAI does; returns the inputs as texts to embed. */
+export function validateEmbeddings(body, extraMembers = [], { requireModel = true } = {}) {
+  for (const k of Object.keys(body)) {
+    if (!EMBEDDING_MEMBERS.has(k) && !extraMembers.includes(k)) invalid(`Unrecognized request argument supplied: ${k}`);
+  }
+  if (requireModel && typeof body.model !== 'string') invalid('you must provide a model parameter');
+  const input = body.input;
+  if (input === undefined) invalid("'input' is a required property");
+  let items;
+  if (typeof input === 'string' || isTokens(input)) items = [input];
+  else if (Array.isArray(input) && input.length > 0 && (input.every((t) => typeof t === 'string') || input.every(isTokens))) items = input;
+  else invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
+  if (items.some((t) => t === '')) invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
+  if (items.length > 2048) invalid("'$.input' is too long. Expected an array with maximum length 2048.", 'input');
+  if (body.dimensions !== undefined && !(Number.isInteger(body.dimensions) && body.dimensions >= 1)) {
+    invalid(`Invalid 'dimensions': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(body.dimensions)} instead.`, 'dimensions', 'integer_below_min_value');
+  }
+  if (body.encoding_format !== undefined && !['float', 'base64'].includes(body.encoding_format)) {
+    invalid(`Invalid value for 'encoding_format': '${body.encoding_format}'. Supported values are: 'float' and 'base64'.`, 'encoding_format', 'invalid_value');
+  }
+  return items.map((t) => (typeof t === 'string' ? t : JSON.stringify(t)));
+}
+
+/** OpenAI's answer: one vector per input (embedVector, `dimensions` long or 8), usage in words. */
+export function embeddings(body, { model = body.model, extraMembers = [], requireModel = true } = {}) {
+  const texts = validateEmbeddings(body, extraMembers, { requireModel });
+  const data = texts.map((text, index) => {
+    const vector = embedVector(text, body.dimensions ?? 8);
+    return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? base64Floats(vector) : vector };
+  });
+  const tokens = texts.reduce((n, t) => n + Math.max(1, countTokens(t)), 0);
+  return { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+}
+
+/** GET /v1/models: scenario `models` (ids) or m1, m2, m3. */
+export function modelList(b) {
+  const ids = Array.isArray(b.models) ? b.models : ['m1', 'm2', 'm3'];
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) };
+}
