@@ -4,6 +4,8 @@
 //   SWITCHYARD_PORT    port on 127.0.0.1 (default 8787)
 //   SWITCHYARD_HOST    listen address (default 127.0.0.1)
 //   SWITCHYARD_WASM    the core to run (default worker/dist/switchyard.wasm)
+//   SWITCHYARD_CACHE_DIR  a directory for the persistent cache tier (a KV namespace bound as
+//                      SWITCHYARD_CACHE, on workerd's bundled KV worker); unset: L1 only
 //
 // Keys written as "env:NAME" in the config are read from this process's environment.
 // Exits with workerd's exit code; SIGINT / SIGTERM stop workerd first.
@@ -23,6 +25,7 @@ try {
     port,
     host,
     wasmPath: process.env.SWITCHYARD_WASM || undefined,
+    kvDir: process.env.SWITCHYARD_CACHE_DIR || undefined,
     stdio: 'inherit',
     timeoutMs: 30000,
   });

@@ -143,6 +143,42 @@ function fakeUpstream(plan = () => 'ok') {
   return { fetch, calls };
 }
 
+// ---- a fake persistent cache tier (docs/host-interface.md) ---------------------------------
+
+/**
+ * An in-memory tier of the host-interface shape that records what the driver asks of it.
+ * `mode`: 'ok', 'fail' (every get rejects) or 'hang' (gets never answer).
+ */
+function memoryTier(mode = 'ok') {
+  const map = new Map(); // key -> { entry: string, expires }
+  const gets = [];
+  const puts = [];
+  return {
+    map,
+    gets,
+    puts,
+    async get(key) {
+      gets.push(key);
+      if (mode === 'fail') throw new Error('the tier is down');
+      if (mode === 'hang') return new Promise(() => {});
+      const v = map.get(key);
+      return v && v.expires > Date.now() ? encoder.encode(v.entry) : null;
+    },
+    async put(key, entry, expiresAtMs) {
+      assert.ok(entry instanceof Uint8Array, 'the entry is bytes');
+      const text = decoder.decode(entry);
+      puts.push({ key, entry: text, expiresAtMs });
+      map.set(key, { entry: text, expires: expiresAtMs });
+    },
+    async *entries() {
+      for (const v of map.values()) yield v.entry;
+    },
+    async clear() {
+      map.clear();
+    },
+  };
+}
+
 // ---- helpers --------------------------------------------------------------------------------
 
 // Wraps a core adapter to count the calls made to it (e.g. to see that timer() was used).
@@ -158,17 +194,21 @@ function spy(core) {
   return { core: wrapped, counts };
 }
 
-async function setup(makeCore, config, upstream = fakeUpstream()) {
+async function setup(makeCore, config, upstream = fakeUpstream(), host = {}) {
   const { core, counts } = spy(await makeCore());
   const failure = core.configure(JSON.stringify(config), '{}');
   assert.equal(failure, null, `configure failed: ${failure}`);
+  if (host.cache) core.enablePersistence(true);
   const pending = [];
   const driver = createDriver(core, {
     fetch: upstream.fetch,
     now: () => Date.now(),
     waitUntil: (p) => pending.push(p),
+    ...host,
   });
   return {
+    // Waits for every request's task (and so every cache tier write) to finish.
+    settle: () => Promise.all(pending),
     core,
     counts,
     upstream,
@@ -541,6 +581,222 @@ export function testCore(name, makeCore) {
       });
     });
 
+    describe('persistent cache tier (CACHE_GET / CACHE_PUT)', () => {
+      const PERSIST_CONFIG = { ...UPSTREAM_CONFIG, cache: { enabled: true, persist: true } };
+      const body = { model: 'up/gpt-test', messages: userMessage('persist me') };
+
+      it('an L1 miss asks the tier, and the stored answer reaches the tier with its expiry', async () => {
+        const tier = memoryTier();
+        const t = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(), { cache: tier });
+        try {
+          const response = await t.chat(body);
+          assert.equal(response.status, 200);
+          assertSwitchyardHeaders(response, { cache: 'MISS' });
+          assert.equal((await response.json()).choices[0].message.content, UPSTREAM_TEXT);
+          await t.settle();
+          assert.equal(tier.gets.length, 1, 'one CACHE_GET');
+          assert.match(tier.gets[0], /^[0-9a-f]{32}$/);
+          assert.equal(t.counts.cacheResult, 1, 'answered exactly once');
+          assert.equal(t.upstream.calls.length, 1);
+          assert.equal(tier.puts.length, 1, 'one CACHE_PUT');
+          const put = tier.puts[0];
+          assert.equal(put.key, tier.gets[0]);
+          const entry = JSON.parse(put.entry);
+          assert.equal(entry.key, put.key);
+          assert.equal(entry.target, 'up/gpt-test');
+          assert.equal(entry.expires_at, put.expiresAtMs);
+          assert.ok(put.expiresAtMs > Date.now(), 'expires in the future');
+          assert.equal(entry.answer.choices[0].message.content, UPSTREAM_TEXT);
+          assert.ok(!put.entry.includes('sk-upstream-test'), 'no provider key in an entry');
+
+          // L1 now answers by itself: no second CACHE_GET.
+          const again = await t.chat(body);
+          assertSwitchyardHeaders(again, { cache: 'HIT' });
+          await again.arrayBuffer();
+          await t.settle();
+          assert.equal(tier.gets.length, 1);
+          assert.equal(t.upstream.calls.length, 1);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a tier hit answers HIT with no upstream fetch, non-stream and stream', async () => {
+        const tier = memoryTier();
+        const first = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(), { cache: tier });
+        try {
+          await (await first.chat(body)).arrayBuffer();
+          await first.settle();
+        } finally {
+          await first.close();
+        }
+        assert.equal(tier.map.size, 1);
+
+        // A fresh core (an empty L1, as after a reload) over the same tier; the upstream fails.
+        const upstream = fakeUpstream(() => 'network');
+        const t = await setup(makeCore, PERSIST_CONFIG, upstream, { cache: tier });
+        try {
+          const response = await t.chat(body);
+          assert.equal(response.status, 200);
+          assertSwitchyardHeaders(response, { cache: 'HIT', target: 'up/gpt-test' });
+          assert.equal((await response.json()).choices[0].message.content, UPSTREAM_TEXT);
+          const stream = await t.chat({ ...body, stream: true });
+          assert.equal(stream.status, 200);
+          assertSwitchyardHeaders(stream, { cache: 'HIT' });
+          assert.equal(streamedText(await sseEvents(stream)), UPSTREAM_TEXT);
+          assert.equal(upstream.calls.length, 0, 'no upstream fetch');
+        } finally {
+          await t.close();
+        }
+      });
+
+      for (const mode of ['fail', 'hang']) {
+        it(`a tier that ${mode === 'fail' ? 'fails' : 'never answers'} is a miss: the upstream answers`, async () => {
+          const tier = memoryTier(mode);
+          const t = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(), { cache: tier, cacheTimeoutMs: 50 });
+          try {
+            const response = await t.chat(body);
+            assert.equal(response.status, 200);
+            assertSwitchyardHeaders(response, { cache: 'MISS' });
+            assert.equal((await response.json()).choices[0].message.content, UPSTREAM_TEXT);
+            await t.settle();
+            assert.equal(tier.gets.length, 1);
+            assert.equal(t.counts.cacheResult, 1, 'answered exactly once');
+            assert.equal(t.upstream.calls.length, 1);
+          } finally {
+            await t.close();
+          }
+        });
+      }
+
+      it('a stale or foreign tier entry is a miss', async () => {
+        const tier = memoryTier();
+        const upstream = fakeUpstream();
+        const t = await setup(makeCore, PERSIST_CONFIG, upstream, { cache: tier });
+        try {
+          await (await t.chat(body)).arrayBuffer();
+          await t.settle();
+          const [key] = tier.map.keys();
+          const entry = JSON.parse(tier.map.get(key).entry);
+          // Served to a fresh core under the same key: an expired entry, then another key's.
+          for (const bad of [{ ...entry, expires_at: Date.now() - 1000 }, { ...entry, key: 'f'.repeat(32) }]) {
+            const other = memoryTier();
+            other.map.set(key, { entry: JSON.stringify(bad), expires: Date.now() + 60000 });
+            const u = fakeUpstream();
+            const fresh = await setup(makeCore, PERSIST_CONFIG, u, { cache: other });
+            try {
+              const response = await fresh.chat(body);
+              assertSwitchyardHeaders(response, { cache: 'MISS' });
+              await response.arrayBuffer();
+              assert.equal(u.calls.length, 1, 'went upstream');
+            } finally {
+              await fresh.close();
+            }
+          }
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('without persistence the core never asks a tier', async () => {
+        const tier = memoryTier();
+        const t = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(), {});
+        const driver = createDriver(t.core, { fetch: t.upstream.fetch, cache: tier });
+        try {
+          const response = await driver.request('POST', '/v1/chat/completions', { 'content-type': 'application/json' }, JSON.stringify(body));
+          assert.equal(response.status, 200);
+          await response.arrayBuffer();
+          assert.equal(tier.gets.length + tier.puts.length, 0);
+        } finally {
+          await t.close();
+        }
+      });
+
+      describe('package API', () => {
+        const open = (config, options = {}) =>
+          createSwitchyardWith({ config, loadCore: () => makeCore(), ...options }, () => {
+            throw new Error('no default core in this suite');
+          });
+
+        it('export merges the tier; import into a fresh core answers offline with cache "only"', async () => {
+          const tier = memoryTier();
+          const upstream = fakeUpstream();
+          const sy = await open(PERSIST_CONFIG, { fetch: upstream.fetch, persist: tier });
+          let snapshot;
+          let ndjson;
+          try {
+            const answer = await sy.chat.completions.create(body);
+            assert.equal(answer._switchyard.cache, 'MISS');
+            // An entry only the tier holds (stored by an earlier page, say) is exported too.
+            const [key] = tier.map.keys();
+            assert.ok(key, 'the answer reached the tier');
+            const extra = JSON.parse(tier.map.get(key).entry);
+            extra.key = 'e'.repeat(32);
+            tier.map.set(extra.key, { entry: JSON.stringify(extra), expires: extra.expires_at });
+            // The same key in the tier with a later expiry wins over the core's copy.
+            const later = { ...JSON.parse(tier.map.get(key).entry), expires_at: extra.expires_at + 5000 };
+            tier.map.set(key, { entry: JSON.stringify(later), expires: later.expires_at });
+
+            snapshot = await sy.cache.export();
+            assert.equal(snapshot.format, 'switchyard.cache');
+            assert.equal(snapshot.version, 1);
+            assert.deepEqual(snapshot.entries.map((e) => e.key).sort(), [key, extra.key].sort());
+            assert.equal(snapshot.entries.find((e) => e.key === key).expires_at, later.expires_at);
+            assert.ok(!JSON.stringify(snapshot).includes('sk-upstream-test'), 'no provider key in a snapshot');
+
+            ndjson = await sy.cache.export({ format: 'ndjson' });
+            const lines = ndjson.trim().split('\n').map((l) => JSON.parse(l));
+            assert.deepEqual(lines[0], { format: 'switchyard.cache', version: 1 });
+            assert.equal(lines.length, 3);
+          } finally {
+            sy.close();
+          }
+
+          for (const form of [snapshot, JSON.stringify(snapshot), ndjson]) {
+            const down = fakeUpstream(() => 'network');
+            const fresh = await open(PERSIST_CONFIG, { fetch: down.fetch });
+            try {
+              const result = await fresh.cache.import(form);
+              assert.equal(typeof result, 'object');
+              const answer = await fresh.chat.completions.create({ ...body, switchyard: { cache: 'only' } });
+              assert.equal(answer.choices[0].message.content, UPSTREAM_TEXT);
+              assert.equal(answer._switchyard.cache, 'HIT');
+              assert.equal(down.calls.length, 0);
+            } finally {
+              fresh.close();
+            }
+          }
+        });
+
+        it('import hands the entries to the tier; clear empties the core and the tier', async () => {
+          const source = await open(PERSIST_CONFIG, { fetch: fakeUpstream().fetch });
+          let snapshot;
+          try {
+            await source.chat.completions.create(body);
+            snapshot = await source.cache.export();
+          } finally {
+            source.close();
+          }
+          const tier = memoryTier();
+          const down = fakeUpstream(() => 'network');
+          const sy = await open(PERSIST_CONFIG, { fetch: down.fetch, persist: tier });
+          try {
+            await sy.cache.import(snapshot);
+            assert.equal(tier.map.size, 1, 'the imported entry reached the tier');
+            await sy.cache.clear();
+            assert.equal(tier.map.size, 0);
+            assert.equal((await sy.cache.export()).entries.length, 0);
+            await assert.rejects(
+              sy.chat.completions.create({ ...body, switchyard: { cache: 'only' } }),
+              (e) => e instanceof SwitchyardError && e.status === 504 && e.metadata.error_type === 'cache_miss_offline',
+            );
+          } finally {
+            sy.close();
+          }
+        });
+      });
+    });
+
     describe('driver', () => {
       it('an aborted signal cancels the request and its upstream fetch', async () => {
         const upstream = fakeUpstream(() => 'hang');
@@ -667,9 +923,13 @@ export function testCore(name, makeCore) {
         }
       });
 
-      it("refuses transport 'emscripten' and persist 'indexeddb' for now (501)", async () => {
-        for (const options of [{ transport: 'emscripten' }, { persist: 'indexeddb' }]) {
-          await assert.rejects(open(ECHO_CONFIG, options), (e) => e instanceof SwitchyardError && e.status === 501);
+      it("refuses transport 'emscripten' for now (501), and a persist the environment lacks (400)", async () => {
+        await assert.rejects(open(ECHO_CONFIG, { transport: 'emscripten' }), (e) => e instanceof SwitchyardError && e.status === 501);
+        for (const persist of ['indexeddb', 'fs', 'nope']) {
+          await assert.rejects(
+            open(ECHO_CONFIG, { persist }),
+            (e) => e instanceof SwitchyardError && e.status === 400 && e.param === 'persist',
+          );
         }
       });
 

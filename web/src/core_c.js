@@ -23,6 +23,12 @@ export function createCCore(exports, seed = 0) {
   let scratch = 0;
   let scratchSize = 0;
 
+  const need = (name) => {
+    const fn = exports[name];
+    if (typeof fn !== 'function') throw new Error(`switchyard: this build of the core has no ${name}`);
+    return fn;
+  };
+
   const live = () => {
     if (!engine) throw new Error('switchyard: the core was freed');
     return engine;
@@ -97,6 +103,17 @@ export function createCCore(exports, seed = 0) {
     },
     timer(now) {
       return batch(exports.sy_timer(live(), now));
+    },
+    // The answer to a CACHE_GET: the stored entry (bytes or text), or empty for a miss.
+    cacheResult(rid, entry, now) {
+      const fn = need('sy_cache_result');
+      const [e, en] = place(entry ?? new Uint8Array(0));
+      return batch(fn(live(), rid, e, en, now));
+    },
+    // The host has a persistent tier: only then does the core emit CACHE_GET / CACHE_PUT.
+    enablePersistence(on) {
+      const fn = need('sy_engine_enable_persistence');
+      fn(live(), on ? 1 : 0);
     },
     free() {
       if (engine) exports.sy_engine_free(engine);

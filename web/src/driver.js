@@ -5,6 +5,13 @@
 // Uses only fetch, Headers, Response, ReadableStream, AbortController, TextEncoder/Decoder and
 // setTimeout/clearTimeout, so it runs in browsers, web workers, Node and workerd.
 //
+// The persistent cache tier (L2) is the host's `cache` object (cache_indexeddb.js, cache_fs.js,
+// worker/src/cache_kv.js, or any object of that shape): CACHE_GET is looked up in the owning
+// request's pump and always answered exactly once with core.cacheResult (a tier error, a
+// missing tier or a tier that does not answer in time is a miss); CACHE_PUT is performed by the
+// pump of the request on whose behalf the core emitted it, which stays alive until the write
+// settled (the caller's answer never waits for it).
+//
 // workerd rule: I/O on behalf of one request must not be driven from another request's
 // context. Each caller request therefore gets a task queue drained by its own pump (started
 // by the request() call that created it); every action concerning that request — its
@@ -19,6 +26,11 @@ const STREAM_CHUNK = 4;
 const STREAM_END = 5;
 const WAKE_AT = 6;
 const LOG = 7;
+const CACHE_GET = 8;
+const CACHE_PUT = 9;
+
+// A persistent tier that has not answered a CACHE_GET by then counts as a miss.
+const DEFAULT_CACHE_TIMEOUT_MS = 5000;
 
 const RECORD_HEAD = 24; // kind, id, status, flags (u32 each) + at_ms (f64)
 
@@ -113,7 +125,10 @@ function abortError() {
 /**
  * @param {object} core the adapter of web/src/core_emscripten.js or web/src/core_c.js
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
- *           log?: (line: string) => void }} host
+ *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number }} host
+ *   `cache` is the persistent tier, if any:
+ *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
+ *     entries() → async iterable of entry lines, clear() → Promise }
  */
 export function createDriver(core, host) {
   const now = host.now ?? (() => Date.now());
@@ -135,6 +150,7 @@ export function createDriver(core, host) {
       rid,
       queue: [],
       inflight: new Set(), // fetch ids owned by this request and not yet settled
+      tierOps: 0, // CACHE_GET / CACHE_PUT of this request's pump not yet settled
       finished: false, // RESPOND (non-stream), STREAM_END or cancel seen
       responded: false,
       wake: null, // resolves the pump's current wait
@@ -189,6 +205,13 @@ export function createDriver(core, host) {
           break;
         case LOG:
           host.log?.(decoder.decode(action.body));
+          break;
+        case CACHE_GET:
+          // Owned by request `id`; answered even when that request already went away.
+          enqueue(stateFor(action.id || context.rid, context), action);
+          break;
+        case CACHE_PUT:
+          enqueue(stateFor(context.rid, context), action);
           break;
         default:
           break; // unknown kinds are ignored, for forward compatibility
@@ -268,7 +291,59 @@ export function createDriver(core, host) {
         }
         state.finished = true;
         break;
+      case CACHE_GET:
+        cacheGet(state, action);
+        break;
+      case CACHE_PUT:
+        cachePut(state, action);
+        break;
     }
+  }
+
+  // Runs as a task of the owning request: looks the key up in the tier, then answers the core
+  // exactly once. Anything but an entry (no tier, an error, a timeout, an empty value) is a miss.
+  function cacheGet(state, action) {
+    const rid = action.id || state.rid;
+    const key = action.url;
+    state.tierOps++;
+    (async () => {
+      let entry = null;
+      if (host.cache && typeof host.cache.get === 'function') {
+        let timer = null;
+        try {
+          const timeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
+          const timeout = new Promise((resolve) => {
+            timer = setTimeout(() => resolve(null), timeoutMs);
+          });
+          entry = await Promise.race([Promise.resolve().then(() => host.cache.get(key)), timeout]);
+        } catch (error) {
+          host.log?.(`switchyard: cache tier get failed (a miss): ${error?.message ?? error}`);
+          entry = null;
+        } finally {
+          if (timer !== null) clearTimeout(timer);
+        }
+      }
+      const bytes = entry == null ? new Uint8Array(0) : toBytes(entry);
+      call(state, () => core.cacheResult(rid, bytes, now()));
+    })()
+      .catch((error) => fail(state, error))
+      .finally(() => {
+        state.tierOps--;
+        notify(state);
+      });
+  }
+
+  // Fire and forget for the caller; the pump waits for the write before it ends.
+  function cachePut(state, action) {
+    if (!host.cache || typeof host.cache.put !== 'function') return;
+    state.tierOps++;
+    Promise.resolve()
+      .then(() => host.cache.put(action.url, action.body, action.atMs))
+      .catch((error) => host.log?.(`switchyard: cache tier put failed: ${error?.message ?? error}`))
+      .finally(() => {
+        state.tierOps--;
+        notify(state);
+      });
   }
 
   function respond(state, action) {
@@ -355,7 +430,7 @@ export function createDriver(core, host) {
     try {
       for (;;) {
         while (state.queue.length > 0) perform(state, state.queue.shift());
-        if (state.finished && state.inflight.size === 0) break;
+        if (state.finished && state.inflight.size === 0 && state.tierOps === 0) break;
         let timeout = null;
         const fired = await new Promise((resolve) => {
           state.wake = () => resolve(false);
@@ -391,7 +466,9 @@ export function createDriver(core, host) {
      * @param {string} path e.g. "/v1/chat/completions"
      * @param {object|Headers|string|Array<[string,string]>} [headers]
      * @param {string|Uint8Array|ArrayBuffer|null} [body]
-     * @param {{ signal?: AbortSignal }} [options] aborting cancels the request in the core
+     * @param {{ signal?: AbortSignal, onSettled?: (done: Promise<void>) => void }} [options]
+     *   aborting `signal` cancels the request in the core; `onSettled` receives a promise that
+     *   resolves once every action of the request (its fetches, its cache tier writes) settled
      * @returns {Promise<Response>}
      */
     request(method, path, headers, body, options = {}) {
@@ -434,6 +511,7 @@ export function createDriver(core, host) {
       );
       const done = pump(state).finally(() => signal?.removeEventListener('abort', onAbort));
       host.waitUntil?.(done);
+      options.onSettled?.(done);
       return response;
     },
   };

@@ -8,8 +8,15 @@ export interface CreateSwitchyardOptions {
   config: SwitchyardConfig;
   /** 'fetch' (default). 'emscripten' is not implemented yet and throws a 501 SwitchyardError. */
   transport?: 'fetch' | 'emscripten';
-  /** 'memory' (default). 'indexeddb' is not implemented yet and throws a 501 SwitchyardError. */
-  persist?: 'memory' | 'indexeddb';
+  /**
+   * The persistent cache tier (L2) under the core's own cache: 'memory' (default: none),
+   * 'indexeddb' (browsers and web workers), 'fs' (the Node entry: a directory, see
+   * persistOptions.dir), or a tier object of your own. The core uses it when the config's cache
+   * has "persist": true (and "enabled": true): an L1 miss asks the tier before going upstream,
+   * every stored answer is written to it.
+   */
+  persist?: 'memory' | 'indexeddb' | 'fs' | CacheTier;
+  persistOptions?: PersistOptions;
   /** Values for "env:NAME" in the config (e.g. provider keys). Never persisted. */
   env?: Record<string, string>;
   /** The fetch used for upstream calls (default: globalThis.fetch). */
@@ -20,6 +27,39 @@ export interface CreateSwitchyardOptions {
   loadCore?: (seed: number | bigint) => Promise<CoreAdapter>;
   /** Receives the core's log lines. */
   log?: (line: string) => void;
+}
+
+export interface PersistOptions {
+  /** 'fs': the directory holding one file per entry (created if missing). Required for 'fs'. */
+  dir?: string;
+  /** The tier's byte budget (default 64 MiB): expired entries go first, then the oldest expiry. */
+  maxBytes?: number;
+  /** 'indexeddb': the database name (default "switchyard"; one object store "cache"). */
+  database?: string;
+}
+
+/**
+ * A persistent cache tier (docs/host-interface.md). Keys are 32 hex characters that already
+ * include the tenant; an entry is one snapshot line (JSON text) holding only the answer.
+ */
+export interface CacheTier {
+  /** The entry stored under key, or null (absent, expired). A rejection counts as a miss. */
+  get(key: string): Promise<Uint8Array | string | null>;
+  /** Stores (replacing) the entry until expiresAtMs (Date.now() clock). */
+  put(key: string, entry: Uint8Array, expiresAtMs: number): Promise<unknown>;
+  /** Every live entry line (for cache.export()). */
+  entries?(): AsyncIterable<Uint8Array | string>;
+  /** Removes every entry (cache.clear()). */
+  clear?(): Promise<unknown>;
+  close?(): unknown;
+}
+
+/** A cache snapshot: SPEC section 5, docs/host-interface.md. */
+export interface CacheSnapshot {
+  format: 'switchyard.cache';
+  version: 1;
+  entries: Array<{ key: string; target?: string; expires_at: number; answer: unknown; [field: string]: unknown }>;
+  [field: string]: unknown;
 }
 
 /** How a request was served, from the x-switchyard-* response headers. */
@@ -153,10 +193,20 @@ export interface Switchyard {
   stats(options?: RequestOptions): Promise<any>;
   /** Configured model names and provider/model targets (GET /v1/models). */
   models(options?: RequestOptions): Promise<any>;
-  /** Cache snapshot export / import / clear through the core (GET/PUT/DELETE /v1/cache), as the core's version supports it. */
   cache: {
-    export(options?: RequestOptions): Promise<any>;
-    import(snapshot: unknown, options?: RequestOptions): Promise<any>;
+    /**
+     * The core's snapshot (GET /v1/cache) merged with the persistent tier's entries
+     * (deduplicated by key, the newest expires_at wins): an object, or NDJSON text with
+     * format 'ndjson' (a header line, then one entry per line).
+     */
+    export(options?: RequestOptions & { format?: 'json' }): Promise<CacheSnapshot>;
+    export(options: RequestOptions & { format: 'ndjson' }): Promise<string>;
+    /**
+     * Loads a snapshot (an object, its JSON text, or NDJSON text) into the core (PUT /v1/cache);
+     * with a persistent tier, resolves once the entries were also written to it.
+     */
+    import(snapshot: CacheSnapshot | string | Uint8Array, options?: RequestOptions): Promise<any>;
+    /** Empties the core's cache (DELETE /v1/cache) and the persistent tier. */
     clear(options?: RequestOptions): Promise<any>;
   };
   /** Frees the core. Finish or cancel pending requests first. */
@@ -192,6 +242,10 @@ export interface CoreAdapter {
   fetchEnd(fid: number, now: number): Uint8Array;
   fetchError(fid: number, message: string, now: number): Uint8Array;
   timer(now: number): Uint8Array;
+  /** The answer to a CACHE_GET: the entry, or empty for a miss. Exactly once per CACHE_GET. */
+  cacheResult(rid: number, entry: Uint8Array | string, now: number): Uint8Array;
+  /** The host has a persistent tier: the core may emit CACHE_GET / CACHE_PUT. */
+  enablePersistence(on: boolean): void;
   free(): void;
 }
 
@@ -200,6 +254,10 @@ export interface DriverHost {
   now?: () => number;
   waitUntil?: (promise: Promise<unknown>) => void;
   log?: (line: string) => void;
+  /** The persistent tier that performs CACHE_GET / CACHE_PUT. */
+  cache?: CacheTier;
+  /** A tier get that has not answered by then is a miss (default 5000 ms). */
+  cacheTimeoutMs?: number;
 }
 
 export interface Driver {
@@ -208,7 +266,7 @@ export interface Driver {
     path: string,
     headers?: Record<string, string> | Headers | Array<[string, string]> | string,
     body?: string | Uint8Array | ArrayBuffer | null,
-    options?: { signal?: AbortSignal },
+    options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
   ): Promise<Response>;
 }
 
@@ -219,3 +277,7 @@ export function createEmscriptenCore(module: unknown, seed?: number | bigint): C
 export function createCCore(exports: WebAssembly.Exports | object, seed?: number | bigint): CoreAdapter;
 /** Loads web/dist/switchyard_core.{mjs,wasm} and wraps it. */
 export function loadEmscriptenCore(seed?: number | bigint, moduleOptions?: Record<string, unknown>): Promise<CoreAdapter>;
+/** The IndexedDB tier (browsers, web workers). */
+export function openIndexedDbTier(options?: PersistOptions & { indexedDB?: IDBFactory; now?: () => number }): Promise<CacheTier>;
+/** The on-disk tier (Node entry only). */
+export function openFsTier(options: PersistOptions & { dir: string; now?: () => number }): Promise<CacheTier>;

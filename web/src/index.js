@@ -9,6 +9,7 @@ export { SwitchyardError } from './switchyard.js';
 export { createDriver } from './driver.js';
 export { createEmscriptenCore } from './core_emscripten.js';
 export { createCCore } from './core_c.js';
+export { openIndexedDbTier } from './cache_indexeddb.js';
 
 const coreUrl = new URL('../dist/switchyard_core.mjs', import.meta.url);
 
@@ -22,7 +23,16 @@ export async function loadEmscriptenCore(seed, moduleOptions = {}) {
   return createEmscriptenCore(module, seed);
 }
 
+/** The persistent tiers of browsers and web workers: 'indexeddb'. */
+export async function openTier(persist, persistOptions = {}) {
+  if (persist === 'indexeddb') {
+    const { openIndexedDbTier } = await import('./cache_indexeddb.js');
+    return openIndexedDbTier(persistOptions);
+  }
+  return undefined; // 'fs' is the Node entry's
+}
+
 /** SPEC section 5; options and results are described in index.d.ts. */
 export function createSwitchyard(options) {
-  return createSwitchyardWith(options, (seed) => loadEmscriptenCore(seed));
+  return createSwitchyardWith(options, (seed) => loadEmscriptenCore(seed), openTier);
 }

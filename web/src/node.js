@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 import { createEmscriptenCore } from './core_emscripten.js';
 import { createSwitchyardWith } from './switchyard.js';
+import { openTier as openWebTier } from './index.js';
 
 export * from './index.js';
+export { openFsTier } from './cache_fs.js';
 
 const coreUrl = new URL('../dist/switchyard_core.mjs', import.meta.url);
 const wasmPath = fileURLToPath(new URL('../dist/switchyard_core.wasm', import.meta.url));
@@ -23,7 +25,17 @@ export async function loadEmscriptenCore(seed, moduleOptions = {}) {
   return createEmscriptenCore(module, seed);
 }
 
+/** The persistent tiers of Node: 'fs' (a directory), and 'indexeddb' where a global indexedDB exists. */
+export async function openTier(persist, persistOptions = {}) {
+  if (persist === 'fs') {
+    const { openFsTier } = await import('./cache_fs.js');
+    return openFsTier(persistOptions);
+  }
+  if (persist === 'indexeddb' && !globalThis.indexedDB) return undefined;
+  return openWebTier(persist, persistOptions);
+}
+
 /** SPEC section 5; options and results are described in index.d.ts. */
 export function createSwitchyard(options) {
-  return createSwitchyardWith(options, (seed) => loadEmscriptenCore(seed));
+  return createSwitchyardWith(options, (seed) => loadEmscriptenCore(seed), openTier);
 }

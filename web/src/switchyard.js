@@ -168,15 +168,23 @@ function chunkStream(response) {
   };
 }
 
+/** True when `persist` is a tier object of the host-interface shape. */
+function isTier(value) {
+  return value !== null && typeof value === 'object' && typeof value.get === 'function' && typeof value.put === 'function';
+}
+
 /**
  * @param {object} options see index.d.ts
  * @param {(seed: number|bigint) => Promise<object>} defaultLoadCore the entry's core loader
+ * @param {(persist: string, options: object) => Promise<object|undefined>} [openTier] the
+ *   entry's persistent tiers: a tier for a `persist` name it knows, undefined for one it does not
  */
-export async function createSwitchyardWith(options, defaultLoadCore) {
+export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
   const {
     config,
     transport = 'fetch',
     persist = 'memory',
+    persistOptions = {},
     env = {},
     fetch: userFetch,
     seed = Math.floor(Math.random() * 2 ** 52),
@@ -191,9 +199,8 @@ export async function createSwitchyardWith(options, defaultLoadCore) {
       param: 'transport',
     });
   }
-  if (persist === 'indexeddb') throw notSupported("persist 'indexeddb'");
-  if (persist !== 'memory') {
-    throw new SwitchyardError(`unknown persist '${persist}' (expected 'memory' or 'indexeddb')`, {
+  if (!isTier(persist) && !['memory', 'indexeddb', 'fs'].includes(persist)) {
+    throw new SwitchyardError(`unknown persist '${persist}' (expected 'memory', 'indexeddb' or 'fs')`, {
       status: 400,
       type: 'invalid_request_error',
       param: 'persist',
@@ -222,10 +229,53 @@ export async function createSwitchyardWith(options, defaultLoadCore) {
     throw error;
   }
 
+  // The persistent tier (L2): the host owns it, the core decides what goes in and out.
+  let tier = null;
+  const ownTier = !isTier(persist); // a tier passed in belongs to the caller
+  if (isTier(persist)) {
+    tier = persist;
+  } else if (persist !== 'memory') {
+    try {
+      tier = (await openTier?.(persist, persistOptions)) ?? null;
+    } catch (cause) {
+      core.free();
+      throw new SwitchyardError(`persist '${persist}': the cache tier could not be opened: ${cause?.message ?? cause}`, {
+        status: 500,
+        type: 'internal',
+        code: 'cache_tier_unavailable',
+        param: 'persist',
+        cause,
+      });
+    }
+    if (!tier) {
+      core.free();
+      throw new SwitchyardError(`persist '${persist}' is not available in this environment`, {
+        status: 400,
+        type: 'invalid_request_error',
+        param: 'persist',
+      });
+    }
+  }
+  if (tier) {
+    try {
+      core.enablePersistence(true);
+    } catch (cause) {
+      core.free();
+      if (ownTier) await tier.close?.();
+      throw new SwitchyardError(`persist '${isTier(persist) ? 'custom' : persist}': ${cause?.message ?? cause}`, {
+        status: 501,
+        type: 'not_supported',
+        code: 'not_supported',
+        cause,
+      });
+    }
+  }
+
   const driver = createDriver(core, {
     fetch: (url, init) => fetchImpl(url, init), // unbound window.fetch throws
     now: () => Date.now(),
     log,
+    cache: tier ?? undefined,
   });
   let closed = false;
 
@@ -263,24 +313,95 @@ export async function createSwitchyardWith(options, defaultLoadCore) {
     stats: (requestOptions) => json('GET', '/v1/stats', undefined, requestOptions),
     models: (requestOptions) => json('GET', '/v1/models', undefined, requestOptions),
     cache: {
-      export: (requestOptions) => json('GET', '/v1/cache', undefined, requestOptions),
-      import: (snapshot, requestOptions) => {
-        if (closed) return Promise.reject(new SwitchyardError('this Switchyard was closed', { status: 400 }));
-        const ndjson = typeof snapshot === 'string';
-        const headers = { 'content-type': ndjson ? 'application/x-ndjson' : 'application/json' };
-        const text = ndjson ? snapshot : JSON.stringify(snapshot);
-        return driver
-          .request('PUT', '/v1/cache', { ...headers, ...(requestOptions?.headers ?? {}) }, text, {
-            signal: requestOptions?.signal,
-          })
-          .then(readJson);
+      /**
+       * The core's snapshot (GET /v1/cache) merged with the persistent tier's entries:
+       * deduplicated by key, the newest expires_at wins; expired tier entries are left out.
+       */
+      async export(exportOptions = {}) {
+        const format = exportOptions.format ?? 'json';
+        if (format !== 'json' && format !== 'ndjson') {
+          throw new SwitchyardError(`unknown snapshot format '${format}' (expected 'json' or 'ndjson')`, {
+            status: 400,
+            type: 'invalid_request_error',
+            param: 'format',
+          });
+        }
+        const doc = await json('GET', '/v1/cache', undefined, exportOptions);
+        const { entries: coreEntries = [], ...head } = doc ?? {};
+        const byKey = new Map();
+        const keep = (entry) => {
+          if (!entry || typeof entry !== 'object' || typeof entry.key !== 'string') return;
+          const old = byKey.get(entry.key);
+          if (!old || Number(entry.expires_at ?? 0) > Number(old.expires_at ?? 0)) byKey.set(entry.key, entry);
+        };
+        for (const entry of coreEntries) keep(entry);
+        if (tier && typeof tier.entries === 'function') {
+          const t = Date.now();
+          for await (const line of tier.entries()) {
+            let entry;
+            try {
+              entry = JSON.parse(typeof line === 'string' ? line : new TextDecoder().decode(line));
+            } catch {
+              continue; // a damaged tier entry is left out
+            }
+            if (Number(entry?.expires_at ?? Infinity) <= t) continue;
+            keep(entry);
+          }
+        }
+        const entries = [...byKey.values()];
+        const header = { format: 'switchyard.cache', version: 1, ...head };
+        if (format === 'json') return { ...header, entries };
+        return [header, ...entries].map((e) => JSON.stringify(e)).join('\n') + '\n';
       },
-      clear: (requestOptions) => json('DELETE', '/v1/cache', undefined, requestOptions),
+      /**
+       * PUT /v1/cache: a snapshot object, its JSON text, or NDJSON text. With a persistent tier
+       * the core also hands every entry to it; this resolves once those writes settled.
+       */
+      async import(snapshot, requestOptions = {}) {
+        if (closed) throw new SwitchyardError('this Switchyard was closed', { status: 400 });
+        let text;
+        let ndjson = false;
+        if (typeof snapshot === 'string') {
+          text = snapshot;
+          try {
+            const doc = JSON.parse(snapshot);
+            ndjson = !(doc && typeof doc === 'object' && Array.isArray(doc.entries));
+          } catch {
+            ndjson = true; // several lines of JSON
+          }
+        } else if (snapshot instanceof Uint8Array || snapshot instanceof ArrayBuffer) {
+          return this.import(new TextDecoder().decode(snapshot), requestOptions);
+        } else {
+          text = JSON.stringify(snapshot);
+        }
+        const headers = {
+          'content-type': ndjson ? 'application/x-ndjson' : 'application/json',
+          ...(requestOptions.headers ?? {}),
+        };
+        let settled = Promise.resolve();
+        const response = await driver.request('PUT', '/v1/cache', headers, text, {
+          signal: requestOptions.signal,
+          onSettled: (done) => (settled = done),
+        });
+        const result = await readJson(response);
+        await settled.catch(() => {});
+        return result;
+      },
+      /** DELETE /v1/cache, and empties the persistent tier. */
+      async clear(requestOptions) {
+        const result = await json('DELETE', '/v1/cache', undefined, requestOptions);
+        if (tier && typeof tier.clear === 'function') await tier.clear();
+        return result;
+      },
     },
     close() {
       if (closed) return;
       closed = true;
       core.free();
+      try {
+        const closing = ownTier ? tier?.close?.() : undefined;
+        closing?.catch?.(() => {});
+      } catch {}
     },
   };
 }

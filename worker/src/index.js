@@ -6,11 +6,15 @@
 //   SWITCHYARD_CONFIG  the config document (text or JSON binding); the default config when absent
 //   <NAME>             one string binding (secret / environment variable) per `env:NAME` the
 //                      config references; nothing else in `env` is visible to the core
+//   SWITCHYARD_CACHE   optional KV namespace: the persistent cache tier (L2) under the core's
+//                      own cache (used when the config's cache has "persist": true); without
+//                      it the gateway keeps L1 only
 
 import wasmModule from '../dist/switchyard.wasm';
 import demoPage from '../public/index.html';
 import defaultConfig from '../default-config.json';
 import { createWasiShim } from './wasi_shim.js';
+import { createKvTier } from './cache_kv.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
 
@@ -54,7 +58,9 @@ export default {
       currentCtx = null;
     }
     try {
-      return await answer;
+      const response = await answer;
+      if (g.tier && url.pathname === '/v1/cache' && response.ok) return await withTier(g.tier, request.method, url, response, ctx);
+      return response;
     } catch (error) {
       if (error?.name === 'AbortError') return new Response(null, { status: 499 });
       console.error(`switchyard: request failed in the host: ${error?.message ?? error}`);
@@ -79,15 +85,66 @@ async function boot(env) {
     return { configError: error };
   }
 
+  const kv = env.SWITCHYARD_CACHE;
+  const tier = kv && typeof kv.getWithMetadata === 'function' ? createKvTier(kv) : null;
+  if (tier) core.enablePersistence(true);
+
   const driver = createDriver(core, {
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
     // The driver hands over each request's pump while that request's handler runs.
     waitUntil: (promise) => currentCtx?.waitUntil(promise),
     log: (line) => console.log(line),
+    cache: tier ?? undefined,
   });
   const limit = Number(config?.gateway?.max_body_bytes);
-  return { driver, bodyLimit: Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_BODY_LIMIT };
+  return { driver, tier, bodyLimit: Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_BODY_LIMIT };
+}
+
+// GET/DELETE /v1/cache once the core accepted them (it checks the admin key): a snapshot also
+// holds the tier's entries (deduplicated by key, the newest expires_at wins), and clearing also
+// empties the tier. docs/host-interface.md, "Cache snapshots".
+async function withTier(tier, method, url, response, ctx) {
+  if (method === 'DELETE') {
+    ctx.waitUntil(tier.clear().catch((e) => console.error(`switchyard: clearing the KV tier failed: ${e?.message ?? e}`)));
+    return response;
+  }
+  if (method !== 'GET') return response;
+  const text = await response.text();
+  const ndjson = url.searchParams.get('format') === 'ndjson';
+  let head;
+  const byKey = new Map();
+  const keep = (entry) => {
+    if (!entry || typeof entry.key !== 'string') return;
+    const old = byKey.get(entry.key);
+    if (!old || Number(entry.expires_at) > Number(old.expires_at)) byKey.set(entry.key, entry);
+  };
+  try {
+    if (ndjson) {
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
+      head = JSON.parse(lines[0]);
+      lines.slice(1).forEach((l) => keep(JSON.parse(l)));
+    } else {
+      const { entries = [], ...rest } = JSON.parse(text);
+      head = rest;
+      entries.forEach(keep);
+    }
+    for await (const line of tier.entries()) {
+      try {
+        keep(JSON.parse(line));
+      } catch {} // a damaged tier entry is left out
+    }
+  } catch (error) {
+    console.error(`switchyard: merging the KV tier into the snapshot failed: ${error?.message ?? error}`);
+    return new Response(text, { status: response.status, headers: response.headers });
+  }
+  const entries = [...byKey.values()];
+  const body = ndjson
+    ? [head, ...entries].map((e) => JSON.stringify(e)).join('\n') + '\n'
+    : JSON.stringify({ ...head, entries });
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return new Response(body, { status: response.status, headers });
 }
 
 function configTextFrom(binding) {
