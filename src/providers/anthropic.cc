@@ -364,24 +364,12 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
 class AnthropicStream final : public StreamDecoder {
  public:
   explicit AnthropicStream(const DecodeContext& ctx)
-      : provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
+      : StreamDecoder("message_stop"), provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
         include_usage_(ctx.include_usage) {}
 
-  State feed(std::string_view bytes, std::string& out) override {
-    if (state_ != State::open) return state_;
-    bool ok = parser_.feed(bytes, [&](const sse::Event& e) { on_event(e, out); });
-    if (!ok && state_ == State::open) fail("upstream stream event too large");
-    return state_;
-  }
-
-  State finish() override {
-    if (state_ == State::open) fail("upstream stream ended before message_stop");
-    return state_;
-  }
 
  private:
-  void on_event(const sse::Event& e, std::string& out) {
-    if (state_ != State::open) return;
+  void on_event(const sse::Event& e, std::string& out) override {
     json::Document doc;
     std::string parse_error;
     if (!json::parse(e.data, doc, parse_error) || !doc.IsObject()) {
@@ -461,21 +449,12 @@ class AnthropicStream final : public StreamDecoder {
     return i->GetInt();
   }
 
-  void fail(std::string message) {
-    state_ = State::failed;
-    error_.status = 502;
-    error_.type = ErrorType::provider_unavailable;
-    error_.message = std::move(message);
-    if (error_.code.empty()) error_.code = "upstream_stream_failed";
-  }
 
   const config::Provider& provider_;
   std::string model_;
   std::string id_;
   translate::ChunkWriter writer_;
   bool include_usage_;
-  sse::Parser parser_;
-  State state_ = State::open;
   translate::UsageDetails details_;
   std::vector<int> tool_of_block_;  // content block index -> tool call index, -1 for others
   int tools_ = 0;

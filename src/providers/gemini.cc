@@ -573,24 +573,12 @@ Decoded decode_models(int status, std::string_view body, const DecodeContext& ct
 class GeminiStream final : public StreamDecoder {
  public:
   explicit GeminiStream(const DecodeContext& ctx)
-      : provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
+      : StreamDecoder("a finishReason"), provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
         include_usage_(ctx.include_usage) {}
 
-  State feed(std::string_view bytes, std::string& out) override {
-    if (state_ != State::open) return state_;
-    bool ok = parser_.feed(bytes, [&](const sse::Event& e) { on_event(e, out); });
-    if (!ok && state_ == State::open) fail("upstream stream event too large");
-    return state_;
-  }
-
-  State finish() override {
-    if (state_ == State::open) fail("upstream stream ended before a finishReason");
-    return state_;
-  }
 
  private:
-  void on_event(const sse::Event& e, std::string& out) {
-    if (state_ != State::open) return;
+  void on_event(const sse::Event& e, std::string& out) override {
     json::Document doc;
     std::string parse_error;
     if (!json::parse(e.data, doc, parse_error) || !doc.IsObject()) {
@@ -643,21 +631,12 @@ class GeminiStream final : public StreamDecoder {
     outcome_ = health::Outcome::content_filter;
   }
 
-  void fail(std::string message) {
-    state_ = State::failed;
-    error_.status = 502;
-    error_.type = ErrorType::provider_unavailable;
-    error_.message = std::move(message);
-    if (error_.code.empty()) error_.code = "upstream_stream_failed";
-  }
 
   const config::Provider& provider_;
   std::string model_;
   std::string id_;
   translate::ChunkWriter writer_;
   bool include_usage_;
-  sse::Parser parser_;
-  State state_ = State::open;
   translate::UsageDetails details_;
   int calls_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "providers/sse_parser.h"
+#include "providers/translate.h"
 
 namespace sy::providers::openai {
 
@@ -115,38 +116,16 @@ Usage read_usage(const Value& root, const DecodeContext& ctx) {
 
 // A non-2xx answer (an OpenAI error body, or anything else) as a Decoded error.
 Decoded status_error(int status, std::string_view body, const DecodeContext& ctx) {
-  Decoded d;
-  ErrorType hint = read_error(body, ctx.provider, d.error);
-  d.outcome = health::outcome_of_status(status, hint);
-  const auto& row = health::classify(d.outcome);
-  d.error.status = row.status;
-  d.error.type = row.type;
-  if (d.outcome != health::Outcome::bad_request && d.outcome != health::Outcome::context_length &&
-      d.outcome != health::Outcome::content_filter)
-    d.error.param.clear();
-  d.error.message = "upstream " + ctx.provider.name + " answered " + std::to_string(status) +
-                    (d.error.message.empty() ? "" : ": " + d.error.message);
-  return d;
+  Error error;
+  ErrorType hint = read_error(body, ctx.provider, error);
+  return translate::upstream_error(status, hint, std::move(error), ctx);
 }
 
 // A 2xx whose body is an OpenAI error document.
 Decoded error_in_200(std::string_view body, const DecodeContext& ctx) {
-  Decoded d;
-  read_error(body, ctx.provider, d.error);
-  d.outcome = health::Outcome::error_body_200;
-  d.error.status = 502;
-  d.error.type = ErrorType::provider_unavailable;
-  d.error.param.clear();
-  d.error.message = "upstream " + ctx.provider.name + " answered 200 with an error: " + d.error.message;
-  return d;
-}
-
-Decoded not_an_answer(const DecodeContext& ctx, std::string_view what) {
-  Decoded d;
-  d.outcome = health::Outcome::malformed;
-  d.error = {502, ErrorType::provider_unavailable,
-             "upstream " + ctx.provider.name + " answered something that is not " + std::string(what), "bad_upstream_response"};
-  return d;
+  Error error;
+  read_error(body, ctx.provider, error);
+  return translate::error_in_200(std::move(error), ctx);
 }
 
 // The answer as sent, with "provider" naming ours and usage.cost set when a price is known
@@ -191,7 +170,7 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
   if (parsed && json::find(doc, "error") && !json::find(doc, "choices")) return error_in_200(body, ctx);
   const Value* choices = parsed ? json::find(doc, "choices") : nullptr;
-  if (!choices || !choices->IsArray()) return not_an_answer(ctx, "a chat completion");
+  if (!choices || !choices->IsArray()) return translate::malformed(ctx, "a chat completion");
   Decoded d;
   d.ok = true;
   d.usage = read_usage(doc, ctx);
@@ -216,10 +195,10 @@ Decoded decode_embeddings(int status, std::string_view body, const DecodeContext
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
   if (parsed && json::find(doc, "error") && !json::find(doc, "data")) return error_in_200(body, ctx);
   const Value* data = parsed ? json::find(doc, "data") : nullptr;
-  if (!data || !data->IsArray()) return not_an_answer(ctx, "an embeddings list");
+  if (!data || !data->IsArray()) return translate::malformed(ctx, "an embeddings list");
   for (const Value& item : data->GetArray()) {
     const Value* e = json::find(item, "embedding");
-    if (!e || !(e->IsArray() || e->IsString())) return not_an_answer(ctx, "an embeddings list");
+    if (!e || !(e->IsArray() || e->IsString())) return translate::malformed(ctx, "an embeddings list");
   }
   Decoded d;
   d.ok = true;
@@ -254,7 +233,7 @@ Decoded decode_models(int status, std::string_view body, const DecodeContext& ct
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
   if (parsed && json::find(doc, "error") && !json::find(doc, "data")) return error_in_200(body, ctx);
   const Value* data = parsed ? json::find(doc, "data") : nullptr;
-  if (!data || !data->IsArray()) return not_an_answer(ctx, "a model list");
+  if (!data || !data->IsArray()) return translate::malformed(ctx, "a model list");
   std::vector<ModelEntry> entries;
   for (const Value& item : data->GetArray()) {
     const Value* id_v = json::find(item, "id");
@@ -273,23 +252,10 @@ Decoded decode_models(int status, std::string_view body, const DecodeContext& ct
 
 class OpenAIStream final : public StreamDecoder {
  public:
-  explicit OpenAIStream(const DecodeContext& ctx) : provider_(ctx.provider), model_(ctx.model) {}
-
-  State feed(std::string_view bytes, std::string& out) override {
-    if (state_ != State::open) return state_;
-    bool ok = parser_.feed(bytes, [&](const sse::Event& e) { on_event(e, out); });
-    if (!ok && state_ == State::open) fail("upstream stream event too large");
-    return state_;
-  }
-
-  State finish() override {
-    if (state_ == State::open) fail("upstream stream ended before [DONE]");
-    return state_;
-  }
+  explicit OpenAIStream(const DecodeContext& ctx) : StreamDecoder("[DONE]"), provider_(ctx.provider), model_(ctx.model) {}
 
  private:
-  void on_event(const sse::Event& e, std::string& out) {
-    if (state_ != State::open) return;
+  void on_event(const sse::Event& e, std::string& out) override {
     if (e.data == "[DONE]") {
       state_ = State::done;
       return;
@@ -305,6 +271,11 @@ class OpenAIStream final : public StreamDecoder {
       fail("upstream " + provider_.name + " failed mid-stream: " + error_.message);
       return;
     }
+    // No choices and no usage (Azure's prompt_filter_results): nothing for the caller, and
+    // passing it on would commit the stream before its first real chunk.
+    const Value* choices = json::find(doc, "choices");
+    const Value* usage = json::find(doc, "usage");
+    if (choices && choices->IsArray() && choices->Empty() && (!usage || usage->IsNull())) return;
     Usage u = read_usage(doc, DecodeContext{provider_, model_});
     if (u.known) usage_ = u;
     out += "data: ";
@@ -313,18 +284,8 @@ class OpenAIStream final : public StreamDecoder {
     out += "\n\n";
   }
 
-  void fail(std::string message) {
-    state_ = State::failed;
-    error_.status = 502;
-    error_.type = ErrorType::provider_unavailable;
-    error_.message = std::move(message);
-    if (error_.code.empty()) error_.code = "upstream_stream_failed";
-  }
-
   const config::Provider& provider_;
   std::string_view model_;
-  sse::Parser parser_;
-  State state_ = State::open;
 };
 
 std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<OpenAIStream>(ctx); }

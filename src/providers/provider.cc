@@ -23,6 +23,28 @@ const WireFormat* wire_format(config::ProviderType type) {
   return nullptr;
 }
 
+StreamDecoder::State StreamDecoder::feed(std::string_view bytes, std::string& out) {
+  if (state_ != State::open) return state_;
+  bool ok = parser_.feed(bytes, [&](const sse::Event& e) {
+    if (state_ == State::open) on_event(e, out);
+  });
+  if (!ok && state_ == State::open) fail("upstream stream event too large");
+  return state_;
+}
+
+StreamDecoder::State StreamDecoder::finish() {
+  if (state_ == State::open) fail("upstream stream ended before " + std::string(end_marker_));
+  return state_;
+}
+
+void StreamDecoder::fail(std::string message) {
+  state_ = State::failed;
+  error_.status = 502;
+  error_.type = ErrorType::provider_unavailable;
+  error_.message = std::move(message);
+  if (error_.code.empty()) error_.code = "upstream_stream_failed";
+}
+
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,
                int64_t completion_tokens) {
   if (provider.type == config::ProviderType::echo) return 0;

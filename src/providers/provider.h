@@ -14,6 +14,7 @@
 #include "engine/errors.h"
 #include "health/error_class.h"
 #include "json/json.h"
+#include "providers/sse_parser.h"
 
 namespace sy::providers {
 
@@ -61,16 +62,20 @@ struct DecodeContext {
   bool base64_embeddings = false;
 };
 
-// Turns an upstream stream into OpenAI chat.completion.chunk SSE events.
+// Turns an upstream SSE stream into OpenAI chat.completion.chunk events. The
+// base runs the incremental parser (any chunking, bounded memory) and hands
+// each event to the format's on_event(); a stream that ends before the format
+// saw its end marker fails.
 class StreamDecoder {
  public:
   enum class State { open, done, failed };
+  explicit StreamDecoder(std::string_view end_marker) : end_marker_(end_marker) {}
   virtual ~StreamDecoder() = default;
   // Appends complete client events ("data: {...}\n\n") to `out`. Once it
   // returns failed, error() says why; once done, further bytes are ignored.
-  virtual State feed(std::string_view bytes, std::string& out) = 0;
+  State feed(std::string_view bytes, std::string& out);
   // End of the upstream body: failed unless the stream finished properly.
-  virtual State finish() = 0;
+  State finish();
   const Error& error() const { return error_; }
   // Once failed: what kind of upstream failure it was (malformed unless the upstream said
   // more, e.g. content_filter for a blocked prompt, status_5xx for an overloaded error event).
@@ -78,9 +83,20 @@ class StreamDecoder {
   const Usage& usage() const { return usage_; }
 
  protected:
+  // One upstream event; called only while the stream is open. Sets state_ to
+  // done at the format's end, or calls fail().
+  virtual void on_event(const sse::Event& event, std::string& out) = 0;
+  // Fails the stream as a 502 provider_unavailable (code upstream_stream_failed unless set).
+  void fail(std::string message);
+
+  State state_ = State::open;
   Error error_;
   Usage usage_;
   health::Outcome outcome_ = health::Outcome::malformed;
+
+ private:
+  sse::Parser parser_;
+  std::string_view end_marker_;
 };
 
 struct WireFormat {

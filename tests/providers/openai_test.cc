@@ -15,10 +15,20 @@ TEST(OpenAI, MultiLineDataEventsReachTheClientAsOneLine) {
   // Found by the decoder fuzzer: an event of two data lines was passed on with a bare second
   // line, which no client SSE parser reads as data.
   DecodeContext ctx{kProvider, "m", "chatcmpl-1", 1};
-  auto r = run_stream(kWireFormat, ctx, {"data: {\"id\":\"c\",\ndata: \"choices\":[]}\n\ndata: [DONE]\n\n"});
+  const char* stream = "data: {\"id\":\"c\",\ndata: \"choices\":[{\"index\":0,\"delta\":{}}]}\n\ndata: [DONE]\n\n";
+  auto r = run_stream(kWireFormat, ctx, {stream});
   EXPECT_EQ(r.state, StreamDecoder::State::done);
-  EXPECT_EQ(r.out, "data: {\"id\":\"c\",\"choices\":[]}\n\n");
-  expect_split_invariant(kWireFormat, ctx, "data: {\"id\":\"c\",\ndata: \"choices\":[]}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(r.out, "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{}}]}\n\n");
+  expect_split_invariant(kWireFormat, ctx, stream);
+}
+
+TEST(OpenAI, EventsWithNoChoicesAndNoUsageAreDropped) {
+  // Azure's prompt_filter_results: nothing for the caller, and must not commit the stream.
+  DecodeContext ctx{kProvider, "m", "chatcmpl-1", 1};
+  auto r = run_stream(kWireFormat, ctx,
+                      {"data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":[]}\n\n"
+                       "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n"});
+  EXPECT_EQ(r.out, "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n");  // usage chunks stay
 }
 
 TEST(OpenAI, EncodesEmbeddings) {
