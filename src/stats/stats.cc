@@ -56,10 +56,13 @@ std::string render_json(const std::vector<TargetRow>& targets, const CacheRow& c
     out += "{\"target\":";
     json::append_string(out, t.target);
     out += ",\"requests\":" + std::to_string(s.requests) + ",\"errors\":" + std::to_string(s.errors);
+    // No successful attempt yet: no latency (null, not 0).
     out += ",\"latency_ms\":{\"p50\":";
-    json::append_number(out, s.latency.quantile(0.5));
+    if (s.latency.count()) json::append_number(out, s.latency.quantile(0.5));
+    else out += "null";
     out += ",\"p99\":";
-    json::append_number(out, s.latency.quantile(0.99));
+    if (s.latency.count()) json::append_number(out, s.latency.quantile(0.99));
+    else out += "null";
     out += "},\"tokens\":{\"prompt\":" + std::to_string(s.prompt_tokens) +
            ",\"completion\":" + std::to_string(s.completion_tokens) + "},\"cost_usd\":";
     json::append_number(out, s.cost);
@@ -92,7 +95,9 @@ std::string render_prometheus(const std::vector<TargetRow>& targets, const Cache
       out += name;
       prometheus_labels(out, t.target);
       out += ' ';
-      json::append_number(out, value(t));
+      double v = value(t);
+      if (v != v) out += "NaN";  // Prometheus' "no value"
+      else json::append_number(out, v);
       out += '\n';
     }
   };
@@ -103,8 +108,11 @@ std::string render_prometheus(const std::vector<TargetRow>& targets, const Cache
   };
   series("switchyard_requests_total", "counter", "Upstream attempts started.", [](auto& t) { return double(t.stats->requests); });
   series("switchyard_errors_total", "counter", "Upstream attempts that failed.", [](auto& t) { return double(t.stats->errors); });
-  series("switchyard_latency_p50_ms", "gauge", "Median attempt latency.", [](auto& t) { return t.stats->latency.quantile(0.5); });
-  series("switchyard_latency_p99_ms", "gauge", "99th percentile attempt latency.", [](auto& t) { return t.stats->latency.quantile(0.99); });
+  auto latency = [](double q) {
+    return [q](auto& t) { return t.stats->latency.count() ? t.stats->latency.quantile(q) : std::nan(""); };
+  };
+  series("switchyard_latency_p50_ms", "gauge", "Median attempt latency.", latency(0.5));
+  series("switchyard_latency_p99_ms", "gauge", "99th percentile attempt latency.", latency(0.99));
   series("switchyard_prompt_tokens_total", "counter", "Prompt tokens used.", [](auto& t) { return double(t.stats->prompt_tokens); });
   series("switchyard_completion_tokens_total", "counter", "Completion tokens produced.", [](auto& t) { return double(t.stats->completion_tokens); });
   series("switchyard_cost_usd_total", "counter", "Cost in USD where prices are known.", [](auto& t) { return t.stats->cost; });

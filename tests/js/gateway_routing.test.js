@@ -378,6 +378,7 @@ describe('stats', () => {
     assert.equal(typeof row.outstanding, 'number');
     const bad = r.json.targets.find((t) => t.target === 'fo-bad/m1');
     assert.ok(bad.errors >= count('fo-bad') - 1, JSON.stringify(bad));
+    assert.equal(bad.latency_ms.p50, null, 'no success yet: no latency, not 0');
   });
 
   test('GET /metrics is Prometheus text', opts, async () => {

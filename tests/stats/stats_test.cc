@@ -36,5 +36,14 @@ TEST(Stats, RendersJsonAndPrometheus) {
   EXPECT_NE(text.find("switchyard_cache_hits_total 5\n"), std::string::npos);
 }
 
+TEST(Stats, NoLatencyYetIsNullNotZero) {
+  TargetStats s;
+  s.requests = 1;
+  s.errors = 1;
+  std::vector<TargetRow> rows{{"a/m", &s, "closed", 0}};
+  EXPECT_NE(render_json(rows, {}).find(R"("latency_ms":{"p50":null,"p99":null})"), std::string::npos);
+  EXPECT_NE(render_prometheus(rows, {}).find("switchyard_latency_p50_ms{target=\"a/m\"} NaN\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sy::stats
