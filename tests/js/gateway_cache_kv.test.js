@@ -15,6 +15,21 @@ import { call, chat, track } from './gateway/helpers.js';
 
 const wasmPath = process.env.SWITCHYARD_WASM || undefined;
 const ANSWER = 'Kept in KV';
+
+// Resolves once some file under `dir` contains `text` (bounded: fails after 10 s).
+async function waitForFileHolding(dir, text, limitMs = 10000) {
+  const deadline = Date.now() + limitMs;
+  const holds = (d) =>
+    fs.existsSync(d) &&
+    fs.readdirSync(d, { withFileTypes: true }).some((e) => {
+      const p = path.join(d, e.name);
+      return e.isDirectory() ? holds(p) : fs.readFileSync(p).includes(text);
+    });
+  while (!holds(dir)) {
+    if (Date.now() > deadline) throw new Error(`no file under ${dir} holds "${text}" after ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const ADMIN = 'sk-sy-kv-admin';
 const auth = { authorization: `Bearer ${ADMIN}` };
 const body = { model: 'up/gpt-test', messages: [{ role: 'user', content: 'Remember me across restarts' }] };
@@ -73,9 +88,9 @@ describe('edge gateway with a KV cache tier', () => {
     assert.equal(first.status, 200, first.text);
     assert.equal(first.headers.get('x-switchyard-cache'), 'MISS');
     assert.equal(upstream.calls, 1);
-    // The KV write runs after the answer (under waitUntil) and takes a few ms locally; L1
-    // hides it from a snapshot of this process, so give it a moment before stopping workerd.
-    await new Promise((r) => setTimeout(r, 500));
+    // The KV write runs after the answer (under waitUntil); L1 hides it from a snapshot of this
+    // process, so wait until the entry is on disk before stopping workerd.
+    await waitForFileHolding(kvDir, ANSWER);
     await gw.stop();
 
     upstream.server.closeAllConnections?.();
