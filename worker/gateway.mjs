@@ -24,6 +24,7 @@ const MODULES = [
   ['worker/src/cache_kv.js', 'esModule'],
   ['web/src/driver.js', 'esModule'],
   ['web/src/core_c.js', 'esModule'],
+  ['web/src/snapshot.js', 'esModule'],
   ['worker/dist/switchyard.wasm', 'wasm'],
   ['worker/public/index.html', 'text'],
   ['worker/default-config.json', 'json'],

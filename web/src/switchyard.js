@@ -4,6 +4,7 @@
 // routing, retries, caching and errors are the core's; this file encodes and decodes JSON.
 
 import { createDriver } from './driver.js';
+import { mergeSnapshotEntries, ndjsonOf } from './snapshot.js';
 
 /** An error answered by the core (SPEC section 3), or a misuse of the package. */
 export class SwitchyardError extends Error {
@@ -328,30 +329,10 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
         }
         const doc = await json('GET', '/v1/cache', undefined, exportOptions);
         const { entries: coreEntries = [], ...head } = doc ?? {};
-        const byKey = new Map();
-        const keep = (entry) => {
-          if (!entry || typeof entry !== 'object' || typeof entry.key !== 'string') return;
-          const old = byKey.get(entry.key);
-          if (!old || Number(entry.expires_at ?? 0) > Number(old.expires_at ?? 0)) byKey.set(entry.key, entry);
-        };
-        for (const entry of coreEntries) keep(entry);
-        if (tier && typeof tier.entries === 'function') {
-          const t = Date.now();
-          for await (const line of tier.entries()) {
-            let entry;
-            try {
-              entry = JSON.parse(typeof line === 'string' ? line : new TextDecoder().decode(line));
-            } catch {
-              continue; // a damaged tier entry is left out
-            }
-            if (Number(entry?.expires_at ?? Infinity) <= t) continue;
-            keep(entry);
-          }
-        }
-        const entries = [...byKey.values()];
+        const entries = tier && typeof tier.entries === 'function' ? await mergeSnapshotEntries(coreEntries, tier.entries()) : coreEntries;
         const header = { format: 'switchyard.cache', version: 1, ...head };
         if (format === 'json') return { ...header, entries };
-        return [header, ...entries].map((e) => JSON.stringify(e)).join('\n') + '\n';
+        return ndjsonOf(header, entries);
       },
       /**
        * PUT /v1/cache: a snapshot object, its JSON text, or NDJSON text. With a persistent tier

@@ -15,6 +15,7 @@ import demoPage from '../public/index.html';
 import defaultConfig from '../default-config.json';
 import { createWasiShim } from './wasi_shim.js';
 import { createKvTier } from './cache_kv.js';
+import { mergeSnapshotEntries, ndjsonOf, parseSnapshot } from '../../web/src/snapshot.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
 
@@ -112,36 +113,15 @@ async function withTier(tier, method, url, response, ctx) {
   if (method !== 'GET') return response;
   const text = await response.text();
   const ndjson = url.searchParams.get('format') === 'ndjson';
-  let head;
-  const byKey = new Map();
-  const keep = (entry) => {
-    if (!entry || typeof entry.key !== 'string') return;
-    const old = byKey.get(entry.key);
-    if (!old || Number(entry.expires_at) > Number(old.expires_at)) byKey.set(entry.key, entry);
-  };
+  let body;
   try {
-    if (ndjson) {
-      const lines = text.split('\n').filter((l) => l.trim() !== '');
-      head = JSON.parse(lines[0]);
-      lines.slice(1).forEach((l) => keep(JSON.parse(l)));
-    } else {
-      const { entries = [], ...rest } = JSON.parse(text);
-      head = rest;
-      entries.forEach(keep);
-    }
-    for await (const line of tier.entries()) {
-      try {
-        keep(JSON.parse(line));
-      } catch {} // a damaged tier entry is left out
-    }
+    const { head, entries } = parseSnapshot(text, ndjson);
+    const merged = await mergeSnapshotEntries(entries, tier.entries());
+    body = ndjson ? ndjsonOf(head, merged) : JSON.stringify({ ...head, entries: merged });
   } catch (error) {
     console.error(`switchyard: merging the KV tier into the snapshot failed: ${error?.message ?? error}`);
     return new Response(text, { status: response.status, headers: response.headers });
   }
-  const entries = [...byKey.values()];
-  const body = ndjson
-    ? [head, ...entries].map((e) => JSON.stringify(e)).join('\n') + '\n'
-    : JSON.stringify({ ...head, entries });
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   return new Response(body, { status: response.status, headers });
