@@ -38,6 +38,7 @@ Runtime::Runtime(std::shared_ptr<const config::Config> c)
     targets.back().limiter = health::Limiter(t.limits);
   }
   for (const auto& p : config->providers) providers.emplace_back(p.limits);
+  for (const auto& k : config->keys) keys.push_back({health::Limiter({k.rpm, 0, 0}), 0});
 }
 
 // ---- answering ------------------------------------------------------------
@@ -501,6 +502,7 @@ void Engine::Impl::close_attempt(Call& c, double now, bool success, bool counts_
       t.stats.prompt_tokens += uint64_t(usage->prompt_tokens);
       t.stats.completion_tokens += uint64_t(usage->completion_tokens);
       if (usage->cost > 0) t.stats.cost += usage->cost;
+      if (usage->cost > 0 && c.key_index >= 0) c.rt->keys[size_t(c.key_index)].spent_usd += usage->cost;
       double seconds = (now - c.attempt_started) / 1000;
       if (seconds > 0 && completion > 0)
         t.throughput = t.throughput == 0 ? completion / seconds : 0.8 * t.throughput + 0.2 * completion / seconds;

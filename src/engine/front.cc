@@ -1,6 +1,7 @@
 // The HTTP front of the engine: routes, gateway keys, request validation and
 // request-level routing (models[], provider{}, :floor/:nitro, session_id).
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -101,7 +102,9 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
     return respond_plain(id, request_id, 200, runtime ? "{\"status\":\"ok\"}" : "{\"status\":\"unconfigured\"}");
   }
   auto fail = [&](Error e) {
-    respond_plain(id, request_id, e.status, error_body(e), e.status == 401 ? "www-authenticate: Bearer\n" : "");
+    std::string extra = e.status == 401 ? "www-authenticate: Bearer\n" : "";
+    if (e.retry_after_s >= 0) extra += "retry-after: " + std::to_string(int64_t(std::ceil(e.retry_after_s))) + "\n";
+    respond_plain(id, request_id, e.status, error_body(e), extra);
   };
   if (!runtime) return fail({503, ErrorType::internal, "the gateway has no valid configuration", "not_configured"});
   const config::Config& config = *runtime->config;
@@ -117,6 +120,17 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
       return fail({401, ErrorType::auth, "missing gateway key: send Authorization: Bearer <key>", "missing_api_key"});
     key = config.find_key(token);
     if (!key) return fail({401, ErrorType::auth, "invalid gateway key", "invalid_api_key"});
+    // The key's own request rate: every request it makes counts.
+    health::Limiter& rpm = runtime->keys[size_t(key - config.keys.data())].rpm;
+    if (!rpm.admits(now, 0)) {
+      Error e{429, ErrorType::rate_limited,
+              "this gateway key is over its limit of " + std::to_string(int64_t(key->rpm)) + " requests per minute",
+              "key_rate_limited"};
+      e.retry_after_s = std::max(1.0, (rpm.next_free_at(now, 0) - now) / 1000);
+      return fail(e);
+    }
+    rpm.start(now, 0);
+    rpm.finish(now, 0);
   }
   if (body.size() > config.gateway.max_body_bytes || header(headers, "x-switchyard-body-truncated") == "1")
     return fail({413, ErrorType::invalid_request,
@@ -157,8 +171,18 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
                  "route_not_found"});
   }
 
+  if (key && key->budget_usd > 0 && endpoint != Endpoint::models) {
+    double spent = runtime->keys[size_t(key - config.keys.data())].spent_usd;
+    if (spent >= key->budget_usd) {
+      std::string budget;
+      json::append_number(budget, key->budget_usd);
+      return fail({402, ErrorType::rate_limited, "this gateway key has used its budget of $" + budget, "budget_exhausted"});
+    }
+  }
+
   auto owned = std::make_unique<Call>();
   Call& c = *owned;
+  c.key_index = key ? int(key - config.keys.data()) : -1;
   c.id = id;
   c.rt = runtime;
   c.endpoint = endpoint;

@@ -59,6 +59,11 @@ struct Runtime {
   std::vector<health::Limiter> providers;       // per provider
   std::unordered_map<std::string, uint32_t> sessions;  // tenant \0 session_id -> target
   std::unordered_map<std::string, uint32_t> leaders;   // cache key (hex) -> the request fetching it
+  struct KeyRuntime {
+    health::Limiter rpm;
+    double spent_usd = 0;  // in this process, since the config was loaded
+  };
+  std::vector<KeyRuntime> keys;  // per gateway key, as config.keys
 };
 
 enum class CacheMode { normal, no_store, refresh, only };
@@ -78,6 +83,7 @@ struct Call {
   json::Document metadata;  // from the x-switchyard-metadata header, when sent
   std::string model;
   std::string tenant;
+  int key_index = -1;       // the gateway key that asked, whose budget pays
   std::string session;      // tenant \0 session_id, when the request named one
   bool stream = false;
   int priority = 5;         // 0 is served first
