@@ -503,8 +503,26 @@ class Loader {
       boolean(*c, "cache", "persist", config.cache.persist);
     }
     if (const Value* g = json::find(root, "gateway"); g && object(g, "gateway")) {
-      only(*g, "gateway", {"max_body_bytes"});
+      only(*g, "gateway", {"max_body_bytes", "cors"});
       integer(*g, "gateway", "max_body_bytes", config.gateway.max_body_bytes, 1024, 1ull << 30);
+      if (const Value* c = json::find(*g, "cors"); c && object(c, "gateway.cors")) {
+        only(*c, "gateway.cors", {"origins", "max_age_s"});
+        const Value* origins = json::find(*c, "origins");
+        if (!origins || !origins->IsArray()) {
+          problem("gateway.cors.origins", "must be an array of origins (\"https://app.example.com\") or [\"*\"]");
+        } else {
+          for (rapidjson::SizeType i = 0; i < origins->Size(); ++i) {
+            std::string_view o = json::view((*origins)[i]);
+            bool ok = o == "*" || o.rfind("https://", 0) == 0 || o.rfind("http://", 0) == 0;
+            if (!(*origins)[i].IsString() || !ok || (o != "*" && o.back() == '/'))
+              problem("gateway.cors.origins[" + std::to_string(i) + "]",
+                      "must be \"*\" or an origin like \"https://app.example.com\" (scheme and host, no path)");
+            else
+              config.gateway.cors_origins.emplace_back(o);
+          }
+        }
+        number(*c, "gateway.cors", "max_age_s", config.gateway.cors_max_age_s, 0, 86400);
+      }
     }
   }
 

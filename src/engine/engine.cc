@@ -61,6 +61,15 @@ std::string Engine::Impl::answer_headers(std::string_view content_type, std::str
   return h;
 }
 
+// Every RESPOND goes through here, so that a request's CORS headers are never missed.
+void Engine::Impl::respond(uint32_t id, int status, bool streaming, std::string headers, std::string_view body) {
+  if (auto it = cors.find(id); it != cors.end()) {
+    headers += it->second;
+    cors.erase(it);
+  }
+  batch.respond(id, status, streaming, headers, body);
+}
+
 std::string Engine::Impl::target_of(const Call& c) {
   if (c.attempts == 0) return {};
   const auto& leaf = c.plan[c.tried];
@@ -82,7 +91,7 @@ void Engine::Impl::respond_error(Call& c, const Error& error) {
   std::string h = response_headers(c, "application/json", "BYPASS");
   if (error.retry_after_s >= 0)
     h += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
-  batch.respond(c.id, error.status, false, h, error_body(error));
+  respond(c.id, error.status, false, h, error_body(error));
   finish(c);
 }
 
@@ -90,12 +99,12 @@ void Engine::Impl::respond_plain(uint32_t id, const std::string& request_id, int
                                  std::string_view extra_headers) {
   std::string h = answer_headers("application/json", request_id, {}, 0, "BYPASS");
   h.append(extra_headers);
-  batch.respond(id, status, false, h, body);
+  respond(id, status, false, h, body);
 }
 
 void Engine::Impl::respond_success(Call& c, const std::string& completion, std::string_view cache_status) {
   std::string body = c.endpoint == Endpoint::service ? services::answer(completion) : completion;
-  batch.respond(c.id, 200, false, response_headers(c, "application/json", cache_status), body);
+  respond(c.id, 200, false, response_headers(c, "application/json", cache_status), body);
   finish(c);
 }
 
@@ -174,12 +183,12 @@ void Engine::Impl::serve_cached(Call& c, std::string_view target, std::string_vi
     std::string events = providers::replay_as_stream(answer, usage && usage->IsTrue());
     std::string h = answer_headers("text/event-stream", c.request_id, target, 0, status);
     h += "cache-control: no-cache\n";
-    batch.respond(c.id, 200, true, h, {});
+    respond(c.id, 200, true, h, {});
     batch.stream_chunk(c.id, events + "data: [DONE]\n\n");
     batch.stream_end(c.id);
   } else {
     std::string body = c.endpoint == Endpoint::service ? services::answer(answer) : std::string(answer);
-    batch.respond(c.id, 200, false, answer_headers("application/json", c.request_id, target, 0, status), body);
+    respond(c.id, 200, false, answer_headers("application/json", c.request_id, target, 0, status), body);
   }
   finish(c);
 }
@@ -583,7 +592,7 @@ void Engine::Impl::on_bytes(Call& c, std::string_view bytes, double now) {
       c.wake_at = kNever;  // only the whole-request deadline applies once streaming
       std::string h = response_headers(c, "text/event-stream", c.cacheable ? "MISS" : "BYPASS");
       h += "cache-control: no-cache\n";
-      batch.respond(c.id, 200, true, h, {});
+      respond(c.id, 200, true, h, {});
       if (c.cacheable) c.assembler = std::make_unique<providers::StreamAssembler>();
     }
     if (c.assembler) c.assembler->add(events);
@@ -782,6 +791,7 @@ void Engine::submit(uint32_t request_id, std::string_view method, std::string_vi
 void Engine::cancel(uint32_t request_id, double now_ms) {
   impl_->batch.clear();
   impl_->now = now_ms;
+  impl_->cors.erase(request_id);
   if (auto it = impl_->calls.find(request_id); it != impl_->calls.end()) {
     impl_->abort_fetch(*it->second);
     impl_->close_attempt(*it->second, now_ms, false, false, nullptr);

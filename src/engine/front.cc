@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cctype>
 #include <cstring>
 
 #include "engine/internal.h"
@@ -97,6 +98,16 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
   size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
   std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  if (method == "OPTIONS") {
+    // A CORS preflight (no credentials by design): allowed origins get the CORS answer.
+    std::string allow = cors_headers(headers, true);
+    if (!header(headers, "origin").empty() && allow.empty())
+      return respond_plain(id, request_id, 403,
+                           error_body({403, ErrorType::auth, "this origin may not call the gateway (gateway.cors)",
+                                       "origin_not_allowed"}));
+    return respond(id, 204, false, "allow: GET, POST, PUT, DELETE, OPTIONS\n" + allow, {});
+  }
+  if (std::string h = cors_headers(headers, false); !h.empty()) cors[id] = std::move(h);
   if (path == "/health") {
     if (method != "GET" && method != "HEAD") return method_not_allowed(id, request_id, "GET");
     return respond_plain(id, request_id, 200, runtime ? "{\"status\":\"ok\"}" : "{\"status\":\"unconfigured\"}");
@@ -151,7 +162,7 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
     bool prometheus = path == "/metrics";
     std::string h = answer_headers(prometheus ? "text/plain; version=0.0.4" : "application/json", request_id, {}, 0,
                                    "BYPASS");
-    return batch.respond(id, 200, false, h, stats_rows(prometheus, now));
+    return respond(id, 200, false, h, stats_rows(prometheus, now));
   } else if (path == "/v1/cache") {
     if (key && !key->admin)
       return fail({403, ErrorType::auth, "cache snapshots need a gateway key marked \"admin\": true", "admin_only"});
@@ -227,6 +238,28 @@ void Engine::Impl::submit(uint32_t id, std::string_view method, std::string_view
                                             : validate_chat(c, headers, key, now, error);
   if (!ok) return respond_error(c, error);
   start(c, now);
+}
+
+std::string Engine::Impl::cors_headers(std::string_view headers, bool preflight) {
+  std::string_view origin = header(headers, "origin");
+  if (!runtime || origin.empty()) return {};
+  const auto& origins = runtime->config->gateway.cors_origins;
+  bool listed = std::find(origins.begin(), origins.end(), origin) != origins.end();
+  if (!listed && std::find(origins.begin(), origins.end(), "*") == origins.end()) return {};
+  std::string h = "access-control-allow-origin: " + std::string(listed ? origin : "*") + "\nvary: origin\n";
+  if (!preflight)
+    return h + "access-control-expose-headers: x-switchyard-request-id, x-switchyard-target, x-switchyard-attempts, "
+               "x-switchyard-cache, retry-after\n";
+  // The headers the page asked to send, when they are plain header names.
+  std::string_view asked = header(headers, "access-control-request-headers");
+  bool plain = std::all_of(asked.begin(), asked.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == ',' || ch == ' ';
+  });
+  h += "access-control-allow-methods: GET, POST, PUT, DELETE, OPTIONS\n";
+  h += "access-control-allow-headers: ";
+  h += !asked.empty() && plain ? std::string(asked) : "authorization, content-type, x-api-key, x-switchyard-cache, x-switchyard-cache-ttl, x-switchyard-priority, x-switchyard-timeout, x-switchyard-metadata";
+  h += "\naccess-control-max-age: " + std::to_string(int64_t(runtime->config->gateway.cors_max_age_s)) + "\n";
+  return h;
 }
 
 bool Engine::Impl::allowed(const config::GatewayKey* key, const Call& c, Error& error) {
@@ -374,7 +407,7 @@ void Engine::Impl::cache_route(uint32_t id, const std::string& request_id, std::
   if (method == "GET") {
     bool ndjson = query_param(query, "format") == "ndjson";
     std::string h = answer_headers(ndjson ? "application/x-ndjson" : "application/json", request_id, {}, 0, "BYPASS");
-    return batch.respond(id, 200, false, h, snapshot(ndjson, now));
+    return respond(id, 200, false, h, snapshot(ndjson, now));
   }
   if (method == "DELETE") {
     auto entries = rt.cache.stats().entries;

@@ -159,8 +159,15 @@ struct Engine::Impl {
   std::string stats_rows(bool prometheus, double now);
   std::string new_request_id();
   void method_not_allowed(uint32_t id, const std::string& request_id, std::string_view allow);
+  // The CORS answer for this request's Origin (empty when none is due); false for a preflight
+  // that must be refused.
+  std::string cors_headers(std::string_view headers, bool preflight);
+
+  // CORS headers owed to requests not answered yet (request id -> header lines).
+  std::unordered_map<uint32_t, std::string> cors;
 
   // engine.cc: answering
+  void respond(uint32_t id, int status, bool streaming, std::string headers, std::string_view body);
   static std::string answer_headers(std::string_view content_type, std::string_view request_id,
                                     std::string_view target, int attempts, std::string_view cache);
   std::string target_of(const Call& c);

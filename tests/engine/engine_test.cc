@@ -690,5 +690,51 @@ TEST_F(EngineTest, GatewayKeyBudget) {
   EXPECT_EQ(submit("", "/v1/models", a, "GET")[0].status, 200u);  // listing costs nothing
 }
 
+TEST_F(EngineTest, NoCrossOriginByDefault) {
+  configure(kEchoConfig);
+  std::string body = R"({"model": "echo/x", "messages": [{"role": "user", "content": "hi"}]})";
+  auto r = submit(body, "/v1/chat/completions", "origin: https://evil.example\n");
+  EXPECT_EQ(r[0].status, 200u);
+  EXPECT_EQ(header(r[0], "access-control-allow-origin"), "");
+  auto preflight = submit("", "/v1/chat/completions", "origin: https://evil.example\naccess-control-request-method: POST\n", "OPTIONS");
+  EXPECT_EQ(preflight[0].status, 403u);
+}
+
+TEST_F(EngineTest, CorsForConfiguredOrigins) {
+  configure(R"({"providers": {"echo": {"type": "echo"}}, "keys": {"sk-a": {}},
+                "gateway": {"cors": {"origins": ["https://app.example"], "max_age_s": 60}}})");
+  std::string body = R"({"model": "echo/x", "messages": [{"role": "user", "content": "hi"}]})";
+  // The preflight needs no key (browsers send none).
+  auto preflight = submit("", "/v1/chat/completions",
+                          "origin: https://app.example\naccess-control-request-method: POST\n"
+                          "access-control-request-headers: authorization, content-type\n",
+                          "OPTIONS");
+  ASSERT_EQ(preflight[0].status, 204u);
+  EXPECT_EQ(header(preflight[0], "access-control-allow-origin"), "https://app.example");
+  EXPECT_EQ(header(preflight[0], "access-control-allow-headers"), "authorization, content-type");
+  EXPECT_EQ(header(preflight[0], "access-control-max-age"), "60");
+  auto r = submit(body, "/v1/chat/completions", "origin: https://app.example\nauthorization: Bearer sk-a\n");
+  EXPECT_EQ(r[0].status, 200u);
+  EXPECT_EQ(header(r[0], "access-control-allow-origin"), "https://app.example");
+  EXPECT_NE(header(r[0], "access-control-expose-headers").find("x-switchyard-cache"), std::string::npos);
+  auto denied = submit(body, "/v1/chat/completions", "authorization: Bearer sk-a\n" "origin: https://other.example\n");
+  EXPECT_EQ(header(denied[0], "access-control-allow-origin"), "");
+  auto unauthorized = submit(body, "/v1/chat/completions", "origin: https://app.example\n");
+  EXPECT_EQ(unauthorized[0].status, 401u);  // errors carry CORS too, so the page can read them
+  EXPECT_EQ(header(unauthorized[0], "access-control-allow-origin"), "https://app.example");
+  auto stream = submit(R"({"model": "echo/x", "stream": true, "messages": [{"role": "user", "content": "hi"}]})",
+                       "/v1/chat/completions", "origin: https://app.example\nauthorization: Bearer sk-a\n");
+  EXPECT_EQ(header(stream[0], "access-control-allow-origin"), "https://app.example");
+  EXPECT_FALSE(engine.configure(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"cors": {"origins": ["app.example/"]}}})", "{}"));
+  EXPECT_NE(engine.last_error().find("gateway.cors.origins[0]"), std::string::npos);
+}
+
+TEST_F(EngineTest, CorsWildcard) {
+  configure(R"({"providers": {"echo": {"type": "echo"}}, "gateway": {"cors": {"origins": ["*"]}}})");
+  auto r = submit(R"({"model": "echo/x", "messages": [{"role": "user", "content": "hi"}]})", "/v1/chat/completions",
+                  "origin: https://anyone.example\n");
+  EXPECT_EQ(header(r[0], "access-control-allow-origin"), "*");
+}
+
 }  // namespace
 }  // namespace sy::engine
