@@ -12,22 +12,11 @@ namespace {
 
 using json::Value;
 using translate::ToolCall;
+using translate::Turn;
 
 // ---------------------------------------------------------------------------------------
 // Request
 
-// One Anthropic message being built: consecutive OpenAI messages that map to the same
-// Anthropic role (e.g. several tool results) are merged into one.
-struct Turn {
-  bool user = true;
-  std::string blocks;  // JSON objects joined by ','
-};
-
-void add_block(std::vector<Turn>& turns, bool user, const std::string& block) {
-  if (turns.empty() || turns.back().user != user) turns.push_back({user, {}});
-  else turns.back().blocks += ',';
-  turns.back().blocks += block;
-}
 
 std::string text_block(std::string_view text) {
   std::string b = "{\"type\":\"text\",\"text\":";
@@ -61,7 +50,7 @@ std::string image_block(const Value& part) {
 void add_content(std::vector<Turn>& turns, bool user, const Value* content) {
   if (!content) return;
   if (content->IsString()) {
-    if (content->GetStringLength()) add_block(turns, user, text_block(json::view(*content)));
+    if (content->GetStringLength()) translate::add_to_turn(turns, user, text_block(json::view(*content)));
     return;
   }
   if (!content->IsArray()) return;
@@ -69,10 +58,10 @@ void add_content(std::vector<Turn>& turns, bool user, const Value* content) {
     std::string_view type = translate::string_at(part, "type");
     if (type == "text" || type == "refusal") {
       const Value* t = json::find(part, type == "text" ? "text" : "refusal");
-      if (t && t->IsString() && t->GetStringLength()) add_block(turns, user, text_block(json::view(*t)));
+      if (t && t->IsString() && t->GetStringLength()) translate::add_to_turn(turns, user, text_block(json::view(*t)));
     } else if (type == "image_url" && user) {
       std::string b = image_block(part);
-      if (!b.empty()) add_block(turns, user, b);
+      if (!b.empty()) translate::add_to_turn(turns, user, b);
     }
   }
 }
@@ -96,7 +85,7 @@ void add_tool_calls(std::vector<Turn>& turns, const Value* calls) {
       json::append_value(b, parsed);
     else
       b += "{}";
-    add_block(turns, false, b + "}");
+    translate::add_to_turn(turns, false, b + "}");
   }
 }
 
@@ -110,7 +99,7 @@ void add_tool_result(std::vector<Turn>& turns, const Value& message) {
     b += ",\"content\":";
     json::append_string(b, text);
   }
-  add_block(turns, true, b + "}");
+  translate::add_to_turn(turns, true, b + "}");
 }
 
 // OpenAI tool_choice (+ parallel_tool_calls) -> Anthropic tool_choice; empty when absent.
@@ -187,7 +176,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
   for (size_t i = 0; i < turns.size(); ++i) {
     if (i) b += ',';
     b += turns[i].user ? "{\"role\":\"user\",\"content\":[" : "{\"role\":\"assistant\",\"content\":[";
-    b += turns[i].blocks;
+    b += turns[i].items;
     b += "]}";
   }
   b += ']';

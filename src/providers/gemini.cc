@@ -14,22 +14,11 @@ namespace {
 using json::Value;
 using translate::string_at;
 using translate::ToolCall;
+using translate::Turn;
 
 // ---------------------------------------------------------------------------------------
 // Request
 
-// One Gemini content being built: consecutive OpenAI messages with the same Gemini role
-// (user, or model) are merged, as Gemini expects turns to alternate.
-struct Turn {
-  bool user = true;
-  std::string parts;  // JSON objects joined by ','
-};
-
-void add_part(std::vector<Turn>& turns, bool user, const std::string& part) {
-  if (turns.empty() || turns.back().user != user) turns.push_back({user, {}});
-  else turns.back().parts += ',';
-  turns.back().parts += part;
-}
 
 std::string text_part(std::string_view text) {
   std::string p = "{\"text\":";
@@ -79,7 +68,7 @@ std::string image_part(const Value& part) {
 void add_content(std::vector<Turn>& turns, bool user, const Value* content) {
   if (!content) return;
   if (content->IsString()) {
-    if (content->GetStringLength()) add_part(turns, user, text_part(json::view(*content)));
+    if (content->GetStringLength()) translate::add_to_turn(turns, user, text_part(json::view(*content)));
     return;
   }
   if (!content->IsArray()) return;
@@ -87,10 +76,10 @@ void add_content(std::vector<Turn>& turns, bool user, const Value* content) {
     std::string_view type = string_at(part, "type");
     if (type == "text" || type == "refusal") {
       std::string_view text = string_at(part, type == "text" ? "text" : "refusal");
-      if (!text.empty()) add_part(turns, user, text_part(text));
+      if (!text.empty()) translate::add_to_turn(turns, user, text_part(text));
     } else if (type == "image_url" && user) {
       std::string p = image_part(part);
-      if (!p.empty()) add_part(turns, user, p);
+      if (!p.empty()) translate::add_to_turn(turns, user, p);
     }
   }
 }
@@ -170,7 +159,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
           json::append_string(p, name);
           p += ",\"args\":";
           append_object(p, string_at(*fn, "arguments"), {});
-          add_part(turns, false, p + "}}");
+          translate::add_to_turn(turns, false, p + "}}");
         }
       } else if (role == "tool") {
         auto it = function_of_call.find(string_at(m, "tool_call_id"));
@@ -178,7 +167,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
         json::append_string(p, it != function_of_call.end() ? std::string_view(it->second) : string_at(m, "name"));
         p += ",\"response\":";
         append_object(p, content ? translate::text_of(*content) : std::string(), "content");
-        add_part(turns, true, p + "}}");
+        translate::add_to_turn(turns, true, p + "}}");
       }
     }
   }
@@ -188,7 +177,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
   for (size_t i = 0; i < turns.size(); ++i) {
     if (i) b += ',';
     b += turns[i].user ? "{\"role\":\"user\",\"parts\":[" : "{\"role\":\"model\",\"parts\":[";
-    b += turns[i].parts;
+    b += turns[i].items;
     b += "]}";
   }
   b += ']';

@@ -225,6 +225,12 @@ ErrorType hint_from_message(std::string_view m) {
   return ErrorType::internal;
 }
 
+void add_to_turn(std::vector<Turn>& turns, bool user, const std::string& item) {
+  if (turns.empty() || turns.back().user != user) turns.push_back({user, {}});
+  else turns.back().items += ',';
+  turns.back().items += item;
+}
+
 Decoded upstream_error(int status, ErrorType hint, Error error, const DecodeContext& ctx, health::Outcome forced) {
   Decoded d;
   d.error = std::move(error);

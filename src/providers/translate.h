@@ -89,6 +89,16 @@ class ChunkWriter {
   bool started_ = false;
 };
 
+// One turn of a conversation being built for a provider whose turns must alternate
+// (Anthropic, Gemini): consecutive OpenAI messages mapping to the same side are merged.
+struct Turn {
+  bool user = true;
+  std::string items;  // JSON objects (content blocks / parts) joined by ','
+};
+
+// Appends `item` to the last turn when it is on the same side, else starts a new turn.
+void add_to_turn(std::vector<Turn>& turns, bool user, const std::string& item);
+
 // A non-2xx answer as a Decoded error: the outcome from the status and `hint` (or `forced`
 // when it is not malformed), status and error_type from the error-class table, the message
 // prefixed with who answered what. `error` holds the upstream's message/code/param.
