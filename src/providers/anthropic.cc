@@ -17,7 +17,6 @@ using translate::Turn;
 // ---------------------------------------------------------------------------------------
 // Request
 
-
 std::string text_block(std::string_view text) {
   std::string b = "{\"type\":\"text\",\"text\":";
   json::append_string(b, text);

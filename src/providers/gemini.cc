@@ -19,7 +19,6 @@ using translate::Turn;
 // ---------------------------------------------------------------------------------------
 // Request
 
-
 std::string text_part(std::string_view text) {
   std::string p = "{\"text\":";
   json::append_string(p, text);
