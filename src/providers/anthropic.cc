@@ -1,6 +1,7 @@
 #include "providers/anthropic.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "providers/openai.h"
 #include "providers/sse_parser.h"
@@ -301,15 +302,25 @@ Decoded error_in_200(const json::Document& doc, const DecodeContext& ctx) {
   return translate::error_in_200(std::move(error), ctx);
 }
 
-Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
-  json::Document doc;
+// The front every Anthropic decode shares: a non-2xx, a 2xx error document and a body without
+// the `member` array end in the error returned; otherwise `doc` holds the answer and
+// `array` points at its member.
+std::optional<Decoded> refuse(int status, std::string_view body, const DecodeContext& ctx, json::Document& doc,
+                              const char* member, std::string_view what, const Value*& array) {
   std::string parse_error;
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
   if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
   const Value* type = parsed ? json::find(doc, "type") : nullptr;
   if (type && json::view(*type) == "error") return error_in_200(doc, ctx);
-  const Value* content = parsed ? json::find(doc, "content") : nullptr;
-  if (!content || !content->IsArray()) return translate::malformed(ctx, "an Anthropic message");
+  array = parsed ? json::find(doc, member) : nullptr;
+  if (!array || !array->IsArray()) return translate::malformed(ctx, what);
+  return std::nullopt;
+}
+
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  const Value* content;
+  if (auto refused = refuse(status, body, ctx, doc, "content", "an Anthropic message", content)) return *refused;
 
   translate::Choice choice;
   for (const Value& block : content->GetArray()) {
@@ -354,7 +365,6 @@ class AnthropicStream final : public StreamDecoder {
   explicit AnthropicStream(const DecodeContext& ctx)
       : StreamDecoder("message_stop"), provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
         include_usage_(ctx.include_usage) {}
-
 
  private:
   void on_event(const sse::Event& e, std::string& out) override {
@@ -501,13 +511,8 @@ int64_t unix_seconds(std::string_view t) {
 
 Decoded decode_models(int status, std::string_view body, const DecodeContext& ctx) {
   json::Document doc;
-  std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
-  const Value* type = parsed ? json::find(doc, "type") : nullptr;
-  if (type && json::view(*type) == "error") return error_in_200(doc, ctx);
-  const Value* data = parsed ? json::find(doc, "data") : nullptr;
-  if (!data || !data->IsArray()) return translate::malformed(ctx, "an Anthropic model list");
+  const Value* data;
+  if (auto refused = refuse(status, body, ctx, doc, "data", "an Anthropic model list", data)) return *refused;
   std::vector<openai::ModelEntry> entries;
   for (const Value& m : data->GetArray()) {
     std::string_view id = translate::string_at(m, "id");

@@ -564,7 +564,6 @@ class GeminiStream final : public StreamDecoder {
       : StreamDecoder("a finishReason"), provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
         include_usage_(ctx.include_usage) {}
 
-
  private:
   void on_event(const sse::Event& e, std::string& out) override {
     json::Document doc;

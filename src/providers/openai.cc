@@ -1,6 +1,7 @@
 #include "providers/openai.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "providers/sse_parser.h"
 #include "providers/translate.h"
@@ -163,14 +164,24 @@ void pass_through(std::string_view body, json::Document& doc, const DecodeContex
   d.body.assign(buffer.GetString(), buffer.GetSize());
 }
 
-Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+// The front every OpenAI decode shares: a non-2xx, a 2xx error document and a body without
+// the `member` array end in the error returned; otherwise `doc` holds the answer and
+// `array` points at its member.
+std::optional<Decoded> refuse(int status, std::string_view body, const DecodeContext& ctx, json::Document& doc,
+                              const char* member, std::string_view what, const Value*& array) {
   if (status < 200 || status >= 300) return status_error(status, body, ctx);
-  json::Document doc;
   std::string parse_error;
   bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (parsed && json::find(doc, "error") && !json::find(doc, "choices")) return error_in_200(body, ctx);
-  const Value* choices = parsed ? json::find(doc, "choices") : nullptr;
-  if (!choices || !choices->IsArray()) return translate::malformed(ctx, "a chat completion");
+  if (parsed && json::find(doc, "error") && !json::find(doc, member)) return error_in_200(body, ctx);
+  array = parsed ? json::find(doc, member) : nullptr;
+  if (!array || !array->IsArray()) return translate::malformed(ctx, what);
+  return std::nullopt;
+}
+
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  const Value* choices;
+  if (auto refused = refuse(status, body, ctx, doc, "choices", "a chat completion", choices)) return *refused;
   Decoded d;
   d.ok = true;
   d.usage = read_usage(doc, ctx);
@@ -189,13 +200,9 @@ void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
 }
 
 Decoded decode_embeddings(int status, std::string_view body, const DecodeContext& ctx) {
-  if (status < 200 || status >= 300) return status_error(status, body, ctx);
   json::Document doc;
-  std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (parsed && json::find(doc, "error") && !json::find(doc, "data")) return error_in_200(body, ctx);
-  const Value* data = parsed ? json::find(doc, "data") : nullptr;
-  if (!data || !data->IsArray()) return translate::malformed(ctx, "an embeddings list");
+  const Value* data;
+  if (auto refused = refuse(status, body, ctx, doc, "data", "an embeddings list", data)) return *refused;
   for (const Value& item : data->GetArray()) {
     const Value* e = json::find(item, "embedding");
     if (!e || !(e->IsArray() || e->IsString())) return translate::malformed(ctx, "an embeddings list");
@@ -227,13 +234,9 @@ void encode_models(const config::Provider& provider, UpstreamRequest& out) {
 }
 
 Decoded decode_models(int status, std::string_view body, const DecodeContext& ctx) {
-  if (status < 200 || status >= 300) return status_error(status, body, ctx);
   json::Document doc;
-  std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (parsed && json::find(doc, "error") && !json::find(doc, "data")) return error_in_200(body, ctx);
-  const Value* data = parsed ? json::find(doc, "data") : nullptr;
-  if (!data || !data->IsArray()) return translate::malformed(ctx, "a model list");
+  const Value* data;
+  if (auto refused = refuse(status, body, ctx, doc, "data", "a model list", data)) return *refused;
   std::vector<ModelEntry> entries;
   for (const Value& item : data->GetArray()) {
     const Value* id_v = json::find(item, "id");
