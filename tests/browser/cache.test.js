@@ -5,51 +5,13 @@
 // Needs the `web` build and Debian's chromium; playwright-core drives it.
 
 import assert from 'node:assert/strict';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { close, launchChromium, listen, requireWebBuild, serveRepository } from './harness.js';
 
-const root = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-};
 const ANSWER = 'Served once, then from IndexedDB';
 const WAIT_MS = 20000;
-
-function listen(server) {
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
-
-function close(server) {
-  if (!server?.listening) return Promise.resolve();
-  server.closeAllConnections?.();
-  return new Promise((ok) => server.close(ok));
-}
-
-// A static file server for the repository, on loopback.
-function serveRepository() {
-  return listen(createServer(async (req, res) => {
-    const path = resolve(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (path !== root && !path.startsWith(root + sep)) return res.writeHead(403).end();
-    try {
-      if (!(await stat(path)).isFile()) throw new Error('not a file');
-    } catch {
-      return res.writeHead(404).end();
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    createReadStream(path).pipe(res);
-  }));
-}
 
 // A mock openai-compatible upstream on another port (so: cross-origin, with CORS), counting
 // the completions it answered.
@@ -87,19 +49,11 @@ describe("persist 'indexeddb' in Chromium", () => {
   const pageErrors = [];
 
   before(async () => {
-    await stat(join(root, 'web/dist/switchyard_core.wasm')).catch(() => {
-      throw new Error('web/dist/switchyard_core.wasm is missing: build the `web` preset first');
-    });
+    await requireWebBuild();
     site = await serveRepository();
     upstream = await mockUpstream();
     upstream.port = upstream.server.address().port; // kept after the mock stops
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext(); // its storage lives until it is closed
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));

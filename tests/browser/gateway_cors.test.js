@@ -4,43 +4,21 @@
 // chromium, driven by playwright-core.
 
 import assert from 'node:assert/strict';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs';
-import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-import { chromium } from 'playwright-core';
 
 import { startGateway } from '../../worker/gateway.mjs';
-
-const root = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm' };
-
-// A static server for the repository on loopback; each one is an origin of its own.
-function serve() {
-  const server = createServer((req, res) => {
-    const file = path.resolve(path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
+import { close, launchChromium, originOf as origin, requireWebBuild, serveRepository } from './harness.js';
 
 describe('a browser app calling a gateway on another origin', { timeout: 60000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-cors-test-'));
   let allowed, denied, gateway, browser;
-  const origin = (server) => `http://127.0.0.1:${server.address().port}`;
 
   before(async () => {
-    [allowed, denied] = await Promise.all([serve(), serve()]);
+    await requireWebBuild();
+    [allowed, denied] = await Promise.all([serveRepository(), serveRepository()]);
     const config = {
       providers: { echo: { type: 'echo' } },
       keys: { 'sk-web': { models: ['echo/echo-1'] } },
@@ -48,17 +26,13 @@ describe('a browser app calling a gateway on another origin', { timeout: 60000 }
       gateway: { cors: { origins: [origin(allowed)] } },
     };
     gateway = await startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(tmp, 'gw') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
     await gateway?.stop();
-    await Promise.all([allowed, denied].map((s) => new Promise((ok) => (s ? s.close(ok) : ok()))));
+    await Promise.all([allowed, denied].map(close));
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

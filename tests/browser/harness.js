@@ -1,0 +1,65 @@
+// What every Chromium test needs: the repository served on a loopback origin, and Debian's
+// chromium driven by playwright-core (never a downloaded browser).
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const root = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+export function listen(server) {
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+export function close(server) {
+  if (!server?.listening) return Promise.resolve();
+  server.closeAllConnections?.();
+  return new Promise((ok) => server.close(ok));
+}
+
+/** A static file server for the repository on loopback: each one is an origin of its own. */
+export function serveRepository() {
+  return listen(createServer(async (req, res) => {
+    const path = resolve(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (path !== root && !path.startsWith(root + sep)) return res.writeHead(403).end();
+    try {
+      if (!(await stat(path)).isFile()) throw new Error('not a file');
+    } catch {
+      return res.writeHead(404).end();
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    createReadStream(path).pipe(res);
+  }));
+}
+
+export const originOf = (server) => `http://127.0.0.1:${server.address().port}`;
+
+/** Debian's chromium, headless, with a fresh profile and no background networking. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** Fails clearly when the browser build is missing. */
+export async function requireWebBuild() {
+  await stat(join(root, 'web/dist/switchyard_core.wasm')).catch(() => {
+    throw new Error('web/dist/switchyard_core.wasm is missing: build the `web` preset first');
+  });
+}
