@@ -48,7 +48,7 @@ void BM_RoutingDecision(benchmark::State& state) {
   sy::Rng rng(1);
   std::vector<sy::routing::Leaf> plan;
   sy::routing::HealthOf health = [](uint32_t) { return sy::balance::Candidate{}; };
-  sy::routing::Facts facts;
+  sy::condition::Facts facts;
   for (auto _ : state) {
     plan.clear();
     sy::routing::plan(*config, routing, rng, health, facts, "fast", plan);

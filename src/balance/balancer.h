@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace sy::balance {
 

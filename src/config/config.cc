@@ -4,10 +4,8 @@
 #include <cmath>
 #include <initializer_list>
 
-#include "balance/balancer.h"
+#include "config/presets.h"
 #include "json/json.h"
-#include "providers/presets.h"
-#include "providers/provider.h"
 
 namespace sy::config {
 
@@ -219,8 +217,6 @@ class Loader {
         int t = lookup(kProviderTypes, type);
         if (t < 0)
           problem(path + ".type", "unknown provider type \"" + type + "\" (one of: " + names_of(kProviderTypes) + ")");
-        else if (!providers::wire_format(ProviderType(t)))
-          problem(path + ".type", "provider type \"" + type + "\" is not available in this build yet");
         else
           p.type = ProviderType(t);
       }
@@ -230,11 +226,11 @@ class Loader {
         while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
       }
       if (string(v, path, "preset", p.preset)) {
-        std::string_view preset_url = providers::presets::base_url(p.preset);
+        std::string_view preset_url = presets::base_url(p.preset);
         if (p.type != ProviderType::openai_compatible)
           problem(path + ".preset", "only openai-compatible providers take a preset");
         else if (preset_url.empty())
-          problem(path + ".preset", "unknown preset \"" + p.preset + "\" (one of: " + providers::presets::names() + ")");
+          problem(path + ".preset", "unknown preset \"" + p.preset + "\" (one of: " + presets::names() + ")");
         else if (p.base_url.empty())
           p.base_url = preset_url;
       }
@@ -305,8 +301,6 @@ class Loader {
     int s = lookup(kStrategies, strategy);
     if (s < 0)
       problem(path + ".strategy", "unknown strategy \"" + strategy + "\" (one of: " + names_of(kStrategies) + ")");
-    else if (!balance::supported(Strategy(s)))
-      problem(path + ".strategy", "strategy \"" + strategy + "\" is not available in this build yet");
     else
       out.strategy = Strategy(s);
     number(v, path, "weight", out.weight, 1e-9, 1e9);
@@ -355,13 +349,13 @@ class Loader {
       if (string(c, at, "then", then, true) && (child = child_named(out, then)) < 0)
         problem(at + ".then", "no target in this group is named \"" + then + "\"");
       const Value* when = json::find(c, "when");
-      routing::Condition condition;
+      condition::Condition condition;
       std::string error_path, error;
       if (!when) problem(at + ".when", "is required");
-      else if (!routing::parse_condition(*when, condition, error_path, error))
+      else if (!condition::parse_condition(*when, condition, error_path, error))
         problem(at + ".when" + (error_path.empty() ? "" : "." + error_path), error);
       else if (child >= 0) {
-        needs_prompt_tokens_ = needs_prompt_tokens_ || routing::uses_field(condition, "prompt_tokens");
+        needs_prompt_tokens_ = needs_prompt_tokens_ || condition::uses_field(condition, "prompt_tokens");
         out.conditions.emplace_back(std::move(condition), size_t(child));
       }
     }

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "routing/condition.h"
+#include "condition/condition.h"
 
 namespace sy::config {
 
@@ -58,7 +58,7 @@ struct Target {
   std::vector<Target> targets;
   std::vector<int> on_status;
   // conditional: the first matching condition picks a child, else `default_child`
-  std::vector<std::pair<routing::Condition, size_t>> conditions;
+  std::vector<std::pair<condition::Condition, size_t>> conditions;
   size_t default_child = 0;
 
   uint32_t id = 0;  // dense per config: leaves and groups share one numbering

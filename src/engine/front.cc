@@ -512,7 +512,7 @@ bool Engine::Impl::route(Call& c, const Value* models, const Value* provider, do
   }
 
   routing::HealthOf health = [&](uint32_t target) { return candidate(rt, target, now); };
-  routing::Facts facts{&c.body, c.metadata.IsObject() ? &c.metadata : nullptr, c.prompt_tokens, c.model};
+  condition::Facts facts{&c.body, c.metadata.IsObject() ? &c.metadata : nullptr, c.prompt_tokens, c.model};
   auto add = [&](std::string_view name, const std::string& param) {
     if (routing::plan(config, rt.routing, rng, health, facts, name, c.plan)) return true;
     error = {404, ErrorType::invalid_request,

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/errors.h"
+#include "base/errors.h"
 
 namespace sy::health {
 

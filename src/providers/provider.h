@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "engine/errors.h"
+#include "base/errors.h"
 #include "health/error_class.h"
 #include "json/json.h"
 #include "providers/sse_parser.h"

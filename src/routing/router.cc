@@ -13,7 +13,7 @@ struct Expander {
   RoutingState& state;
   Rng& rng;
   const HealthOf& health;
-  const Facts& facts;
+  const condition::Facts& facts;
   std::vector<Leaf>& plan;
 
   // A group's summary for its parent's balancer: available if any child is;
@@ -46,8 +46,8 @@ struct Expander {
     }
     if (node.strategy == config::Strategy::conditional) {
       size_t child = node.default_child;
-      for (const auto& [condition, then] : node.conditions)
-        if (matches(condition, facts)) {
+      for (const auto& [when, then] : node.conditions)
+        if (condition::matches(when, facts)) {
           child = then;
           break;
         }
@@ -77,7 +77,7 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
 
 }  // namespace
 
-bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const Facts& facts,
+bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const condition::Facts& facts,
           std::string_view model, std::vector<Leaf>& plan) {
   if (const config::Model* m = config.find_model(model)) {
     Expander{config, state, rng, health, facts, plan}.expand(m->root, {});

@@ -11,7 +11,7 @@
 
 #include "balance/balancer.h"
 #include "config/config.h"
-#include "routing/condition.h"
+#include "condition/condition.h"
 
 namespace sy::routing {
 
@@ -39,7 +39,7 @@ using HealthOf = std::function<balance::Candidate(uint32_t target)>;
 // model's tree (conditional groups pick a child from `facts`, other groups
 // order their children by strategy, depth first) or the one target
 // "provider/model" names. Returns false when the model is unknown.
-bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const Facts& facts,
+bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const condition::Facts& facts,
           std::string_view model, std::vector<Leaf>& plan);
 
 // OpenRouter's request-level provider preferences.

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "config/config.h"
-#include "engine/errors.h"
+#include "base/errors.h"
 #include "json/json.h"
 
 namespace sy::services {

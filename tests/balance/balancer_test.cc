@@ -33,6 +33,13 @@ struct Fixture {
   }
 };
 
+// Config accepts every strategy name; each must be one the balancer (or the router, for
+// conditional) implements.
+TEST(Balancer, EveryConfigStrategyIsImplemented) {
+  for (int s = 0; s <= int(config::Strategy::conditional); ++s)
+    EXPECT_TRUE(supported(config::Strategy(s))) << config::strategy_name(config::Strategy(s));
+}
+
 TEST(Balancer, FallbackKeepsTheListedOrderAvailableFirst) {
   Fixture f(config::Strategy::fallback, {1, 1, 1});
   f.first();

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace sy::sim {
 

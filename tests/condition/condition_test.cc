@@ -1,8 +1,8 @@
-#include "routing/condition.h"
+#include "condition/condition.h"
 
 #include <gtest/gtest.h>
 
-namespace sy::routing {
+namespace sy::condition {
 namespace {
 
 json::Document parse(std::string_view text) {
@@ -74,4 +74,4 @@ TEST(Condition, ProblemsNameTheirPlace) {
 }
 
 }  // namespace
-}  // namespace sy::routing
+}  // namespace sy::condition

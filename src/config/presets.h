@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace sy::providers::presets {
+namespace sy::config::presets {
 
 // The preset's base URL (no trailing slash), or an empty view for an unknown name.
 std::string_view base_url(std::string_view preset);
@@ -13,4 +13,4 @@ std::string_view base_url(std::string_view preset);
 // Every preset name, comma separated, for error messages.
 std::string names();
 
-}  // namespace sy::providers::presets
+}  // namespace sy::config::presets

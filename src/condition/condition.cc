@@ -1,8 +1,8 @@
-#include "routing/condition.h"
+#include "condition/condition.h"
 
 #include <algorithm>
 
-namespace sy::routing {
+namespace sy::condition {
 
 namespace {
 
@@ -181,4 +181,4 @@ bool matches(const Condition& c, const Facts& facts) {
   }
 }
 
-}  // namespace sy::routing
+}  // namespace sy::condition

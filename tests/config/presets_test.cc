@@ -1,11 +1,11 @@
 // openai-compatible presets and the provider config fields wire formats read.
-#include "providers/presets.h"
+#include "config/presets.h"
 
 #include <gtest/gtest.h>
 
 #include "config/config.h"
 
-namespace sy::providers::presets {
+namespace sy::config::presets {
 namespace {
 
 std::shared_ptr<const config::Config> load(const std::string& providers, std::vector<config::Problem>& problems) {
@@ -60,4 +60,4 @@ TEST(Presets, ApiVersionDefaults) {
 }
 
 }  // namespace
-}  // namespace sy::providers::presets
+}  // namespace sy::config::presets

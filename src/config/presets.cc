@@ -1,8 +1,8 @@
-#include "providers/presets.h"
+#include "config/presets.h"
 
 #include <utility>
 
-namespace sy::providers::presets {
+namespace sy::config::presets {
 
 namespace {
 
@@ -36,4 +36,4 @@ std::string names() {
   return out;
 }
 
-}  // namespace sy::providers::presets
+}  // namespace sy::config::presets

@@ -20,7 +20,7 @@
 
 #include "json/json.h"
 
-namespace sy::routing {
+namespace sy::condition {
 
 struct Condition {
   enum class Op { all, any, eq, ne, gt, gte, lt, lte, in, nin };
@@ -46,4 +46,4 @@ bool matches(const Condition& condition, const Facts& facts);
 // Whether any part of `condition` reads the field whose first segment is `head`.
 bool uses_field(const Condition& condition, std::string_view head);
 
-}  // namespace sy::routing
+}  // namespace sy::condition
