@@ -12,9 +12,15 @@
 #include <string>
 #include <string_view>
 
-#include "engine/actions.h"
+#include "exchange/actions.h"
 
 namespace sy::engine {
+
+// Transitional (branch canonical): the action types now live in exchange/.
+using exchange::Action;
+using exchange::ActionBatch;
+using exchange::ActionKind;
+using exchange::decode;
 
 class Engine {
  public:

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/actions.h"
+#include "exchange/actions.h"
 #include "engine/engine.h"
 #include "json/json.h"
 

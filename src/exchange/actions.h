@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sy::engine {
+namespace sy::exchange {
 
 enum class ActionKind : uint32_t {
   fetch = 1,
@@ -58,4 +58,4 @@ struct Action {
 
 std::vector<Action> decode(const uint8_t* batch);
 
-}  // namespace sy::engine
+}  // namespace sy::exchange

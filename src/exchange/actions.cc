@@ -1,8 +1,8 @@
-#include "engine/actions.h"
+#include "exchange/actions.h"
 
 #include <cstring>
 
-namespace sy::engine {
+namespace sy::exchange {
 
 namespace {
 
@@ -109,4 +109,4 @@ std::vector<Action> decode(const uint8_t* batch) {
   return out;
 }
 
-}  // namespace sy::engine
+}  // namespace sy::exchange
