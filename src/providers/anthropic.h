@@ -8,9 +8,6 @@
 
 namespace sy::providers::anthropic {
 
-extern const WireFormat kWireFormat;
-
-// max_tokens sent when the caller gave neither max_tokens nor max_completion_tokens.
-inline constexpr int kDefaultMaxTokens = 4096;
+extern const Codec kCodec;
 
 }  // namespace sy::providers::anthropic

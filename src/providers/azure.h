@@ -7,6 +7,6 @@
 
 namespace sy::providers::azure {
 
-extern const WireFormat kWireFormat;
+extern const Codec kCodec;
 
 }  // namespace sy::providers::azure

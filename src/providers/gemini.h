@@ -10,6 +10,6 @@
 
 namespace sy::providers::gemini {
 
-extern const WireFormat kWireFormat;
+extern const Codec kCodec;
 
 }  // namespace sy::providers::gemini

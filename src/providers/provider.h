@@ -110,6 +110,7 @@ class StreamDecoder {
 };
 
 struct Capabilities {
+  bool free = false;            // costs nothing (echo): usage cost 0, price 0 for cost routing
   bool chat = true;
   bool embeddings = false;
   bool models = false;          // the provider has its own model list
@@ -135,12 +136,18 @@ struct Codec {
 // The codec of a provider type.
 const Codec& codec(config::ProviderType type);
 
-// Why `codec` cannot serve `request`: the request field at fault (e.g. "n", "input"), or empty
-// when it can. The exchange skips such targets, and answers 400 naming the field when none is
-// left.
-std::string_view refusal(const Codec& codec, const model::Request& request);
+// Why a codec cannot serve a request: the request field at fault ("model", "input", "n") and
+// what the target lacks ("offers embeddings"). Empty param when it can serve it.
+struct Refusal {
+  std::string_view param;
+  std::string_view lacks;
+};
 
-// USD for the usage at the provider's price for `model`, or -1 when unknown (echo: 0).
+// The exchange skips targets whose codec refuses the request, and answers 400 naming the field
+// when no target is left ("no target of \"m\" offers embeddings").
+Refusal refusal(const Codec& codec, const model::Request& request);
+
+// USD for the usage at the provider's price for `model`, or -1 when unknown.
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,
                int64_t completion_tokens);
 
