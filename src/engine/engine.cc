@@ -1,30 +1,143 @@
-// Transitional stub (branch canonical): every request is refused until the exchange lands.
 #include "engine/engine.h"
+
+#include "base/errors.h"
+#include "base/rng.h"
+#include "config/config.h"
+#include "config/env.h"
+#include "engine/impl.h"
+#include "json/json.h"
 
 namespace sy::engine {
 
-struct Engine::Impl {
-  ActionBatch batch;
-  std::string last_error;
-};
+Engine::Impl::Impl(uint64_t seed) : rng(seed), exchange(rng, batch), gateway(rng, batch, exchange) {}
 
-Engine::Engine(uint64_t) : impl_(std::make_unique<Impl>()) {}
+Engine::Engine(uint64_t seed) : impl_(std::make_unique<Impl>(seed)) {}
 Engine::~Engine() = default;
-bool Engine::configure(std::string_view, std::string_view) { return true; }
-const std::string& Engine::last_error() const { return impl_->last_error; }
-void Engine::submit(uint32_t request_id, std::string_view, std::string_view, std::string_view, std::string_view, double) {
-  impl_->batch.clear();
-  impl_->batch.respond(request_id, 503, false, "content-type: application/json\n", "{}");
+
+namespace {
+
+std::string config_error(const std::vector<config::Problem>& problems) {
+  std::string list = "\"errors\":[";
+  for (size_t i = 0; i < problems.size(); ++i) {
+    if (i) list += ',';
+    list += "{\"path\":";
+    json::append_string(list, problems[i].path);
+    list += ",\"message\":";
+    json::append_string(list, problems[i].message);
+    list += '}';
+  }
+  list += ']';
+  std::string summary = "invalid config: " + std::to_string(problems.size()) + " problem(s); first: " +
+                        (problems[0].path.empty() ? "" : problems[0].path + ": ") + problems[0].message;
+  Error error{400, ErrorType::invalid_request, summary, "invalid_config"};
+  error.metadata_json = std::move(list);
+  return error_body(error);
 }
-void Engine::cancel(uint32_t, double) { impl_->batch.clear(); }
-void Engine::fetch_response(uint32_t, int, std::string_view, double) { impl_->batch.clear(); }
-void Engine::fetch_body(uint32_t, std::string_view, double) { impl_->batch.clear(); }
-void Engine::fetch_end(uint32_t, double) { impl_->batch.clear(); }
-void Engine::fetch_error(uint32_t, std::string_view, double) { impl_->batch.clear(); }
-void Engine::timer(double) { impl_->batch.clear(); }
-void Engine::enable_persistence(bool) {}
-void Engine::cache_result(uint32_t, std::string_view, double) { impl_->batch.clear(); }
-ActionBatch& Engine::batch() { return impl_->batch; }
-size_t Engine::in_flight() const { return 0; }
+
+}  // namespace
+
+bool Engine::configure(std::string_view config_json, std::string_view env_json) {
+  std::vector<config::Problem> problems;
+  auto config = config::load(config_json, env_json, problems);
+  if (!config) {
+    impl_->last_error = config_error(problems);
+    return false;
+  }
+  impl_->exchange.install(config);
+  impl_->gateway.install(config);
+  impl_->last_error.clear();
+  return true;
+}
+
+const std::string& Engine::last_error() const { return impl_->last_error; }
+
+std::string Engine::env_names(std::string_view config_json) const {
+  std::string out = "[";
+  for (const std::string& name : config::env_names(config_json)) {
+    if (out.size() > 1) out += ',';
+    json::append_string(out, name);
+  }
+  return out + "]";
+}
+
+void Engine::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
+                   double now) {
+  impl_->batch.clear();
+  impl_->gateway.begin(id, method, target, headers, now);
+  impl_->after(now);
+}
+
+void Engine::body(uint32_t id, std::string_view bytes, double now) {
+  impl_->batch.clear();
+  impl_->gateway.body(id, bytes, now);
+  impl_->after(now);
+}
+
+void Engine::end(uint32_t id, double now) {
+  impl_->batch.clear();
+  impl_->gateway.end(id, now);
+  impl_->after(now);
+}
+
+void Engine::submit(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
+                    std::string_view body, double now) {
+  impl_->batch.clear();
+  impl_->gateway.begin(id, method, target, headers, now);
+  impl_->gateway.body(id, body, now);
+  impl_->gateway.end(id, now);
+  impl_->after(now);
+}
+
+void Engine::cancel(uint32_t id, double now) {
+  impl_->batch.clear();
+  if (!impl_->gateway.cancel(id)) impl_->exchange.cancel(id, now);
+  impl_->after(now);
+}
+
+void Engine::fetch_response(uint32_t fetch_id, int status, std::string_view headers, double now) {
+  impl_->batch.clear();
+  impl_->exchange.fetch_response(fetch_id, status, headers, now);
+  impl_->after(now);
+}
+
+void Engine::fetch_body(uint32_t fetch_id, std::string_view bytes, double now) {
+  impl_->batch.clear();
+  impl_->exchange.fetch_body(fetch_id, bytes, now);
+  impl_->after(now);
+}
+
+void Engine::fetch_end(uint32_t fetch_id, double now) {
+  impl_->batch.clear();
+  impl_->exchange.fetch_end(fetch_id, now);
+  impl_->after(now);
+}
+
+void Engine::fetch_error(uint32_t fetch_id, std::string_view message, double now) {
+  impl_->batch.clear();
+  impl_->exchange.fetch_error(fetch_id, message, now);
+  impl_->after(now);
+}
+
+void Engine::timer(double now) {
+  impl_->batch.clear();
+  impl_->gateway.timer(now);
+  impl_->exchange.timer(now);
+  impl_->after(now);
+}
+
+double Engine::next_deadline() const {
+  return std::min(impl_->gateway.next_deadline(), impl_->exchange.next_deadline());
+}
+
+void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }
+
+void Engine::cache_result(uint32_t id, std::string_view data, double now) {
+  impl_->batch.clear();
+  if (!impl_->gateway.cache_result(id, data, now)) impl_->exchange.cache_result(id, data, now);
+  impl_->after(now);
+}
+
+exchange::ActionBatch& Engine::batch() { return impl_->batch; }
+size_t Engine::in_flight() const { return impl_->exchange.in_flight(); }
 
 }  // namespace sy::engine

@@ -68,8 +68,6 @@ void ActionBatch::stream_end(uint32_t request_id) {
   record(ActionKind::stream_end, request_id, 0, 0, 0, {}, {}, {}, {});
 }
 
-void ActionBatch::wake_at(double at_ms) { record(ActionKind::wake_at, 0, 0, 0, at_ms, {}, {}, {}, {}); }
-
 void ActionBatch::log(std::string_view line) { record(ActionKind::log, 0, 0, 0, 0, {}, {}, {}, line); }
 
 void ActionBatch::cache_get(uint32_t request_id, std::string_view key) {
@@ -78,6 +76,14 @@ void ActionBatch::cache_get(uint32_t request_id, std::string_view key) {
 
 void ActionBatch::cache_put(std::string_view key, std::string_view entry, double expires_at_ms) {
   record(ActionKind::cache_put, 0, 0, 0, expires_at_ms, {}, key, {}, entry);
+}
+
+void ActionBatch::cache_list(uint32_t request_id) {
+  record(ActionKind::cache_list, request_id, 0, 0, 0, {}, {}, {}, {});
+}
+
+void ActionBatch::cache_clear(uint32_t request_id) {
+  record(ActionKind::cache_clear, request_id, 0, 0, 0, {}, {}, {}, {});
 }
 
 const uint8_t* ActionBatch::data() {

@@ -15,10 +15,12 @@ enum class ActionKind : uint32_t {
   respond = 3,
   stream_chunk = 4,
   stream_end = 5,
-  wake_at = 6,
+  // 6 was WAKE_AT: hosts now ask for the next deadline (sy_engine_next_deadline)
   log = 7,
   cache_get = 8,
   cache_put = 9,
+  cache_list = 10,
+  cache_clear = 11,
 };
 
 class ActionBatch {
@@ -33,10 +35,13 @@ class ActionBatch {
                std::string_view body);
   void stream_chunk(uint32_t request_id, std::string_view bytes);
   void stream_end(uint32_t request_id);
-  void wake_at(double at_ms);
   void log(std::string_view line);
   void cache_get(uint32_t request_id, std::string_view key);
   void cache_put(std::string_view key, std::string_view entry, double expires_at_ms);
+  // The host's persistent tier: every entry line, answered with cache_result (CACHE_LIST), or
+  // emptied, answered with an empty cache_result (CACHE_CLEAR).
+  void cache_list(uint32_t request_id);
+  void cache_clear(uint32_t request_id);
 
   // The batch: u32 byte count, then the records. Valid until the next change.
   const uint8_t* data();
