@@ -1,6 +1,8 @@
 #include "providers/gemini.h"
 
 #include <algorithm>
+#include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -612,14 +614,16 @@ Decoded decode_chat(int status, std::string_view body, const DecodeContext& ctx)
   return d;
 }
 
-// Appends `values` (numbers) as base64 of little-endian float32s, OpenAI's encoding_format
+// Appends `values` (all numbers) as base64 of little-endian float32s, OpenAI's encoding_format
 // "base64".
 void append_base64_floats(std::string& out, const Value& values) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string bytes;
   bytes.reserve(values.Size() * 4);
   for (const Value& v : values.GetArray()) {
-    float f = v.IsNumber() ? float(v.GetDouble()) : 0.0f;
+    double d = v.GetDouble();
+    // Out of float range is infinite (a plain conversion would be undefined behaviour).
+    float f = d > FLT_MAX ? INFINITY : d < -FLT_MAX ? -INFINITY : float(d);
     uint32_t bits;
     std::memcpy(&bits, &f, 4);
     for (int k = 0; k < 4; ++k) bytes += char((bits >> (8 * k)) & 0xff);
@@ -652,7 +656,9 @@ Decoded decode_embeddings(int status, std::string_view body, const DecodeContext
   a.provider = ctx.provider.name;
   for (const Value& e : embeddings->GetArray()) {
     const Value* values = json::find(e, "values");
-    if (!values || !values->IsArray()) return translate::malformed(ctx, "a Gemini embeddings answer");
+    bool numbers = values && values->IsArray() &&
+                   std::all_of(values->Begin(), values->End(), [](const Value& v) { return v.IsNumber(); });
+    if (!numbers) return translate::malformed(ctx, "a Gemini embeddings answer");
     std::string& vector = a.embeddings.emplace_back();
     if (ctx.request.base64) append_base64_floats(vector, *values);
     else json::append_value(vector, *values);

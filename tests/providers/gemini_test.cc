@@ -685,6 +685,26 @@ TEST(Gemini, StreamIgnoresWhatFollowsTheEnd) {
   EXPECT_EQ(r.events.size(), 4u);
 }
 
+TEST(Gemini, MutatedUpstreamBytesNeverCrash) {
+  // Seeded byte flips, deletions and truncations of every golden body and stream: each decodes
+  // or fails cleanly, and the provider's key never shows up in an error.
+  const std::string bodies[] = {kThinkingAnswer, kTextStream, kToolStream, kThinkingStream};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 400; ++round) {
+    std::string s = bodies[round % 4];
+    for (int k = 0; k < 4; ++k) {
+      size_t at = std::uniform_int_distribution<size_t>(0, s.size() - 1)(rng);
+      if (k % 2) s.erase(at, 1);
+      else s[at] = "{}[]\",:0a\r\n"[std::uniform_int_distribution<int>(0, 11)(rng)];
+    }
+    if (round % 5 == 0) s.resize(s.size() / 2);
+    Decoded d = decode(s);
+    if (!d.ok) EXPECT_EQ(d.error.message.find("sk-test-secret-key"), std::string::npos);
+    StreamResult r = run({s});
+    EXPECT_NE(r.finished, StreamDecoder::State::open);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Embeddings
 
@@ -744,6 +764,10 @@ TEST(Gemini, DecodesEmbeddings) {
   ASSERT_TRUE(b.ok);
   EXPECT_EQ(b.answer.embeddings[0], "\"AAAAPwAAgL8AAIA+\"");
   EXPECT_EQ(b.answer.embeddings[1], "\"AAAAAAAAAD4AAEC/\"");
+  // Beyond float range: infinite, as a float32 cast gives it.
+  auto huge = decode_embeddings(R"({"embeddings": [{"values": [1e300, -1e300]}]})", 200, true);
+  ASSERT_TRUE(huge.ok);
+  EXPECT_EQ(huge.answer.embeddings[0], "\"AACAfwAAgP8=\"");
   // usageMetadata, when an answer has it, is the usage (priced at the input price).
   auto u = decode_embeddings(R"({"embeddings":[{"values":[1]}],"usageMetadata":{"promptTokenCount":5}})", 200, false, "m");
   ASSERT_TRUE(u.ok);
@@ -770,6 +794,7 @@ TEST(Gemini, MapsEmbeddingsErrors) {
   EXPECT_EQ(decode_embeddings(R"({"error":{"code":500,"message":"boom","status":"INTERNAL"}})").outcome,
             health::Outcome::error_body_200);
   EXPECT_EQ(decode_embeddings(R"({"embeddings":[{"value":[1]}]})").outcome, health::Outcome::malformed);
+  EXPECT_EQ(decode_embeddings(R"({"embeddings":[{"values":[1,"2"]}]})").outcome, health::Outcome::malformed);
   EXPECT_EQ(decode_embeddings(R"({"candidates":[]})").outcome, health::Outcome::malformed);
   EXPECT_EQ(decode_embeddings("[]").outcome, health::Outcome::malformed);
 }
