@@ -287,7 +287,8 @@ std::string tool_config(const model::ToolChoice& choice) {
 // reasoning_effort uses the budgets of Gemini's own OpenAI compatibility layer.
 std::string thinking_config(const model::Request& request) {
   static constexpr std::pair<std::string_view, int64_t> kBudgets[] = {
-      {"none", 0}, {"minimal", 1024}, {"low", 1024}, {"medium", 8192}, {"high", 24576}, {"xhigh", 24576},
+      {"none", 0},      {"minimal", 1024}, {"low", 1024}, {"medium", 8192},
+      {"high", 24576},  {"xhigh", 24576},  {"max", 24576},  // the most every 2.5 model accepts
   };
   int64_t budget = request.reasoning_budget;
   for (const auto& [effort, tokens] : kBudgets)
@@ -375,6 +376,14 @@ void encode_chat(const EncodeInput& in, UpstreamRequest& out) {
   out.body = "{" + b + "}";
 }
 
+// The vectors' size asked for: a target's override_params "dimensions" (not a canonical chat
+// parameter, so with_overrides leaves it among the extras), else the request's; -1 when unset.
+int64_t dimensions_of(const model::Request& request) {
+  for (const auto& [name, value] : request.extras)
+    if (name == "dimensions" && value && value->IsInt64()) return value->GetInt64();
+  return request.dimensions;
+}
+
 // POST {base_url}/models/{model}:batchEmbedContents, one EmbedContentRequest per input (Gemini
 // wants the model named in each). Token-id inputs get no part, which Gemini refuses; the
 // exchange never sends them here (caps.token_input is false).
@@ -388,7 +397,8 @@ void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
   json::append_string(head, "models/" + std::string(in.model));
   head += ",\"content\":{\"parts\":[";
   std::string tail = "]}";
-  if (request.dimensions > 0) tail += ",\"outputDimensionality\":" + std::to_string(request.dimensions);
+  if (int64_t dimensions = dimensions_of(request); dimensions > 0)
+    tail += ",\"outputDimensionality\":" + std::to_string(dimensions);
   tail += '}';
   std::string& b = out.body;
   b = "{\"requests\":[";

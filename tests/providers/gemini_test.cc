@@ -3,29 +3,41 @@
 // safety, errors, alt=sse streaming, embeddings, model lists).
 #include "providers/gemini.h"
 
-#include "gemini_test_util.h"
+#include "wire_test_util.h"
 
 namespace sy::providers::gemini {
 namespace {
 
-using namespace gemini_test;
-using model::Role;
+using namespace test;
 
 const config::Provider kProvider =
     make_provider(config::ProviderType::gemini, "https://generativelanguage.googleapis.com/v1beta");
 
-Encoded encode(const model::Request& request, std::string_view model = "m", const Overrides& overrides = {}) {
-  return gemini_test::encode(kCodec, kProvider, model, request, overrides);
+Encoded encode(std::string_view body, std::string_view model = "m", const Overrides& overrides = {}) {
+  return test::encode(kCodec, kProvider, model, body, overrides);
 }
 
-// The generationConfig an encoded request carries, as JSON text ("null" when it has none).
+Encoded encode(const model::Request& request, std::string_view model = "m", const Overrides& overrides = {}) {
+  return test::encode(kCodec, kProvider, model, request, overrides);
+}
+
+// The generationConfig sent for a request, as JSON text ("null" when there is none).
 std::string generation_config(const model::Request& request) {
   Encoded e = encode(request);
   return e.body.HasMember("generationConfig") ? dump(e.body["generationConfig"]) : "null";
 }
 
-Decoded decode(std::string_view body, int status = 200, const model::Request& request = {}) {
-  return kCodec.decode(status, body, DecodeContext{kProvider, "m", request});
+std::string generation_config(std::string_view body) { return generation_config(chat_request(body)->request); }
+
+// The request of one user message "x" with `members` added.
+std::string body_with(std::string_view members) {
+  return std::string(R"({"model":"g","messages":[{"role":"user","content":"x"}])") +
+         (members.empty() ? "" : ",") + std::string(members) + "}";
+}
+
+Decoded decode(std::string_view body, int status = 200) {
+  static const model::Request kChat;
+  return kCodec.decode(status, body, DecodeContext{kProvider, "m", kChat});
 }
 
 const model::Request kStreamRequest = [] {
@@ -34,8 +46,70 @@ const model::Request kStreamRequest = [] {
   return r;
 }();
 
-StreamResult run(const std::vector<std::string_view>& chunks) {
-  return run_stream(kCodec, DecodeContext{kProvider, "m", kStreamRequest}, chunks);
+const DecodeContext kStreamContext{kProvider, "m", kStreamRequest};
+
+StreamResult run(std::string_view stream) { return run_stream(kCodec, kStreamContext, stream); }
+
+// Canonical answers as JSON, for golden comparisons:
+// {text (null when absent), reasoning?: [{text, signature}], tool_calls?: [{id, name,
+// arguments}], finish}
+std::string output_json(const model::Output& o) {
+  std::string out = "{\"text\":";
+  if (o.has_text) json::append_string(out, o.text);
+  else out += "null";
+  if (!o.reasoning.empty()) {
+    out += ",\"reasoning\":[";
+    for (size_t i = 0; i < o.reasoning.size(); ++i) {
+      out += i ? ",{\"text\":" : "{\"text\":";
+      json::append_string(out, o.reasoning[i].text);
+      out += ",\"signature\":";
+      json::append_string(out, o.reasoning[i].signature);
+      out += '}';
+    }
+    out += ']';
+  }
+  if (!o.tool_calls.empty()) {
+    out += ",\"tool_calls\":[";
+    for (size_t i = 0; i < o.tool_calls.size(); ++i) {
+      out += i ? ",{\"id\":" : "{\"id\":";
+      json::append_string(out, o.tool_calls[i].id);
+      out += ",\"name\":";
+      json::append_string(out, o.tool_calls[i].name);
+      out += ",\"arguments\":";
+      json::append_string(out, o.tool_calls[i].arguments);
+      out += '}';
+    }
+    out += ']';
+  }
+  out += ",\"finish\":";
+  json::append_string(out, model::finish_name(o.finish));
+  return out + "}";
+}
+
+// {id, model, provider, outputs, usage?: {prompt, completion, cached?, reasoning?, cost?}}
+std::string answer_json(const model::Answer& a) {
+  std::string out = "{\"id\":";
+  json::append_string(out, a.id);
+  out += ",\"model\":";
+  json::append_string(out, a.model);
+  out += ",\"provider\":";
+  json::append_string(out, a.provider);
+  out += ",\"outputs\":[";
+  for (size_t i = 0; i < a.outputs.size(); ++i) out += (i ? "," : "") + output_json(a.outputs[i]);
+  out += ']';
+  const model::Usage& u = a.usage;
+  if (u.known) {
+    out += ",\"usage\":{\"prompt\":" + std::to_string(u.prompt_tokens) +
+           ",\"completion\":" + std::to_string(u.completion_tokens);
+    if (u.cached_tokens >= 0) out += ",\"cached\":" + std::to_string(u.cached_tokens);
+    if (u.reasoning_tokens >= 0) out += ",\"reasoning\":" + std::to_string(u.reasoning_tokens);
+    if (u.cost >= 0) {
+      out += ",\"cost\":";
+      json::append_number(out, u.cost);
+    }
+    out += '}';
+  }
+  return out + "}";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -51,50 +125,42 @@ TEST(Gemini, DeclaresItsCapabilities) {
   EXPECT_FALSE(kCodec.caps.local);
   EXPECT_EQ(kCodec.caps.max_n, 8);
   EXPECT_FALSE(kCodec.caps.n_in_streams);
+  EXPECT_EQ(kCodec.answer, nullptr);
 }
 
 TEST(Gemini, RefusesWhatItCannotServe) {
-  model::Request r = chat().request;
-  r.sampling.n = 8;
-  EXPECT_TRUE(refusal(kCodec, r).param.empty());
-  r.sampling.n = 9;
-  EXPECT_EQ(refusal(kCodec, r).param, "n");
-  // Several candidates are never streamed.
-  r.sampling.n = 2;
-  r.stream = true;
-  EXPECT_EQ(refusal(kCodec, r).param, "n");
-  r.sampling.n = 1;
-  EXPECT_TRUE(refusal(kCodec, r).param.empty());
+  auto refused = [](std::string_view members) { return std::string(refusal(kCodec, chat_request(body_with(members))->request).param); };
+  EXPECT_EQ(refused(""), "");
+  EXPECT_EQ(refused(R"("n":8)"), "");
+  EXPECT_EQ(refused(R"("n":9)"), "n");
+  // Several candidates are never streamed (main sent one candidate and dropped n).
+  EXPECT_EQ(refused(R"("n":2,"stream":true)"), "n");
+  EXPECT_EQ(refused(R"("n":1,"stream":true)"), "");
 
-  // Gemini embeds text only: token-id inputs go to other targets.
-  Built e;
-  e.request.kind = model::Kind::embeddings;
-  e.request.inputs = {e.json(R"("hello")")};
-  EXPECT_TRUE(refusal(kCodec, e.request).param.empty());
-  e.request.inputs = {e.json("[1, 2, 3]")};
-  e.request.token_input = true;
-  Refusal tokens = refusal(kCodec, e.request);
-  EXPECT_EQ(tokens.param, "input");
-  EXPECT_EQ(tokens.lacks, "embeds token ids");
-
-  model::Request models;
-  models.kind = model::Kind::models;
-  EXPECT_TRUE(refusal(kCodec, models).param.empty());
+  // Gemini embeds text only: token-id inputs go to other targets (main special-cased this in
+  // the engine).
+  EXPECT_TRUE(refusal(kCodec, embeddings_request(R"({"model":"e","input":["a","b"]})")->request).param.empty());
+  for (const char* tokens : {R"({"model":"e","input":[1,2,3]})", R"({"model":"e","input":[[1,2],[3]]})"}) {
+    Refusal r = refusal(kCodec, embeddings_request(tokens)->request);
+    EXPECT_EQ(r.param, "input") << tokens;
+    EXPECT_EQ(r.lacks, "embeds token ids");
+  }
+  EXPECT_TRUE(refusal(kCodec, models_request()->request).param.empty());
 }
 
 // ---------------------------------------------------------------------------------------
 // Chat requests
 
 TEST(Gemini, EncodesUrlsAndKeyHeader) {
-  model::Request r = chat("Explain how AI works").request;
-  auto e = encode(r, "gemini-2.0-flash");
+  const char* request = R"({"model":"g","messages":[{"role":"user","content":"Explain how AI works"}]})";
+  auto e = encode(request, "gemini-2.0-flash");
   EXPECT_EQ(e.request.method, "POST");
   EXPECT_EQ(e.request.url, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent");
   EXPECT_EQ(e.request.headers, "content-type: application/json\nx-goog-api-key: sk-test-secret-key\n");
   EXPECT_EQ(e.request.url.find("key="), std::string::npos);  // never in the URL
   EXPECT_TRUE(same_json(e.request.body, R"({"contents":[{"role":"user","parts":[{"text":"Explain how AI works"}]}]})"));
-  r.stream = true;
-  auto s = encode(r, "gemini-2.0-flash");
+  auto s = encode(R"({"model":"g","stream":true,"messages":[{"role":"user","content":"Explain how AI works"}]})",
+                  "gemini-2.0-flash");
   EXPECT_EQ(s.request.url,
             "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse");
   EXPECT_EQ(s.request.headers,
@@ -102,53 +168,43 @@ TEST(Gemini, EncodesUrlsAndKeyHeader) {
 }
 
 TEST(Gemini, ModelNameIsOnePathSegment) {
-  // issue 8: a model name must not reach another path or the query with the provider's key.
-  model::Request r = chat().request;
-  EXPECT_EQ(encode(r, "x:generateContent?key=abc#").request.url,
+  // issue 8: no model name reaches another path or the query with the provider's key.
+  std::string body = body_with("");
+  EXPECT_EQ(encode(body, "x:generateContent?key=abc#").request.url,
             "https://generativelanguage.googleapis.com/v1beta/models/x%3AgenerateContent%3Fkey%3Dabc%23:generateContent");
-  EXPECT_EQ(encode(r, "../../files/f").request.url,
+  EXPECT_EQ(encode(body, "../../files/f").request.url,
             "https://generativelanguage.googleapis.com/v1beta/models/..%2F..%2Ffiles%2Ff:generateContent");
-  EXPECT_EQ(encode(r, "..").request.url,
+  EXPECT_EQ(encode(body, "..").request.url,
             "https://generativelanguage.googleapis.com/v1beta/models/%2E%2E:generateContent");
-  Built e;
-  e.request.kind = model::Kind::embeddings;
-  e.request.inputs = {e.json(R"("x")")};
-  EXPECT_EQ(encode(e.request, "e/../../x?y=").request.url,
+  auto e = encode_embeddings(kCodec, kProvider, "e/../../x?y=", R"({"model":"e","input":"x"})");
+  EXPECT_EQ(e.request.url,
             "https://generativelanguage.googleapis.com/v1beta/models/e%2F..%2F..%2Fx%3Fy%3D:batchEmbedContents");
 }
 
 TEST(Gemini, EncodesSystemImagesToolsAndGenerationConfig) {
-  Built b;
-  model::Request& r = b.request;
-  r.max_tokens = 800;
-  r.sampling.temperature = 1.5;
-  r.sampling.top_p = 0.8;
-  r.sampling.seed = 42;
-  r.sampling.n = 2;
-  r.sampling.stop = {"a", "b", "c", "d", "e", "f"};
-  r.sampling.presence_penalty = 0.3;
-  r.sampling.frequency_penalty = 0.1;
-  r.user = "u-1";
-  r.response_format.type = model::ResponseFormat::Type::json_schema;
-  r.response_format.name = "weather";
-  r.response_format.strict = true;
-  r.response_format.schema =
-      b.json(R"({"type": "object", "properties": {"t": {"type": "number"}}, "additionalProperties": false})");
-  r.messages = {
-      msg(Role::system, {text("You are a helpful assistant.")}),
-      msg(Role::user, {text("Which theaters show Barbie near this place?"), image("data:image/png;base64,iVBORw0KGgo="),
-                       image("https://example.com/photos/Place.PNG?size=2")}),
-      msg(Role::assistant,
-          {text("Let me look."),
-           call("call_0", "find_theaters", R"({"location":"Mountain View, CA","movie":"Barbie"})")}),
-      msg(Role::tool, {result("call_0", R"({"theaters":[{"name":"AMC Mountain View 16"}]})")}),
-      msg(Role::tool, {result("unknown", "plain text")}, "legacy_name"),
-  };
-  r.tools = {b.tool("find_theaters", "find theaters showing a movie",
-                    R"({"type": "object", "properties": {"location": {"type": "string"}, "movie": {"type": "string"}},
-                        "required": ["location"]})")};
-  r.tool_choice = {model::ToolChoice::Mode::named, "find_theaters"};
-  auto e = encode(r, "gemini-2.5-flash");
+  auto e = encode(R"({
+    "model": "smart", "max_completion_tokens": 800, "temperature": 1.5, "top_p": 0.8, "seed": 42, "n": 2,
+    "stop": ["a", "b", "c", "d"], "presence_penalty": 0.3, "frequency_penalty": 0.1, "user": "u-1",
+    "logprobs": true, "parallel_tool_calls": false, "metadata": {"team": "a"},
+    "response_format": {"type": "json_schema", "json_schema": {"name": "weather", "strict": true,
+                        "schema": {"type": "object", "properties": {"t": {"type": "number"}}, "additionalProperties": false}}},
+    "messages": [
+      {"role": "system", "content": "You are a helpful assistant."},
+      {"role": "user", "content": [
+        {"type": "text", "text": "Which theaters show Barbie near this place?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/photos/Place.PNG?size=2"}}]},
+      {"role": "assistant", "content": "Let me look.", "tool_calls": [
+        {"id": "call_0", "type": "function",
+         "function": {"name": "find_theaters", "arguments": "{\"location\":\"Mountain View, CA\",\"movie\":\"Barbie\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_0", "content": "{\"theaters\":[{\"name\":\"AMC Mountain View 16\"}]}"},
+      {"role": "tool", "tool_call_id": "unknown", "name": "legacy_name", "content": "plain text"}
+    ],
+    "tools": [{"type": "function", "function": {"name": "find_theaters", "description": "find theaters showing a movie",
+               "parameters": {"type": "object", "properties": {"location": {"type": "string"}, "movie": {"type": "string"}},
+                              "required": ["location"]}}}],
+    "tool_choice": {"type": "function", "function": {"name": "find_theaters"}}
+  })", "gemini-2.5-flash");
   EXPECT_TRUE(same_json(e.request.body, R"({
     "contents": [
       {"role": "user", "parts": [
@@ -168,111 +224,124 @@ TEST(Gemini, EncodesSystemImagesToolsAndGenerationConfig) {
                                         "required": ["location"]}}]}],
     "toolConfig": {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["find_theaters"]}},
     "generationConfig": {"temperature": 1.5, "topP": 0.8, "maxOutputTokens": 800,
-                         "stopSequences": ["a", "b", "c", "d", "e"], "seed": 42, "candidateCount": 2,
+                         "stopSequences": ["a", "b", "c", "d"], "seed": 42, "candidateCount": 2,
                          "responseMimeType": "application/json",
                          "responseJsonSchema": {"type": "object", "properties": {"t": {"type": "number"}}, "additionalProperties": false}}
   })"));
 }
 
+TEST(Gemini, SendsAtMostFiveStopSequences) {
+  // OpenAI callers give at most 4; other formats (and overrides) may give more: Gemini takes 5.
+  model::Request r = chat_request(body_with(""))->request;
+  r.sampling.stop = {"a", "", "b", "c", "d", "e", "f"};
+  EXPECT_TRUE(same_json(generation_config(r), R"({"stopSequences":["a","b","c","d","e"]})"));
+}
+
 TEST(Gemini, JsonObjectAndToolChoiceModes) {
-  Built b = chat();
-  b.request.response_format.type = model::ResponseFormat::Type::json_object;
-  EXPECT_TRUE(same_json(generation_config(b.request), R"({"responseMimeType":"application/json"})"));
-  // json_schema without a schema object: JSON mode only.
-  b.request.response_format.type = model::ResponseFormat::Type::json_schema;
-  EXPECT_TRUE(same_json(generation_config(b.request), R"({"responseMimeType":"application/json"})"));
-  b.request.response_format.type = model::ResponseFormat::Type::text;
-  EXPECT_EQ(generation_config(b.request), "null");
+  EXPECT_TRUE(same_json(generation_config(body_with(R"("response_format":{"type":"json_object"})")),
+                        R"({"responseMimeType":"application/json"})"));
+  // json_schema without a schema: JSON mode only; text: nothing.
+  EXPECT_TRUE(same_json(generation_config(body_with(R"("response_format":{"type":"json_schema","json_schema":{"name":"x"}})")),
+                        R"({"responseMimeType":"application/json"})"));
+  EXPECT_EQ(generation_config(body_with(R"("response_format":{"type":"text"})")), "null");
 
-  using Mode = model::ToolChoice::Mode;
-  auto mode = [&](Mode m) {
-    Built t = chat();
-    t.request.tools = {t.tool("f")};
-    t.request.tool_choice.mode = m;
-    Encoded e = encode(t.request);
-    EXPECT_TRUE(same_json(dump(e.body["tools"]), R"([{"functionDeclarations":[{"name":"f"}]}])"));
-    if (!e.body.HasMember("toolConfig")) return std::string("unset");
-    return std::string(e.body["toolConfig"]["functionCallingConfig"]["mode"].GetString());
+  const char* tools = R"("tools":[{"type":"function","function":{"name":"f"}}])";
+  auto mode = [&](const char* c) {
+    auto r = encode(body_with(std::string(tools) + R"(,"tool_choice":)" + c));
+    EXPECT_TRUE(same_json(dump(r.body["tools"]), R"([{"functionDeclarations":[{"name":"f"}]}])"));
+    return std::string(r.body["toolConfig"]["functionCallingConfig"]["mode"].GetString());
   };
-  EXPECT_EQ(mode(Mode::automatic), "AUTO");
-  EXPECT_EQ(mode(Mode::required), "ANY");
-  EXPECT_EQ(mode(Mode::none), "NONE");
-  EXPECT_EQ(mode(Mode::unset), "unset");
+  EXPECT_EQ(mode(R"("auto")"), "AUTO");
+  EXPECT_EQ(mode(R"("required")"), "ANY");
+  EXPECT_EQ(mode(R"("none")"), "NONE");
+  EXPECT_FALSE(encode(body_with(tools)).body.HasMember("toolConfig"));
   // A tool choice without tools is not sent.
-  Built none = chat();
-  none.request.tool_choice.mode = Mode::required;
-  EXPECT_FALSE(encode(none.request).body.HasMember("toolConfig"));
-
+  EXPECT_FALSE(encode(body_with(R"("tool_choice":"required")")).body.HasMember("toolConfig"));
   // n is not sent on streams (one candidate is streamed).
-  model::Request s = chat().request;
-  s.sampling.n = 3;
-  s.stream = true;
-  EXPECT_EQ(generation_config(s), "null");
+  EXPECT_EQ(generation_config(body_with(R"("n":3,"stream":true)")), "null");
 }
 
 TEST(Gemini, EncodesTopKAndRangeCheckedSeeds) {
-  model::Request r = chat().request;
-  r.sampling.top_k = 40;
-  r.sampling.seed = int64_t(1) << 40;  // Gemini's seed is an int32: dropped
-  EXPECT_TRUE(same_json(generation_config(r), R"({"topK":40})"));
-  r.sampling.seed = -7;
-  EXPECT_TRUE(same_json(generation_config(r), R"({"topK":40,"seed":-7})"));
+  // top_k is Gemini's topK; Gemini's seed is an int32, a larger one is dropped.
+  EXPECT_TRUE(same_json(generation_config(body_with(R"("top_k":40,"seed":1099511627776)")), R"({"topK":40})"));
+  EXPECT_TRUE(same_json(generation_config(body_with(R"("top_k":0,"seed":-7)")), R"({"seed":-7})"));
 }
 
 TEST(Gemini, MergesTurnsAndDropsWhatGeminiCannotTake) {
-  Built b;
-  b.request.messages = {
-      msg(Role::developer, {text("Be brief.")}),
-      msg(Role::system, {text("Answer in French.")}),
-      msg(Role::user, {text("Hi"), text(""), image("ftp://example.com/a.png")}),
-      msg(Role::user, {text("there")}),
-      msg(Role::assistant, {text("Bonjour"), image("https://example.com/b.png")}),
-      msg(Role::assistant, {part(model::PartType::refusal)}),
-  };
-  b.request.messages.back().parts[0].text = "Non.";
-  EXPECT_TRUE(same_json(encode(b.request).request.body, R"({
+  EXPECT_TRUE(same_json(encode(R"({"model":"g","messages":[
+      {"role":"developer","content":"Be brief."},
+      {"role":"system","content":[{"type":"text","text":"Answer in French."}]},
+      {"role":"user","content":[{"type":"text","text":"Hi"},{"type":"text","text":""},
+                                {"type":"image_url","image_url":{"url":"ftp://example.com/a.png"}}]},
+      {"role":"user","content":"there"},
+      {"role":"assistant","content":"Bonjour","refusal":"Non."},
+      {"role":"assistant","content":[{"type":"text","text":"Encore"},{"type":"refusal","refusal":"Jamais."}]}]})")
+                            .request.body,
+                        R"({
     "contents": [
       {"role": "user", "parts": [{"text": "Hi"}, {"text": "there"}]},
-      {"role": "model", "parts": [{"text": "Bonjour"}, {"text": "Non."}]}],
+      {"role": "model", "parts": [{"text": "Bonjour"}, {"text": "Non."}, {"text": "Encore"}, {"text": "Jamais."}]}],
     "systemInstruction": {"parts": [{"text": "Be brief.\n\nAnswer in French."}]}
   })"));
+  // Images in the model's turns are not sent (as before).
+  EXPECT_TRUE(same_json(dump(encode(R"({"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[
+      {"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"https://example.com/b.png"}}]}]})")
+                                 .body["contents"][1]),
+                        R"({"role":"model","parts":[{"text":"a"}]})"));
 }
 
 TEST(Gemini, EncodesFilesAndAudio) {
-  Built b;
-  b.request.messages = {msg(Role::user, {
-      file("data:application/pdf;base64,JVBERi0xLjQ=", "", "file-1"),
-      file("https://example.com/papers/attention.PDF"),
-      file("https://example.com/download?id=7", "text/csv"),
-      file("https://example.com/blob"),
-      file("", "", "file-abc123"),                       // a provider file id: no URL to send
-      file("data:;base64,AAAA", "application/x-custom"),  // untyped data: the part's type
-      audio("UklGRiQAAABXQVZF", "wav"),
-      audio("data:audio/mpeg;base64,SUQz", "mp3"),
-      audio("SUQz", ""),                                  // no format: dropped
-  })};
-  EXPECT_TRUE(same_json(encode(b.request).request.body, R"({"contents": [{"role": "user", "parts": [
+  // file_data holds what a caller's file part carries: a data: URL, or an http(s) URL from
+  // formats that link files.
+  auto e = encode(R"({"messages":[{"role":"user","content":[
+      {"type":"file","file":{"file_data":"data:application/pdf;base64,JVBERi0xLjQ=","filename":"paper.pdf"}},
+      {"type":"file","file":{"file_data":"https://example.com/papers/attention.PDF"}},
+      {"type":"file","file":{"file_data":"https://example.com/blob"}},
+      {"type":"file","file":{"file_id":"file-abc123"}},
+      {"type":"input_audio","input_audio":{"data":"UklGRiQAAABXQVZF","format":"wav"}},
+      {"type":"input_audio","input_audio":{"data":"SUQz","format":"mp3"}},
+      {"type":"input_audio","input_audio":{"data":"SUQz"}}]}]})");
+  EXPECT_TRUE(same_json(e.request.body, R"({"contents": [{"role": "user", "parts": [
       {"inlineData": {"mimeType": "application/pdf", "data": "JVBERi0xLjQ="}},
       {"fileData": {"mimeType": "application/pdf", "fileUri": "https://example.com/papers/attention.PDF"}},
-      {"fileData": {"mimeType": "text/csv", "fileUri": "https://example.com/download?id=7"}},
       {"fileData": {"fileUri": "https://example.com/blob"}},
-      {"inlineData": {"mimeType": "application/x-custom", "data": "AAAA"}},
       {"inlineData": {"mimeType": "audio/wav", "data": "UklGRiQAAABXQVZF"}},
+      {"inlineData": {"mimeType": "audio/mp3", "data": "SUQz"}}]}]})"));
+
+  // A part's own media type wins over the extension; an untyped data: URL takes it too.
+  auto typed = chat_request(body_with(""));
+  model::Message& m = typed->request.messages[0];
+  m.parts.clear();
+  for (auto [url, type] : {std::pair{"https://example.com/download?id=7", "text/csv"},
+                           {"data:;base64,AAAA", "application/x-custom"},
+                           {"data:audio/mpeg;base64,SUQz", ""}}) {
+    model::Part p;
+    p.type = type[0] ? model::PartType::file : model::PartType::audio;
+    p.url = url;
+    p.media_type = type;
+    m.parts.push_back(p);
+  }
+  EXPECT_TRUE(same_json(encode(typed->request).request.body, R"({"contents": [{"role": "user", "parts": [
+      {"fileData": {"mimeType": "text/csv", "fileUri": "https://example.com/download?id=7"}},
+      {"inlineData": {"mimeType": "application/x-custom", "data": "AAAA"}},
       {"inlineData": {"mimeType": "audio/mpeg", "data": "SUQz"}}]}]})"));
+
   // Images of unknown type are JPEG to Gemini, as before.
-  Built i;
-  i.request.messages = {msg(Role::user, {image("https://example.com/photo"), image("https://example.com/x.webp#frag")})};
-  EXPECT_TRUE(same_json(encode(i.request).request.body, R"({"contents": [{"role": "user", "parts": [
+  EXPECT_TRUE(same_json(encode(R"({"messages":[{"role":"user","content":[
+      {"type":"image_url","image_url":{"url":"https://example.com/photo"}},
+      {"type":"image_url","image_url":"https://example.com/x.webp#frag"}]}]})")
+                            .request.body,
+                        R"({"contents": [{"role": "user", "parts": [
       {"fileData": {"mimeType": "image/jpeg", "fileUri": "https://example.com/photo"}},
       {"fileData": {"mimeType": "image/webp", "fileUri": "https://example.com/x.webp#frag"}}]}]})"));
 }
 
 TEST(Gemini, ThinkingConfig) {
   auto thinking = [](std::string_view effort, int64_t budget = -1) {
-    model::Request r = chat().request;
-    r.reasoning_effort = effort;
-    r.reasoning_budget = budget;
-    return generation_config(r);
+    auto env = chat_request(effort.empty() ? body_with("")
+                                           : body_with(R"("reasoning_effort":")" + std::string(effort) + "\""));
+    env->request.reasoning_budget = budget;
+    return generation_config(env->request);
   };
   EXPECT_EQ(thinking(""), "null");
   EXPECT_TRUE(same_json(thinking("minimal"), R"({"thinkingConfig":{"thinkingBudget":1024,"includeThoughts":true}})"));
@@ -280,24 +349,24 @@ TEST(Gemini, ThinkingConfig) {
   EXPECT_TRUE(same_json(thinking("medium"), R"({"thinkingConfig":{"thinkingBudget":8192,"includeThoughts":true}})"));
   EXPECT_TRUE(same_json(thinking("high"), R"({"thinkingConfig":{"thinkingBudget":24576,"includeThoughts":true}})"));
   EXPECT_TRUE(same_json(thinking("xhigh"), R"({"thinkingConfig":{"thinkingBudget":24576,"includeThoughts":true}})"));
+  EXPECT_TRUE(same_json(thinking("max"), R"({"thinkingConfig":{"thinkingBudget":24576,"includeThoughts":true}})"));
   // "none" turns thinking off (where the model allows it); no thoughts are asked for.
   EXPECT_TRUE(same_json(thinking("none"), R"({"thinkingConfig":{"thinkingBudget":0}})"));
-  EXPECT_EQ(thinking("extreme"), "null");
-  // An explicit budget wins over the effort.
+  // An explicit budget (from formats that have one) wins over the effort.
   EXPECT_TRUE(same_json(thinking("", 2048), R"({"thinkingConfig":{"thinkingBudget":2048,"includeThoughts":true}})"));
   EXPECT_TRUE(same_json(thinking("high", 512), R"({"thinkingConfig":{"thinkingBudget":512,"includeThoughts":true}})"));
   EXPECT_TRUE(same_json(thinking("high", 0), R"({"thinkingConfig":{"thinkingBudget":0}})"));
 }
 
 TEST(Gemini, PassesOnlyGeminiRequestMembersFromExtras) {
-  Built b = chat();
-  b.extra("safetySettings", R"([{"category":"HARM_CATEGORY_HATE_SPEECH","threshold":"BLOCK_ONLY_HIGH"}])");
-  b.extra("cached_content", R"("cachedContents/abc123")");
-  b.extra("cachedContent", R"("cachedContents/other")");  // the same member twice: the first wins
-  b.extra("service_tier", R"("flex")");
-  b.extra("logit_bias", R"({"42": 5})");
-  b.extra("contents", R"([])");  // Gemini's own members the codec writes are never overwritten
-  EXPECT_TRUE(same_json(encode(b.request).request.body, R"({
+  auto e = encode(body_with(R"(
+      "safetySettings": [{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_ONLY_HIGH"}],
+      "cached_content": "cachedContents/abc123",
+      "cachedContent": "cachedContents/other",
+      "service_tier": "flex", "prediction": {"type": "content", "content": "x"}, "contents": [])"));
+  // The same member twice: the first wins. Members Gemini does not know would make it answer 400
+  // ("Unknown name"), so they are dropped; its own members the codec writes are never replaced.
+  EXPECT_TRUE(same_json(e.request.body, R"({
     "contents": [{"role": "user", "parts": [{"text": "x"}]}],
     "safetySettings": [{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_ONLY_HIGH"}],
     "cachedContent": "cachedContents/abc123"
@@ -305,12 +374,10 @@ TEST(Gemini, PassesOnlyGeminiRequestMembersFromExtras) {
 }
 
 TEST(Gemini, AppliesOverrideParams) {
-  // override_params use canonical (OpenAI) names, and Gemini members pass like extras.
-  model::Request r = chat().request;
-  r.max_tokens = 10;
-  Encoded e = encode(r, "m", {{"max_tokens", "99"}, {"temperature", "0.5"},
-                              {"safetySettings", R"([{"category":"HARM_CATEGORY_HARASSMENT","threshold":"OFF"}])"},
-                              {"temperature", "not json"}});
+  // override_params use canonical (OpenAI) names; Gemini members pass like extras.
+  auto e = encode(body_with(R"("max_tokens":10)"), "m",
+                  {{"max_tokens", "99"}, {"temperature", "0.5"}, {"temperature", "not json"}, {"top_p", "7"},
+                   {"safetySettings", R"([{"category":"HARM_CATEGORY_HARASSMENT","threshold":"OFF"}])"}});
   EXPECT_TRUE(same_json(e.request.body, R"({
     "contents": [{"role": "user", "parts": [{"text": "x"}]}],
     "generationConfig": {"temperature": 0.5, "maxOutputTokens": 99},
@@ -358,18 +425,18 @@ TEST(Gemini, DecodesThoughtsAndSignatures) {
 }
 
 TEST(Gemini, SendsSignaturesBackWithTheirCalls) {
-  // The answer above, as a caller sends it back: reasoning parts, then text and calls.
-  auto d = decode(kThinkingAnswer);
-  ASSERT_TRUE(d.ok);
-  const model::Output& o = d.answer.outputs[0];
-  Built b;
-  model::Message assistant = msg(Role::assistant, {});
-  for (const model::Reasoning& r : o.reasoning) assistant.parts.push_back(reasoning(r.text, r.signature));
-  assistant.parts.push_back(text(o.text));
-  for (const model::ToolCall& c : o.tool_calls) assistant.parts.push_back(call(c.id, c.name, c.arguments));
-  b.request.messages = {user("Weather in Paris and London?"), assistant, msg(Role::tool, {result("call_0", "18C")}),
-                        msg(Role::tool, {result("call_1", "12C")})};
-  EXPECT_TRUE(same_json(encode(b.request).request.body, R"({"contents": [
+  // The answer above as an OpenAI caller sends it back (reasoning_details as OpenRouter writes
+  // them): the signature goes with the first call again, thought text stays home.
+  auto e = encode(R"({"messages": [
+      {"role": "user", "content": "Weather in Paris and London?"},
+      {"role": "assistant", "content": "Let me check both.",
+       "reasoning_details": [{"type": "reasoning.text", "text": "**Planning** I need the weather in both cities."},
+                             {"type": "reasoning.text", "text": "", "signature": "CiQBjz1rX0sig1"}],
+       "tool_calls": [{"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}},
+                      {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"London\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_0", "content": "18C"},
+      {"role": "tool", "tool_call_id": "call_1", "content": "12C"}]})");
+  EXPECT_TRUE(same_json(e.request.body, R"({"contents": [
       {"role": "user", "parts": [{"text": "Weather in Paris and London?"}]},
       {"role": "model", "parts": [
         {"text": "Let me check both."},
@@ -380,28 +447,78 @@ TEST(Gemini, SendsSignaturesBackWithTheirCalls) {
         {"functionResponse": {"name": "get_weather", "response": {"content": "12C"}}}]}]})"));
 }
 
+TEST(Gemini, RoundTripsAStreamedAnswer) {
+  // A streamed answer, assembled as the cache keeps it, then sent back as the next turn.
+  const char stream[] =
+      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Looking\", \"thought\": true}]}}]}\r\n\r\n"
+      "data: {\"candidates\": [{\"content\": {\"parts\": [{\"functionCall\": {\"name\": \"f\", \"args\": {}}, "
+      "\"thoughtSignature\": \"U0lH\"}]}, \"finishReason\": \"STOP\"}]}\r\n\r\n";
+  StreamResult r = run(stream);
+  ASSERT_EQ(r.finished, StreamDecoder::State::done);
+  ASSERT_EQ(r.answer.outputs.size(), 1u);
+  const model::Output& o = r.answer.outputs[0];
+  auto env = chat_request(body_with(""));
+  model::Message assistant;
+  assistant.role = model::Role::assistant;
+  for (const model::Reasoning& reasoning : o.reasoning) {
+    model::Part p;
+    p.type = model::PartType::reasoning;
+    p.text = reasoning.text;
+    p.signature = reasoning.signature;
+    assistant.parts.push_back(p);
+  }
+  for (const model::ToolCall& call : o.tool_calls) {
+    model::Part p;
+    p.type = model::PartType::tool_call;
+    p.id = call.id;
+    p.name = call.name;
+    p.arguments = call.arguments;
+    assistant.parts.push_back(p);
+  }
+  env->request.messages.push_back(assistant);
+  EXPECT_TRUE(same_json(dump(encode(env->request).body["contents"][1]),
+                        R"({"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "U0lH"}]})"));
+}
+
 TEST(Gemini, PlacesSignaturesWhateverThePartOrder) {
-  auto model_parts = [](std::vector<model::Part> parts) {
-    Built b;
-    b.request.messages = {user("q"), msg(Role::assistant, std::move(parts))};
-    Encoded e = encode(b.request);
+  auto model_parts = [](std::vector<std::pair<model::PartType, std::string_view>> parts) {
+    auto env = chat_request(body_with(""));
+    model::Message assistant;
+    assistant.role = model::Role::assistant;
+    for (auto [type, value] : parts) {
+      model::Part p;
+      p.type = type;
+      if (type == model::PartType::reasoning) p.signature = value;
+      if (type == model::PartType::text) p.text = value;
+      if (type == model::PartType::tool_call) p.name = value;
+      assistant.parts.push_back(p);
+    }
+    env->request.messages.push_back(assistant);
+    Encoded e = encode(env->request);
     const json::Value& contents = e.body["contents"];
     return contents.Size() > 1 ? dump(contents[1]["parts"]) : std::string("[]");
   };
-  // Sequential steps: each message's signature goes with its own call.
-  EXPECT_TRUE(same_json(model_parts({text("a"), reasoning("", "S1"), call("c1", "f", "{}"), reasoning("", "S2"),
-                                     call("c2", "g", "{}")}),
+  using T = model::PartType;
+  // Sequential steps in one message: each signature goes with the call after it.
+  EXPECT_TRUE(same_json(model_parts({{T::text, "a"}, {T::reasoning, "S1"}, {T::tool_call, "f"}, {T::reasoning, "S2"},
+                                     {T::tool_call, "g"}}),
                         R"([{"text": "a"}, {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "S1"},
                             {"functionCall": {"name": "g", "args": {}}, "thoughtSignature": "S2"}])"));
+  // Reasoning first, text then calls (how callers send it back): the call takes it.
+  EXPECT_TRUE(same_json(model_parts({{T::reasoning, "S"}, {T::text, "a"}, {T::tool_call, "f"}}),
+                        R"([{"text": "a"}, {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "S"}])"));
   // No call: the next text part carries it; a signature after all text goes to the last text.
-  EXPECT_TRUE(same_json(model_parts({reasoning("summary", "S"), text("4")}),
-                        R"([{"text": "4", "thoughtSignature": "S"}])"));
-  EXPECT_TRUE(same_json(model_parts({text("one"), text("two"), reasoning("", "S")}),
+  EXPECT_TRUE(same_json(model_parts({{T::reasoning, "S"}, {T::text, "4"}}), R"([{"text": "4", "thoughtSignature": "S"}])"));
+  EXPECT_TRUE(same_json(model_parts({{T::text, "one"}, {T::text, "two"}, {T::reasoning, "S"}}),
                         R"([{"text": "one"}, {"text": "two", "thoughtSignature": "S"}])"));
-  // Redacted reasoning, unsigned thoughts and signatures with no part to carry them are not sent.
-  EXPECT_TRUE(same_json(model_parts({reasoning("opaque", "R", true), reasoning("plain thought", ""), call("c", "f", "[1]")}),
-                        R"([{"functionCall": {"name": "f", "args": {}}}])"));
-  EXPECT_TRUE(same_json(model_parts({reasoning("", "S"), text("")}), R"([])"));
+  // Unsigned reasoning and signatures with no part to carry them are not sent.
+  EXPECT_TRUE(same_json(model_parts({{T::reasoning, ""}, {T::tool_call, "f"}}), R"([{"functionCall": {"name": "f", "args": {}}}])"));
+  EXPECT_TRUE(same_json(model_parts({{T::reasoning, "S"}, {T::text, ""}}), R"([])"));
+  // Redacted reasoning (another provider's opaque thinking) is never sent to Gemini.
+  auto redacted = encode(R"({"messages": [{"role": "user", "content": "q"}, {"role": "assistant",
+      "reasoning_details": [{"type": "reasoning.encrypted", "data": "opaque", "signature": "R"}],
+      "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "[1]"}}]}]})");
+  EXPECT_TRUE(same_json(dump(redacted.body["contents"][1]), R"({"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}}]})"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -418,6 +535,7 @@ TEST(Gemini, DecodesATextAnswer) {
   })");
   ASSERT_TRUE(d.ok) << d.error.message;
   EXPECT_EQ(d.answer.kind, model::Kind::chat);
+  EXPECT_EQ(d.answer.raw_format, model::Format::none);
   EXPECT_TRUE(same_json(answer_json(d.answer), R"({
     "id": "mfoGaJm1", "model": "gemini-2.0-flash", "provider": "up",
     "outputs": [{"text": "AI learns patterns from data.", "finish": "stop"}],
@@ -441,6 +559,7 @@ TEST(Gemini, DecodesFunctionCallsWithSynthesizedIds) {
     "usageMetadata": {"promptTokenCount": 30, "candidatesTokenCount": 12, "totalTokenCount": 42}
   })");
   ASSERT_TRUE(d.ok);
+  // main dropped thought parts; they are reasoning now.
   EXPECT_TRUE(same_json(output_json(d.answer.outputs[0]), R"({
     "text": null, "finish": "tool_calls",
     "reasoning": [{"text": "thinking...", "signature": ""}],
@@ -452,12 +571,9 @@ TEST(Gemini, DecodesFunctionCallsWithSynthesizedIds) {
 }
 
 TEST(Gemini, DecodesSeveralCandidates) {
-  model::Request r = chat().request;
-  r.sampling.n = 2;
   auto d = decode(R"({"candidates": [
       {"content": {"parts": [{"functionCall": {"name": "f", "args": {"a": 1}}}]}, "finishReason": "STOP", "index": 0},
-      {"content": {"parts": [{"functionCall": {"name": "g", "args": {}}}, {"text": "and"}]}, "finishReason": "MAX_TOKENS", "index": 1}]})",
-                  200, r);
+      {"content": {"parts": [{"functionCall": {"name": "g", "args": {}}}, {"text": "and"}]}, "finishReason": "MAX_TOKENS", "index": 1}]})");
   ASSERT_TRUE(d.ok);
   ASSERT_EQ(d.answer.outputs.size(), 2u);
   EXPECT_TRUE(same_json(output_json(d.answer.outputs[0]),
@@ -469,7 +585,9 @@ TEST(Gemini, DecodesSeveralCandidates) {
 TEST(Gemini, FinishReasonsAndSafety) {
   for (auto [reason, finish] :
        {std::pair{"STOP", "stop"}, {"MAX_TOKENS", "length"}, {"SAFETY", "content_filter"}, {"RECITATION", "content_filter"},
-        {"PROHIBITED_CONTENT", "content_filter"}, {"IMAGE_PROHIBITED_CONTENT", "content_filter"}, {"OTHER", "stop"},
+        {"BLOCKLIST", "content_filter"}, {"PROHIBITED_CONTENT", "content_filter"}, {"SPII", "content_filter"},
+        {"IMAGE_SAFETY", "content_filter"}, {"IMAGE_PROHIBITED_CONTENT", "content_filter"},
+        {"IMAGE_RECITATION", "content_filter"}, {"OTHER", "stop"}, {"LANGUAGE", "stop"},
         {"MALFORMED_FUNCTION_CALL", "stop"}}) {
     std::string body = std::string(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":")") + reason + R"("}]})";
     auto d = decode(body);
@@ -534,7 +652,7 @@ TEST(Gemini, MapsErrorBodies) {
   EXPECT_EQ(in200.outcome, health::Outcome::error_body_200);
   EXPECT_EQ(decode(R"({"candidates":[]})").outcome, health::Outcome::malformed);
   EXPECT_EQ(decode("not json").outcome, health::Outcome::malformed);
-  EXPECT_EQ(decode(R"([1,2])").outcome, health::Outcome::malformed);
+  EXPECT_EQ(decode("[1,2]").outcome, health::Outcome::malformed);
   // The provider's key never reaches an error message.
   auto echoed = decode(R"({"error":{"code":400,"message":"bad key sk-test-secret-key","status":"INVALID_ARGUMENT"}})", 400);
   EXPECT_EQ(echoed.error.message.find("sk-test-secret-key"), std::string::npos);
@@ -572,7 +690,7 @@ const char kToolStream[] =
     "\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 20,\"candidatesTokenCount\": 10}}\r\n\r\n";
 
 // A thinking model with includeThoughts: thought deltas, then the call with its signature, then
-// a text answer whose signature arrives last on an empty text part.
+// a text whose signature arrives last on an empty text part.
 const char kThinkingStream[] =
     "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"**Looking up** the forecast\", \"thought\": true}],"
     "\"role\": \"model\"},\"index\": 0}]}\r\n\r\n"
@@ -584,62 +702,71 @@ const char kThinkingStream[] =
     "\"thoughtsTokenCount\": 40,\"cachedContentTokenCount\": 6}}\r\n\r\n";
 
 TEST(Gemini, StreamTranslatesText) {
-  auto r = run({kTextStream});
+  auto r = run(kTextStream);
   EXPECT_EQ(r.state, StreamDecoder::State::done);
   EXPECT_EQ(r.finished, StreamDecoder::State::done);
-  expect_events(r, {
-      R"({"type":"text","text":"The"})",
-      R"({"type":"text","text":" quick brown fox — 🦊"})",
-      R"({"type":"text","text":" jumps."})",
-      R"({"type":"finish","finish":"stop"})",
-      R"({"type":"usage","usage":{"prompt":9,"completion":10,"reasoning":3,"cost":0.000029}})",
-  });
-  EXPECT_EQ(r.groups, 3);
+  EXPECT_EQ(r.events, (std::vector<std::string>{
+                          R"(text[0] "The")",
+                          R"(text[0] " quick brown fox — 🦊")",
+                          R"(text[0] " jumps.")",
+                          "finish[0] stop",
+                          "usage 9+10 cached=-1 reasoning=3 cost=2.9e-05",
+                      }));
+  EXPECT_EQ(r.groups, (std::vector<size_t>{1, 1, 3}));
   EXPECT_EQ(r.usage.completion_tokens, 10);
   EXPECT_DOUBLE_EQ(r.usage.cost, 0.000029);
+  EXPECT_EQ(r.answer.outputs[0].text, "The quick brown fox — 🦊 jumps.");
 }
 
 TEST(Gemini, StreamTranslatesFunctionCalls) {
-  auto r = run({kToolStream});
+  auto r = run(kToolStream);
   EXPECT_EQ(r.state, StreamDecoder::State::done);
-  expect_events(r, {
-      R"({"type":"tool_call","tool":0,"id":"call_0","name":"find_theaters","arguments":"{\"location\":\"Mountain View, CA\"}"})",
-      R"({"type":"tool_call","tool":1,"id":"call_1","name":"get_time","arguments":"{}"})",
-      R"({"type":"finish","finish":"tool_calls"})",
-      R"({"type":"usage","usage":{"prompt":20,"completion":10,"cost":0.00004}})",
-  });
+  EXPECT_EQ(r.events, (std::vector<std::string>{
+                          R"(tool_call[0].0 id=call_0 name=find_theaters "{\"location\":\"Mountain View, CA\"}")",
+                          R"(tool_call[0].1 id=call_1 name=get_time "{}")",
+                          "finish[0] tool_calls",
+                          "usage 20+10 cached=-1 reasoning=-1 cost=4e-05",
+                      }));
 }
 
 TEST(Gemini, StreamTranslatesThoughtsAndSignatures) {
-  auto r = run({kThinkingStream});
+  auto r = run(kThinkingStream);
   EXPECT_EQ(r.state, StreamDecoder::State::done);
-  expect_events(r, {
-      R"({"type":"reasoning","text":"**Looking up** the forecast","signature":""})",
-      R"({"type":"reasoning","text":"","signature":"Q2lRQmp6MXJY"})",
-      R"({"type":"tool_call","tool":0,"id":"call_0","name":"get_weather","arguments":"{\"city\":\"Paris\"}"})",
-      R"({"type":"text","text":"Checking."})",
-      R"({"type":"reasoning","text":"","signature":"RW5kU2ln"})",
-      R"({"type":"finish","finish":"tool_calls"})",
-      R"({"type":"usage","usage":{"prompt":12,"completion":48,"cached":6,"reasoning":40,"cost":0.000108}})",
-  });
+  EXPECT_EQ(r.events, (std::vector<std::string>{
+                          R"(reasoning[0] "**Looking up** the forecast")",
+                          R"(reasoning[0] "" sig="Q2lRQmp6MXJY")",
+                          R"(tool_call[0].0 id=call_0 name=get_weather "{\"city\":\"Paris\"}")",
+                          R"(text[0] "Checking.")",
+                          R"(reasoning[0] "" sig="RW5kU2ln")",
+                          "finish[0] tool_calls",
+                          "usage 12+48 cached=6 reasoning=40 cost=0.000108",
+                      }));
+  // Assembled (as the cache keeps it), the call's signature closes the thought before it.
+  r.answer.model = "m";
+  EXPECT_TRUE(same_json(answer_json(r.answer), R"({"id": "", "model": "m", "provider": "",
+      "outputs": [{"text": "Checking.",
+                   "reasoning": [{"text": "**Looking up** the forecast", "signature": "Q2lRQmp6MXJY"},
+                                 {"text": "", "signature": "RW5kU2ln"}],
+                   "tool_calls": [{"id": "call_0", "name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}],
+                   "finish": "tool_calls"}],
+      "usage": {"prompt": 12, "completion": 48, "cached": 6, "reasoning": 40, "cost": 0.000108}})"));
 }
 
 TEST(Gemini, StreamIsTheSameWhateverTheSplit) {
-  DecodeContext ctx{kProvider, "m", kStreamRequest};
-  expect_split_invariant(kCodec, ctx, kTextStream);
-  expect_split_invariant(kCodec, ctx, kToolStream);
-  expect_split_invariant(kCodec, ctx, kThinkingStream);
+  expect_split_invariant(kCodec, kStreamContext, kTextStream);
+  expect_split_invariant(kCodec, kStreamContext, kToolStream);
+  expect_split_invariant(kCodec, kStreamContext, kThinkingStream);
 }
 
 TEST(Gemini, StreamFailures) {
   std::string text(kTextStream);
-  auto cut = run({text.substr(0, text.rfind("data: "))});
+  auto cut = run(text.substr(0, text.rfind("data: ")));
   EXPECT_EQ(cut.state, StreamDecoder::State::open);
   EXPECT_EQ(cut.finished, StreamDecoder::State::failed);
   EXPECT_EQ(cut.error.status, 502);
   EXPECT_EQ(cut.error.code, "upstream_stream_failed");
 
-  auto blocked = run({"data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"}}\r\n\r\n"});
+  auto blocked = run("data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"}}\r\n\r\n");
   EXPECT_EQ(blocked.state, StreamDecoder::State::failed);
   EXPECT_EQ(blocked.outcome, health::Outcome::content_filter);
   EXPECT_EQ(blocked.error.type, ErrorType::content_filtered);
@@ -647,40 +774,40 @@ TEST(Gemini, StreamFailures) {
   EXPECT_TRUE(blocked.events.empty());
 
   // A filter reason before anything was streamed is a blocked answer; after, a finish.
-  auto filtered = run({"data: {\"candidates\": [{\"finishReason\": \"SAFETY\",\"index\": 0}]}\r\n\r\n"});
+  auto filtered = run("data: {\"candidates\": [{\"finishReason\": \"SAFETY\",\"index\": 0}]}\r\n\r\n");
   EXPECT_EQ(filtered.state, StreamDecoder::State::failed);
   EXPECT_EQ(filtered.outcome, health::Outcome::content_filter);
-  auto late = run({text.substr(0, text.find("data: ", 10)) +
-                   "data: {\"candidates\": [{\"finishReason\": \"SAFETY\",\"index\": 0}]}\r\n\r\n"});
+  auto late = run(text.substr(0, text.find("data: ", 10)) +
+                  "data: {\"candidates\": [{\"finishReason\": \"SAFETY\",\"index\": 0}]}\r\n\r\n");
   EXPECT_EQ(late.state, StreamDecoder::State::done);
-  expect_events(late, {R"({"type":"text","text":"The"})", R"({"type":"finish","finish":"content_filter"})",
-                       R"({"type":"usage","usage":{"prompt":9,"completion":0,"cost":0.000009}})"});
+  EXPECT_EQ(late.events, (std::vector<std::string>{R"(text[0] "The")", "finish[0] content_filter",
+                                                   "usage 9+0 cached=-1 reasoning=-1 cost=9e-06"}));
 
-  auto error = run({text.substr(0, 200) +
-                    "\r\n\r\ndata: {\"error\": {\"code\": 503, \"message\": \"overloaded\", \"status\": \"UNAVAILABLE\"}}\r\n\r\n"});
+  auto error = run(text.substr(0, 200) +
+                   "\r\n\r\ndata: {\"error\": {\"code\": 503, \"message\": \"overloaded\", \"status\": \"UNAVAILABLE\"}}\r\n\r\n");
   EXPECT_EQ(error.state, StreamDecoder::State::failed);
 
-  auto mid = run({text.substr(0, text.find("data: ", 10)) +
-                  "data: {\"error\": {\"code\": 503, \"message\": \"overloaded sk-test-secret-key\", \"status\": \"UNAVAILABLE\"}}\r\n\r\n"});
+  auto mid = run(text.substr(0, text.find("data: ", 10)) +
+                 "data: {\"error\": {\"code\": 503, \"message\": \"overloaded sk-test-secret-key\", \"status\": \"UNAVAILABLE\"}}\r\n\r\n");
   EXPECT_EQ(mid.state, StreamDecoder::State::failed);
   EXPECT_EQ(mid.outcome, health::Outcome::status_5xx);
   EXPECT_EQ(mid.events.size(), 1u);
   EXPECT_EQ(mid.error.message.find("sk-test-secret-key"), std::string::npos);
   EXPECT_EQ(mid.error.code, "UNAVAILABLE");
 
-  auto long_prompt = run({"data: {\"error\": {\"code\": 400, \"message\": \"The input token count (2000000) exceeds the "
-                          "maximum number of tokens allowed (1048576).\", \"status\": \"INVALID_ARGUMENT\"}}\r\n\r\n"});
+  auto long_prompt = run("data: {\"error\": {\"code\": 400, \"message\": \"The input token count (2000000) exceeds the "
+                         "maximum number of tokens allowed (1048576).\", \"status\": \"INVALID_ARGUMENT\"}}\r\n\r\n");
   EXPECT_EQ(long_prompt.outcome, health::Outcome::context_length);
-  auto quota = run({"data: {\"error\": {\"code\": 429, \"message\": \"quota\", \"status\": \"RESOURCE_EXHAUSTED\"}}\r\n\r\n"});
+  auto quota = run("data: {\"error\": {\"code\": 429, \"message\": \"quota\", \"status\": \"RESOURCE_EXHAUSTED\"}}\r\n\r\n");
   EXPECT_EQ(quota.outcome, health::Outcome::status_429);
 
-  auto garbage = run({"data: {\"candidates\": [\r\n\r\n"});
+  auto garbage = run("data: {\"candidates\": [\r\n\r\n");
   EXPECT_EQ(garbage.state, StreamDecoder::State::failed);
   EXPECT_EQ(garbage.error.status, 502);
 }
 
 TEST(Gemini, StreamIgnoresWhatFollowsTheEnd) {
-  auto r = run({std::string(kToolStream) + "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"more\"}]}}]}\r\n\r\n"});
+  auto r = run(std::string(kToolStream) + "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"more\"}]}}]}\r\n\r\n");
   EXPECT_EQ(r.state, StreamDecoder::State::done);
   EXPECT_EQ(r.events.size(), 4u);
 }
@@ -700,7 +827,7 @@ TEST(Gemini, MutatedUpstreamBytesNeverCrash) {
     if (round % 5 == 0) s.resize(s.size() / 2);
     Decoded d = decode(s);
     if (!d.ok) EXPECT_EQ(d.error.message.find("sk-test-secret-key"), std::string::npos);
-    StreamResult r = run({s});
+    StreamResult r = run(s);
     EXPECT_NE(r.finished, StreamDecoder::State::open);
   }
 }
@@ -708,40 +835,38 @@ TEST(Gemini, MutatedUpstreamBytesNeverCrash) {
 // ---------------------------------------------------------------------------------------
 // Embeddings
 
-Built embeddings(std::vector<std::string_view> inputs) {
-  Built b;
-  b.request.kind = model::Kind::embeddings;
-  for (std::string_view input : inputs) b.request.inputs.push_back(b.json(input));
-  return b;
-}
-
 TEST(Gemini, EncodesEmbeddingsAsBatchEmbedContents) {
-  Built one = embeddings({R"("What is the meaning of life?")"});
-  one.request.user = "u";
-  auto e = encode(one.request, "gemini-embedding-001");
-  EXPECT_EQ(e.request.method, "POST");
-  EXPECT_EQ(e.request.url, "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents");
-  EXPECT_EQ(e.request.headers, "content-type: application/json\nx-goog-api-key: sk-test-secret-key\n");
-  EXPECT_TRUE(same_json(e.request.body, R"({"requests":[
+  auto one = encode_embeddings(kCodec, kProvider, "gemini-embedding-001",
+                               R"({"model":"embed","input":"What is the meaning of life?","user":"u","encoding_format":"float"})");
+  EXPECT_EQ(one.request.method, "POST");
+  EXPECT_EQ(one.request.url,
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents");
+  EXPECT_EQ(one.request.headers, "content-type: application/json\nx-goog-api-key: sk-test-secret-key\n");
+  EXPECT_TRUE(same_json(one.request.body, R"({"requests":[
       {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"What is the meaning of life?"}]}}]})"));
-  Built many = embeddings({R"("How much wood")", R"("would a woodchuck chuck?")"});
-  many.request.dimensions = 768;
-  EXPECT_TRUE(same_json(encode(many.request, "gemini-embedding-001").request.body, R"({"requests":[
+  auto many = encode_embeddings(kCodec, kProvider, "gemini-embedding-001",
+                                R"({"model":"embed","input":["How much wood","would a woodchuck chuck?"],"dimensions":768})");
+  EXPECT_TRUE(same_json(many.request.body, R"({"requests":[
       {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"How much wood"}]},"outputDimensionality":768},
       {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"would a woodchuck chuck?"}]},"outputDimensionality":768}]})"));
   // override_params use OpenAI's names.
-  auto over = encode(embeddings({R"("x")"}).request, "gemini-embedding-001", {{"dimensions", "3"}});
+  auto over = encode_embeddings(kCodec, kProvider, "gemini-embedding-001", R"({"model":"embed","input":"x"})",
+                                {{"dimensions", "3"}});
   EXPECT_TRUE(same_json(over.request.body, R"({"requests":[
       {"model":"models/gemini-embedding-001","content":{"parts":[{"text":"x"}]},"outputDimensionality":3}]})"));
-  // Token arrays cannot be embedded by Gemini (the exchange never sends them: caps.token_input):
+  auto wins = encode_embeddings(kCodec, kProvider, "e", R"({"model":"embed","input":"x","dimensions":768})",
+                                {{"dimensions", "3"}});
+  EXPECT_EQ(wins.body["requests"][0]["outputDimensionality"].GetInt(), 3);
+  auto bad = encode_embeddings(kCodec, kProvider, "e", R"({"model":"embed","input":"x"})", {{"dimensions", "-3"}});
+  EXPECT_FALSE(bad.body["requests"][0].HasMember("outputDimensionality"));
+  // Token arrays cannot be embedded by Gemini (the exchange never sends them, caps.token_input):
   // an empty content, which Gemini refuses.
-  Built tokens = embeddings({"[1,2,3]"});
-  tokens.request.token_input = true;
-  EXPECT_TRUE(same_json(encode(tokens.request, "gemini-embedding-001").request.body,
-                        R"({"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[]}}]})"));
+  auto tokens = encode_embeddings(kCodec, kProvider, "gemini-embedding-001", R"({"model":"embed","input":[1,2,3]})");
+  EXPECT_TRUE(same_json(tokens.request.body, R"({"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[]}}]})"));
 }
 
-Decoded decode_embeddings(std::string_view body, int status = 200, bool base64 = false, std::string_view model = "gemini-embedding-001") {
+Decoded decode_embeddings(std::string_view body, int status = 200, bool base64 = false,
+                          std::string_view model = "gemini-embedding-001") {
   model::Request r;
   r.kind = model::Kind::embeddings;
   r.base64 = base64;
@@ -759,7 +884,7 @@ TEST(Gemini, DecodesEmbeddings) {
   EXPECT_TRUE(same_json(d.answer.embeddings[0], "[0.5,-1,0.25]"));
   EXPECT_TRUE(same_json(d.answer.embeddings[1], "[0.0,0.125,-0.75]"));
   EXPECT_FALSE(d.answer.usage.known);  // Gemini counts no tokens for embeddings
-  // base64: little-endian float32s, as OpenAI sends them.
+  // encoding_format "base64": little-endian float32s, as OpenAI sends them.
   auto b = decode_embeddings(answer, 200, true);
   ASSERT_TRUE(b.ok);
   EXPECT_EQ(b.answer.embeddings[0], "\"AAAAPwAAgL8AAIA+\"");
@@ -803,14 +928,13 @@ TEST(Gemini, MapsEmbeddingsErrors) {
 // Model lists
 
 TEST(Gemini, ListsModelsWithoutThePrefix) {
-  model::Request list;
-  list.kind = model::Kind::models;
-  auto e = encode(list);
+  auto list = models_request();
+  auto e = encode(list->request);
   EXPECT_EQ(e.request.method, "GET");
   EXPECT_EQ(e.request.url, "https://generativelanguage.googleapis.com/v1beta/models?pageSize=1000");
   EXPECT_EQ(e.request.headers, "x-goog-api-key: sk-test-secret-key\n");
   EXPECT_TRUE(e.request.body.empty());
-  DecodeContext c{kProvider, "", list};
+  DecodeContext c{kProvider, "", list->request};
   auto d = kCodec.decode(200, R"({
     "models": [
       {"name": "models/gemini-2.0-flash", "version": "2.0", "displayName": "Gemini 2.0 Flash",
@@ -822,7 +946,7 @@ TEST(Gemini, ListsModelsWithoutThePrefix) {
        "supportedGenerationMethods": ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]},
       {"name": "models/imagen-4.0-generate-001", "version": "001", "supportedGenerationMethods": ["predict"]},
       {"name": "models/aqa", "supportedGenerationMethods": ["generateAnswer"]},
-      {"name": "tunedModels/mine"}
+      {"name": "models/unlisted"}
     ],
     "nextPageToken": "Chxtb2RlbHMvZ2VtaW5pLTEuNS1mbGFzaC0wMDI="})",
                          c);
@@ -831,7 +955,7 @@ TEST(Gemini, ListsModelsWithoutThePrefix) {
   ASSERT_EQ(d.answer.models.size(), 3u);
   EXPECT_EQ(d.answer.models[0].id, "gemini-2.0-flash");
   EXPECT_EQ(d.answer.models[1].id, "gemini-embedding-001");
-  EXPECT_EQ(d.answer.models[2].id, "tunedModels/mine");
+  EXPECT_EQ(d.answer.models[2].id, "unlisted");  // no methods listed: callable
   for (const model::ModelEntry& m : d.answer.models) {
     EXPECT_EQ(m.created, 0);
     EXPECT_EQ(m.owned_by, "google");
