@@ -831,6 +831,7 @@ TEST(Gemini, MutatedUpstreamBytesNeverCrash) {
     }
     StreamResult r = run(s);
     EXPECT_NE(r.finished, StreamDecoder::State::open);
+    EXPECT_EQ(r.error.message.find("sk-test-secret-key"), std::string::npos);
   }
 }
 
