@@ -107,16 +107,20 @@ std::string tool_result_block(const Part& part) {
   return close_block(std::move(b), &part);
 }
 
-// Reasoning as a thinking (or redacted_thinking) block; empty when it has no signature.
+// Reasoning Anthropic can verify: its own redacted data, or thinking with a signature.
+bool signed_reasoning(const Part& part) {
+  return part.type == PartType::reasoning && (part.redacted ? !part.text.empty() : !part.signature.empty());
+}
+
+// Reasoning as a thinking (or redacted_thinking) block; empty when it is not signed.
 std::string reasoning_block(const Part& part) {
+  if (!signed_reasoning(part)) return {};
   std::string b;
   if (part.redacted) {
-    if (part.text.empty()) return {};
     b = "{\"type\":\"redacted_thinking\",\"data\":";
     json::append_string(b, part.text);
     return b + '}';
   }
-  if (part.signature.empty()) return {};
   b = "{\"type\":\"thinking\",\"thinking\":";
   json::append_string(b, part.text);
   b += ",\"signature\":";
@@ -346,6 +350,18 @@ Thinking thinking_of(const model::Request& r) {
   return {string_at(*raw, "type") != "disabled", budget && budget->IsInt64() ? budget->GetInt64() : -1, raw};
 }
 
+// Whether the last assistant message called tools without its signed thinking (a history from a
+// client that dropped the signatures). With thinking on, Anthropic refuses such a request: the
+// assistant turn whose tool calls are being answered must start with its thinking block.
+bool unsigned_tool_turn(const model::Request& r) {
+  for (auto m = r.messages.rbegin(); m != r.messages.rend(); ++m) {
+    if (m->role != model::Role::assistant) continue;
+    auto has = [&](auto pred) { return std::any_of(m->parts.begin(), m->parts.end(), pred); };
+    return has([](const Part& p) { return p.type == PartType::tool_call; }) && !has(signed_reasoning);
+  }
+  return false;
+}
+
 void append_thinking(std::string& b, const Thinking& t) {
   if (t.raw) {
     b += ",\"thinking\":";
@@ -432,7 +448,8 @@ void append_extras(std::string& b, const model::Request& r) {
 std::string auth_headers(const config::Provider& provider) {
   std::string auth;
   if (!provider.api_key.empty()) auth = "x-api-key: " + provider.api_key + "\n";
-  auth += "anthropic-version: " + (provider.api_version.empty() ? std::string("2023-06-01") : provider.api_version) + "\n";
+  std::string_view version = provider.api_version.empty() ? std::string_view("2023-06-01") : provider.api_version;
+  auth += "anthropic-version: " + std::string(version) + "\n";
   return auth;
 }
 
@@ -441,7 +458,7 @@ std::string messages_body(const model::Request& r, std::string_view model) {
   bool json_tool = structured(r);
   std::string tools = tools_json(r, json_tool);
   ToolChoice choice = tools.empty() ? ToolChoice{} : tool_choice(r, json_tool);
-  Thinking thinking = choice.forced() ? Thinking{} : thinking_of(r);
+  Thinking thinking = choice.forced() || unsigned_tool_turn(r) ? Thinking{} : thinking_of(r);
 
   std::string b = "{\"model\":";
   json::append_string(b, model);
@@ -574,7 +591,8 @@ void read_block(const Value& block, bool json_tool, model::Output& out, std::opt
     if (json_tool && call.name == kStructuredTool) structured = std::move(call.arguments);
     else out.tool_calls.push_back(std::move(call));
   } else if (type == "thinking") {
-    out.reasoning.push_back({std::string(string_at(block, "thinking")), std::string(string_at(block, "signature")), false});
+    std::string thinking(string_at(block, "thinking")), signature(string_at(block, "signature"));
+    out.reasoning.push_back({std::move(thinking), std::move(signature), false});
   } else if (type == "redacted_thinking") {
     out.reasoning.push_back({std::string(string_at(block, "data")), {}, true});
   }
@@ -625,7 +643,8 @@ int64_t unix_seconds(std::string_view t) {
     return true;
   };
   int64_t y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!digits(0, 4, y) || t.size() < 10 || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d)) return 0;
+  if (!digits(0, 4, y) || t.size() < 10 || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d))
+    return 0;
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return 0;
   int64_t offset = 0;
   if (t.size() >= 19 && (t[10] == 'T' || t[10] == 't' || t[10] == ' ') && digits(11, 2, h) && t[13] == ':' &&
@@ -729,7 +748,7 @@ class AnthropicStream final : public StreamDecoder {
       emit_text(string_at(*block, "text"));
     } else if (type == "tool_use") {
       Block* slot = block_at();
-      if (!slot) return;
+      if (!slot || *slot != Block::other) return;  // a block starts once
       std::string_view name = string_at(*block, "name");
       if (json_tool_ && name == kStructuredTool) {
         *slot = Block::structured;

@@ -21,7 +21,8 @@
 // With thinking on, temperature, top_p and top_k are not sent (Anthropic refuses them), and
 // max_tokens is raised to budget + 1024 when it does not exceed the budget. Thinking cannot be
 // combined with a forced tool choice (tool_choice required / named, or structured output's
-// forced call), so a request that forces a tool is sent without thinking.
+// forced call), nor continue a tool-use turn whose assistant message lacks its signed thinking
+// block (a client that dropped the signatures): such requests are sent without thinking.
 // Reasoning parts of assistant messages go back as `thinking` blocks {thinking, signature}
 // (redacted ones as `redacted_thinking` {data}), first in their message, so that a conversation
 // with extended thinking keeps its signatures across turns; reasoning without a signature (from

@@ -406,6 +406,8 @@ TEST(Anthropic, StreamErrorsAndTruncation) {
 TEST(Anthropic, StreamIgnoresBadIndexesAndUnknownEvents) {
   std::string s =
       "data: {\"type\":\"content_block_start\",\"index\":100000000,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\"}}\n\n"
+      "data: {\"type\":\"content_block_start\",\"index\":5,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t5\",\"name\":\"f\"}}\n\n"
+      "data: {\"type\":\"content_block_start\",\"index\":5,\"content_block\":{\"type\":\"tool_use\",\"id\":\"again\",\"name\":\"g\"}}\n\n"
       "data: {\"type\":\"content_block_delta\",\"index\":-1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n"
       "data: {\"type\":\"content_block_delta\",\"index\":\"0\",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n"
       "data: {\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n"
@@ -417,7 +419,8 @@ TEST(Anthropic, StreamIgnoresBadIndexesAndUnknownEvents) {
       "data: {}\n\n";
   auto r = run_stream(kCodec, ctx(), s);
   EXPECT_EQ(r.state, StreamDecoder::State::done);  // the event name stands in for a missing type
-  const std::vector<std::string> expected = {"finish[0] stop", "usage 0+0 cached=-1 reasoning=-1 cost=0"};
+  const std::vector<std::string> expected = {R"(tool_call[0].0 id=t5 name=f "")", "finish[0] stop",
+                                             "usage 0+0 cached=-1 reasoning=-1 cost=0"};
   EXPECT_EQ(r.events, expected);
 }
 
@@ -607,6 +610,27 @@ TEST(Anthropic, ForcedToolChoiceTurnsThinkingOff) {
   }
   EXPECT_NE(member(with(tools + R"(,"tool_choice":"auto")"), "thinking"), "");
   EXPECT_EQ(member(with(R"("reasoning_effort":"high","response_format":{"type":"json_object"})"), "thinking"), "");
+}
+
+// Continuing a tool-use turn, Anthropic wants the assistant message that called the tools to
+// start with its signed thinking; a history without it is sent without thinking.
+TEST(Anthropic, ThinkingNeedsTheSignedToolTurn) {
+  auto thinking = [](std::string_view details) {
+    return member(std::string(R"({"reasoning_effort":"high","messages":[{"role":"user","content":"Weather in Paris?"},
+        {"role":"assistant","content":null,)") + std::string(details) + R"("tool_calls":[
+          {"id":"toolu_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},
+        {"role":"tool","tool_call_id":"toolu_1","content":"18 degrees"}]})", "thinking");
+  };
+  EXPECT_EQ(thinking(""), "");
+  EXPECT_EQ(thinking(R"("reasoning":"unsigned",)"), "");
+  EXPECT_EQ(thinking(R"("reasoning_details":[{"type":"reasoning.text","text":"t","signature":"c2ln"}],)"),
+            R"({"type":"enabled","budget_tokens":16384})");
+  EXPECT_EQ(thinking(R"("reasoning_details":[{"type":"reasoning.encrypted","data":"ZGF0YQ=="}],)"),
+            R"({"type":"enabled","budget_tokens":16384})");
+  // A finished earlier turn needs nothing.
+  EXPECT_EQ(member(R"({"reasoning_effort":"high","messages":[{"role":"user","content":"Hi"},
+      {"role":"assistant","content":"Hello!"},{"role":"user","content":"Weather in Paris?"}]})", "thinking"),
+            R"({"type":"enabled","budget_tokens":16384})");
 }
 
 // The extended-thinking streaming example: thinking deltas, the signature, a redacted block,
