@@ -3,7 +3,7 @@
 // (Messages, streaming, tool use, extended thinking, errors, models).
 #include "providers/anthropic.h"
 
-#include "anthropic_test_util.h"
+#include "wire_test_util.h"
 
 namespace sy::providers::anthropic {
 namespace {
@@ -340,6 +340,16 @@ TEST(Anthropic, StreamTranslatesToCanonicalEvents) {
   };
   EXPECT_EQ(r.events, expected);
   for (const std::string& raw : r.raw) EXPECT_TRUE(raw.empty());  // a translating codec gives no raw events
+  // Assembled, the stream is the answer a non-streamed request would have decoded to.
+  ASSERT_EQ(r.answer.outputs.size(), 1u);
+  const model::Output& out = r.answer.outputs[0];
+  EXPECT_EQ(out.text, "Okay, let's check the weather — ☀️");
+  ASSERT_EQ(out.tool_calls.size(), 1u);
+  EXPECT_EQ(out.tool_calls[0].id, "toolu_01T1x1fJ34qAmk2tNTrN7Up6");
+  EXPECT_EQ(out.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(out.tool_calls[0].arguments, R"({"location": "San Francisco, CA"})");
+  EXPECT_EQ(out.finish, Finish::tool_calls);
+  EXPECT_EQ(r.answer.usage.prompt_tokens, 500);
   EXPECT_TRUE(r.usage.known);
   EXPECT_EQ(r.usage.prompt_tokens, 500);
   EXPECT_EQ(r.usage.completion_tokens, 89);
@@ -681,6 +691,16 @@ TEST(Anthropic, StreamsThinkingAndSignatures) {
       R"(usage 100+120 cached=-1 reasoning=-1 cost=0.00034)",
   };
   EXPECT_EQ(r.events, expected);
+  // Assembled: one signed thinking block and one redacted, ready to be sent back next turn.
+  const model::Output& out = r.answer.outputs.at(0);
+  ASSERT_EQ(out.reasoning.size(), 2u);
+  EXPECT_EQ(out.reasoning[0].text,
+            "I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147"
+            "\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0\n\nSo GCD(1071, 462) = 21");
+  EXPECT_EQ(out.reasoning[0].signature, "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds");
+  EXPECT_TRUE(out.reasoning[1].redacted);
+  EXPECT_EQ(out.reasoning[1].text, "EmwKAhgBEgy3va3pzix");
+  EXPECT_EQ(out.text, "The greatest common divisor of 1071 and 462 is **21**.");
   expect_split_invariant(kCodec, ctx(), kThinkingStream);
 }
 
@@ -799,6 +819,9 @@ TEST(Anthropic, StreamsAStructuredAnswerAsText) {
       R"(usage 50+20 cached=-1 reasoning=-1 cost=9e-05)",
   };
   EXPECT_EQ(s.events, expected);
+  EXPECT_EQ(s.answer.outputs.at(0).text, R"({"name": "Ada Lovelace", "born": 1815})");
+  EXPECT_TRUE(s.answer.outputs[0].tool_calls.empty());
+  EXPECT_EQ(s.answer.outputs[0].finish, Finish::stop);
   expect_split_invariant(kCodec, ctx(env->request), kStructuredStream);
 
   // Only this codec declares the tool, so its calls are the answer even when response_format
