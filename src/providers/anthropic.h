@@ -11,6 +11,11 @@
 // Answers, error bodies and the SSE event stream (message_start … message_stop) are decoded into
 // canonical answers and stream events. docs/reference.md has the full parameter table.
 //
+// What Anthropic cannot take is dropped: audio parts, files other than base64 PDFs (file ids,
+// other media types), images in assistant turns, and every extra that is not an Anthropic
+// request member (kPassed in anthropic.cc: Anthropic refuses unknown members with a 400). One
+// answer per request (caps.max_n 1): the exchange refuses n > 1 with a 400 naming `n`.
+//
 // Extended thinking. Thinking is asked for, in this order of precedence, by
 //   Request::reasoning_budget > 0      -> thinking {type: enabled, budget_tokens: max(it, 1024)}
 //                                         (0 turns thinking off)
@@ -33,7 +38,8 @@
 // ({"type":"object"} for json_object). tool_choice is {type: tool, name: kStructuredTool} when the
 // caller has no tools of its own (or forbade them with tool_choice none), else the caller's tools
 // stay and tool_choice is {type: any} (or the caller's own named tool). In answers and streams a
-// call of that tool is the output's text (its input JSON) with finish `stop`, never a tool call.
+// call of that tool is the output's text (its input JSON) with finish `stop`, never a tool call
+// (unless the caller declared a tool of that very name: then nothing is added or rewritten).
 //
 // Issue 9 seam: this codec translates (format none). When an Anthropic Messages ingress exists,
 // a request in that format will be forwarded here with minimal edits instead of translated
