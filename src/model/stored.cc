@@ -188,22 +188,6 @@ void keep_extras(const Value& doc, Answer& answer, std::initializer_list<std::st
   }
 }
 
-void parse_usage(const Value& doc, Usage& u) {
-  const Value* usage = json::find(doc, "usage");
-  if (!usage || !usage->IsObject()) return;
-  const Value* p = json::find(*usage, "prompt_tokens");
-  const Value* c = json::find(*usage, "completion_tokens");
-  u.known = p || c;
-  u.prompt_tokens = int_of(*usage, "prompt_tokens", 0);
-  u.completion_tokens = int_of(*usage, "completion_tokens", 0);
-  if (const Value* d = json::find(*usage, "prompt_tokens_details"); d && d->IsObject())
-    u.cached_tokens = int_of(*d, "cached_tokens", -1);
-  if (const Value* d = json::find(*usage, "completion_tokens_details"); d && d->IsObject())
-    u.reasoning_tokens = int_of(*d, "reasoning_tokens", -1);
-  if (const Value* cost = json::find(*usage, "cost"); cost && cost->IsNumber() && cost->GetDouble() >= 0)
-    u.cost = cost->GetDouble();
-}
-
 // Content as a string, or as an array of text parts (joined).
 void parse_content(const Value& message, Output& o) {
   const Value* content = json::find(message, "content");
@@ -262,7 +246,7 @@ bool parse_choice(const Value& choice, Output& o) {
   return parse_tool_calls(*message, o);
 }
 
-bool parse_chat(std::string_view text, const Value& doc, Answer& answer, std::string& error) {
+bool parse_chat(const Value& doc, Answer& answer, std::string& error) {
   answer.kind = Kind::chat;
   answer.id = string_of(doc, "id");
   answer.created = int_of(doc, "created", 0);
@@ -275,14 +259,12 @@ bool parse_chat(std::string_view text, const Value& doc, Answer& answer, std::st
       return false;
     }
   }
-  parse_usage(doc, answer.usage);
+  if (const Value* usage = json::find(doc, "usage")) answer.usage = parse_usage(*usage);
   keep_extras(doc, answer, {"id", "object", "created", "model", "provider", "choices", "usage"});
-  answer.raw_format = Format::openai_chat;
-  answer.raw = text;
   return true;
 }
 
-bool parse_embeddings(std::string_view text, const Value& doc, Answer& answer, std::string& error) {
+bool parse_embeddings(const Value& doc, Answer& answer, std::string& error) {
   answer.kind = Kind::embeddings;
   const Value& data = doc["data"];
   for (rapidjson::SizeType i = 0; i < data.Size(); ++i) {
@@ -295,10 +277,8 @@ bool parse_embeddings(std::string_view text, const Value& doc, Answer& answer, s
   }
   answer.model = string_of(doc, "model");
   answer.provider = string_of(doc, "provider");
-  parse_usage(doc, answer.usage);
+  if (const Value* usage = json::find(doc, "usage")) answer.usage = parse_usage(*usage);
   keep_extras(doc, answer, {"object", "data", "model", "provider", "usage"});
-  answer.raw_format = Format::openai_embeddings;
-  answer.raw = text;
   return true;
 }
 
@@ -325,6 +305,21 @@ bool is_embeddings_list(const Value& doc) {
 
 }  // namespace
 
+Usage parse_usage(const json::Value& usage) {
+  Usage u;
+  if (!usage.IsObject()) return u;
+  u.known = json::find(usage, "prompt_tokens") || json::find(usage, "completion_tokens");
+  u.prompt_tokens = int_of(usage, "prompt_tokens", 0);
+  u.completion_tokens = int_of(usage, "completion_tokens", 0);
+  if (const Value* d = json::find(usage, "prompt_tokens_details"); d && d->IsObject())
+    u.cached_tokens = int_of(*d, "cached_tokens", -1);
+  if (const Value* d = json::find(usage, "completion_tokens_details"); d && d->IsObject())
+    u.reasoning_tokens = int_of(*d, "reasoning_tokens", -1);
+  if (const Value* cost = json::find(usage, "cost"); cost && cost->IsNumber() && cost->GetDouble() >= 0)
+    u.cost = cost->GetDouble();
+  return u;
+}
+
 std::string serialize(const Answer& answer, std::string_view request_id, int64_t created) {
   switch (answer.kind) {
     case Kind::chat:
@@ -339,23 +334,35 @@ std::string serialize(const Answer& answer, std::string_view request_id, int64_t
   return {};
 }
 
-bool parse(std::string_view text, Answer& answer, std::string& error) {
+bool parse(const json::Value& doc, Answer& answer, std::string& error) {
   answer = Answer();
-  json::Document doc;
-  if (!json::parse(text, doc, error)) return false;
   if (!doc.IsObject()) {
     error = "not a JSON object";
     return false;
   }
   const Value* choices = json::find(doc, "choices");
-  if (choices && choices->IsArray()) return parse_chat(text, doc, answer, error);
+  if (choices && choices->IsArray()) return parse_chat(doc, answer, error);
   const Value* data = json::find(doc, "data");
   if (!data || !data->IsArray()) {
     error = "neither a chat completion, an embeddings list nor a model list";
     return false;
   }
-  if (is_embeddings_list(doc)) return parse_embeddings(text, doc, answer, error);
+  if (is_embeddings_list(doc)) return parse_embeddings(doc, answer, error);
   parse_models(doc, answer);
+  return true;
+}
+
+bool parse(std::string_view text, Answer& answer, std::string& error) {
+  json::Document doc;
+  if (!json::parse(text, doc, error)) {
+    answer = Answer();
+    return false;
+  }
+  if (!parse(doc, answer, error)) return false;
+  if (answer.kind != Kind::models) {
+    answer.raw_format = answer.kind == Kind::chat ? Format::openai_chat : Format::openai_embeddings;
+    answer.raw = text;
+  }
   return true;
 }
 
