@@ -414,6 +414,18 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
 
 // ---- answers ------------------------------------------------------------------------------
 
+// An upstream that echoes the provider's key (in an answer, a stream chunk or an error) must
+// not hand it to callers: such text is decoded from a copy with the key redacted.
+bool holds_key(std::string_view text, const config::Provider& provider) {
+  return provider.api_key.size() >= 4 && text.find(provider.api_key) != std::string_view::npos;
+}
+
+std::string without_key(std::string_view text, const config::Provider& provider) {
+  std::string copy(text);
+  redact(provider, copy);
+  return copy;
+}
+
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
@@ -501,11 +513,13 @@ std::string raw_answer(std::string_view body, json::Document& doc, const DecodeC
       out.append(new_usage ? std::string_view(usage_text) : new_choices ? std::string_view(choices_text) : m.value);
     }
     out += '}';
+    if (!choices_text.empty() || !usage_text.empty()) redact(ctx.provider, out);  // escapes are plain once re-serialized
     return out;
   }
   doc.RemoveMember("provider");
   doc.AddMember("provider", Value(ctx.provider.name.c_str(), alloc), alloc);
   json::append_value(out, doc);
+  redact(ctx.provider, out);  // a key written with escapes is plain once re-serialized
   return out;
 }
 
@@ -582,6 +596,7 @@ class OpenAIStream final : public StreamDecoder {
   std::string model_;
   json::Document doc_;   // the current event: the events' views point into it
   std::string line_;     // the current event's data on one line, when it came in several
+  std::string scrubbed_;  // the current event's data without the provider key, when it held it
   model::StreamEvent event_;
 };
 
@@ -593,7 +608,9 @@ model::StreamEvent& OpenAIStream::add(model::StreamEvent::Type type, int output,
   return event_;
 }
 
-void OpenAIStream::on_event(const sse::Event& e) {
+void OpenAIStream::on_event(const sse::Event& event) {
+  sse::Event e = event;
+  if (holds_key(e.data, provider_)) e.data = scrubbed_ = without_key(e.data, provider_);
   if (e.data == "[DONE]") {
     price_usage(usage_, provider_, model_);
     state_ = State::done;
@@ -626,6 +643,7 @@ void OpenAIStream::on_event(const sse::Event& e) {
   } else {
     line_.clear();
     json::append_value(line_, doc_);  // an event of several data lines: one line for the caller
+    redact(provider_, line_);
     raw_ = line_;
   }
 }
@@ -715,6 +733,8 @@ std::string embeddings_body(const EncodeInput& in) {
 }
 
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  std::string scrubbed;
+  if (holds_key(body, ctx.provider)) body = scrubbed = without_key(body, ctx.provider);
   switch (ctx.request.kind) {
     case model::Kind::chat:
       return decode_chat(status, body, ctx);

@@ -22,7 +22,8 @@
 // cost (OpenRouter's, another Switchyard's) is kept. Errors: a non-2xx maps through the
 // error-class table (context length and content filter recognised from code and message), an
 // error object inside a 2xx is error_body_200, anything else that is not the expected shape is
-// malformed.
+// malformed. An upstream that echoes the provider's key never hands it on: an answer or
+// stream event holding it is decoded from a copy with the key replaced by "[redacted]".
 //
 // Streams. Each chat.completion.chunk becomes canonical events (text, refusal, reasoning from
 // delta.reasoning_details / delta.reasoning / delta.reasoning_content, tool calls, finish,

@@ -2,8 +2,8 @@
 // an embeddings list and a model list where the codec offers them, under a few statuses; and
 // stream-decode it fed whole and in input-chosen chunks. Properties: no crash or sanitizer
 // report; a decoded answer's stored form (what callers are sent) is a JSON object, and so is a
-// raw form when one is given; no error message holds the provider key; every raw stream event
-// is one line of JSON object; the stream's events, raw data and end state do not depend on
+// raw form when one is given; neither a raw form nor an error message holds the provider key;
+// every raw stream event is one line of JSON object without the key; the stream's events, raw data and end state do not depend on
 // chunking, and the events assemble into an answer whose stored form is a JSON object.
 #pragma once
 
@@ -32,7 +32,10 @@ inline void check_no_key(std::string_view text) {
 inline void check(const providers::Decoded& d) {
   if (!d.ok) return check_no_key(d.error.message);
   check_object(model::stored::serialize(d.answer, "req_fuzz", 1));
-  if (!d.answer.raw.empty()) check_object(d.answer.raw);
+  if (!d.answer.raw.empty()) {
+    check_object(d.answer.raw);
+    check_no_key(d.answer.raw);
+  }
 }
 
 // Records what a stream decoder hands on, in a form two runs can be compared by.
@@ -49,6 +52,7 @@ class Recorder final : public providers::StreamSink {
     if (!raw.empty()) {
       if (raw.find('\n') != std::string_view::npos) std::abort();
       check_object(raw);
+      check_no_key(raw);
     }
     assembler.add(events);
   }

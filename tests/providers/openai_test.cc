@@ -293,6 +293,22 @@ TEST(OpenAI, MapsErrors) {
   EXPECT_EQ(kCodec.decode(200, R"({"choices":{}})", chat.ctx).error.code, "bad_upstream_response");
 }
 
+TEST(OpenAI, AnUpstreamEchoingTheKeyNeverHandsItOn) {
+  // Issue 8: not only error paths; 200 answers and stream chunks too.
+  Chat chat;
+  auto d = kCodec.decode(200, R"({"choices":[{"index":0,"message":{"content":"your key is sk-test-secret-key","refusal":null},)"
+                              R"("logprobs":null,"finish_reason":"stop"}],"echo":"sk-test-secret-key"})",
+                         chat.ctx);
+  ASSERT_TRUE(d.ok);
+  EXPECT_EQ(d.answer.raw.find("sk-test-secret-key"), std::string::npos) << d.answer.raw;
+  EXPECT_EQ(d.answer.outputs[0].text, "your key is [redacted]");
+  EXPECT_EQ(d.answer.extras.at(0).second, "\"[redacted]\"");
+  auto r = run_stream(kCodec, chat.ctx,
+                      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"sk-test-secret-key\"}}]}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(r.events, (std::vector<std::string>{"text[0] \"[redacted]\""}));
+  EXPECT_EQ(r.raw.at(0).find("sk-test-secret-key"), std::string::npos);
+}
+
 // ---- streams ------------------------------------------------------------------------------------
 
 TEST(OpenAI, StreamsCanonicalEventsAndRawChunks) {
