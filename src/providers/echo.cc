@@ -1,5 +1,6 @@
 #include "providers/echo.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -15,6 +16,7 @@ using json::Value;
 
 // ---- JSON instances of schemas ------------------------------------------------------------
 
+constexpr int64_t kMaxN = 128;  // answers per request
 constexpr int kMaxSchemaDepth = 16;
 constexpr int64_t kMaxArrayItems = 8;
 
@@ -225,7 +227,7 @@ model::Output chat_output(const model::Request& r, int64_t& completion_tokens) {
 void chat(const model::Request& r, model::Answer& a) {
   int64_t completion_tokens = 0;
   model::Output o = chat_output(r, completion_tokens);
-  int64_t n = std::max<int64_t>(1, r.sampling.n);
+  int64_t n = std::clamp<int64_t>(r.sampling.n, 1, kMaxN);
   a.outputs.assign(size_t(n), o);
   a.usage = {true, model::prompt_tokens(r), completion_tokens * n, -1, -1, 0};
 }
@@ -329,7 +331,7 @@ Decoded answer(const EncodeInput& in) {
 
 const Codec kCodec = {
     model::Format::none,
-    Capabilities{true, true, true, true, true, true, 128, true},
+    Capabilities{true, true, true, true, true, true, kMaxN, true},
     nullptr,
     nullptr,
     nullptr,
