@@ -30,7 +30,7 @@ enum class ParamResult {
 // into `value`, which must live as long as the request. null unsets every nullable parameter.
 //
 //   temperature [0, 2]   top_p [0, 1]   presence_penalty, frequency_penalty [-2, 2]
-//   seed (integer)   n [1, 128]   stop (a string or up to 4 strings)
+//   seed (integer)   top_k (integer >= 0)   n [1, 128]   stop (a string or up to 4 strings)
 //   max_tokens, max_completion_tokens (positive integers; the latter wins)
 //   logprobs (bool)   top_logprobs [0, 20]   logit_bias ({token id: integer in [-100, 100]})
 //   tools (array of {type: "function", function: {name, description?, parameters?, strict?}};
@@ -39,7 +39,7 @@ enum class ParamResult {
 //   parallel_tool_calls (bool)
 //   response_format ({type: "text" | "json_object" | "json_schema", json_schema: {name, schema?,
 //                    description?, strict?}})
-//   reasoning_effort ("none" | "minimal" | "low" | "medium" | "high" | "xhigh")
+//   reasoning_effort ("none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max")
 //   user (string)   metadata (up to 16 string values, keys <= 64 and values <= 512 characters)
 //   stream (bool)   stream_options ({include_usage?: bool, include_obfuscation?: bool})
 ParamResult set_param(Request& request, std::string_view name, const json::Value& value, ParamError& error);
