@@ -1,5 +1,6 @@
 #include "json/json.h"
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -111,10 +112,13 @@ bool valid_utf8(std::string_view text) {
     if (end - p >= 8) {
       uint64_t block;
       std::memcpy(&block, p, 8);
-      if ((block & 0x8080808080808080ull) == 0) {
+      uint64_t high = block & 0x8080808080808080ull;
+      if (high == 0) {
         p += 8;
         continue;
       }
+      // Past the ASCII bytes before the first that is not (byte by byte on big-endian hosts).
+      if constexpr (std::endian::native == std::endian::little) p += std::countr_zero(high) / 8;
     }
     if (*p < 0x80) {
       ++p;
