@@ -369,6 +369,7 @@ class ChunkWriter final : public StreamWriter {
   void open(int output, std::string& out);
   void reasoning(const model::StreamEvent& e, std::string& out);
   void failed(const Error& error, std::string& out);
+  void end(std::string& out) const;
 
   std::string head_;  // data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,
   std::vector<bool> started_;
@@ -415,7 +416,10 @@ void ChunkWriter::open(int output, std::string& out) {
   started_[size_t(output)] = true;
 }
 
-constexpr std::string_view kDeltaEnd = "},\"finish_reason\":null}]}\n\n";
+constexpr std::string_view kDeltaEnd = "},\"finish_reason\":null}]";
+
+// A chunk's end: with include_usage every chunk but the last carries "usage": null, as OpenAI's.
+void ChunkWriter::end(std::string& out) const { out += include_usage_ ? ",\"usage\":null}\n\n" : "}\n\n"; }
 
 void ChunkWriter::render(const model::StreamEvent& e, std::string& out) {
   using Type = model::StreamEvent::Type;
@@ -426,7 +430,7 @@ void ChunkWriter::render(const model::StreamEvent& e, std::string& out) {
       out += e.type == Type::text ? "\"content\":" : "\"refusal\":";
       json::append_string(out, e.text);
       out += kDeltaEnd;
-      return;
+      return end(out);
     case Type::reasoning:
       return reasoning(e, out);
     case Type::tool_call:
@@ -439,22 +443,22 @@ void ChunkWriter::render(const model::StreamEvent& e, std::string& out) {
       json::append_string(out, e.text);
       out += "}}]";
       out += kDeltaEnd;
-      return;
+      return end(out);
     case Type::tool_arguments:
       open(e.output, out);
       out += "\"tool_calls\":[{\"index\":" + std::to_string(e.tool) + ",\"function\":{\"arguments\":";
       json::append_string(out, e.text);
       out += "}}]";
       out += kDeltaEnd;
-      return;
+      return end(out);
     case Type::finish: {
       open(e.output, out);
       if (out.back() == ',') out.pop_back();  // a first chunk that only carries the role
       std::string_view reason = model::finish_name(e.finish);
       out += "},\"finish_reason\":";
       json::append_string(out, reason.empty() ? "stop" : reason);
-      out += "}]}\n\n";
-      return;
+      out += "}]";
+      return end(out);
     }
     case Type::usage:
       return;  // close() renders the final usage
@@ -481,6 +485,7 @@ void ChunkWriter::reasoning(const model::StreamEvent& e, std::string& out) {
   }
   out += "}]";
   out += kDeltaEnd;
+  end(out);
 }
 
 // After bytes reached the caller a failure ends the stream in-band: a chunk whose finish_reason

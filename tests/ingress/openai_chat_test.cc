@@ -694,6 +694,9 @@ TEST(OpenAIChatStream, UsageChunkWhenAskedFor) {
   usage.reasoning_tokens = 2;
   usage.cost = 0.00105;
   std::string before = s.out;
+  EXPECT_EQ(before, chunk(R"("choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}],"usage":null)") +
+                        chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null)"))
+      << "with include_usage every chunk carries usage: null";
   s.writer->close(usage, s.out);
   EXPECT_EQ(s.out.substr(before.size()),
             chunk(R"("choices":[],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2},"cost":0.00105})") +
@@ -713,7 +716,7 @@ TEST(OpenAIChatStream, PassthroughForwardsTheUpstreamsChunks) {
   usage.known = true;
   s.writer->close(usage, s.out);
   EXPECT_EQ(s.out, "data: " + std::string(raw) + "\n\n" +
-                       chunk(R"("choices":[{"index":0,"delta":{"content":"ignored"},"finish_reason":null}])") +
+                       chunk(R"("choices":[{"index":0,"delta":{"content":"ignored"},"finish_reason":null}],"usage":null)") +
                        "data: [DONE]\n\n")
       << "no role after passthrough, and no usage chunk of our own: the upstream sent its own";
 }
