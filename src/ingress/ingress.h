@@ -27,6 +27,7 @@ struct DecodeArgs {
 struct Context {
   std::string_view request_id;        // "req_…": answers that need an id of their own derive it
   int64_t created = 0;                // unix seconds when the request started
+  std::string_view model;             // the model that answers, as its provider names it
   const model::Request* request = nullptr;
   std::string_view model;             // the model that answers, as its provider names it
 };
