@@ -29,7 +29,6 @@ struct Context {
   int64_t created = 0;                // unix seconds when the request started
   std::string_view model;             // the model that answers, as its provider names it
   const model::Request* request = nullptr;
-  std::string_view model;             // the model that answers, as its provider names it
 };
 
 // Renders one streamed answer in the caller's format. Each call appends complete events (for
