@@ -39,6 +39,7 @@ void Exchange::on_head(Call& c, int status) {
   if (c.request().stream && status >= 200 && status < 300) {
     const providers::DecodeContext ctx = decode_context(c);
     c.decoder = providers::codec(ctx.provider.type).stream(ctx);
+    c.decoder->hide(ctx.provider.api_key);  // an upstream echoing our key never hands it on
   }
 }
 
@@ -77,6 +78,7 @@ void Exchange::on_end(Call& c) {
   fetches_.erase(c.fetch_id);
   c.fetch_id = 0;
   const providers::DecodeContext ctx = decode_context(c);
+  providers::redact(ctx.provider, c.upstream_body);  // an upstream echoing our key never hands it on
   providers::Decoded decoded = providers::codec(ctx.provider.type).decode(c.upstream_status, c.upstream_body, ctx);
   if (!decoded.ok && c.retry_after_ms >= 0) decoded.error.retry_after_s = c.retry_after_ms / 1000;
   on_decoded(c, std::move(decoded));
@@ -93,10 +95,11 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
     answer.usage.prompt_tokens = c.prompt_tokens;
   }
   close_attempt(c, true, false, &answer.usage);
-  c.stored = model::stored::serialize(answer, c.request_id, c.created);
+  // A summary's stored form is its raw answer: taken, not copied.
+  c.stored = answer.summary ? std::move(answer.raw) : model::stored::serialize(answer, c.request_id, c.created);
   store(c, answer);
   if (!move(c, Event::answer)) return;
-  c.caller->answer(c.stored, &answer, meta(c, c.cacheable ? "MISS" : "BYPASS"));
+  c.caller->answer(c.stored, answer.summary ? nullptr : &answer, meta(c, c.cacheable ? "MISS" : "BYPASS"));
   finish(c);
 }
 

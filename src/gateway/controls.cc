@@ -59,7 +59,9 @@ bool from_body(const Value& sy, exchange::Controls& out, std::string_view& mode,
   }
   if (const Value* m = json::find(sy, "metadata")) {
     if (!m->IsObject()) return bad(error, "switchyard.metadata", "switchyard.metadata must be an object");
-    out.metadata.CopyFrom(*m, out.metadata.GetAllocator());
+    out.metadata.SetNull();
+    json::Value copy = json::copy(*m, out.metadata.GetAllocator());
+    static_cast<json::Value&>(out.metadata).Swap(copy);
   }
   return true;
 }

@@ -9,8 +9,6 @@ namespace sy::gateway {
 
 Runtime::Runtime(std::shared_ptr<const config::Config> c) : config(std::move(c)) {
   for (const auto& k : config->keys) keys.push_back({health::Limiter({k.rpm, 0, 0}), 0});
-  for (const auto& p : config->providers)
-    if (p.api_key.size() >= 4) secrets.push_back(p.api_key);
 }
 
 bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, Error& error) {
@@ -63,12 +61,6 @@ bool allows_model(const Runtime& rt, int key, std::string_view model, Error& err
   error = {403, ErrorType::auth, "this gateway key may not use model \"" + std::string(model) + "\"",
            "model_not_allowed", "model"};
   return false;
-}
-
-void redact(const Runtime& rt, std::string& text) {
-  for (const std::string& secret : rt.secrets)
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-      text.replace(at, secret.size(), "[redacted]");
 }
 
 }  // namespace sy::gateway

@@ -23,8 +23,7 @@ struct Runtime {
   explicit Runtime(std::shared_ptr<const config::Config> c);
 
   std::shared_ptr<const config::Config> config;
-  std::vector<KeyState> keys;         // as config->keys
-  std::vector<std::string> secrets;   // provider keys, never to appear in an answer
+  std::vector<KeyState> keys;  // as config->keys
 };
 
 // The calling key: `Authorization: Bearer <key>` or `x-api-key`. With keys configured, a missing
@@ -37,8 +36,5 @@ bool within_budget(const Runtime& rt, int key, Error& error);
 
 // Whether the key may use `model` (403 naming the model otherwise).
 bool allows_model(const Runtime& rt, int key, std::string_view model, Error& error);
-
-// Removes every provider key from `text` (answers, chunks and errors alike).
-void redact(const Runtime& rt, std::string& text);
 
 }  // namespace sy::gateway

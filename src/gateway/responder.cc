@@ -38,7 +38,6 @@ Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string requ
 
 void Responder::respond(int status, bool streaming, std::string headers, std::string body) {
   headers += cors_;
-  redact(*runtime_, body);
   batch_.respond(id_, uint32_t(status), streaming, headers, body);
 }
 
@@ -65,7 +64,6 @@ void Responder::stream_open(const exchange::Meta& meta) {
 
 void Responder::chunk(std::string& bytes) {
   if (bytes.empty()) return;
-  redact(*runtime_, bytes);
   batch_.stream_chunk(id_, bytes);
 }
 

@@ -1,6 +1,7 @@
 // Answers one model request in its caller's format: the exchange's Caller, rendering canonical
 // answers, events and errors through the request's ingress codec, adding the x-switchyard-*
-// and CORS headers, removing provider keys from every byte, and charging the caller's key.
+// and CORS headers, and charging the caller's key. (Provider keys never get this far: the
+// exchange removes them from upstream answers and events before anything reads them.)
 #pragma once
 
 #include <cstdint>

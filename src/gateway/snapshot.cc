@@ -63,7 +63,9 @@ bool read_entries(std::string_view body, std::vector<json::Document>& entries, s
   auto take = [&](const Value& entry, size_t index) {
     std::string why = check_entry(entry);
     if (!why.empty()) error = "entries[" + std::to_string(index) + "]: " + why;
-    entries.emplace_back().CopyFrom(entry, entries.back().GetAllocator());
+    json::Document& kept = entries.emplace_back();
+    json::Value copy = json::copy(entry, kept.GetAllocator());
+    static_cast<json::Value&>(kept).Swap(copy);
     return why.empty();
   };
   json::Document doc;

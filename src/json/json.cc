@@ -68,12 +68,14 @@ bool parse(std::string_view text, Document& doc, std::string& error) {
     error = "JSON nesting is deeper than " + std::to_string(kMaxDepth) + " levels";
     return false;
   }
-  // RapidJSON scans strings with SIMD only in NUL-terminated input, and its
-  // aligned 16-byte loads may reach past the terminator: pad with 16 NULs.
-  std::string terminated;
-  terminated.reserve(text.size() + 16);
-  terminated.append(text).append(16, '\0');
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(terminated.c_str());
+  // Parsed in place from a NUL-terminated copy in the document's own pool, so strings are not
+  // copied again and live as long as the document. RapidJSON scans with SIMD only in terminated
+  // input, and its aligned 16-byte loads may reach past the terminator: pad with 16 NULs.
+  doc.SetNull();
+  char* copy = static_cast<char*>(doc.GetAllocator().Malloc(text.size() + 16));
+  std::memcpy(copy, text.data(), text.size());
+  std::memset(copy + text.size(), 0, 16);
+  doc.ParseInsitu<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(copy);
   if (doc.HasParseError()) {
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
             std::to_string(doc.GetErrorOffset());
@@ -192,6 +194,59 @@ bool top_level_members(std::string_view text, std::vector<Member>& out) {
     p = skip_space(p, end);
     if (p < end && *p == ',') ++p;
   }
+}
+
+bool array_elements(std::string_view text, std::vector<std::string_view>& out) {
+  out.clear();
+  const char* p = text.data();
+  const char* end = p + text.size();
+  p = skip_space(p, end);
+  if (p == end || *p++ != '[') return false;
+  while (true) {
+    p = skip_space(p, end);
+    if (p == end) return false;
+    if (*p == ']') return true;
+    const char* value = p;
+    p = skip_value(p, end);
+    out.emplace_back(value, size_t(p - value));
+    p = skip_space(p, end);
+    if (p < end && *p == ',') ++p;
+  }
+}
+
+namespace {
+
+// Builds a value in `doc` from SAX events, copying every string.
+struct Copier {
+  Document& doc;
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned u) { return doc.Uint(u); }
+  bool Int64(int64_t i) { return doc.Int64(i); }
+  bool Uint64(uint64_t u) { return doc.Uint64(u); }
+  bool Double(double d) { return doc.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return doc.RawNumber(s, n, true); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return doc.String(s, n, true); }
+  bool StartObject() { return doc.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) { return doc.Key(s, n, true); }
+  bool EndObject(rapidjson::SizeType n) { return doc.EndObject(n); }
+  bool StartArray() { return doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc.EndArray(n); }
+};
+
+}  // namespace
+
+Value copy(const Value& from, Document::AllocatorType& allocator) {
+  Document scratch(&allocator);  // its value is built in `allocator`, which it does not own
+  auto generate = [&](Document& d) {
+    Copier copier{d};
+    return from.Accept(copier);
+  };
+  scratch.Populate(generate);
+  Value out;
+  out.Swap(scratch);
+  return out;
 }
 
 const Value* find(const Value& object, std::string_view name) {

@@ -41,6 +41,15 @@ struct Member {
 // (callers then fall back to rebuilding the body from its parsed form).
 bool top_level_members(std::string_view text, std::vector<Member>& out);
 
+// The elements of a JSON array's text, each exactly as it appears. Use on text parse() accepted.
+// Returns false when the text is not an array.
+bool array_elements(std::string_view text, std::vector<std::string_view>& out);
+
+// A deep copy of `from` whose strings all live in `allocator`. Parsed documents hold their
+// strings in place (parse() reads in situ), so RapidJSON's own copy, which shares such strings,
+// would point into the source document: copy across documents with this instead.
+Value copy(const Value& from, Document::AllocatorType& allocator);
+
 // Member lookup that tolerates non-objects; nullptr when absent.
 const Value* find(const Value& object, std::string_view name);
 

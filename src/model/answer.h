@@ -87,6 +87,9 @@ struct Answer {
   // cost filled in), when a caller of that format may be sent it as is. Empty otherwise.
   Format raw_format = Format::none;
   std::string raw;
+  // Only usage, finish reasons and `raw` are filled: a decoder whose caller speaks raw_format
+  // leaves the content in `raw` (model::stored::parse reads it when someone needs it).
+  bool summary = false;
 };
 
 // One step of a streamed answer. Views point into the decoder's buffers: valid only during the

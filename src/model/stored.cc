@@ -219,13 +219,14 @@ void parse_reasoning(const Value& message, Output& o) {
   if (!text.empty()) o.reasoning.push_back({std::move(text), {}, false});
 }
 
-bool parse_tool_calls(const Value& message, Output& o) {
+bool parse_tool_calls(const Value& message, Output& o, bool content) {
   const Value* calls = json::find(message, "tool_calls");
   if (!calls || calls->IsNull()) return true;
   if (!calls->IsArray()) return false;
   for (const Value& call : calls->GetArray()) {
     const Value* fn = json::find(call, "function");
     if (!call.IsObject() || !fn || !fn->IsObject()) return false;
+    if (!content) continue;
     const Value* arguments = json::find(*fn, "arguments");
     o.tool_calls.push_back({string_of(call, "id"), string_of(*fn, "name"),
                             !arguments ? "" : arguments->IsString() ? string_of(*fn, "arguments") : text_of(*arguments)});
@@ -233,38 +234,43 @@ bool parse_tool_calls(const Value& message, Output& o) {
   return true;
 }
 
-bool parse_choice(const Value& choice, Output& o) {
+bool parse_choice(const Value& choice, Output& o, bool content) {
   const Value* message = json::find(choice, "message");
   if (!choice.IsObject() || (message && !message->IsObject())) return false;
   const Value* finish = json::find(choice, "finish_reason");
   std::string_view reason = finish ? json::view(*finish) : std::string_view();
   o.finish = reason.empty() ? Finish::none : reason == "function_call" ? Finish::tool_calls : finish_of(reason);
   if (!message) return true;
-  parse_content(*message, o);
-  o.refusal = string_of(*message, "refusal");
-  parse_reasoning(*message, o);
-  return parse_tool_calls(*message, o);
+  if (content) {
+    parse_content(*message, o);
+    o.refusal = string_of(*message, "refusal");
+    parse_reasoning(*message, o);
+  }
+  return parse_tool_calls(*message, o, content);
 }
 
-bool parse_chat(const Value& doc, Answer& answer, std::string& error) {
+bool parse_chat(const Value& doc, Answer& answer, std::string& error, bool content) {
   answer.kind = Kind::chat;
-  answer.id = string_of(doc, "id");
-  answer.created = int_of(doc, "created", 0);
-  answer.model = string_of(doc, "model");
-  answer.provider = string_of(doc, "provider");
+  if (content) {
+    answer.id = string_of(doc, "id");
+    answer.created = int_of(doc, "created", 0);
+    answer.model = string_of(doc, "model");
+    answer.provider = string_of(doc, "provider");
+  }
   const Value& choices = doc["choices"];
   for (rapidjson::SizeType i = 0; i < choices.Size(); ++i) {
-    if (!parse_choice(choices[i], answer.outputs.emplace_back())) {
+    if (!parse_choice(choices[i], answer.outputs.emplace_back(), content)) {
       error = "choices[" + std::to_string(i) + "] is not a chat completion choice";
       return false;
     }
   }
   if (const Value* usage = json::find(doc, "usage")) answer.usage = parse_usage(*usage);
-  keep_extras(doc, answer, {"id", "object", "created", "model", "provider", "choices", "usage"});
+  answer.summary = !content;
+  if (content) keep_extras(doc, answer, {"id", "object", "created", "model", "provider", "choices", "usage"});
   return true;
 }
 
-bool parse_embeddings(const Value& doc, Answer& answer, std::string& error) {
+bool parse_embeddings(const Value& doc, Answer& answer, std::string& error, bool content) {
   answer.kind = Kind::embeddings;
   const Value& data = doc["data"];
   for (rapidjson::SizeType i = 0; i < data.Size(); ++i) {
@@ -273,12 +279,13 @@ bool parse_embeddings(const Value& doc, Answer& answer, std::string& error) {
       error = "data[" + std::to_string(i) + "] has no embedding";
       return false;
     }
-    answer.embeddings.push_back(text_of(*e));
+    if (content) answer.embeddings.push_back(text_of(*e));
   }
   answer.model = string_of(doc, "model");
   answer.provider = string_of(doc, "provider");
   if (const Value* usage = json::find(doc, "usage")) answer.usage = parse_usage(*usage);
-  keep_extras(doc, answer, {"object", "data", "model", "provider", "usage"});
+  answer.summary = !content;
+  if (content) keep_extras(doc, answer, {"object", "data", "model", "provider", "usage"});
   return true;
 }
 
@@ -334,20 +341,20 @@ std::string serialize(const Answer& answer, std::string_view request_id, int64_t
   return {};
 }
 
-bool parse(const json::Value& doc, Answer& answer, std::string& error) {
+bool parse(const json::Value& doc, Answer& answer, std::string& error, bool content) {
   answer = Answer();
   if (!doc.IsObject()) {
     error = "not a JSON object";
     return false;
   }
   const Value* choices = json::find(doc, "choices");
-  if (choices && choices->IsArray()) return parse_chat(doc, answer, error);
+  if (choices && choices->IsArray()) return parse_chat(doc, answer, error, content);
   const Value* data = json::find(doc, "data");
   if (!data || !data->IsArray()) {
     error = "neither a chat completion, an embeddings list nor a model list";
     return false;
   }
-  if (is_embeddings_list(doc)) return parse_embeddings(doc, answer, error);
+  if (is_embeddings_list(doc)) return parse_embeddings(doc, answer, error, content);
   parse_models(doc, answer);
   return true;
 }

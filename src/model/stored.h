@@ -41,6 +41,8 @@ Usage parse_usage(const json::Value& usage);
 
 // The same from a document already parsed (a JSON object), for decoders that parsed the text
 // for other reasons; `answer.raw` stays empty.
-bool parse(const json::Value& doc, Answer& answer, std::string& error);
+// With `content` false only usage and each output's finish reason are read (Answer::summary);
+// the rest is still checked for shape, and nothing is copied.
+bool parse(const json::Value& doc, Answer& answer, std::string& error, bool content = true);
 
 }  // namespace sy::model::stored

@@ -414,18 +414,6 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
 
 // ---- answers ------------------------------------------------------------------------------
 
-// An upstream that echoes the provider's key (in an answer, a stream chunk or an error) must
-// not hand it to callers: such text is decoded from a copy with the key redacted.
-bool holds_key(std::string_view text, const config::Provider& provider) {
-  return provider.api_key.size() >= 4 && text.find(provider.api_key) != std::string_view::npos;
-}
-
-std::string without_key(std::string_view text, const config::Provider& provider) {
-  std::string copy(text);
-  redact(provider, copy);
-  return copy;
-}
-
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
@@ -465,23 +453,61 @@ bool price_usage(model::Usage& usage, const config::Provider& provider, std::str
 }
 
 // Adds `refusal: null` to each message and `logprobs: null` to each choice that lacks it.
-// True when anything was added.
-bool add_conformance_members(json::Document& doc) {
-  bool added = false;
+void add_conformance_members(json::Document& doc) {
   auto& alloc = doc.GetAllocator();
   for (Value& choice : doc["choices"].GetArray()) {
     if (!choice.IsObject()) continue;
-    if (!choice.HasMember("logprobs")) {
-      choice.AddMember("logprobs", Value(), alloc);
-      added = true;
-    }
+    if (!choice.HasMember("logprobs")) choice.AddMember("logprobs", Value(), alloc);
     auto message = choice.FindMember("message");
-    if (message != choice.MemberEnd() && message->value.IsObject() && !message->value.HasMember("refusal")) {
+    if (message != choice.MemberEnd() && message->value.IsObject() && !message->value.HasMember("refusal"))
       message->value.AddMember("refusal", Value(), alloc);
-      added = true;
-    }
   }
-  return added;
+}
+
+// `choices` (the array's text) with `"logprobs":null` added to each choice and `"refusal":null`
+// to each message that lacks it (OpenAI's schema requires both), spliced into the text; empty
+// when nothing is missing. `parsed` is the same array parsed.
+bool conformant(const Value& choices) {
+  for (const Value& choice : choices.GetArray()) {
+    if (!choice.IsObject()) continue;
+    const Value* message = json::find(choice, "message");
+    if (!choice.HasMember("logprobs") || (message && message->IsObject() && !message->HasMember("refusal")))
+      return false;
+  }
+  return true;
+}
+
+std::string conform_choices(std::string_view choices, const Value& parsed) {
+  if (conformant(parsed)) return {};
+  std::vector<std::string_view> elements;
+  std::vector<json::Member> members;
+  std::vector<const char*> after;  // insert right after these opening braces
+  std::vector<bool> refusal;       // what to insert there
+  if (!json::array_elements(choices, elements) || elements.size() != parsed.Size()) return {};
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const Value& choice = parsed[rapidjson::SizeType(i)];
+    if (!choice.IsObject()) continue;
+    if (!choice.HasMember("logprobs")) after.push_back(elements[i].data()), refusal.push_back(false);
+    const Value* message = json::find(choice, "message");
+    if (!message || !message->IsObject() || message->HasMember("refusal")) continue;
+    if (!json::top_level_members(elements[i], members)) return {};
+    for (const auto& m : members)
+      if (m.key == "message") after.push_back(m.value.data()), refusal.push_back(true);
+  }
+  if (after.empty()) return {};
+  std::string out;
+  out.reserve(choices.size() + 20 * after.size());
+  const char* from = choices.data();
+  for (size_t i = 0; i < after.size(); ++i) {
+    out.append(from, size_t(after[i] + 1 - from));
+    from = after[i] + 1;
+    std::string_view rest(from, size_t(choices.data() + choices.size() - from));
+    size_t next = rest.find_first_not_of(" \t\r\n");
+    out += refusal[i] ? "\"refusal\":null" : "\"logprobs\":null";
+    if (next != std::string_view::npos && rest[next] != '}') out += ',';
+  }
+  out.append(from, size_t(choices.data() + choices.size() - from));
+  return out;
 }
 
 // The answer as sent, with "provider" naming ours, usage.cost set when `priced`, and (chat)
@@ -497,10 +523,11 @@ std::string raw_answer(std::string_view body, json::Document& doc, const DecodeC
     else u.AddMember("cost", usage.cost, alloc);
     json::append_value(usage_text, u);
   }
-  if (chat && add_conformance_members(doc)) json::append_value(choices_text, doc["choices"]);
   std::vector<json::Member> members;
   std::string out;
   if (json::top_level_members(body, members)) {
+    for (const auto& m : members)
+      if (chat && m.key == "choices") choices_text = conform_choices(m.value, doc["choices"]);
     out.reserve(body.size() + ctx.provider.name.size() + 32);
     out = "{\"provider\":";
     json::append_string(out, ctx.provider.name);
@@ -513,9 +540,11 @@ std::string raw_answer(std::string_view body, json::Document& doc, const DecodeC
       out.append(new_usage ? std::string_view(usage_text) : new_choices ? std::string_view(choices_text) : m.value);
     }
     out += '}';
-    if (!choices_text.empty() || !usage_text.empty()) redact(ctx.provider, out);  // escapes are plain once re-serialized
+    if (!usage_text.empty()) redact(ctx.provider, out);  // escapes are plain once re-serialized
     return out;
   }
+  // Keys with escapes: the whole answer re-serialized, with the members OpenAI's schema requires.
+  if (chat) add_conformance_members(doc);
   doc.RemoveMember("provider");
   doc.AddMember("provider", Value(ctx.provider.name.c_str(), alloc), alloc);
   json::append_value(out, doc);
@@ -528,7 +557,9 @@ Decoded decode_chat(int status, std::string_view body, const DecodeContext& ctx)
   if (auto refused = refuse(status, body, ctx, doc, "choices", "a chat completion")) return *refused;
   Decoded d;
   std::string error;
-  if (!model::stored::parse(doc, d.answer, error)) return translate::malformed(ctx, "a chat completion");
+  // A caller of this format is sent the raw answer: only usage and finish reasons are read.
+  bool content = ctx.request.format != model::Format::openai_chat;
+  if (!model::stored::parse(doc, d.answer, error, content)) return translate::malformed(ctx, "a chat completion");
   d.ok = true;
   d.answer.provider = ctx.provider.name;
   bool priced = price_usage(d.answer.usage, ctx.provider, ctx.model);
@@ -542,7 +573,8 @@ Decoded decode_embeddings(int status, std::string_view body, const DecodeContext
   if (auto refused = refuse(status, body, ctx, doc, "data", "an embeddings list")) return *refused;
   Decoded d;
   std::string error;
-  if (!model::stored::parse(doc, d.answer, error) || d.answer.kind != model::Kind::embeddings)
+  bool content = ctx.request.format != model::Format::openai_embeddings;
+  if (!model::stored::parse(doc, d.answer, error, content) || d.answer.kind != model::Kind::embeddings)
     return translate::malformed(ctx, "an embeddings list");
   d.ok = true;
   d.answer.provider = ctx.provider.name;
@@ -596,7 +628,6 @@ class OpenAIStream final : public StreamDecoder {
   std::string model_;
   json::Document doc_;   // the current event: the events' views point into it
   std::string line_;     // the current event's data on one line, when it came in several
-  std::string scrubbed_;  // the current event's data without the provider key, when it held it
   model::StreamEvent event_;
 };
 
@@ -609,8 +640,7 @@ model::StreamEvent& OpenAIStream::add(model::StreamEvent::Type type, int output,
 }
 
 void OpenAIStream::on_event(const sse::Event& event) {
-  sse::Event e = event;
-  if (holds_key(e.data, provider_)) e.data = scrubbed_ = without_key(e.data, provider_);
+  const sse::Event& e = event;
   if (e.data == "[DONE]") {
     price_usage(usage_, provider_, model_);
     state_ = State::done;
@@ -733,8 +763,6 @@ std::string embeddings_body(const EncodeInput& in) {
 }
 
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
-  std::string scrubbed;
-  if (holds_key(body, ctx.provider)) body = scrubbed = without_key(body, ctx.provider);
   switch (ctx.request.kind) {
     case model::Kind::chat:
       return decode_chat(status, body, ctx);

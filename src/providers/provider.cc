@@ -4,11 +4,17 @@ namespace sy::providers {
 
 StreamDecoder::State StreamDecoder::feed(std::string_view bytes, StreamSink& sink) {
   if (state_ != State::open) return state_;
-  bool ok = parser_.feed(bytes, [&](const sse::Event& e) {
+  bool ok = parser_.feed(bytes, [&](const sse::Event& event) {
     if (state_ != State::open) return;
     events_.clear();
     raw_ = {};
-    on_event(e);
+    if (!secret_.empty() && event.data.find(secret_) != std::string_view::npos) {
+      scrubbed_ = event.data;
+      redact(secret_, scrubbed_);
+      on_event({event.event, scrubbed_, event.id});
+    } else {
+      on_event(event);
+    }
     if (!events_.empty() || !raw_.empty()) sink.on_events(events_, raw_);
   });
   if (!ok && state_ == State::open) fail("upstream stream event too large");
@@ -62,11 +68,12 @@ void price(model::Usage& usage, const config::Provider& provider, std::string_vi
   usage.cost = cost_of(provider, model, usage.prompt_tokens, usage.completion_tokens);
 }
 
-void redact(const config::Provider& provider, std::string& text) {
-  const std::string& key = provider.api_key;
-  if (key.size() < 4) return;
-  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at))
-    text.replace(at, key.size(), "[redacted]");
+void redact(std::string_view secret, std::string& text) {
+  if (secret.size() < 4) return;
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+    text.replace(at, secret.size(), "[redacted]");
 }
+
+void redact(const config::Provider& provider, std::string& text) { redact(provider.api_key, text); }
 
 }  // namespace sy::providers

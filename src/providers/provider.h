@@ -86,6 +86,9 @@ class StreamDecoder {
   // Usage as reported so far, priced (cost) once the stream is done.
   const model::Usage& usage() const { return usage_; }
   model::Format format() const { return format_; }
+  // Text that must never reach a caller (the provider's key, at least 4 bytes): an event holding
+  // it is decoded from a copy with it replaced by "[redacted]". The view must outlive the decoder.
+  void hide(std::string_view secret) { secret_ = secret.size() >= 4 ? secret : std::string_view(); }
 
  protected:
   // One upstream event; called only while the stream is open. emit()s canonical events, sets
@@ -107,6 +110,8 @@ class StreamDecoder {
   std::string_view end_marker_;
   model::Format format_;
   std::vector<model::StreamEvent> events_;
+  std::string_view secret_;
+  std::string scrubbed_;  // the current event's data without the secret, when it held it
 };
 
 struct Capabilities {
@@ -154,7 +159,9 @@ double cost_of(const config::Provider& provider, std::string_view model, int64_t
 // Fills usage.known and usage.cost from the provider's prices for `model`.
 void price(model::Usage& usage, const config::Provider& provider, std::string_view model);
 
-// Removes every occurrence of the provider's key from upstream text.
+// Removes every occurrence of the provider's key from upstream text (keys under 4 bytes are not
+// searched for).
 void redact(const config::Provider& provider, std::string& text);
+void redact(std::string_view secret, std::string& text);
 
 }  // namespace sy::providers

@@ -17,7 +17,7 @@ model::Request with_overrides(const EncodeInput& in, json::Document& arena) {
     json::Document value;
     std::string error;
     if (!json::parse(raw, value, error)) continue;
-    arena.PushBack(json::Value(value, alloc), alloc);
+    arena.PushBack(json::copy(value, alloc), alloc);
     const json::Value& kept = arena[arena.Size() - 1];
     model::ParamError problem;
     if (model::set_param(request, name, kept, problem) != model::ParamResult::unknown) continue;

@@ -111,4 +111,29 @@ TEST(Json, InvalidUtf8) {
 }
 
 }  // namespace
+TEST(Json, ArrayElementsAsWritten) {
+  std::vector<std::string_view> out;
+  ASSERT_TRUE(json::array_elements(R"( [ {"a": [1, 2]} , "x,]" ,3, [] ] )", out));
+  EXPECT_EQ(out, (std::vector<std::string_view>{R"({"a": [1, 2]})", R"("x,]")", "3", "[]"}));
+  ASSERT_TRUE(json::array_elements("[]", out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(json::array_elements("{}", out));
+}
+
+TEST(Json, CopiesOwnTheirStrings) {
+  json::Document target;
+  json::Value copied;
+  {
+    json::Document source;
+    std::string error;
+    ASSERT_TRUE(json::parse(R"({"a": ["x", {"k": "v"}], "s": "text"})", source, error));
+    copied = json::copy(source, target.GetAllocator());
+  }  // the source and the text it was parsed from in place are gone
+  EXPECT_STREQ(copied["s"].GetString(), "text");
+  EXPECT_STREQ(copied["a"][1]["k"].GetString(), "v");
+  std::string out;
+  json::append_value(out, copied);
+  EXPECT_EQ(out, R"({"a":["x",{"k":"v"}],"s":"text"})");
+}
+
 }  // namespace sy::json

@@ -47,6 +47,7 @@ TEST(Azure, MapsItsContentFilterError) {
   EXPECT_FALSE(d.ok);
   EXPECT_EQ(d.outcome, health::Outcome::content_filter);
   EXPECT_EQ(d.error.type, ErrorType::content_filtered);
+  env->request.format = model::Format::none;  // a caller of another format: the content canonically
   auto ok = kCodec.decode(200, R"({"id":"chatcmpl-A","object":"chat.completion","created":1,"model":"gpt-4o",
       "prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}],
       "choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hello"}}],

@@ -392,6 +392,7 @@ class RecordingSink final : public StreamSink {
 // Feeds `chunks` in order (stopping once the decoder is no longer open), then finish().
 inline StreamResult run_stream(const Codec& codec, const DecodeContext& ctx, const std::vector<std::string_view>& chunks) {
   auto decoder = codec.stream(ctx);
+  decoder->hide(ctx.provider.api_key);  // as the exchange does
   StreamResult r;
   RecordingSink sink(r);
   for (std::string_view c : chunks) {
