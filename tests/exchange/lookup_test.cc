@@ -1,5 +1,5 @@
-// The cache as the engine uses it: single-flight, streams, the host's
-// persistent tier, snapshots and tenants — driven in virtual time.
+// The cache and single-flight (src/exchange/lookup.cc): L1 hits, keys, followers, streams stored
+// and replayed, what is never stored, tenants, the host's persistent tier.
 #include <gtest/gtest.h>
 
 #include "engine/harness.h"
@@ -28,6 +28,7 @@ class CacheFlow : public EngineTest {
     return nullptr;
   }
 };
+
 
 TEST_F(CacheFlow, IdenticalRequestsInFlightShareOneUpstreamCall) {
   configure(config());
@@ -86,12 +87,13 @@ TEST_F(CacheFlow, ACompletedStreamIsStoredAndReplayed) {
   EXPECT_EQ(header(streamed[0], "x-switchyard-cache"), "MISS");
   // The same request again, as a stream and as a plain request: no upstream.
   auto replay = submit(kStreamChat);
-  ASSERT_EQ(replay.size(), 3u);
+  ASSERT_GE(replay.size(), 3u);
   EXPECT_EQ(replay[0].flags, 1u);
   EXPECT_EQ(header(replay[0], "x-switchyard-cache"), "HIT");
-  EXPECT_NE(replay[1].body.find("\"content\":\"streamed\""), std::string::npos);
-  EXPECT_EQ(replay[1].body.substr(replay[1].body.size() - 14), "data: [DONE]\n\n");
-  EXPECT_EQ(replay[2].kind, ActionKind::stream_end);
+  std::string text = chunks(replay);
+  EXPECT_NE(text.find("\"content\":\"streamed\""), std::string::npos);
+  EXPECT_EQ(text.substr(text.size() - 14), "data: [DONE]\n\n");
+  EXPECT_EQ(replay.back().kind, ActionKind::stream_end);
   auto plain = submit(kChat);
   ASSERT_EQ(plain.size(), 1u);
   EXPECT_EQ(parse(plain[0].body)["choices"][0]["message"]["content"], "streamed");
@@ -112,9 +114,8 @@ TEST_F(CacheFlow, AStreamRequestIsServedFromACachedPlainAnswer) {
   configure(config());
   answer(submit(kChat)[0].id, 200, kAnswer);
   auto replay = submit(R"({"model": "a/m", "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": "hi"}]})");
-  ASSERT_EQ(replay.size(), 3u);
-  EXPECT_NE(replay[1].body.find("\"content\":\"cached words\""), std::string::npos);
-  EXPECT_NE(replay[1].body.find("\"total_tokens\":5"), std::string::npos);
+  EXPECT_NE(chunks(replay).find("\"content\":\"cached words\""), std::string::npos);
+  EXPECT_NE(chunks(replay).find("\"total_tokens\":5"), std::string::npos);
 }
 
 TEST_F(CacheFlow, AnswersCutByMaxTokensAreNotStoredUnlessConfigured) {
@@ -207,50 +208,6 @@ TEST_F(CacheFlow, CacheOnlyAsksTheTierThenFailsOffline) {
   EXPECT_NE(r[0].body.find("cache_miss_offline"), std::string::npos);
 }
 
-TEST_F(CacheFlow, SnapshotsExportAndImport) {
-  configure(config());
-  answer(submit(kChat)[0].id, 200, kAnswer);
-  std::string json_snapshot = submit("", "/v1/cache", "", "GET")[0].body;
-  auto doc = parse(json_snapshot);
-  EXPECT_STREQ(doc["format"].GetString(), "switchyard.cache");
-  ASSERT_EQ(doc["entries"].Size(), 1u);
-  std::string ndjson = submit("", "/v1/cache?format=ndjson", "", "GET")[0].body;
-  EXPECT_EQ(std::count(ndjson.begin(), ndjson.end(), '\n'), 2);
-
-  for (const std::string& snapshot : {json_snapshot, ndjson}) {
-    Engine fresh(3);
-    ASSERT_TRUE(fresh.configure(config(), "{}"));
-    fresh.submit(1, "PUT", "/v1/cache", "", snapshot, now);
-    auto imported = decode(fresh.batch().data());
-    EXPECT_EQ(imported[0].status, 200u);
-    EXPECT_EQ(parse(imported[0].body)["imported"].GetInt(), 1);
-    fresh.submit(2, "POST", "/v1/chat/completions", "x-switchyard-cache: only\n", kChat, now);
-    auto hit = decode(fresh.batch().data());
-    EXPECT_EQ(hit[0].status, 200u);
-    EXPECT_EQ(header(hit[0], "x-switchyard-cache"), "HIT");
-  }
-  EXPECT_EQ(parse(submit("", "/v1/cache", "", "DELETE")[0].body)["deleted"].GetInt(), 1);
-  EXPECT_EQ(submit(kChat)[0].kind, ActionKind::fetch);
-}
-
-TEST_F(CacheFlow, ABadSnapshotChangesNothing) {
-  configure(config());
-  std::string good = R"({"key":"0123456789abcdef0123456789abcdef","target":"a/m","expires_at":1e15,"answer":)" +
-                     std::string(kAnswer) + "}";
-  auto r = submit(R"({"format":"switchyard.cache","version":1,"entries":[)" + good + R"(,{"key":"nope"}]})", "/v1/cache",
-                  "", "PUT");
-  EXPECT_EQ(r[0].status, 400u);
-  EXPECT_NE(r[0].body.find("entries[1]"), std::string::npos);
-  EXPECT_EQ(parse(submit("", "/v1/cache", "", "GET")[0].body)["entries"].Size(), 0u);
-  EXPECT_EQ(submit("{\"format\":\"other\"}", "/v1/cache", "", "PUT")[0].status, 400u);
-}
-
-TEST_F(CacheFlow, SnapshotsNeedAnAdminKey) {
-  configure(config(R"({"enabled": true})", R"(, "keys": {"sk-user": {}, "sk-ops": {"admin": true}})"));
-  EXPECT_EQ(submit("", "/v1/cache", "authorization: Bearer sk-user\n", "GET")[0].status, 403u);
-  EXPECT_EQ(submit("", "/v1/cache", "authorization: Bearer sk-ops\n", "GET")[0].status, 200u);
-}
-
 TEST_F(CacheFlow, EchoEmbeddings) {
   configure(config());
   auto r = submit(R"({"model": "e/emb", "input": ["one", "two"], "dimensions": 8})", "/v1/embeddings");
@@ -279,6 +236,37 @@ TEST_F(CacheFlow, EchoModelList) {
   ASSERT_EQ(r[0].status, 200u) << r[0].body;
   EXPECT_STREQ(parse(r[0].body)["data"][0]["id"].GetString(), "echo-1");
   EXPECT_EQ(submit("", "/v1/models?provider=zz", "", "GET")[0].status, 404u);
+}
+
+TEST_F(CacheFlow, CacheHitsIgnoreKeyOrderAndStreamControls) {
+  configure(upstream_config(R"(, "cache": {"enabled": true})"));
+  auto first = submit(R"({"model": "fo", "temperature": 0, "messages": [{"role": "user", "content": "hi"}]})");
+  auto done = answer(first[0].id, 200, kCompletion);
+  EXPECT_EQ(header(done[0], "x-switchyard-cache"), "MISS");
+  auto second = submit(R"({ "messages": [{"content": "hi", "role": "user"}], "temperature": 0.0, "model": "fo", "user": "u1" })");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].kind, ActionKind::respond);
+  EXPECT_EQ(header(second[0], "x-switchyard-cache"), "HIT");
+  EXPECT_EQ(header(second[0], "x-switchyard-target"), "a/m-a");
+  EXPECT_EQ(parse(second[0].body)["choices"][0]["message"]["content"], "hi!");
+  auto different = submit(R"({"model": "fo", "temperature": 1, "messages": [{"role": "user", "content": "hi"}]})");
+  EXPECT_EQ(different[0].kind, ActionKind::fetch);
+  auto no_store = submit(R"({"model": "fo", "temperature": 0, "switchyard": {"cache": "no-store"}, "messages": [{"role": "user", "content": "hi"}]})");
+  EXPECT_EQ(no_store[0].kind, ActionKind::fetch);
+  auto only_miss = submit(R"({"model": "fo", "temperature": 2, "messages": [{"role": "user", "content": "hi"}]})",
+                          "/v1/chat/completions", "x-switchyard-cache: only\n");
+  EXPECT_EQ(only_miss[0].status, 504u);
+  EXPECT_NE(only_miss[0].body.find("cache_miss_offline"), std::string::npos);
+}
+
+TEST_F(CacheFlow, CacheEntriesExpire) {
+  configure(upstream_config(R"(, "cache": {"enabled": true, "ttl_s": 10})"));
+  std::string body = R"({"model": "fo", "messages": [{"role": "user", "content": "hi"}]})";
+  answer(submit(body)[0].id, 200, kCompletion);
+  now += 9999;
+  EXPECT_EQ(submit(body)[0].kind, ActionKind::respond);
+  now += 1;
+  EXPECT_EQ(submit(body)[0].kind, ActionKind::fetch);
 }
 
 }  // namespace

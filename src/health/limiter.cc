@@ -1,18 +1,8 @@
-#include <algorithm>
-
-#include "health/breaker.h"
 #include "health/limiter.h"
 
-namespace sy::health {
+#include <algorithm>
 
-const char* breaker_state_name(Breaker::State state) {
-  switch (state) {
-    case Breaker::State::closed: return "closed";
-    case Breaker::State::open: return "open";
-    case Breaker::State::half_open: return "half_open";
-  }
-  return "closed";
-}
+namespace sy::health {
 
 void Limiter::expire(double now_ms) {
   double cutoff = now_ms - kWindowMs;
