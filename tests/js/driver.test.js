@@ -198,6 +198,26 @@ describe('driver: the one timer', () => {
   });
 });
 
+describe('driver: keep-alive (workerd)', () => {
+  it('a request waiting with no I/O of its own keeps an idle timer; one with a fetch in flight does not', async () => {
+    const t = setup({ upstreamTimeoutMs: 120 }, { keepAliveMs: 25 });
+    const waiting = await t.driver.request('POST', '/wait?ms=120', {}, '');
+    assert.equal(waiting.status, 200);
+    const idle = t.driver.counters().keepAlives;
+    assert.ok(idle >= 3, `${idle} idle timers over 120 ms of waiting (one per 25 ms)`);
+    const fetching = await t.driver.request('POST', '/upstream', {}, 'q');
+    assert.equal(fetching.status, 504);
+    assert.equal(t.driver.counters().keepAlives, idle, 'its own fetch keeps it alive');
+    await t.settle();
+  });
+
+  it('is off by default', async () => {
+    const t = setup();
+    assert.equal((await t.driver.request('POST', '/wait?ms=30', {}, '')).status, 200);
+    assert.equal(t.driver.counters().keepAlives, 0);
+  });
+});
+
 describe('driver: CACHE_LIST and CACHE_CLEAR', () => {
   const tierOf = (lines, mode = 'ok') => ({
     cleared: 0,

@@ -87,7 +87,7 @@ function trickle(url, { piece = 'x', everyMs = 50, maxMs = 5000, headers = {} } 
 
 describe('request bodies at the edge', () => {
   test('a body trickling in byte by byte gets 408 at the body deadline; the worker serves others meanwhile', { timeout: 20000 }, async () => {
-    const slow = trickle(gateway.url, { piece: 'x', everyMs: 50, maxMs: 10000, headers: { 'content-length': '100000' } });
+    const slow = trickle(gateway.url, { piece: 'x', everyMs: 50, maxMs: 10000, headers: { 'content-length': '4000' } });
     const others = [];
     for (let i = 0; i < 3; i++) {
       others.push(await chat(gateway.url, { model: 'echo/echo-1', messages: userMessage(`meanwhile ${i}`) }));
@@ -121,8 +121,9 @@ describe('request bodies at the edge', () => {
 
   test('the timer outlives the request that armed it: a trickling body still gets its 408', { timeout: 20000 }, async () => {
     // B's body deadline is pending while A arms the timer for its own, earlier deadline (a
-    // 100 ms attempt timeout), is answered and finishes: the timer must go on in B's task.
-    const b = trickle(gateway.url, { piece: 'x', everyMs: 100, maxMs: 8000, headers: { 'content-length': '100000' } });
+    // 100 ms attempt timeout), is answered and finishes: the timer must go on in B's task. B
+    // sends one byte and then nothing, so no event of its own re-arms the timer.
+    const b = trickle(gateway.url, { piece: 'x', everyMs: 60000, maxMs: 8000, headers: { 'content-length': '4000' } });
     await new Promise((r) => setTimeout(r, 50));
     const a = await chat(gateway.url, { model: 'slow/m', messages: userMessage('too slow') });
     assert.ok([408, 504].includes(a.status), `${a.status} ${a.text}`);

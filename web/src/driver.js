@@ -19,6 +19,12 @@
 // finishes while a deadline is pending, the timer is handed to one other live request, whose
 // pump arms it again. Firing calls core.timer(now) in the owner's task.
 //
+// workerd also cancels a request as hung when its context has nothing pending (no fetch, no
+// timer, no body being read) while it waits, e.g. a caller coalesced onto another request's
+// upstream call, or queued behind a limit. With `host.keepAliveMs`, a request that waits with
+// no I/O of its own keeps one idle timer of that length in its own context; it only re-arms
+// itself, and no deadline ever moves it.
+//
 // The persistent cache tier (L2) is the host's `cache` object (cache_indexeddb.js, cache_fs.js,
 // worker/src/cache_kv.js, or any object of that shape). CACHE_GET, CACHE_LIST and CACHE_CLEAR
 // are performed in the owning request's task and always answered exactly once with
@@ -154,21 +160,24 @@ function bounded(promise, ms) {
 /**
  * @param {object} core the adapter of web/src/core_c.js (or web/src/core_emscripten.js)
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
- *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number }} host
+ *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number,
+ *           keepAliveMs?: number }} host
  *   `cache` is the persistent tier, if any:
  *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
  *     entries() → async iterable of entry lines, clear() → Promise }
+ *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
  * @returns {{ request: Function, counters: () => object }}
  */
 export function createDriver(core, host) {
   const now = host.now ?? (() => Date.now());
   const tierTimeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
+  const keepAliveMs = Math.min(MAX_DELAY_MS, host.keepAliveMs ?? 0);
   const requests = new Map(); // request id -> RequestState, while its pump runs
   const fetches = new Map(); // fetch id -> { owner, controller, aborted }
   // The one timer: the deadline it was armed for (undefined: none armed), the request whose
   // context holds it, and the setTimeout handle (null while a hand-over is pending).
   const timer = { at: undefined, owner: null, handle: null };
-  const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0 };
+  const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
   let nextRid = 1;
 
   function newRid() {
@@ -192,6 +201,7 @@ export function createDriver(core, host) {
       takesTimer: false, // the one timer was handed to this request
       body: null, // a ReadableStream body not yet being read
       reader: null, // its reader while the body is read
+      keepAlive: null, // its idle timer (host.keepAliveMs), while it waits with no I/O of its own
       wake: null, // resolves the pump's current wait
       resolve: null,
       reject: null,
@@ -654,6 +664,18 @@ export function createDriver(core, host) {
     return state.finished && state.inflight.size === 0 && state.tierOps === 0 && state.reader === null;
   }
 
+  // Before a wait: a request with no fetch, body or tier work of its own in flight keeps an
+  // idle timer in its context (host.keepAliveMs), so that workerd does not take it for hung.
+  function keepAlive(state) {
+    if (!keepAliveMs || state.keepAlive !== null) return;
+    if (state.inflight.size > 0 || state.reader !== null || state.tierOps > 0) return;
+    counters.keepAlives++;
+    state.keepAlive = setTimeout(() => {
+      state.keepAlive = null;
+      notify(state); // the pump looks again, and keeps one if it still waits
+    }, keepAliveMs);
+  }
+
   // The request's own task: reads its body, performs its queued actions, fires or takes the one
   // timer, until the request finished and all its work settled.
   async function pump(state) {
@@ -664,13 +686,17 @@ export function createDriver(core, host) {
         if (state.timerDue) fireTimer(state);
         else if (state.takesTimer) takeTimer(state);
         else if (idle(state)) break;
-        else await new Promise((resolve) => (state.wake = resolve));
+        else {
+          keepAlive(state);
+          await new Promise((resolve) => (state.wake = resolve));
+        }
       }
     } catch (error) {
       fail(state, error);
     } finally {
       state.ended = true;
       state.wake = null;
+      if (state.keepAlive !== null) clearTimeout(state.keepAlive);
       requests.delete(state.rid);
       releaseTimer(state);
       if (!state.responded) {
@@ -725,7 +751,8 @@ export function createDriver(core, host) {
 
     /**
      * For tests and diagnostics: how often the one timer was armed (setTimeout calls), fired,
-     * handed to another request, and how often any request's task was woken.
+     * handed to another request, how often any request's task was woken, and how many idle
+     * timers (keepAliveMs) were set.
      */
     counters() {
       return { ...counters, live: requests.size, deadline: timer.at };

@@ -270,6 +270,12 @@ export interface DriverHost {
   cache?: CacheTier;
   /** A tier get, clear or listing step that has not answered by then failed (default 5000 ms). */
   cacheTimeoutMs?: number;
+  /**
+   * workerd: a request waiting with no I/O of its own (coalesced onto another request's upstream
+   * call, queued behind a limit) keeps an idle timer of this length so that the runtime does not
+   * cancel it as hung. 0 (default): none.
+   */
+  keepAliveMs?: number;
 }
 
 export interface Driver {
@@ -282,7 +288,7 @@ export interface Driver {
     options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
   ): Promise<Response>;
   /** For tests and diagnostics: the one timer (armed, fired, handed over) and task wake-ups. */
-  counters(): { armed: number; fired: number; handovers: number; wakeups: number; live: number; deadline: number | undefined };
+  counters(): { armed: number; fired: number; handovers: number; wakeups: number; keepAlives: number; live: number; deadline: number | undefined };
 }
 
 export function createDriver(core: CoreAdapter, host: DriverHost): Driver;

@@ -20,6 +20,8 @@ import { createKvTier } from './cache_kv.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
 
+const KEEP_ALIVE_MS = 60000;
+
 let gateway = null; // Promise of { driver } or { configError }, once per isolate
 let currentCtx = null; // the ctx of the request whose handler is running synchronously
 
@@ -89,6 +91,9 @@ async function boot(env) {
     now: () => Date.now(),
     // The driver hands over each request's pump while that request's handler runs.
     waitUntil: (promise) => currentCtx?.waitUntil(promise),
+    // A request waiting on another one's work (single-flight, a limit's queue) has nothing
+    // pending in its own context; workerd would cancel it as hung without an idle timer.
+    keepAliveMs: KEEP_ALIVE_MS,
     log: (line) => console.log(line),
     cache: tier ?? undefined,
   });
