@@ -27,8 +27,8 @@ struct DecodeArgs {
 struct Context {
   std::string_view request_id;        // "req_…": answers that need an id of their own derive it
   int64_t created = 0;                // unix seconds when the request started
-  const model::Request* request = nullptr;
   std::string_view model;             // the model that answers, as its provider names it
+  const model::Request* request = nullptr;
 };
 
 // Renders one streamed answer in the caller's format. Each call appends complete events (for

@@ -1,6 +1,8 @@
 #include "json/json.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include <rapidjson/error/en.h>
@@ -76,6 +78,55 @@ bool parse(std::string_view text, Document& doc, std::string& error) {
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
             std::to_string(doc.GetErrorOffset());
     return false;
+  }
+  return true;
+}
+
+namespace {
+
+// The length of the well-formed sequence at p (whose first byte is >= 0x80), or 0.
+size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
+  auto tail = [](unsigned char c) { return (c & 0xC0) == 0x80; };
+  size_t left = size_t(end - p);
+  unsigned char c = p[0];
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && tail(p[1]) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    // E0: no overlong forms (second byte A0..BF); ED: no surrogates (80..9F).
+    unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return left >= 3 && p[1] >= lo && p[1] <= hi && tail(p[2]) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    // F0: no overlong forms (90..BF); F4: nothing past U+10FFFF (80..8F).
+    unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return left >= 4 && p[1] >= lo && p[1] <= hi && tail(p[2]) && tail(p[3]) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    if (end - p >= 8) {
+      uint64_t block;
+      std::memcpy(&block, p, 8);
+      uint64_t high = block & 0x8080808080808080ull;
+      if (high == 0) {
+        p += 8;
+        continue;
+      }
+      // Past the ASCII bytes before the first that is not (byte by byte on big-endian hosts).
+      if constexpr (std::endian::native == std::endian::little) p += std::countr_zero(high) / 8;
+    }
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n = utf8_sequence(p, end);
+    if (n == 0) return false;
+    p += n;
   }
   return true;
 }

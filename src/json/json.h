@@ -23,6 +23,11 @@ inline constexpr int kMaxDepth = 128;
 // and sets `error` to a one-line reason with the byte offset.
 bool parse(std::string_view text, Document& doc, std::string& error);
 
+// True when `text` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
+// nothing past U+10FFFF). parse() does not check this; callers that must refuse invalid UTF-8
+// (request bodies) call it first. ASCII is checked eight bytes at a time.
+bool valid_utf8(std::string_view text);
+
 // One member of an object as raw text: the key without its quotes (escapes
 // as written) and the value exactly as it appears.
 struct Member {

@@ -29,7 +29,18 @@ namespace sy::model::stored {
 // have no raw form) and `created` when the answer has none.
 std::string serialize(const Answer& answer, std::string_view request_id, int64_t created);
 
-// Reads a stored form back (kind from its shape). False with `error` when `text` is not one.
+// Reads a stored form back (kind from its shape; raw and raw_format keep `text` for chat
+// completions and embeddings lists). False with `error` when `text` is not one. Also reads
+// real OpenAI answers: content as text parts, reasoning_content, legacy function_call finishes.
 bool parse(std::string_view text, Answer& answer, std::string& error);
+
+// The usage an OpenAI usage object states ({prompt_tokens, completion_tokens,
+// prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens, cost}):
+// known when it names prompt or completion tokens; nothing known for a non-object.
+Usage parse_usage(const json::Value& usage);
+
+// The same from a document already parsed (a JSON object), for decoders that parsed the text
+// for other reasons; `answer.raw` stays empty.
+bool parse(const json::Value& doc, Answer& answer, std::string& error);
 
 }  // namespace sy::model::stored

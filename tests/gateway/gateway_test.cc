@@ -64,21 +64,6 @@ TEST_F(EngineTest, UnconfiguredEngineAnswers503) {
   EXPECT_EQ(submit("", "/health", "", "GET")[0].status, 200u);
 }
 
-TEST_F(EngineTest, ServicesFillTemplates) {
-  configure(kEchoConfig);
-  auto actions = submit(R"({"name": "Ada"})", "/v1/services/greet");
-  ASSERT_EQ(actions.size(), 1u);
-  EXPECT_EQ(actions[0].status, 200u);
-  auto body = parse(actions[0].body);
-  EXPECT_STREQ(body["text"].GetString(), "Say hello to Ada");
-  EXPECT_STREQ(body["model"].GetString(), "echo-1");
-  EXPECT_TRUE(body["usage"].IsObject());
-  auto missing = submit(R"({"nom": "Ada"})", "/v1/services/greet");
-  EXPECT_EQ(missing[0].status, 400u);
-  EXPECT_STREQ(parse(missing[0].body)["error"]["param"].GetString(), "name");
-  EXPECT_EQ(submit("{}", "/v1/services/nope")[0].status, 404u);
-}
-
 TEST_F(EngineTest, BodyLimit) {
   configure(R"({"providers": {"echo": {"type": "echo"}}, "gateway": {"max_body_bytes": 1024}})");
   std::string big = R"({"model": "echo/a", "messages": [{"role": "user", "content": ")" + std::string(2000, 'x') + "\"}]}";
