@@ -731,7 +731,7 @@ export function testCore(name, makeCore) {
       });
     });
 
-    describe('persistent cache tier (CACHE_GET / CACHE_PUT)', () => {
+    describe('persistent cache tier (CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR)', () => {
       const PERSIST_CONFIG = { ...UPSTREAM_CONFIG, cache: { enabled: true, persist: true } };
       const body = { model: 'up/gpt-test', messages: userMessage('persist me') };
 
