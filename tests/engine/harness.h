@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "exchange/actions.h"
+#include "exchange/exchange.h"
 #include "json/json.h"
 
 namespace sy::engine {

@@ -377,7 +377,7 @@ void Simulator::deliver_piece(size_t index, size_t piece) {
   // aborted fetch, require that the engine ignored it.
   auto after = [&](const char* event) {
     if (!late) return perform();
-    if (!engine::decode(engine_.batch().data()).empty())
+    if (!exchange::decode(engine_.batch().data()).empty())
       violation(std::string(event) + " for aborted fetch " + std::to_string(fid) + " caused actions");
   };
   // Whether delivery stops here: the engine aborted the fetch meanwhile.

@@ -185,16 +185,16 @@ TEST_F(CacheFlow, ThePersistentTierIsAskedOnMissesAndGivenEveryAnswer) {
   ASSERT_TRUE(fresh.configure(config(R"({"enabled": true, "persist": true})"), "{}"));
   fresh.enable_persistence(true);
   fresh.submit(1, "POST", "/v1/chat/completions", "", kChat, now);
-  auto ask = decode(fresh.batch().data());
+  auto ask = exchange::decode(fresh.batch().data());
   ASSERT_EQ(ask[0].kind, ActionKind::cache_get);
   EXPECT_EQ(ask[0].url, key);
   fresh.cache_result(1, put->body, now);
-  auto hit = decode(fresh.batch().data());
+  auto hit = exchange::decode(fresh.batch().data());
   ASSERT_EQ(hit.size(), 1u);
   EXPECT_EQ(hit[0].kind, ActionKind::respond);
   EXPECT_EQ(header(hit[0], "x-switchyard-cache"), "HIT");
   fresh.submit(2, "POST", "/v1/chat/completions", "", kChat, now);  // now in L1
-  EXPECT_EQ(decode(fresh.batch().data())[0].kind, ActionKind::respond);
+  EXPECT_EQ(exchange::decode(fresh.batch().data())[0].kind, ActionKind::respond);
 }
 
 TEST_F(CacheFlow, CacheOnlyAsksTheTierThenFailsOffline) {
@@ -226,7 +226,7 @@ TEST_F(CacheFlow, EchoEmbeddings) {
   auto b64 = parse(submit(R"({"model": "e/emb", "input": "one", "encoding_format": "base64", "dimensions": 3})", "/v1/embeddings")[0].body);
   EXPECT_EQ(std::string(b64["data"][0]["embedding"].GetString()).size(), 16u);  // 12 bytes -> 16 base64 chars
   EXPECT_STREQ(parse(submit(R"({"model": "e/emb"})", "/v1/embeddings")[0].body)["error"]["param"].GetString(), "input");
-  EXPECT_STREQ(parse(submit(R"({"model": "e/emb", "input": [1, "x"]})", "/v1/embeddings")[0].body)["error"]["param"].GetString(), "input");
+  EXPECT_STREQ(parse(submit(R"({"model": "e/emb", "input": [1, "x"]})", "/v1/embeddings")[0].body)["error"]["param"].GetString(), "input[1]");
   EXPECT_STREQ(parse(submit(R"({"model": "e/emb", "input": "x", "dimensions": 0})", "/v1/embeddings")[0].body)["error"]["param"].GetString(), "dimensions");
 }
 

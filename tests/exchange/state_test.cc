@@ -25,14 +25,14 @@ std::string chat(std::string_view model, std::string_view text, bool stream = fa
 }
 
 // Providers a and b take one request at a time; n (Anthropic) gives one answer per request.
-std::string config(std::string_view cache = "false", std::string_view extra = "") {
+std::string config(std::string_view cache = R"({"enabled": false})", std::string_view extra = "") {
   return std::string(R"({"providers": {
       "a": {"type": "openai-compatible", "base_url": "http://a.test/v1", "limits": {"concurrency": 1}},
       "b": {"type": "openai-compatible", "base_url": "http://b.test/v1", "limits": {"concurrency": 1}},
       "n": {"type": "anthropic", "base_url": "http://n.test/v1"}},
     "models": {"ab": {"targets": [{"provider": "a", "model": "m"}, {"provider": "b", "model": "m"}]}},
-    "retry": {"attempts": 1, "backoff_ms": 10}, "cache": {"enabled": )") +
-         std::string(cache) + "}" + std::string(extra) + "}";
+    "retry": {"attempts": 1, "backoff_ms": 10}, "cache": )") +
+         std::string(cache) + std::string(extra) + "}";
 }
 
 class Transitions : public EngineTest {
@@ -45,7 +45,7 @@ class Transitions : public EngineTest {
 
   // routed -> open / coalesce / hit; fetching -> answer; coalesced -> hit; routed -> fail.
   void cache_and_single_flight() {
-    configure(config("true"));
+    configure(config(R"({"enabled": true})"));
     uint32_t f = fetch_of(submit(chat("a/m", "one")));
     EXPECT_TRUE(submit(chat("a/m", "one")).empty());
     answer(f, 200, kAnswer);
@@ -57,7 +57,7 @@ class Transitions : public EngineTest {
 
   // coalesced -> cancel, -> fail (deadline), -> leader_failed (then on its own); fetching -> fail.
   void followers() {
-    configure(config("true"));
+    configure(config(R"({"enabled": true})"));
     uint32_t f = fetch_of(submit(chat("a/m", "two")));
     submit(chat("a/m", "two"));
     submit(chat("a/m", "two"));
@@ -73,7 +73,7 @@ class Transitions : public EngineTest {
 
   // looking_up -> open, hit, fail, cancel, wait.
   void persistent_tier() {
-    configure(config("true", R"(, "cache": {"enabled": true, "persist": true})"));
+    configure(config(R"({"enabled": true, "persist": true})"));
     engine.enable_persistence(true);
     submit(chat("a/m", "tier"));
     engine.cache_result(last_id, "", now);
@@ -133,7 +133,7 @@ class Transitions : public EngineTest {
 
   // backoff -> fail: the breaker opened meanwhile, and no target is left.
   void backoff_then_nothing_left() {
-    configure(config("false", R"(, "breaker": {"failures": 1, "cooldown_ms": 60000})"));
+    configure(config(R"({"enabled": false})", R"(, "breaker": {"failures": 1, "cooldown_ms": 60000})"));
     answer(fetch_of(submit(chat("a/m", "b5"))), 503, "{}");
     now = deadline();
     engine.timer(now);
@@ -157,7 +157,8 @@ class Transitions : public EngineTest {
     for (int ending = 0; ending < 3; ++ending) {
       uint32_t f = fetch_of(submit(chat("a/m", "s", true)));
       engine.fetch_response(f, 200, "", now);
-      engine.fetch_body(f, std::string_view(kStream).substr(0, ending == 0 ? std::string_view(kStream).size() : 60), now);
+      std::string_view stream = kStream;
+      engine.fetch_body(f, ending == 0 ? stream : stream.substr(0, stream.find("data: [DONE]")), now);
       if (ending == 1) engine.fetch_error(f, "reset", now);
       if (ending == 2) engine.cancel(last_id, now);
     }
@@ -198,7 +199,7 @@ TEST_F(Transitions, AnIllegalEventEndsTheCallWithAnInternalError) {
   // A call whose stream started ends with an error event instead.
   f = fetch_of(submit(chat("a/m", "y", true)));
   engine.fetch_response(f, 200, "", now);
-  engine.fetch_body(f, std::string_view(kStream).substr(0, 60), now);
+  engine.fetch_body(f, std::string_view(kStream).substr(0, std::string_view(kStream).find("data: [DONE]")), now);
   engine.batch().clear();
   engine.impl().exchange.fire_for_test(last_id, Event::wait, now);
   out = take();

@@ -46,11 +46,11 @@ TEST_F(CacheFlow, SnapshotsExportAndImport) {
     Engine fresh(3);
     ASSERT_TRUE(fresh.configure(config(), "{}"));
     fresh.submit(1, "PUT", "/v1/cache", "", snapshot, now);
-    auto imported = decode(fresh.batch().data());
+    auto imported = exchange::decode(fresh.batch().data());
     EXPECT_EQ(imported[0].status, 200u);
     EXPECT_EQ(parse(imported[0].body)["imported"].GetInt(), 1);
     fresh.submit(2, "POST", "/v1/chat/completions", "x-switchyard-cache: only\n", kChat, now);
-    auto hit = decode(fresh.batch().data());
+    auto hit = exchange::decode(fresh.batch().data());
     EXPECT_EQ(hit[0].status, 200u);
     EXPECT_EQ(header(hit[0], "x-switchyard-cache"), "HIT");
   }

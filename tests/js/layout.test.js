@@ -25,14 +25,36 @@ function sources() {
 }
 
 // The text without comments, string and character literals (their insides become spaces), so
-// braces and includes are read from code only. Line breaks are kept.
+// braces and includes are read from code only. Line breaks are kept. One pass, so that a // inside
+// a string or a quote inside a comment is read as what it is.
 function code(text) {
-  return text
-    .replace(/R"([^(]*)\(([\s\S]*?)\)\1"/g, (m) => m.replace(/[^\n]/g, ' '))
-    .replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '))
-    .replace(/\/\/[^\n]*/g, '')
-    .replace(/"(?:\\.|[^"\\\n])*"/g, '""')
-    .replace(/'(?:\\.|[^'\\\n])+'/g, "''");
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    const rest = text.slice(i, i + 3);
+    const raw = /^R"([^(]*)\(/.exec(text.slice(i, i + 20));
+    if (raw) {
+      const end = text.indexOf(`)${raw[1]}"`, i);
+      const stop = end < 0 ? text.length : end + raw[1].length + 2;
+      out += '""' + text.slice(i, stop).replace(/[^\n]/g, '');
+      i = stop;
+    } else if (rest.startsWith('//')) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (rest.startsWith('/*')) {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, '');
+      i = stop;
+    } else if (text[i] === '"' || text[i] === "'") {
+      const quote = text[i];
+      let j = i + 1;
+      while (j < text.length && text[j] !== quote && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      out += quote + quote;
+      i = j + 1;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
 }
 
 // Area -> areas it includes.
