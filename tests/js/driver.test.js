@@ -124,6 +124,52 @@ describe('driver: request bodies', () => {
   });
 });
 
+describe('driver: lingering answers (bodyLingerMs)', () => {
+  it('a caller still sending can finish: the rest of its body is read and dropped, then the answer ends', async () => {
+    const t = setup({ maxBodyBytes: 1024 }, { bodyLingerMs: 2000 });
+    const body = slowBody({ size: 256, everyMs: 2, total: 64 * 256 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 413);
+    const pulledAtAnswer = body.pulled;
+    assert.equal(await response.text(), 'too large');
+    assert.equal(body.pulled, 64 * 256, 'the whole body was read');
+    assert.ok(pulledAtAnswer < body.pulled, 'the answer came before the body ended');
+    assert.equal(body.cancelled, false);
+    assert.equal(t.calls.body, 5, 'nothing more was fed to the core');
+    assert.equal(t.calls.end, undefined);
+    await t.settle();
+  });
+
+  it('for at most bodyLingerMs: a trickling body is then cancelled and the answer ends', async () => {
+    const t = setup({ bodyTimeoutMs: 100 }, { bodyLingerMs: 150 });
+    const body = slowBody({ size: 1, everyMs: 20 });
+    const started = Date.now();
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 408);
+    const answeredAt = Date.now() - started;
+    assert.equal(await response.text(), 'body timeout');
+    const endedAt = Date.now() - started;
+    assert.ok(answeredAt < 300, `answered after ${answeredAt} ms`);
+    assert.ok(endedAt - answeredAt >= 120, `ended ${endedAt - answeredAt} ms after the answer`);
+    assert.ok(await waitFor(() => body.cancelled));
+    await t.settle();
+  });
+
+  it('an answer to the head alone lingers too, and a body that ended is not waited for', async () => {
+    const t = setup({}, { bodyLingerMs: 2000 });
+    const body = slowBody({ size: 100, everyMs: 1, total: 1000 });
+    const rejected = await t.driver.request('POST', '/reject', {}, body.stream);
+    assert.equal(rejected.status, 401);
+    assert.equal(await rejected.text(), 'no key');
+    assert.equal(body.pulled, 1000);
+    const started = Date.now();
+    const echoed = await t.driver.request('POST', '/echo', {}, slowBody({ size: 5, everyMs: 1, total: 20 }).stream);
+    assert.equal(await echoed.text(), 'x'.repeat(20));
+    assert.ok(Date.now() - started < 500);
+    await t.settle();
+  });
+});
+
 describe('driver: the one timer', () => {
   it('N requests waiting on deadlines share one timer; an earlier deadline re-arms it without waking them', async () => {
     const t = setup();

@@ -25,6 +25,13 @@
 // no I/O of its own keeps one idle timer of that length in its own context; it only re-arms
 // itself, and no deadline ever moves it.
 //
+// Request bodies stream into the core; once it answered (a 413 over the limit, a 408 past the
+// body deadline, any error), nothing more is fed to it and the body is cancelled. workerd
+// closes the connection under a caller that is still sending, which then sees a broken pipe
+// instead of the answer: with `host.bodyLingerMs`, the rest of the body is read and dropped for
+// at most that long while the answer (sent at once) stays open, as servers do with a lingering
+// close.
+//
 // The persistent cache tier (L2) is the host's `cache` object (cache_indexeddb.js, cache_fs.js,
 // worker/src/cache_kv.js, or any object of that shape). CACHE_GET, CACHE_LIST and CACHE_CLEAR
 // are performed in the owning request's task and always answered exactly once with
@@ -161,17 +168,20 @@ function bounded(promise, ms) {
  * @param {object} core the adapter of web/src/core_c.js (or web/src/core_emscripten.js)
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
  *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number,
- *           keepAliveMs?: number }} host
+ *           keepAliveMs?: number, bodyLingerMs?: number }} host
  *   `cache` is the persistent tier, if any:
  *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
  *     entries() → async iterable of entry lines, clear() → Promise }
  *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
+ *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
+ *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
  * @returns {{ request: Function, counters: () => object }}
  */
 export function createDriver(core, host) {
   const now = host.now ?? (() => Date.now());
   const tierTimeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
   const keepAliveMs = Math.min(MAX_DELAY_MS, host.keepAliveMs ?? 0);
+  const bodyLingerMs = Math.min(MAX_DELAY_MS, host.bodyLingerMs ?? 0);
   const requests = new Map(); // request id -> RequestState, while its pump runs
   const fetches = new Map(); // fetch id -> { owner, controller, aborted }
   // The one timer: the deadline it was armed for (undefined: none armed), the request whose
@@ -202,6 +212,7 @@ export function createDriver(core, host) {
       body: null, // a ReadableStream body not yet being read
       reader: null, // its reader while the body is read
       keepAlive: null, // its idle timer (host.keepAliveMs), while it waits with no I/O of its own
+      linger: null, // closes its answer once the rest of its body was dropped (host.bodyLingerMs)
       wake: null, // resolves the pump's current wait
       resolve: null,
       reject: null,
@@ -468,10 +479,10 @@ export function createDriver(core, host) {
   function respond(state, action) {
     if (state.responded) return;
     state.responded = true;
-    stopBody(state); // answered: whatever the caller still sends is not read
     const headers = textToHeaders(action.headers);
     const status = action.status;
     if (action.flags & 1) {
+      stopBody(state);
       const body = new ReadableStream({
         start(controller) {
           state.controller = controller;
@@ -483,20 +494,50 @@ export function createDriver(core, host) {
       });
       state.resolve(new Response(body, { status, headers }));
     } else {
-      const nullBody = status === 204 || status === 205 || status === 304;
-      state.resolve(new Response(nullBody ? null : action.body, { status, headers }));
       state.finished = true;
+      state.resolve(new Response(answerBody(state, action), { status, headers }));
     }
+  }
+
+  // The body of a whole answer. When the caller's body is still arriving, it is not read any
+  // more, at once; or, with host.bodyLingerMs, it is read and dropped until it ends (at most that
+  // long) while the answer's stream stays open, so that a caller still sending can finish and
+  // read the answer (workerd closes the connection under a caller still sending otherwise).
+  function answerBody(state, action) {
+    const status = action.status;
+    const nullBody = status === 204 || status === 205 || status === 304;
+    const arriving = state.body !== null || state.reader !== null;
+    if (nullBody || !arriving || !bodyLingerMs) {
+      stopBody(state);
+      return nullBody ? null : action.body;
+    }
+    let controller;
+    const body = new ReadableStream({
+      start(c) {
+        controller = c;
+      },
+      cancel: () => stopBody(state),
+    });
+    if (action.body.length > 0) controller.enqueue(action.body);
+    const timer = setTimeout(() => stopBody(state), bodyLingerMs);
+    state.linger = () => {
+      clearTimeout(timer);
+      try {
+        controller.close();
+      } catch {}
+    };
+    return body;
   }
 
   // ---- the caller's body ---------------------------------------------------------------------
 
   // Runs as a task of the request: feeds the body stream to the core piece by piece, then ends
-  // it. Stops (and cancels the stream) as soon as the request was answered or abandoned.
+  // it. Stops (and cancels the stream) as soon as the request was answered or abandoned, unless
+  // its answer lingers (answerBody): then what still arrives is read and dropped.
   function readBody(state) {
     const stream = state.body;
     state.body = null;
-    if (state.responded || state.finished) {
+    if ((state.responded || state.finished) && !state.linger) {
       stream.cancel().catch(() => {});
       return;
     }
@@ -505,6 +546,7 @@ export function createDriver(core, host) {
       reader = stream.getReader();
     } catch (error) {
       abandon(state, error); // e.g. a stream already locked
+      endLinger(state);
       return;
     }
     state.reader = reader;
@@ -512,8 +554,12 @@ export function createDriver(core, host) {
       try {
         for (;;) {
           const { done, value } = await reader.read();
+          if (done) {
+            if (!state.responded && !state.finished) call(state, () => core.end(state.rid, now()));
+            return;
+          }
+          if (state.linger) continue;
           if (state.responded || state.finished) return;
-          if (done) return call(state, () => core.end(state.rid, now()));
           const bytes = toBytes(value);
           if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, now()));
         }
@@ -522,6 +568,7 @@ export function createDriver(core, host) {
       } finally {
         state.reader = null;
         reader.cancel().catch(() => {}); // harmless after the end; stops a body not read to its end
+        endLinger(state);
         notify(state);
       }
     })();
@@ -529,6 +576,13 @@ export function createDriver(core, host) {
 
   function stopBody(state) {
     state.reader?.cancel().catch(() => {});
+  }
+
+  // The caller's body ended or stopped being read: a lingering answer completes.
+  function endLinger(state) {
+    const close = state.linger;
+    state.linger = null;
+    close?.();
   }
 
   // ---- upstream fetches ----------------------------------------------------------------------

@@ -276,6 +276,12 @@ export interface DriverHost {
    * cancel it as hung. 0 (default): none.
    */
   keepAliveMs?: number;
+  /**
+   * workerd: a request answered while its body still arrives (413, 408, 401…) reads and drops
+   * the rest of that body for at most this long, its answer open meanwhile, so that a caller
+   * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
+   */
+  bodyLingerMs?: number;
 }
 
 export interface Driver {

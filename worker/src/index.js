@@ -21,6 +21,7 @@ import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
 
 const KEEP_ALIVE_MS = 60000;
+const BODY_LINGER_MS = 5000;
 
 let gateway = null; // Promise of { driver } or { configError }, once per isolate
 let currentCtx = null; // the ctx of the request whose handler is running synchronously
@@ -94,6 +95,9 @@ async function boot(env) {
     // A request waiting on another one's work (single-flight, a limit's queue) has nothing
     // pending in its own context; workerd would cancel it as hung without an idle timer.
     keepAliveMs: KEEP_ALIVE_MS,
+    // A caller still sending a body the core already refused (413, 408, 401…) can finish and
+    // read the answer, instead of a connection closed under it; at most this long.
+    bodyLingerMs: BODY_LINGER_MS,
     log: (line) => console.log(line),
     cache: tier ?? undefined,
   });
