@@ -35,10 +35,10 @@
 // The persistent cache tier (L2) is the host's `cache` object (cache_indexeddb.js, cache_fs.js,
 // worker/src/cache_kv.js, or any object of that shape). CACHE_GET, CACHE_LIST and CACHE_CLEAR
 // are performed in the owning request's task and always answered exactly once with
-// core.cacheResult (a tier error, a missing tier or a tier that does not answer in time is a
-// miss, an empty list, a clear that happened); CACHE_PUT is performed by the pump of the request
-// on whose behalf the core emitted it, which stays alive until the write settled (the caller's
-// answer never waits for it).
+// core.cacheResult (with a tier that fails, is missing or does not answer in time: a miss, an
+// empty list, a clear answered all the same and logged); CACHE_PUT is performed by the pump of
+// the request on whose behalf the core emitted it, which stays alive until the write settled
+// (the caller's answer never waits for it).
 
 const FETCH = 1;
 const FETCH_ABORT = 2;
