@@ -430,7 +430,9 @@ constexpr Passed kPassed[] = {
 
 void append_extras(std::string& b, const model::Request& r) {
   std::vector<std::string_view> sent;
-  for (const auto& [name, value] : r.extras) {
+  for (const auto& extra : r.extras) {
+    std::string_view name = extra.first;
+    const json::Value* value = extra.second;
     auto passed = std::find_if(std::begin(kPassed), std::end(kPassed), [&](const Passed& p) { return p.name == name; });
     if (passed == std::end(kPassed) || !value || !passed->accepts(*value)) continue;
     if (std::find(sent.begin(), sent.end(), name) != sent.end()) continue;

@@ -22,7 +22,7 @@ model::Request with_overrides(const EncodeInput& in, json::Document& arena) {
     model::ParamError problem;
     if (model::set_param(request, name, kept, problem) != model::ParamResult::unknown) continue;
     auto& extras = request.extras;
-    auto same = [&](const auto& e) { return e.first == name; };
+    auto same = [&, key = std::string_view(name)](const auto& e) { return e.first == key; };
     extras.erase(std::remove_if(extras.begin(), extras.end(), same), extras.end());
     extras.emplace_back(name, &kept);
   }
