@@ -62,9 +62,13 @@ balance::Candidate Runtime::candidate(uint32_t target, double now) {
   c.outstanding = t.outstanding;
   c.latency_ms = t.latency_ms;
   c.throughput = t.throughput;
-  if (providers::codec(provider.type).caps.free) c.price = 0;
-  else if (auto it = provider.prices.find(t.model); it != provider.prices.end())
-    c.price = it->second.input_per_million + it->second.output_per_million;
+  if (providers::codec(provider.type).caps.free) {
+    c.input_price = c.output_price = 0;
+  } else if (auto it = provider.prices.find(t.model); it != provider.prices.end()) {
+    c.input_price = it->second.input_per_million;
+    c.output_price = it->second.output_per_million;
+  }
+  if (c.input_price >= 0) c.price = c.input_price + c.output_price;
   c.headroom = std::min(t.limiter.headroom(now), shared.headroom(now));
   return c;
 }

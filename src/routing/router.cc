@@ -63,14 +63,6 @@ struct Expander {
   }
 };
 
-double price_of(const config::Config& config, const Leaf& leaf, bool completion) {
-  const auto& prices = config.providers[size_t(leaf.provider)].prices;
-  auto it = prices.find(leaf.model);
-  if (config.providers[size_t(leaf.provider)].type == config::ProviderType::echo) return 0;
-  if (it == prices.end()) return -1;
-  return completion ? it->second.output_per_million : it->second.input_per_million;
-}
-
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -100,7 +92,8 @@ void apply(const Preferences& prefs, const config::Config& config, const HealthO
     const std::string& name = provider_name(leaf);
     if (!prefs.only.empty() && !listed(prefs.only, name)) continue;
     if (listed(prefs.ignore, name)) continue;
-    double in = price_of(config, leaf, false), out = price_of(config, leaf, true);
+    balance::Candidate c = health(leaf.target);
+    double in = c.input_price, out = c.output_price;
     if (prefs.max_prompt_price >= 0 && in > prefs.max_prompt_price) continue;
     if (prefs.max_completion_price >= 0 && out > prefs.max_completion_price) continue;
     if (std::any_of(kept.begin(), kept.end(), [&](const Leaf& k) {
@@ -112,7 +105,8 @@ void apply(const Preferences& prefs, const config::Config& config, const HealthO
   auto rank = [&](const Leaf& l) -> double {
     switch (prefs.sort) {
       case Preferences::Sort::price: {
-        double in = price_of(config, l, false), out = price_of(config, l, true);
+        balance::Candidate c = health(l.target);
+        double in = c.input_price, out = c.output_price;
         return in < 0 || out < 0 ? 1e300 : in + out;
       }
       case Preferences::Sort::latency: {

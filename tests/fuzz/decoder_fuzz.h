@@ -98,16 +98,22 @@ inline int fuzz_decoder(const providers::Codec& codec, config::ProviderType type
   std::string_view text(reinterpret_cast<const char*>(data) + 2, size - 2);
   providers::DecodeContext ctx{provider, "m", requests.chat};
 
-  check(codec.decode(status, text, ctx));
-  if (codec.caps.embeddings) check(codec.decode(status, text, {provider, "m", requests.embeddings}));
-  if (codec.caps.models) check(codec.decode(status, text, {provider, "m", requests.models}));
+  // As the exchange does: whole answers are scrubbed of the key before decoding, stream
+  // decoders scrub each event.
+  std::string scrubbed(text);
+  providers::redact(provider, scrubbed);
+  check(codec.decode(status, scrubbed, ctx));
+  if (codec.caps.embeddings) check(codec.decode(status, scrubbed, {provider, "m", requests.embeddings}));
+  if (codec.caps.models) check(codec.decode(status, scrubbed, {provider, "m", requests.models}));
 
   auto whole = codec.stream(ctx);
+  whole->hide(provider.api_key);
   Recorder whole_out;
   auto whole_state = whole->feed(text, whole_out);
   auto whole_end = whole->finish();
 
   auto split = codec.stream(ctx);
+  split->hide(provider.api_key);
   Recorder split_out;
   auto split_state = providers::StreamDecoder::State::open;
   size_t n = step;

@@ -21,6 +21,21 @@ const char* kConfig = R"({"providers": {
                                {"provider": "b", "model": "m"}]},
              "x:floor": {"targets": [{"provider": "b", "model": "m"}]}}})";
 
+// Health as the exchange reports it: here, only the configured prices.
+HealthOf priced(const config::Config& config) {
+  return [&config](uint32_t target) {
+    balance::Candidate c;
+    const config::TargetKey& key = config.targets[target];
+    const auto& prices = config.providers[size_t(key.provider)].prices;
+    if (auto it = prices.find(key.model); it != prices.end()) {
+      c.input_price = it->second.input_per_million;
+      c.output_price = it->second.output_per_million;
+      c.price = c.input_price + c.output_price;
+    }
+    return c;
+  };
+}
+
 std::string providers_of(const config::Config& c, const std::vector<Leaf>& plan) {
   std::string out;
   for (const auto& l : plan) out += c.providers[size_t(l.provider)].name;
@@ -56,7 +71,7 @@ TEST(Router, PreferencesParseAndApply) {
   EXPECT_EQ(prefs.max_prompt_price, 2);
   RoutingState state(*config);
   Rng rng(1);
-  HealthOf health = [](uint32_t) { return balance::Candidate{}; };
+  HealthOf health = priced(*config);
   std::vector<Leaf> plan;
   routing::plan(*config, state, rng, health, {}, "x", plan);
   apply(prefs, *config, health, plan);
