@@ -62,67 +62,51 @@ std::string Engine::env_names(std::string_view config_json) const {
 
 void Engine::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
                    double now) {
-  impl_->batch.clear();
-  impl_->gateway.begin(id, method, target, headers, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->gateway.begin(id, method, target, headers, now); });
 }
 
 void Engine::body(uint32_t id, std::string_view bytes, double now) {
-  impl_->batch.clear();
-  impl_->gateway.body(id, bytes, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->gateway.body(id, bytes, now); });
 }
 
 void Engine::end(uint32_t id, double now) {
-  impl_->batch.clear();
-  impl_->gateway.end(id, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->gateway.end(id, now); });
 }
 
 void Engine::submit(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
                     std::string_view body, double now) {
-  impl_->batch.clear();
-  impl_->gateway.begin(id, method, target, headers, now);
-  impl_->gateway.body(id, body, now);
-  impl_->gateway.end(id, now);
-  impl_->after(now);
+  impl_->event(now, [&] {
+    impl_->gateway.begin(id, method, target, headers, now);
+    impl_->gateway.body(id, body, now);
+    impl_->gateway.end(id, now);
+  });
 }
 
 void Engine::cancel(uint32_t id, double now) {
-  impl_->batch.clear();
-  if (!impl_->gateway.cancel(id)) impl_->exchange.cancel(id, now);
-  impl_->after(now);
+  impl_->event(now, [&] { if (!impl_->gateway.cancel(id)) impl_->exchange.cancel(id, now); });
 }
 
 void Engine::fetch_response(uint32_t fetch_id, int status, std::string_view headers, double now) {
-  impl_->batch.clear();
-  impl_->exchange.fetch_response(fetch_id, status, headers, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->exchange.fetch_response(fetch_id, status, headers, now); });
 }
 
 void Engine::fetch_body(uint32_t fetch_id, std::string_view bytes, double now) {
-  impl_->batch.clear();
-  impl_->exchange.fetch_body(fetch_id, bytes, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->exchange.fetch_body(fetch_id, bytes, now); });
 }
 
 void Engine::fetch_end(uint32_t fetch_id, double now) {
-  impl_->batch.clear();
-  impl_->exchange.fetch_end(fetch_id, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->exchange.fetch_end(fetch_id, now); });
 }
 
 void Engine::fetch_error(uint32_t fetch_id, std::string_view message, double now) {
-  impl_->batch.clear();
-  impl_->exchange.fetch_error(fetch_id, message, now);
-  impl_->after(now);
+  impl_->event(now, [&] { impl_->exchange.fetch_error(fetch_id, message, now); });
 }
 
 void Engine::timer(double now) {
-  impl_->batch.clear();
-  impl_->gateway.timer(now);
-  impl_->exchange.timer(now);
-  impl_->after(now);
+  impl_->event(now, [&] {
+    impl_->gateway.timer(now);
+    impl_->exchange.timer(now);
+  });
 }
 
 double Engine::next_deadline() const {
@@ -132,9 +116,7 @@ double Engine::next_deadline() const {
 void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }
 
 void Engine::cache_result(uint32_t id, std::string_view data, double now) {
-  impl_->batch.clear();
-  if (!impl_->gateway.cache_result(id, data, now)) impl_->exchange.cache_result(id, data, now);
-  impl_->after(now);
+  impl_->event(now, [&] { if (!impl_->gateway.cache_result(id, data, now)) impl_->exchange.cache_result(id, data, now); });
 }
 
 exchange::ActionBatch& Engine::batch() { return impl_->batch; }

@@ -11,8 +11,14 @@ namespace sy::engine {
 
 struct Engine::Impl {
   explicit Impl(uint64_t seed);
-  // After every event: calls waiting for a limit may start in slots that freed.
-  void after(double now) { exchange.after_event(now); }
+  // One host event: a fresh batch, the event's work, then calls waiting for a limit start in
+  // slots that freed meanwhile.
+  template <class F>
+  void event(double now, F&& work) {
+    batch.clear();
+    work();
+    exchange.after_event(now);
+  }
 
   Rng rng;
   exchange::ActionBatch batch;
