@@ -65,7 +65,7 @@ const REQUEST = encoder.encode(
   `{"model": "fast", "temperature": 0.2,"messages": [{"role": "user", "content": "${'x'.repeat(900)}"}]}`,
 );
 const ANSWER = encoder.encode(
-  `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":"${'y'.repeat(850)}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}}`,
+  `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":"${'y'.repeat(850)}","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}}`,
 );
 const HEADERS = 'content-type: application/json\n';
 const FETCH = 1;

@@ -52,7 +52,33 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+// RapidJSON's in-situ string stream, with its per-character calls always inlined: without SIMD
+// scanning they run once per character, and a size-optimising compiler (Emscripten's clang 14 at
+// -Oz) otherwise leaves them as calls, which makes parsing twice as slow.
+struct InlineInsituStream {
+  using Ch = char;
+  explicit InlineInsituStream(char* src) : src_(src), head_(src) {}
+  [[gnu::always_inline]] char Peek() const { return *src_; }
+  [[gnu::always_inline]] char Take() { return *src_++; }
+  [[gnu::always_inline]] size_t Tell() const { return size_t(src_ - head_); }
+  [[gnu::always_inline]] void Put(char c) { *dst_++ = c; }
+  [[gnu::always_inline]] char* PutBegin() { return dst_ = src_; }
+  [[gnu::always_inline]] size_t PutEnd(char* begin) { return size_t(dst_ - begin); }
+  void Flush() {}
+  char* src_;
+  char* dst_ = nullptr;
+  char* head_;
+};
+
 }  // namespace
+}  // namespace sy::json
+
+template <>
+struct rapidjson::StreamTraits<sy::json::InlineInsituStream> {
+  enum { copyOptimization = 1 };  // as RapidJSON's own string streams: copied into the parser's locals
+};
+
+namespace sy::json {
 
 bool parse(std::string_view text, Document& doc, std::string& error) {
   if (std::memchr(text.data(), 0, text.size())) {
@@ -75,7 +101,13 @@ bool parse(std::string_view text, Document& doc, std::string& error) {
   char* copy = static_cast<char*>(doc.GetAllocator().Malloc(text.size() + 16));
   std::memcpy(copy, text.data(), text.size());
   std::memset(copy + text.size(), 0, 16);
-  doc.ParseInsitu<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(copy);
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+#ifdef RAPIDJSON_SSE2
+  rapidjson::InsituStringStream stream(copy);  // RapidJSON scans it with SIMD
+#else
+  InlineInsituStream stream(copy);
+#endif
+  doc.ParseStream<kFlags, rapidjson::UTF8<>>(stream);
   if (doc.HasParseError()) {
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
             std::to_string(doc.GetErrorOffset());
