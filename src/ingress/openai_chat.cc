@@ -330,7 +330,7 @@ bool decode(model::Envelope& env, const DecodeArgs&, Error& error) {
   request.raw = env.text;
   const Value* messages = nullptr;
   const Value* max_completion_tokens = nullptr;
-  for (const auto& member : env.doc.GetObject()) {
+  for (const auto& member : static_cast<const Value&>(env.doc).GetObject()) {
     std::string_view name = json::view(member.name);
     body::Member kind = body::routing(request, name, member.value, error);
     if (kind == body::Member::invalid) return false;

@@ -458,9 +458,8 @@ void add_conformance_members(json::Document& doc) {
   for (Value& choice : doc["choices"].GetArray()) {
     if (!choice.IsObject()) continue;
     if (!choice.HasMember("logprobs")) choice.AddMember("logprobs", Value(), alloc);
-    auto message = choice.FindMember("message");
-    if (message != choice.MemberEnd() && message->value.IsObject() && !message->value.HasMember("refusal"))
-      message->value.AddMember("refusal", Value(), alloc);
+    Value* message = choice.HasMember("message") ? &choice["message"] : nullptr;
+    if (message && message->IsObject() && !message->HasMember("refusal")) message->AddMember("refusal", Value(), alloc);
   }
 }
 
