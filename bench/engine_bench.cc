@@ -32,7 +32,7 @@ std::string request_1k(bool stream = false) {
 std::string answer_1k() {
   return R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":")" +
          std::string(850, 'y') +
-         R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}})";
+         R"(","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}})";
 }
 
 uint32_t u32(const uint8_t* p) {

@@ -1,10 +1,13 @@
 // Engine costs through the wasm builds in Node: the same complete request cycle as
 // bench/engine_bench.cc's BM_FullCycleUpstream (submit a 1 KB chat request for an
 // openai-compatible target → FETCH → fetch_response → fetch_body with a 1 KB OpenAI answer →
-// fetch_end → RESPOND), driven through the core adapters the hosts use:
+// fetch_end → RESPOND), driven through the core adapters the hosts use, each call followed by
+// next_deadline() as a host's timer needs (docs/host-interface.md):
 //
 //   wasi        createCCore over worker/dist/switchyard.wasm (node:wasi), as the edge worker
 //   emscripten  createEmscriptenCore over web/dist/switchyard_core.{mjs,wasm}, as the npm package
+//   body/*      the same cycle with the request body streamed in (begin, body, end), as the edge
+//               worker hands over request.body
 //   driver/*    the same cycle through web/src/driver.js with an in-memory fetch: what a host
 //               pays per request (Response objects, streams, promises) on top of the core
 //
@@ -62,7 +65,7 @@ const REQUEST = encoder.encode(
   `{"model": "fast", "temperature": 0.2,"messages": [{"role": "user", "content": "${'x'.repeat(900)}"}]}`,
 );
 const ANSWER = encoder.encode(
-  `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":"${'y'.repeat(850)}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}}`,
+  `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m-a","choices":[{"index":0,"message":{"role":"assistant","content":"${'y'.repeat(850)}","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":230,"completion_tokens":213,"total_tokens":443}}`,
 );
 const HEADERS = 'content-type: application/json\n';
 const FETCH = 1;
@@ -105,19 +108,38 @@ function checkedCycle(core, rid, now) {
   if (answer.choices?.[0]?.message?.content !== 'y'.repeat(850)) throw new Error('the answer did not come through');
 }
 
-// The timed cycle, as a host's hot path does it: the FETCH id is read from the batch in place
-// (record 0: kind at +0, id at +4), nothing else is decoded.
-function benchCore(core) {
+// The request's head and body, whole (submit) or streamed in (begin, body, end), each call
+// followed by next_deadline(); returns the FETCH id, read from the batch in place (record 0:
+// kind at +0, id at +4), nothing else decoded.
+function sendRequest(core, rid, now, streamed) {
+  let batch;
+  if (streamed) {
+    core.begin(rid, 'POST', '/v1/chat/completions', HEADERS, now);
+    core.nextDeadline();
+    core.body(rid, REQUEST, now);
+    core.nextDeadline();
+    batch = core.end(rid, now);
+  } else {
+    batch = core.submit(rid, 'POST', '/v1/chat/completions', HEADERS, REQUEST, now);
+  }
+  const fid = new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getUint32(4, true);
+  core.nextDeadline();
+  return fid;
+}
+
+// The timed cycle, as a host's hot path does it.
+function benchCore(core, streamed = false) {
   let rid = 0;
   let now = 1;
   for (let i = 0; i < 200; i++) checkedCycle(core, ++rid, (now += 0.01));
   const cycle = () => {
-    const batch = core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, REQUEST, (now += 0.01));
-    const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-    const fid = view.getUint32(4, true);
+    const fid = sendRequest(core, ++rid, (now += 0.01), streamed);
     core.fetchResponse(fid, 200, HEADERS, now);
+    core.nextDeadline();
     core.fetchBody(fid, ANSWER, now);
-    return core.fetchEnd(fid, now).byteLength;
+    core.nextDeadline();
+    const n = core.fetchEnd(fid, now).byteLength;
+    return core.nextDeadline() === Infinity ? n : 0; // nothing is pending once answered
   };
   for (let i = 0; i < ITERATIONS; i++) cycle(); // warm-up: JIT tiers, wasm tier-up, allocator
   const perRound = [];
@@ -128,7 +150,7 @@ function benchCore(core) {
     perRound.push(Number(process.hrtime.bigint() - start) / ITERATIONS);
   }
   checkedCycle(core, ++rid, (now += 0.01)); // still answering correctly after the timed runs
-  if (sink === 0) throw new Error('no output');
+  if (sink === 0) throw new Error('no output, or a deadline left pending after an answered request');
   return perRound;
 }
 
@@ -151,7 +173,11 @@ function benchHit(core) {
   core.fetchBody(fetch.id, ANSWER, 1);
   core.fetchEnd(fetch.id, 1);
   let rid = 1;
-  const hit = () => core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2).byteLength;
+  const hit = () => {
+    const n = core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2).byteLength;
+    core.nextDeadline();
+    return n;
+  };
   const check = decodeActions(core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2));
   if (check[0]?.kind !== RESPOND || !/x-switchyard-cache: HIT/.test(check[0].headers)) {
     throw new Error('the cached request was not answered from the cache');
@@ -229,6 +255,8 @@ for (const [name, load, file] of builds) {
     if (ONLY.has(name)) {
       const rounds = benchCore(core);
       results.push({ name: `core/${name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: ITERATIONS, rounds: ROUNDS });
+      const streamed = benchCore(core, true);
+      results.push({ name: `body/${name}`, ns_median: median(streamed), ns_best: Math.min(...streamed), iterations: ITERATIONS, rounds: ROUNDS });
       const hits = benchHit(core);
       results.push({ name: `hit/${name}`, ns_median: median(hits), ns_best: Math.min(...hits), iterations: ITERATIONS, rounds: ROUNDS });
     }

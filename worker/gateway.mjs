@@ -11,6 +11,9 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WASI } from 'node:wasi';
+
+import { createCCore } from '../web/src/core_c.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CONFIG_PATH = path.join(ROOT, 'worker/default-config.json');
@@ -24,7 +27,6 @@ const MODULES = [
   ['worker/src/cache_kv.js', 'esModule'],
   ['web/src/driver.js', 'esModule'],
   ['web/src/core_c.js', 'esModule'],
-  ['web/src/snapshot.js', 'esModule'],
   ['worker/dist/switchyard.wasm', 'wasm'],
   ['worker/public/index.html', 'text'],
   ['worker/default-config.json', 'json'],
@@ -56,18 +58,38 @@ export function readConfig({ configPath, configText } = {}) {
   return { text: configText, config };
 }
 
-/** Names of the environment variables the config references as "env:NAME". */
-export function envNames(config) {
-  const names = new Set();
-  const visit = (value) => {
-    if (typeof value === 'string') {
-      if (/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(value)) names.add(value.slice(4));
-    } else if (value && typeof value === 'object') {
-      Object.values(value).forEach(visit);
-    }
-  };
-  visit(config);
-  return [...names].sort();
+/**
+ * Names of the environment variables the config references as "env:NAME", sorted: the WASI core
+ * (`wasmPath`, instantiated under node:wasi) says which, so that the gateway binds exactly what
+ * the core resolves. Throws GatewayError when the core cannot be run.
+ */
+export function envNames(configText, wasmPath = WASM_PATH) {
+  let core;
+  try {
+    const module = new WebAssembly.Module(fs.readFileSync(wasmPath));
+    const wasi = new WASI({ version: 'preview1' });
+    const instance = new WebAssembly.Instance(module, wasi.getImportObject());
+    wasi.initialize(instance);
+    core = createCCore(instance.exports);
+    return core.envNames(configText).sort();
+  } catch (error) {
+    throw new GatewayError(`cannot ask the core (${wasmPath}) which env names the config uses: ${error.message}`);
+  } finally {
+    core?.free();
+  }
+}
+
+// A Cap'n Proto text literal: what JSON.stringify gives for plain names and paths, with quotes
+// and backslashes escaped and control characters as \xNN, so that no name can end the literal.
+function capnpString(text) {
+  let out = '"';
+  for (const c of String(text)) {
+    const code = c.codePointAt(0);
+    if (c === '"' || c === '\\') out += `\\${c}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return out + '"';
 }
 
 /**
@@ -75,7 +97,7 @@ export function envNames(config) {
  * the worker gets a KV namespace SWITCHYARD_CACHE (its persistent cache tier), served by
  * workerd's bundled KV worker and stored under that directory, so it outlives the process.
  */
-export function writeWorkerdConfig({ configText, config, outDir, address, wasmPath = WASM_PATH, kvDir }) {
+export function writeWorkerdConfig({ configText, outDir, address, wasmPath = WASM_PATH, kvDir }) {
   if (!fs.existsSync(wasmPath)) {
     throw new GatewayError(`${wasmPath} is missing: build it with \`cmake --preset wasi && cmake --build --preset wasi\``);
   }
@@ -87,11 +109,13 @@ export function writeWorkerdConfig({ configText, config, outDir, address, wasmPa
   }
   fs.writeFileSync(path.join(outDir, 'config.json'), configText);
 
-  const q = JSON.stringify; // names and paths here are plain ASCII: a JSON string is a capnp string
+  const q = capnpString;
   const modules = MODULES.map(([name, type]) => `    (name = ${q(name)}, ${type} = embed ${q(name)}),`);
   const bindings = [
     `    (name = "SWITCHYARD_CONFIG", text = embed "config.json"),`,
-    ...envNames(config).filter((n) => n !== 'SWITCHYARD_CACHE').map((n) => `    (name = ${q(n)}, fromEnvironment = ${q(n)}),`),
+    ...envNames(configText, wasmPath)
+      .filter((n) => n !== 'SWITCHYARD_CACHE')
+      .map((n) => `    (name = ${q(n)}, fromEnvironment = ${q(n)}),`),
   ];
   let kvServices = '';
   let kvWorker = '';
@@ -169,10 +193,9 @@ export function workerdBinary() {
 export async function startGateway(options = {}) {
   const { port = 8787, host = '127.0.0.1', env = {}, stdio = 'pipe', timeoutMs = 15000 } = options;
   const outDir = path.resolve(options.outDir ?? path.join(ROOT, 'build/gateway'));
-  const { text, config } = readConfig(options);
+  const { text } = readConfig(options);
   const file = writeWorkerdConfig({
     configText: text,
-    config,
     outDir,
     address: `${host}:${port}`,
     wasmPath: options.wasmPath,

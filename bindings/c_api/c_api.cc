@@ -10,7 +10,7 @@
 struct sy_engine {
   explicit sy_engine(uint64_t seed) : engine(seed) {}
   sy::engine::Engine engine;
-  std::string error_frame;  // u32 length + the last configure error
+  std::string frame;  // u32 length + the last text answer (configure error, env names)
 };
 
 namespace {
@@ -20,6 +20,13 @@ std::string_view bytes(const void* p, size_t n) {
 }
 
 const uint8_t* batch_of(sy_engine* e) { return e->engine.batch().data(); }
+
+const uint8_t* framed(sy_engine* e, const std::string& text) {
+  uint32_t n = uint32_t(text.size());
+  e->frame.assign(reinterpret_cast<const char*>(&n), 4);
+  e->frame += text;
+  return reinterpret_cast<const uint8_t*>(e->frame.data());
+}
 
 }  // namespace
 
@@ -34,18 +41,34 @@ int sy_engine_configure(sy_engine* e, const char* config, size_t config_len, con
   return 400;
 }
 
-const uint8_t* sy_engine_last_error(sy_engine* e) {
-  const std::string& error = e->engine.last_error();
-  uint32_t n = uint32_t(error.size());
-  e->error_frame.assign(reinterpret_cast<const char*>(&n), 4);
-  e->error_frame += error;
-  return reinterpret_cast<const uint8_t*>(e->error_frame.data());
+const uint8_t* sy_engine_last_error(sy_engine* e) { return framed(e, e->engine.last_error()); }
+
+const uint8_t* sy_engine_env_names(sy_engine* e, const char* config, size_t config_len) {
+  return framed(e, e->engine.env_names(bytes(config, config_len)));
+}
+
+const uint8_t* sy_request_begin(sy_engine* e, uint32_t request_id, const char* method, size_t method_len,
+                                const char* target, size_t target_len, const char* headers, size_t headers_len,
+                                double now_ms) {
+  e->engine.begin(request_id, bytes(method, method_len), bytes(target, target_len), bytes(headers, headers_len),
+                  now_ms);
+  return batch_of(e);
+}
+
+const uint8_t* sy_request_body(sy_engine* e, uint32_t request_id, const uint8_t* data, size_t len, double now_ms) {
+  e->engine.body(request_id, bytes(data, len), now_ms);
+  return batch_of(e);
+}
+
+const uint8_t* sy_request_end(sy_engine* e, uint32_t request_id, double now_ms) {
+  e->engine.end(request_id, now_ms);
+  return batch_of(e);
 }
 
 const uint8_t* sy_request_submit(sy_engine* e, uint32_t request_id, const char* method, size_t method_len,
-                                 const char* path, size_t path_len, const char* headers, size_t headers_len,
+                                 const char* target, size_t target_len, const char* headers, size_t headers_len,
                                  const uint8_t* body, size_t body_len, double now_ms) {
-  e->engine.submit(request_id, bytes(method, method_len), bytes(path, path_len), bytes(headers, headers_len),
+  e->engine.submit(request_id, bytes(method, method_len), bytes(target, target_len), bytes(headers, headers_len),
                    bytes(body, body_len), now_ms);
   return batch_of(e);
 }
@@ -79,8 +102,8 @@ const uint8_t* sy_fetch_error(sy_engine* e, uint32_t fetch_id, const char* messa
 
 void sy_engine_enable_persistence(sy_engine* e, int enabled) { e->engine.enable_persistence(enabled != 0); }
 
-const uint8_t* sy_cache_result(sy_engine* e, uint32_t request_id, const uint8_t* entry, size_t len, double now_ms) {
-  e->engine.cache_result(request_id, bytes(entry, len), now_ms);
+const uint8_t* sy_cache_result(sy_engine* e, uint32_t request_id, const uint8_t* data, size_t len, double now_ms) {
+  e->engine.cache_result(request_id, bytes(data, len), now_ms);
   return batch_of(e);
 }
 
@@ -88,5 +111,7 @@ const uint8_t* sy_timer(sy_engine* e, double now_ms) {
   e->engine.timer(now_ms);
   return batch_of(e);
 }
+
+double sy_engine_next_deadline(sy_engine* e) { return e->engine.next_deadline(); }
 
 }  // extern "C"

@@ -2,10 +2,11 @@
  *
  * The core is sans-IO: it never reads a clock, never draws randomness it was
  * not seeded with, never touches a socket or storage. A host feeds it events
- * (each carrying `now_ms`, the host's clock in milliseconds) and performs the
- * actions it answers with. docs/host-interface.md describes the action batch
- * encoding and the loop a host runs; web/src/driver.js is that loop, written
- * once for the browser package, Node and the edge worker.
+ * (each carrying `now_ms`, the host's clock in milliseconds), performs the
+ * actions it answers with, and keeps one timer at sy_engine_next_deadline().
+ * docs/host-interface.md describes the action batch encoding and the loop a
+ * host runs; web/src/driver.js is that loop, written once for the browser
+ * package, Node and the edge worker.
  *
  * Every event function returns a pointer to an action batch owned by the
  * engine: a little-endian u32 byte count N, then N bytes of action records.
@@ -24,17 +25,19 @@ extern "C" {
 
 typedef struct sy_engine sy_engine;
 
-/* Action kinds found in a batch (see docs/host-interface.md). */
+/* Action kinds found in a batch (see docs/host-interface.md). Kind 6 is unused
+ * (it was WAKE_AT: hosts now ask sy_engine_next_deadline). */
 enum {
   SY_ACTION_FETCH = 1,        /* id = fetch id; status = owning request id; flags bit0 = stream the body; fields: method, url, headers, body */
   SY_ACTION_FETCH_ABORT = 2,  /* id = fetch id; abort it and report nothing more for it */
   SY_ACTION_RESPOND = 3,      /* id = request id; status; flags bit0 = body follows as STREAM_CHUNKs; fields: -, -, headers, body */
   SY_ACTION_STREAM_CHUNK = 4, /* id = request id; field body = bytes to write */
   SY_ACTION_STREAM_END = 5,   /* id = request id; the response is complete */
-  SY_ACTION_WAKE_AT = 6,      /* at_ms = the earliest deadline; call sy_timer at or after it */
   SY_ACTION_LOG = 7,          /* field body = one log line (never contains a secret) */
-  SY_ACTION_CACHE_GET = 8,    /* id = request id; field url = key: answer with sy_cache_result */
-  SY_ACTION_CACHE_PUT = 9     /* field url = key, body = entry, at_ms = expiry: store it */
+  SY_ACTION_CACHE_GET = 8,    /* id = request id; field url = key: answer with sy_cache_result (the entry, or empty) */
+  SY_ACTION_CACHE_PUT = 9,    /* field url = key, body = entry, at_ms = expiry: store it */
+  SY_ACTION_CACHE_LIST = 10,  /* id = request id: answer with sy_cache_result (every tier entry, one per line) */
+  SY_ACTION_CACHE_CLEAR = 11  /* id = request id: empty the tier, then answer with an empty sy_cache_result */
 };
 
 /* Creates an engine with no configuration; every request answers 503 until
@@ -45,10 +48,10 @@ void sy_engine_free(sy_engine* engine);
 
 /* Validates a config document (SPEC section 1) and, only if it is entirely
  * valid, replaces the engine's configuration. `env` is a JSON object of
- * strings used to resolve "env:NAME" values (the host decides which variables
- * it exposes). Returns 0 on success. Otherwise returns the HTTP-like status
- * 400 and leaves the previous configuration in force; sy_engine_last_error
- * then holds {"error":{..., "metadata":{"errors":[{"path","message"}...]}}}. */
+ * strings used to resolve "env:NAME" values. Returns 0 on success. Otherwise
+ * returns the HTTP-like status 400 and leaves the previous configuration in
+ * force; sy_engine_last_error then holds {"error":{..., "metadata":{"errors":
+ * [{"path","message"}...]}}}. */
 int sy_engine_configure(sy_engine* engine, const char* config, size_t config_len,
                         const char* env, size_t env_len);
 
@@ -56,14 +59,30 @@ int sy_engine_configure(sy_engine* engine, const char* config, size_t config_len
  * count followed by the bytes, valid until the next call on the engine. */
 const uint8_t* sy_engine_last_error(sy_engine* engine);
 
-/* A new caller request (an HTTP request to the gateway, or a package call
- * expressed as one). `request_id` is chosen by the host and must be unique
- * among requests still in flight. `headers` is "name: value\n" lines. The
- * engine answers with exactly one RESPOND for it, then, if RESPOND's flags
- * bit0 is set, STREAM_CHUNKs and exactly one STREAM_END. */
+/* The environment variables a config references as "env:NAME": a u32 byte
+ * count followed by a JSON array of names, valid until the next call on the
+ * engine. A host passes exactly these to sy_engine_configure. */
+const uint8_t* sy_engine_env_names(sy_engine* engine, const char* config, size_t config_len);
+
+/* A caller request (an HTTP request to the gateway, or a package call
+ * expressed as one): its head, its body in any number of pieces, its end.
+ * `request_id` is chosen by the host and must be unique among requests still
+ * in flight; `target` is the path with its query; `headers` is "name: value\n"
+ * lines. The engine answers with exactly one RESPOND for it (possibly before
+ * the body ended: a body over gateway.max_body_bytes gets 413, one that does
+ * not arrive within gateway.body_timeout_ms gets 408; the host then stops
+ * reading it), then, if RESPOND's flags bit0 is set, STREAM_CHUNKs and exactly
+ * one STREAM_END. sy_request_submit is begin + body + end in one call. */
+const uint8_t* sy_request_begin(sy_engine* engine, uint32_t request_id,
+                                const char* method, size_t method_len,
+                                const char* target, size_t target_len,
+                                const char* headers, size_t headers_len, double now_ms);
+const uint8_t* sy_request_body(sy_engine* engine, uint32_t request_id,
+                               const uint8_t* bytes, size_t len, double now_ms);
+const uint8_t* sy_request_end(sy_engine* engine, uint32_t request_id, double now_ms);
 const uint8_t* sy_request_submit(sy_engine* engine, uint32_t request_id,
                                  const char* method, size_t method_len,
-                                 const char* path, size_t path_len,
+                                 const char* target, size_t target_len,
                                  const char* headers, size_t headers_len,
                                  const uint8_t* body, size_t body_len, double now_ms);
 
@@ -85,19 +104,24 @@ const uint8_t* sy_fetch_error(sy_engine* engine, uint32_t fetch_id,
 
 /* The host has (1) or lacks (0) a persistent cache tier. With one, and a
  * config whose cache has "persist": true, the engine asks it on L1 misses
- * (CACHE_GET) and hands it every answer it stores (CACHE_PUT). Off by default. */
+ * (CACHE_GET), hands it every answer it stores (CACHE_PUT), and reads or
+ * empties it for cache snapshots (CACHE_LIST, CACHE_CLEAR). Off by default. */
 void sy_engine_enable_persistence(sy_engine* engine, int enabled);
 
-/* The answer to a CACHE_GET for `request_id`: the stored entry (a snapshot
- * line, see docs/host-interface.md), or len 0 for a miss. Call it exactly
- * once per CACHE_GET, even when the lookup failed (a miss). */
+/* The answer to a CACHE_GET (the stored entry line, or len 0 for a miss), a
+ * CACHE_LIST (every tier entry, one per line) or a CACHE_CLEAR (len 0) for
+ * `request_id`. Call it exactly once per such action, even when the tier
+ * failed (a miss, an empty list). */
 const uint8_t* sy_cache_result(sy_engine* engine, uint32_t request_id,
-                               const uint8_t* entry, size_t len, double now_ms);
+                               const uint8_t* data, size_t len, double now_ms);
 
-/* A deadline the engine asked for (WAKE_AT) has passed. Calling it early or
- * spuriously is harmless; its batch carries a fresh WAKE_AT whenever any
- * deadline remains. */
+/* Time passed: everything due at `now_ms` happens. Calling it early or
+ * spuriously is harmless. */
 const uint8_t* sy_timer(sy_engine* engine, double now_ms);
+
+/* The earliest time sy_timer has work, in ms on the host's clock, or +infinity
+ * when nothing is pending. Ask after every call; keep one timer armed at it. */
+double sy_engine_next_deadline(sy_engine* engine);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,8 @@ struct Candidate {
   double latency_ms = 0;    // peak-EWMA of observed latency; 0 = not measured yet
   double throughput = 0;    // completion tokens per second (EWMA); 0 = unknown
   double price = -1;        // USD per million tokens, input + output; < 0 = unknown
+  double input_price = -1;  // USD per million input tokens; < 0 = unknown
+  double output_price = -1; // USD per million output tokens; < 0 = unknown
   double headroom = 1;      // 0..1: the remaining share of its tightest limit
 };
 

@@ -1,5 +1,7 @@
 #include "base/errors.h"
 
+#include <iterator>
+
 #include "json/json.h"
 
 namespace sy {
@@ -11,37 +13,37 @@ constexpr const char* kErrorTypeNames[] = {
     "timeout",         "auth",                    "no_healthy_target", "cache_miss_offline", "internal",
 };
 
-// OpenAI-style error.type by HTTP status, so OpenAI SDKs classify our errors.
-const char* openai_type(int status) {
-  switch (status) {
-    case 400: case 413: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 402: return "insufficient_quota";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 405: return "invalid_request_error";
-    case 408: case 504: return "timeout_error";
-    case 429: return "rate_limit_error";
-    case 502: case 503: return "upstream_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
-  }
-}
+// error.type for each ErrorType (OpenAI's names, which OpenAI SDKs classify by); see errors.h.
+constexpr const char* kBodyTypes[] = {
+    "invalid_request_error",  // invalid_request
+    "invalid_request_error",  // context_length_exceeded
+    "invalid_request_error",  // content_filtered
+    "rate_limit_error",       // rate_limited
+    "server_error",           // provider_unavailable
+    "timeout_error",          // timeout
+    "authentication_error",   // auth
+    "server_error",           // no_healthy_target
+    "server_error",           // cache_miss_offline
+    "server_error",           // internal
+};
+static_assert(std::size(kBodyTypes) == std::size(kErrorTypeNames));
 
 }  // namespace
 
 const char* error_type_name(ErrorType type) { return kErrorTypeNames[int(type)]; }
 
+const char* error_body_type(ErrorType type) { return kBodyTypes[int(type)]; }
+
 std::string error_body(const Error& error) {
   std::string out = "{\"error\":{\"message\":";
   json::append_string(out, error.message);
   out += ",\"type\":";
-  json::append_string(out, openai_type(error.status));
+  json::append_string(out, error_body_type(error.type));
   out += ",\"code\":";
   json::append_string(out, error.code.empty() ? error_type_name(error.type) : error.code);
-  if (!error.param.empty()) {
-    out += ",\"param\":";
-    json::append_string(out, error.param);
-  }
+  out += ",\"param\":";
+  if (error.param.empty()) out += "null";
+  else json::append_string(out, error.param);
   out += ",\"metadata\":{\"error_type\":";
   json::append_string(out, error_type_name(error.type));
   if (!error.metadata_json.empty()) {

@@ -20,7 +20,15 @@ enum class ErrorType {
   internal,
 };
 
+// The SPEC name of `type` ("invalid_request", "rate_limited", …): metadata.error_type.
 const char* error_type_name(ErrorType type);
+
+// The error body's `type` for `type` (OpenAI's names), from one table (never from the status, so
+// error.type always agrees with metadata.error_type):
+//   invalid_request, context_length_exceeded, content_filtered   -> "invalid_request_error"
+//   rate_limited -> "rate_limit_error"    auth -> "authentication_error"    timeout -> "timeout_error"
+//   provider_unavailable, no_healthy_target, cache_miss_offline, internal -> "server_error"
+const char* error_body_type(ErrorType type);
 
 struct Error {
   Error() = default;
@@ -36,7 +44,9 @@ struct Error {
   std::string metadata_json;  // extra members for error.metadata (a JSON object's inside), may be empty
 };
 
-// {"error":{"message","type","code","param"?,"metadata":{"error_type",...}}}
+// {"error":{"message","type","code","param","metadata":{"error_type",...}}}: type from
+// error_body_type(error.type); code never null (the error_type name when error.code is empty);
+// param null when no field is at fault.
 std::string error_body(const Error& error);
 
 }  // namespace sy

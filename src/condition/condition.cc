@@ -37,7 +37,8 @@ bool known_field(const std::vector<std::string>& path) {
 
 std::shared_ptr<const json::Document> copy(const Value& v) {
   auto doc = std::make_shared<json::Document>();
-  doc->CopyFrom(v, doc->GetAllocator());
+  json::Value copy = json::copy(v, doc->GetAllocator());
+  static_cast<json::Value&>(*doc).Swap(copy);
   return doc;
 }
 

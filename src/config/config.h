@@ -131,6 +131,7 @@ struct GatewayKey {
 
 struct Gateway {
   uint64_t max_body_bytes = 4ull << 20;
+  double body_timeout_ms = 30000;  // a request body must arrive within this time (408 otherwise)
   // CORS: origins allowed to call from a browser ("*" for any); empty = no cross-origin.
   std::vector<std::string> cors_origins;
   double cors_max_age_s = 600;

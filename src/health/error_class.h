@@ -1,5 +1,5 @@
-// What the engine does after each upstream outcome: one table, read by small
-// code. docs/errors.md prints the same table for users.
+// What the exchange does after each upstream outcome: one table, read by small
+// code. docs/reference.md prints the same table for users.
 #pragma once
 
 #include <string_view>

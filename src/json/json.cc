@@ -1,6 +1,8 @@
 #include "json/json.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include <rapidjson/error/en.h>
@@ -50,7 +52,33 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+// RapidJSON's in-situ string stream, with its per-character calls always inlined: without SIMD
+// scanning they run once per character, and a size-optimising compiler (Emscripten's clang 14 at
+// -Oz) otherwise leaves them as calls, which makes parsing twice as slow.
+struct InlineInsituStream {
+  using Ch = char;
+  explicit InlineInsituStream(char* src) : src_(src), head_(src) {}
+  [[gnu::always_inline]] char Peek() const { return *src_; }
+  [[gnu::always_inline]] char Take() { return *src_++; }
+  [[gnu::always_inline]] size_t Tell() const { return size_t(src_ - head_); }
+  [[gnu::always_inline]] void Put(char c) { *dst_++ = c; }
+  [[gnu::always_inline]] char* PutBegin() { return dst_ = src_; }
+  [[gnu::always_inline]] size_t PutEnd(char* begin) { return size_t(dst_ - begin); }
+  void Flush() {}
+  char* src_;
+  char* dst_ = nullptr;
+  char* head_;
+};
+
 }  // namespace
+}  // namespace sy::json
+
+template <>
+struct rapidjson::StreamTraits<sy::json::InlineInsituStream> {
+  enum { copyOptimization = 1 };  // as RapidJSON's own string streams: copied into the parser's locals
+};
+
+namespace sy::json {
 
 bool parse(std::string_view text, Document& doc, std::string& error) {
   if (std::memchr(text.data(), 0, text.size())) {
@@ -66,16 +94,73 @@ bool parse(std::string_view text, Document& doc, std::string& error) {
     error = "JSON nesting is deeper than " + std::to_string(kMaxDepth) + " levels";
     return false;
   }
-  // RapidJSON scans strings with SIMD only in NUL-terminated input, and its
-  // aligned 16-byte loads may reach past the terminator: pad with 16 NULs.
-  std::string terminated;
-  terminated.reserve(text.size() + 16);
-  terminated.append(text).append(16, '\0');
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(terminated.c_str());
+  // Parsed in place from a NUL-terminated copy in the document's own pool, so strings are not
+  // copied again and live as long as the document. RapidJSON scans with SIMD only in terminated
+  // input, and its aligned 16-byte loads may reach past the terminator: pad with 16 NULs.
+  doc.SetNull();
+  char* copy = static_cast<char*>(doc.GetAllocator().Malloc(text.size() + 16));
+  std::memcpy(copy, text.data(), text.size());
+  std::memset(copy + text.size(), 0, 16);
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+#ifdef RAPIDJSON_SSE2
+  rapidjson::InsituStringStream stream(copy);  // RapidJSON scans it with SIMD
+#else
+  InlineInsituStream stream(copy);
+#endif
+  doc.ParseStream<kFlags, rapidjson::UTF8<>>(stream);
   if (doc.HasParseError()) {
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
             std::to_string(doc.GetErrorOffset());
     return false;
+  }
+  return true;
+}
+
+namespace {
+
+// The length of the well-formed sequence at p (whose first byte is >= 0x80), or 0.
+size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
+  auto tail = [](unsigned char c) { return (c & 0xC0) == 0x80; };
+  size_t left = size_t(end - p);
+  unsigned char c = p[0];
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && tail(p[1]) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    // E0: no overlong forms (second byte A0..BF); ED: no surrogates (80..9F).
+    unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return left >= 3 && p[1] >= lo && p[1] <= hi && tail(p[2]) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    // F0: no overlong forms (90..BF); F4: nothing past U+10FFFF (80..8F).
+    unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return left >= 4 && p[1] >= lo && p[1] <= hi && tail(p[2]) && tail(p[3]) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    if (end - p >= 8) {
+      uint64_t block;
+      std::memcpy(&block, p, 8);
+      uint64_t high = block & 0x8080808080808080ull;
+      if (high == 0) {
+        p += 8;
+        continue;
+      }
+      // Past the ASCII bytes before the first that is not (byte by byte on big-endian hosts).
+      if constexpr (std::endian::native == std::endian::little) p += std::countr_zero(high) / 8;
+    }
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n = utf8_sequence(p, end);
+    if (n == 0) return false;
+    p += n;
   }
   return true;
 }
@@ -141,6 +226,59 @@ bool top_level_members(std::string_view text, std::vector<Member>& out) {
     p = skip_space(p, end);
     if (p < end && *p == ',') ++p;
   }
+}
+
+bool array_elements(std::string_view text, std::vector<std::string_view>& out) {
+  out.clear();
+  const char* p = text.data();
+  const char* end = p + text.size();
+  p = skip_space(p, end);
+  if (p == end || *p++ != '[') return false;
+  while (true) {
+    p = skip_space(p, end);
+    if (p == end) return false;
+    if (*p == ']') return true;
+    const char* value = p;
+    p = skip_value(p, end);
+    out.emplace_back(value, size_t(p - value));
+    p = skip_space(p, end);
+    if (p < end && *p == ',') ++p;
+  }
+}
+
+namespace {
+
+// Builds a value in `doc` from SAX events, copying every string.
+struct Copier {
+  Document& doc;
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned u) { return doc.Uint(u); }
+  bool Int64(int64_t i) { return doc.Int64(i); }
+  bool Uint64(uint64_t u) { return doc.Uint64(u); }
+  bool Double(double d) { return doc.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return doc.RawNumber(s, n, true); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return doc.String(s, n, true); }
+  bool StartObject() { return doc.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) { return doc.Key(s, n, true); }
+  bool EndObject(rapidjson::SizeType n) { return doc.EndObject(n); }
+  bool StartArray() { return doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc.EndArray(n); }
+};
+
+}  // namespace
+
+Value copy(const Value& from, Document::AllocatorType& allocator) {
+  Document scratch(&allocator);  // its value is built in `allocator`, which it does not own
+  auto generate = [&](Document& d) {
+    Copier copier{d};
+    return from.Accept(copier);
+  };
+  scratch.Populate(generate);
+  Value out;
+  out.Swap(scratch);
+  return out;
 }
 
 const Value* find(const Value& object, std::string_view name) {

@@ -23,6 +23,11 @@ inline constexpr int kMaxDepth = 128;
 // and sets `error` to a one-line reason with the byte offset.
 bool parse(std::string_view text, Document& doc, std::string& error);
 
+// True when `text` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
+// nothing past U+10FFFF). parse() does not check this; callers that must refuse invalid UTF-8
+// (request bodies) call it first. ASCII is checked eight bytes at a time.
+bool valid_utf8(std::string_view text);
+
 // One member of an object as raw text: the key without its quotes (escapes
 // as written) and the value exactly as it appears.
 struct Member {
@@ -35,6 +40,15 @@ struct Member {
 // Returns false when the text is not an object or a key holds an escape
 // (callers then fall back to rebuilding the body from its parsed form).
 bool top_level_members(std::string_view text, std::vector<Member>& out);
+
+// The elements of a JSON array's text, each exactly as it appears. Use on text parse() accepted.
+// Returns false when the text is not an array.
+bool array_elements(std::string_view text, std::vector<std::string_view>& out);
+
+// A deep copy of `from` whose strings all live in `allocator`. Parsed documents hold their
+// strings in place (parse() reads in situ), so RapidJSON's own copy, which shares such strings,
+// would point into the source document: copy across documents with this instead.
+Value copy(const Value& from, Document::AllocatorType& allocator);
 
 // Member lookup that tolerates non-objects; nullptr when absent.
 const Value* find(const Value& object, std::string_view name);

@@ -1,12 +1,14 @@
-// Azure OpenAI chat completions: OpenAI's body, answers and streams, at a deployment URL
-// ({base_url}/openai/deployments/{model}/chat/completions?api-version={api_version}) with an
-// `api-key` header instead of a bearer token.
+// Azure OpenAI: OpenAI's bodies, answers and streams (providers/openai.h) at a deployment URL,
+// {base_url}/openai/deployments/{model}/chat/completions?api-version={api_version} (and
+// …/embeddings), with an `api-key` header instead of a bearer token. The deployment name is
+// always one URL path segment (base/url.h path_segment): no model name can reach another path
+// or query on the resource. No model list: deployments are listed by the management plane only.
 #pragma once
 
 #include "providers/provider.h"
 
 namespace sy::providers::azure {
 
-extern const WireFormat kWireFormat;
+extern const Codec kCodec;
 
 }  // namespace sy::providers::azure

@@ -1,39 +1,38 @@
-// The built-in offline provider: answers from the request itself, in
-// OpenAI's wire format, with no network. Deterministic: the same request
-// (and id/created) gives the same bytes.
+// The built-in offline provider: answers from the request itself, inside the core, with no
+// network (caps.local: the exchange calls Codec::answer; a stream request is replayed from the
+// answer). Deterministic: the same request gives the same answer. Free: usage cost 0.
 //
-// The answer is the text of the last user message (text parts joined with
-// "\n", each image part as "[image]"), cut to max_tokens (finish_reason
-// "length") when given. Tokens are estimated as ceil(characters / 4) per text
-// plus 4 per message for the prompt.
+// Chat (the target's override_params applied first):
+// - The text is that of the last user message: its text parts joined with "\n", each image
+//   part as "[image]". When the conversation ends with tool results (tool messages), the text
+//   is theirs instead, joined with "\n".
+// - response_format json_object: the text is {"text": <that text>}. json_schema: the text is a
+//   JSON instance of the schema, built deterministically: objects with their required
+//   properties (all of them when none are required), strings = the echoed text, numbers and
+//   integers 0, booleans false, null null, arrays [] (or minItems instances of `items`, at most
+//   8), enum its first value, const its value, anyOf / oneOf / allOf their first branch, local
+//   $refs ("#/$defs/…") followed; nesting deeper than 16 levels gives null. A json_schema
+//   without a schema is treated as json_object.
+// - tool_choice "required", or a named tool, with tools given: one tool call instead of text
+//   (id "call_echo_0"; the named tool, else the first function tool; arguments = an instance of
+//   its parameters schema as above, "{}" without one), finish tool_calls.
+// - The text is cut to max_tokens * 4 code points when its estimate exceeds max_tokens
+//   (finish length).
+// - n > 1: n identical outputs.
+// - Usage: prompt = model::prompt_tokens(request); completion = the estimate of the text (or of
+//   the tool call's arguments); cost 0.
+//
+// Embeddings: per input (a string, or token ids taken as their JSON text) a unit vector of
+// `dimensions` (default 16) floats derived from a hash of the input, as JSON numbers or, with
+// encoding_format base64, little-endian float32 bytes in base64. Usage: model::prompt_tokens.
+//
+// Model list: the models the config's targets name for this provider, owned_by "echo".
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-
-#include "json/json.h"
+#include "providers/provider.h"
 
 namespace sy::providers::echo {
 
-// A chat.completion JSON (stream = false) or the SSE text of a
-// chat.completion.chunk stream ending in [DONE] (stream = true), exactly as an
-// OpenAI upstream would send it.
-std::string answer(const json::Value& request, std::string_view model, std::string_view id, int64_t created,
-                   bool stream);
-
-// An OpenAI embeddings list for the request's input (a string, strings, or
-// token arrays): per item a unit vector of `dimensions` (default 16) floats
-// derived from a hash of the item, as JSON numbers or, with
-// encoding_format "base64", little-endian float32 bytes in base64.
-std::string embeddings(const json::Value& request, std::string_view model);
-
-// The estimate used for usage: ceil(code points / 4).
-int64_t estimate_tokens(std::string_view text);
-
-// The prompt estimate: estimate_tokens of each message's text plus 4 per
-// message. Also what routing conditions and tpm limits use before an answer
-// reports real usage.
-int64_t prompt_tokens(const json::Value& request);
+extern const Codec kCodec;
 
 }  // namespace sy::providers::echo

@@ -1,10 +1,15 @@
 #include "providers/gemini.h"
 
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <optional>
 
-#include "providers/openai.h"
-#include "providers/sse_parser.h"
+#include "base/url.h"
 #include "providers/translate.h"
 
 namespace sy::providers::gemini {
@@ -12,79 +17,105 @@ namespace sy::providers::gemini {
 namespace {
 
 using json::Value;
-using translate::string_at;
-using translate::ToolCall;
+using model::Part;
+using model::PartType;
 using translate::Turn;
 
+std::string_view string_at(const Value& object, std::string_view name) {
+  const Value* v = json::find(object, name);
+  return v ? json::view(*v) : std::string_view();
+}
+
+// Starts member `name` in `out`, the members of a JSON object being written without its braces.
+std::string& member(std::string& out, std::string_view name) {
+  if (!out.empty()) out += ',';
+  out += '"';
+  out += name;
+  out += "\":";
+  return out;
+}
+
+std::string auth_header(const config::Provider& provider) {
+  return provider.api_key.empty() ? std::string() : "x-goog-api-key: " + provider.api_key + "\n";
+}
+
+// {base_url}/models/{model}{method}. The model name is one path segment: no name can reach
+// another path or the query (which would carry the provider's key elsewhere).
+std::string model_url(const EncodeInput& in, std::string_view method) {
+  return in.provider.base_url + "/models/" + path_segment(in.model) + std::string(method);
+}
+
 // ---------------------------------------------------------------------------------------
-// Request
+// Request parts, written as object members without braces
 
-std::string text_part(std::string_view text) {
-  std::string p = "{\"text\":";
-  json::append_string(p, text);
-  return p + "}";
+std::string text_members(std::string_view text) {
+  std::string m = "\"text\":";
+  json::append_string(m, text);
+  return m;
 }
 
-// A media type guessed from a URL's extension (Gemini's fileData wants one).
+// The media type a URL's file extension names; empty when unknown.
 std::string_view media_type_of(std::string_view url) {
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {"png", "image/png"},        {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"}, {"webp", "image/webp"},
+      {"gif", "image/gif"},        {"heic", "image/heic"}, {"heif", "image/heif"}, {"pdf", "application/pdf"},
+      {"txt", "text/plain"},       {"csv", "text/csv"},    {"html", "text/html"},  {"wav", "audio/wav"},
+      {"mp3", "audio/mp3"},        {"aac", "audio/aac"},   {"ogg", "audio/ogg"},   {"flac", "audio/flac"},
+      {"aiff", "audio/aiff"},      {"mp4", "video/mp4"},   {"webm", "video/webm"}, {"mov", "video/mov"},
+  };
   url = url.substr(0, url.find_first_of("?#"));
-  std::string_view ext = url.substr(url.find_last_of('.') == std::string_view::npos ? url.size() : url.find_last_of('.') + 1);
-  std::string lower(ext);
-  for (char& c : lower)
+  size_t dot = url.find_last_of("./");
+  if (dot == std::string_view::npos || url[dot] != '.') return {};
+  std::string ext(url.substr(dot + 1));
+  for (char& c : ext)
     if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  if (lower == "png") return "image/png";
-  if (lower == "webp") return "image/webp";
-  if (lower == "gif") return "image/gif";
-  if (lower == "heic") return "image/heic";
-  if (lower == "heif") return "image/heif";
-  if (lower == "pdf") return "application/pdf";
-  return "image/jpeg";
+  for (const auto& [e, type] : kTypes)
+    if (e == ext) return type;
+  return {};
 }
 
-// An image_url part as inlineData (data: URLs) or fileData (http(s) URLs); empty otherwise.
-std::string image_part(const Value& part) {
-  const Value* image = json::find(part, "image_url");
-  const Value* url_v = image ? (image->IsString() ? image : json::find(*image, "url")) : nullptr;
-  if (!url_v || !url_v->IsString()) return {};
-  std::string_view url = json::view(*url_v), media_type, data;
-  std::string p;
-  if (translate::split_data_url(url, media_type, data)) {
-    p = "{\"inlineData\":{\"mimeType\":";
-    json::append_string(p, media_type);
-    p += ",\"data\":";
-    json::append_string(p, data);
-  } else if (url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://") {
-    p = "{\"fileData\":{\"mimeType\":";
-    json::append_string(p, media_type_of(url));
-    p += ",\"fileUri\":";
-    json::append_string(p, url);
-  } else {
-    return {};
-  }
-  return p + "}}";
+std::string inline_data(std::string_view media_type, std::string_view data) {
+  std::string m = "\"inlineData\":{\"mimeType\":";
+  json::append_string(m, media_type);
+  m += ",\"data\":";
+  json::append_string(m, data);
+  return m + "}";
 }
 
-void add_content(std::vector<Turn>& turns, bool user, const Value* content) {
-  if (!content) return;
-  if (content->IsString()) {
-    if (content->GetStringLength()) translate::add_to_turn(turns, user, text_part(json::view(*content)));
-    return;
+// `url` as inlineData (a base64 data: URL) or fileData (an http(s) URL, typed by `media_type`,
+// else by its extension, else `fallback`; untyped when all are empty). Empty for other URLs.
+std::string media_members(std::string_view url, std::string_view media_type, std::string_view fallback) {
+  std::string_view data_type, data;
+  if (translate::split_data_url(url, data_type, data)) {
+    if (data_type == "application/octet-stream" && !media_type.empty()) data_type = media_type;
+    return inline_data(data_type, data);
   }
-  if (!content->IsArray()) return;
-  for (const Value& part : content->GetArray()) {
-    std::string_view type = string_at(part, "type");
-    if (type == "text" || type == "refusal") {
-      std::string_view text = string_at(part, type == "text" ? "text" : "refusal");
-      if (!text.empty()) translate::add_to_turn(turns, user, text_part(text));
-    } else if (type == "image_url" && user) {
-      std::string p = image_part(part);
-      if (!p.empty()) translate::add_to_turn(turns, user, p);
-    }
+  if (url.substr(0, 8) != "https://" && url.substr(0, 7) != "http://") return {};
+  std::string_view type = !media_type.empty() ? media_type : media_type_of(url);
+  if (type.empty()) type = fallback;
+  std::string m = "\"fileData\":{";
+  if (!type.empty()) {
+    m += "\"mimeType\":";
+    json::append_string(m, type);
+    m += ',';
   }
+  m += "\"fileUri\":";
+  json::append_string(m, url);
+  return m + "}";
 }
 
-// `raw` as a JSON object when it is one, else `{"<key>": raw}` (Gemini wants objects for
-// function arguments and responses).
+// Audio: base64 data (or a data: URL) with its format ("wav", "mp3") or media type.
+std::string audio_members(const Part& part) {
+  std::string_view data_type, data;
+  if (translate::split_data_url(part.url, data_type, data)) return inline_data(data_type, data);
+  if (part.url.empty() || part.media_type.empty()) return {};
+  std::string type(part.media_type);
+  if (type.find('/') == std::string::npos) type = "audio/" + type;
+  return inline_data(type, part.url);
+}
+
+// `raw` when it is a JSON object, else `{"<key>": raw}` (Gemini wants objects for function
+// arguments and responses); `{}` when `key` is empty.
 void append_object(std::string& out, std::string_view raw, std::string_view key) {
   json::Document parsed;
   std::string error;
@@ -103,158 +134,299 @@ void append_object(std::string& out, std::string_view raw, std::string_view key)
   out += '}';
 }
 
-std::string tool_config(const Value& request) {
-  const Value* choice = json::find(request, "tool_choice");
-  if (!choice) return {};
-  std::string mode, name;
-  if (choice->IsString()) {
-    std::string_view c = json::view(*choice);
-    mode = c == "required" ? "ANY" : c == "none" ? "NONE" : "AUTO";
-  } else if (const Value* fn = json::find(*choice, "function")) {
-    name = string_at(*fn, "name");
-    if (!name.empty()) mode = "ANY";
+// tool_call id -> function name, from the assistant messages so far.
+using CallNames = std::map<std::string_view, std::string_view, std::less<>>;
+
+std::string function_call(const Part& part) {
+  std::string m = "\"functionCall\":{\"name\":";
+  json::append_string(m, part.name);
+  m += ",\"args\":";
+  append_object(m, part.arguments, {});
+  return m + "}";
+}
+
+std::string function_response(const Part& part, const model::Message& message, const CallNames& names) {
+  auto it = names.find(part.id);
+  std::string m = "\"functionResponse\":{\"name\":";
+  json::append_string(m, it != names.end() ? it->second : message.name);
+  m += ",\"response\":";
+  append_object(m, part.text, "content");
+  return m + "}";
+}
+
+// A user or tool message's parts, into a user turn.
+void add_user(std::vector<Turn>& turns, const model::Message& message, const CallNames& names) {
+  for (const Part& part : message.parts) {
+    std::string members;
+    switch (part.type) {
+      case PartType::text:
+      case PartType::refusal:
+        if (!part.text.empty()) members = text_members(part.text);
+        break;
+      case PartType::image: members = media_members(part.url, part.media_type, "image/jpeg"); break;
+      case PartType::file: members = media_members(part.url, part.media_type, {}); break;
+      case PartType::audio: members = audio_members(part); break;
+      case PartType::tool_result: members = function_response(part, message, names); break;
+      case PartType::tool_call:
+      case PartType::reasoning: break;  // the model's own parts
+    }
+    if (!members.empty()) translate::add_to_turn(turns, true, "{" + members + "}");
+  }
+}
+
+// One part of a model turn being built, with the thought signature it will carry.
+struct ModelItem {
+  bool call = false;
+  std::string members;
+  std::string_view signature;
+};
+
+// Gives `signature` (of a reasoning part seen before items[at]) to the first function call at
+// or after `at` that has none, else the first such text part, else the last such text part
+// before `at`. Dropped when there is none.
+void place_signature(std::vector<ModelItem>& items, size_t at, std::string_view signature) {
+  auto first_free = [&](bool call) -> ModelItem* {
+    for (size_t i = at; i < items.size(); ++i)
+      if (items[i].call == call && items[i].signature.empty()) return &items[i];
+    return nullptr;
+  };
+  ModelItem* item = first_free(true);
+  if (!item) item = first_free(false);
+  for (size_t i = at; !item && i > 0; --i)
+    if (!items[i - 1].call && items[i - 1].signature.empty()) item = &items[i - 1];
+  if (item) item->signature = signature;
+}
+
+// An assistant message's parts, into a model turn: text, function calls (noted in `names`) and
+// the reasoning signatures they carry. Thought text is not sent back.
+void add_model(std::vector<Turn>& turns, const model::Message& message, CallNames& names) {
+  std::vector<ModelItem> items;
+  std::vector<std::pair<size_t, std::string_view>> signatures;
+  for (const Part& part : message.parts) {
+    if ((part.type == PartType::text || part.type == PartType::refusal) && !part.text.empty()) {
+      items.push_back({false, text_members(part.text), {}});
+    } else if (part.type == PartType::tool_call && !part.name.empty()) {
+      names[part.id] = part.name;
+      items.push_back({true, function_call(part), {}});
+    } else if (part.type == PartType::reasoning && !part.redacted && !part.signature.empty()) {
+      signatures.emplace_back(items.size(), part.signature);
+    }
+  }
+  for (const auto& [at, signature] : signatures) place_signature(items, at, signature);
+  for (const ModelItem& item : items) {
+    std::string p = "{" + item.members;
+    if (!item.signature.empty()) json::append_string(member(p, "thoughtSignature"), item.signature);
+    translate::add_to_turn(turns, false, p + "}");
+  }
+}
+
+// The "contents" array: alternating user and model turns (system messages go elsewhere).
+std::string contents(const model::Request& request) {
+  std::vector<Turn> turns;
+  CallNames names;
+  for (const model::Message& m : request.messages) {
+    if (m.role == model::Role::user || m.role == model::Role::tool) add_user(turns, m, names);
+    else if (m.role == model::Role::assistant) add_model(turns, m, names);
+  }
+  std::string out = "[";
+  for (size_t i = 0; i < turns.size(); ++i) {
+    if (i) out += ',';
+    out += turns[i].user ? "{\"role\":\"user\",\"parts\":[" : "{\"role\":\"model\",\"parts\":[";
+    out += turns[i].items;
+    out += "]}";
+  }
+  return out + "]";
+}
+
+// ---------------------------------------------------------------------------------------
+// Request: tools, generation config, extras
+
+// The functionDeclarations' items, joined by ','.
+std::string function_declarations(const model::Request& request) {
+  std::string list;
+  for (const model::Tool& tool : request.tools) {
+    if (tool.name.empty()) continue;
+    if (!list.empty()) list += ',';
+    list += "{\"name\":";
+    json::append_string(list, tool.name);
+    if (!tool.description.empty()) {
+      list += ",\"description\":";
+      json::append_string(list, tool.description);
+    }
+    if (tool.parameters && tool.parameters->IsObject()) {
+      list += ",\"parametersJsonSchema\":";
+      json::append_value(list, *tool.parameters);
+    }
+    list += '}';
+  }
+  return list;
+}
+
+std::string tool_config(const model::ToolChoice& choice) {
+  using Mode = model::ToolChoice::Mode;
+  std::string_view mode;
+  switch (choice.mode) {
+    case Mode::automatic: mode = "AUTO"; break;
+    case Mode::none: mode = "NONE"; break;
+    case Mode::required: mode = "ANY"; break;
+    case Mode::named: mode = choice.name.empty() ? "" : "ANY"; break;
+    case Mode::unset: break;
   }
   if (mode.empty()) return {};
-  std::string out = "{\"functionCallingConfig\":{\"mode\":\"" + mode + "\"";
-  if (!name.empty()) {
+  std::string out = "{\"functionCallingConfig\":{\"mode\":\"" + std::string(mode) + "\"";
+  if (choice.mode == Mode::named) {
     out += ",\"allowedFunctionNames\":[";
-    json::append_string(out, name);
+    json::append_string(out, choice.name);
     out += ']';
   }
   return out + "}}";
 }
 
-void encode(const EncodeInput& in, UpstreamRequest& out) {
-  out.method = "POST";
-  out.url = in.provider.base_url + "/models/" + std::string(in.model) +
-            (in.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
-  out.headers = translate::headers(in, in.provider.api_key.empty() ? std::string() : "x-goog-api-key: " + in.provider.api_key + "\n");
-
-  json::Document req = translate::with_overrides(in);
-  std::string system;
-  std::vector<Turn> turns;
-  std::map<std::string, std::string, std::less<>> function_of_call;  // tool_call id -> function name
-  if (const Value* messages = json::find(req, "messages"); messages && messages->IsArray()) {
-    for (const Value& m : messages->GetArray()) {
-      std::string_view role = string_at(m, "role");
-      const Value* content = json::find(m, "content");
-      if (role == "system" || role == "developer") {
-        std::string text = content ? translate::text_of(*content) : std::string();
-        if (text.empty()) continue;
-        if (!system.empty()) system += "\n\n";
-        system += text;
-      } else if (role == "user") {
-        add_content(turns, true, content);
-      } else if (role == "assistant") {
-        add_content(turns, false, content);
-        const Value* calls = json::find(m, "tool_calls");
-        if (!calls || !calls->IsArray()) continue;
-        for (const Value& call : calls->GetArray()) {
-          const Value* fn = json::find(call, "function");
-          std::string_view name = fn ? string_at(*fn, "name") : std::string_view();
-          if (name.empty()) continue;
-          function_of_call[std::string(string_at(call, "id"))] = std::string(name);
-          std::string p = "{\"functionCall\":{\"name\":";
-          json::append_string(p, name);
-          p += ",\"args\":";
-          append_object(p, string_at(*fn, "arguments"), {});
-          translate::add_to_turn(turns, false, p + "}}");
-        }
-      } else if (role == "tool") {
-        auto it = function_of_call.find(string_at(m, "tool_call_id"));
-        std::string p = "{\"functionResponse\":{\"name\":";
-        json::append_string(p, it != function_of_call.end() ? std::string_view(it->second) : string_at(m, "name"));
-        p += ",\"response\":";
-        append_object(p, content ? translate::text_of(*content) : std::string(), "content");
-        translate::add_to_turn(turns, true, p + "}}");
-      }
-    }
-  }
-
-  std::string& b = out.body;
-  b = "{\"contents\":[";
-  for (size_t i = 0; i < turns.size(); ++i) {
-    if (i) b += ',';
-    b += turns[i].user ? "{\"role\":\"user\",\"parts\":[" : "{\"role\":\"model\",\"parts\":[";
-    b += turns[i].items;
-    b += "]}";
-  }
-  b += ']';
-  if (!system.empty()) {
-    b += ",\"systemInstruction\":{\"parts\":[";
-    b += text_part(system);
-    b += "]}";
-  }
-  bool has_tools = false;
-  if (const Value* tools = json::find(req, "tools"); tools && tools->IsArray()) {
-    std::string list;
-    for (const Value& tool : tools->GetArray()) {
-      const Value* fn = json::find(tool, "function");
-      std::string_view name = fn ? string_at(*fn, "name") : std::string_view();
-      if (name.empty()) continue;
-      if (!list.empty()) list += ',';
-      list += "{\"name\":";
-      json::append_string(list, name);
-      if (const Value* d = json::find(*fn, "description"); d && d->IsString()) {
-        list += ",\"description\":";
-        json::append_string(list, json::view(*d));
-      }
-      if (const Value* params = json::find(*fn, "parameters"); params && params->IsObject()) {
-        list += ",\"parametersJsonSchema\":";
-        json::append_value(list, *params);
-      }
-      list += '}';
-    }
-    if (!list.empty()) {
-      has_tools = true;
-      b += ",\"tools\":[{\"functionDeclarations\":[" + list + "]}]";
-    }
-  }
-  if (has_tools) {
-    std::string config = tool_config(req);
-    if (!config.empty()) b += ",\"toolConfig\":" + config;
-  }
-
-  std::string gen;
-  auto number = [&](const char* from, const char* to) {
-    const Value* v = json::find(req, from);
-    if (!v || !v->IsNumber()) return;
-    gen += gen.empty() ? "\"" : ",\"";
-    gen += to;
-    gen += "\":";
-    json::append_number(gen, v->GetDouble());
+// thinkingConfig's members. thinkingBudget (not thinkingLevel) because every thinking model
+// takes it: Gemini 2.5 models know only budgets, Gemini 3 models accept budgets besides levels.
+// reasoning_effort uses the budgets of Gemini's own OpenAI compatibility layer.
+std::string thinking_config(const model::Request& request) {
+  static constexpr std::pair<std::string_view, int64_t> kBudgets[] = {
+      {"none", 0},      {"minimal", 1024}, {"low", 1024}, {"medium", 8192},
+      {"high", 24576},  {"xhigh", 24576},  {"max", 24576},  // the most every 2.5 model accepts
   };
-  number("temperature", "temperature");
-  number("top_p", "topP");
-  if (int64_t max = translate::max_tokens(req); max > 0)
-    gen += std::string(gen.empty() ? "" : ",") + "\"maxOutputTokens\":" + std::to_string(max);
-  auto stops = translate::stop_sequences(json::find(req, "stop"), 5);
+  int64_t budget = request.reasoning_budget;
+  for (const auto& [effort, tokens] : kBudgets)
+    if (budget < 0 && effort == request.reasoning_effort) budget = tokens;
+  if (budget < 0) return {};
+  std::string t;
+  member(t, "thinkingBudget") += std::to_string(budget);
+  if (budget > 0) member(t, "includeThoughts") += "true";
+  return t;
+}
+
+void response_format(const model::ResponseFormat& format, std::string& g) {
+  using Type = model::ResponseFormat::Type;
+  if (format.type != Type::json_object && format.type != Type::json_schema) return;
+  member(g, "responseMimeType") += "\"application/json\"";
+  if (format.type == Type::json_schema && format.schema && format.schema->IsObject())
+    json::append_value(member(g, "responseJsonSchema"), *format.schema);
+}
+
+// generationConfig's members. n > 1 is asked only without streaming (one candidate streams).
+std::string generation_config(const model::Request& request, bool stream) {
+  const model::Sampling& s = request.sampling;
+  std::string g;
+  if (s.temperature) json::append_number(member(g, "temperature"), *s.temperature);
+  if (s.top_p) json::append_number(member(g, "topP"), *s.top_p);
+  if (s.top_k && *s.top_k > 0) member(g, "topK") += std::to_string(*s.top_k);
+  if (request.max_tokens > 0) member(g, "maxOutputTokens") += std::to_string(request.max_tokens);
+  std::vector<std::string_view> stops = translate::stop_sequences(request, 5);
   if (!stops.empty()) {
-    gen += std::string(gen.empty() ? "" : ",") + "\"stopSequences\":[";
+    member(g, "stopSequences") += '[';
     for (size_t i = 0; i < stops.size(); ++i) {
-      if (i) gen += ',';
-      json::append_string(gen, stops[i]);
+      if (i) g += ',';
+      json::append_string(g, stops[i]);
     }
-    gen += ']';
+    g += ']';
   }
-  if (const Value* seed = json::find(req, "seed"); seed && seed->IsInt())
-    gen += std::string(gen.empty() ? "" : ",") + "\"seed\":" + std::to_string(seed->GetInt());
-  if (const Value* n = json::find(req, "n"); n && n->IsInt() && n->GetInt() > 1 && !in.stream)
-    gen += std::string(gen.empty() ? "" : ",") + "\"candidateCount\":" + std::to_string(n->GetInt());
-  if (const Value* format = json::find(req, "response_format")) {
-    std::string_view type = string_at(*format, "type");
-    if (type == "json_object" || type == "json_schema") {
-      gen += std::string(gen.empty() ? "" : ",") + "\"responseMimeType\":\"application/json\"";
-      const Value* js = json::find(*format, "json_schema");
-      const Value* schema = js ? json::find(*js, "schema") : nullptr;
-      if (type == "json_schema" && schema && schema->IsObject()) {
-        gen += ",\"responseJsonSchema\":";
-        json::append_value(gen, *schema);
-      }
+  if (s.seed && *s.seed >= INT32_MIN && *s.seed <= INT32_MAX) member(g, "seed") += std::to_string(*s.seed);
+  if (s.n > 1 && !stream) member(g, "candidateCount") += std::to_string(s.n);
+  response_format(request.response_format, g);
+  std::string thinking = thinking_config(request);
+  if (!thinking.empty()) member(g, "thinkingConfig") += "{" + thinking + "}";
+  return g;
+}
+
+// Members of Gemini's GenerateContentRequest that a caller may pass among its extras (in the
+// REST API's camelCase or the protobuf snake_case). Every other extra is dropped: Gemini refuses
+// a request with an unknown member (400 "Unknown name").
+constexpr std::pair<std::string_view, std::string_view> kExtras[] = {
+    {"safetySettings", "safetySettings"},
+    {"safety_settings", "safetySettings"},
+    {"cachedContent", "cachedContent"},
+    {"cached_content", "cachedContent"},
+};
+
+void append_extras(const model::Request& request, std::string& b) {
+  std::vector<std::string_view> sent;
+  for (const auto& [name, value] : request.extras) {
+    for (const auto& [caller, gemini] : kExtras) {
+      if (name != caller || !value || std::find(sent.begin(), sent.end(), gemini) != sent.end()) continue;
+      sent.push_back(gemini);
+      json::append_value(member(b, gemini), *value);
     }
   }
-  if (!gen.empty()) b += ",\"generationConfig\":{" + gen + "}";
-  b += '}';
+}
+
+void encode_chat(const EncodeInput& in, UpstreamRequest& out) {
+  json::Document arena;
+  model::Request request = translate::with_overrides(in, arena);
+  bool stream = in.request.stream;
+  out.method = "POST";
+  out.url = model_url(in, stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  out.headers = translate::headers(in, auth_header(in.provider));
+
+  std::string b;
+  member(b, "contents") += contents(request);
+  if (std::string system = translate::system_prompt(request); !system.empty())
+    member(b, "systemInstruction") += "{\"parts\":[{" + text_members(system) + "}]}";
+  if (std::string declarations = function_declarations(request); !declarations.empty()) {
+    member(b, "tools") += "[{\"functionDeclarations\":[" + declarations + "]}]";
+    if (std::string config = tool_config(request.tool_choice); !config.empty()) member(b, "toolConfig") += config;
+  }
+  if (std::string generation = generation_config(request, stream); !generation.empty())
+    member(b, "generationConfig") += "{" + generation + "}";
+  append_extras(request, b);
+  out.body = "{" + b + "}";
+}
+
+// The vectors' size asked for: a target's override_params "dimensions" (not a canonical chat
+// parameter, so with_overrides leaves it among the extras), else the request's; -1 when unset.
+int64_t dimensions_of(const model::Request& request) {
+  for (const auto& [name, value] : request.extras)
+    if (name == "dimensions" && value && value->IsInt64()) return value->GetInt64();
+  return request.dimensions;
+}
+
+// POST {base_url}/models/{model}:batchEmbedContents, one EmbedContentRequest per input (Gemini
+// wants the model named in each). Token-id inputs get no part, which Gemini refuses; the
+// exchange never sends them here (caps.token_input is false).
+void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
+  json::Document arena;
+  model::Request request = translate::with_overrides(in, arena);
+  out.method = "POST";
+  out.url = model_url(in, ":batchEmbedContents");
+  out.headers = translate::headers(in, auth_header(in.provider));
+  std::string head = "{\"model\":";
+  json::append_string(head, "models/" + std::string(in.model));
+  head += ",\"content\":{\"parts\":[";
+  std::string tail = "]}";
+  if (int64_t dimensions = dimensions_of(request); dimensions > 0)
+    tail += ",\"outputDimensionality\":" + std::to_string(dimensions);
+  tail += '}';
+  std::string& b = out.body;
+  b = "{\"requests\":[";
+  for (size_t i = 0; i < request.inputs.size(); ++i) {
+    if (i) b += ',';
+    b += head;
+    const Value* input = request.inputs[i];
+    if (input && input->IsString()) b += "{" + text_members(json::view(*input)) + "}";
+    b += tail;
+  }
+  b += "]}";
+}
+
+// GET {base_url}/models?pageSize=1000 (Gemini's largest page: one page holds them all).
+void encode_models(const EncodeInput& in, UpstreamRequest& out) {
+  out.method = "GET";
+  out.url = in.provider.base_url + "/models?pageSize=1000";
+  out.headers = auth_header(in.provider);
+  for (const auto& [name, value] : in.provider.headers) out.headers += name + ": " + value + "\n";
+  out.body.clear();
+}
+
+void encode(const EncodeInput& in, UpstreamRequest& out) {
+  switch (in.request.kind) {
+    case model::Kind::chat: encode_chat(in, out); return;
+    case model::Kind::embeddings: encode_embeddings(in, out); return;
+    case model::Kind::models: encode_models(in, out); return;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -262,29 +434,30 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
 
 bool is_filter_reason(std::string_view r) {
   return r == "SAFETY" || r == "RECITATION" || r == "BLOCKLIST" || r == "PROHIBITED_CONTENT" || r == "SPII" ||
-         r == "IMAGE_SAFETY";
+         r == "IMAGE_SAFETY" || r == "IMAGE_PROHIBITED_CONTENT" || r == "IMAGE_RECITATION";
 }
 
-std::string_view finish_reason(std::string_view reason, bool tool_calls) {
-  if (reason == "MAX_TOKENS") return "length";
-  if (is_filter_reason(reason)) return "content_filter";
-  return tool_calls ? "tool_calls" : "stop";  // STOP, OTHER, LANGUAGE, MALFORMED_FUNCTION_CALL…
+model::Finish finish_reason(std::string_view reason, bool called) {
+  if (reason == "MAX_TOKENS") return model::Finish::length;
+  if (is_filter_reason(reason)) return model::Finish::content_filter;
+  // STOP, OTHER, LANGUAGE, MALFORMED_FUNCTION_CALL, …
+  return called ? model::Finish::tool_calls : model::Finish::stop;
 }
 
-void read_usage(const Value& doc, Usage& usage, translate::UsageDetails& details) {
+// usageMetadata into `usage`; counts it does not give keep their value.
+void read_usage(const Value& doc, model::Usage& usage) {
   const Value* u = json::find(doc, "usageMetadata");
   if (!u || !u->IsObject()) return;
-  auto get = [&](const char* name) -> int64_t {
+  auto count = [&](std::string_view name) -> int64_t {
     const Value* v = json::find(*u, name);
     return v && v->IsInt64() ? v->GetInt64() : -1;
   };
-  int64_t prompt = get("promptTokenCount"), candidates = get("candidatesTokenCount"),
-          thoughts = get("thoughtsTokenCount"), cached = get("cachedContentTokenCount");
+  int64_t cached = count("cachedContentTokenCount"), thoughts = count("thoughtsTokenCount");
   usage.known = true;
-  usage.prompt_tokens = std::max<int64_t>(prompt, 0);
-  usage.completion_tokens = std::max<int64_t>(candidates, 0) + std::max<int64_t>(thoughts, 0);
-  if (cached >= 0) details.cached_tokens = cached;
-  if (thoughts >= 0) details.reasoning_tokens = thoughts;
+  usage.prompt_tokens = std::max<int64_t>(count("promptTokenCount"), 0);
+  usage.completion_tokens = std::max<int64_t>(count("candidatesTokenCount"), 0) + std::max<int64_t>(thoughts, 0);
+  if (cached >= 0) usage.cached_tokens = cached;
+  if (thoughts >= 0) usage.reasoning_tokens = thoughts;
 }
 
 // Reads {"error":{"code","message","status"}}; returns the hint and sets `outcome` when the
@@ -317,33 +490,13 @@ bool prompt_blocked(const Value& doc, Error& error) {
   return true;
 }
 
+Error answer_blocked(std::string_view reason) {
+  return {400, ErrorType::content_filtered, "the answer was blocked (" + std::string(reason) + ")", "content_filter"};
+}
+
 Decoded blocked(Error error, const DecodeContext& ctx) {
   return translate::upstream_error(400, ErrorType::content_filtered, std::move(error), ctx,
                                    health::Outcome::content_filter);
-}
-
-// The parts of a candidate's content into `choice`; `calls` numbers tool calls across the
-// answer for the ids Gemini does not give.
-void read_parts(const Value& candidate, translate::Choice& choice, int& calls) {
-  const Value* content = json::find(candidate, "content");
-  const Value* parts = content ? json::find(*content, "parts") : nullptr;
-  if (!parts || !parts->IsArray()) return;
-  for (const Value& part : parts->GetArray()) {
-    if (const Value* thought = json::find(part, "thought"); thought && thought->IsTrue()) continue;
-    if (const Value* text = json::find(part, "text"); text && text->IsString()) {
-      choice.content += json::view(*text);
-      choice.has_content = true;
-    } else if (const Value* call = json::find(part, "functionCall")) {
-      ToolCall tc;
-      std::string_view id = string_at(*call, "id");
-      tc.id = id.empty() ? "call_" + std::to_string(calls) : std::string(id);
-      ++calls;
-      tc.name = string_at(*call, "name");
-      if (const Value* args = json::find(*call, "args")) json::append_value(tc.arguments, *args);
-      else tc.arguments = "{}";
-      choice.tool_calls.push_back(std::move(tc));
-    }
-  }
 }
 
 // A non-2xx answer: the status decides, except that a bad key (400 API_KEY_INVALID) is auth.
@@ -355,95 +508,132 @@ Decoded status_error(int status, bool parsed, const json::Document& doc, const D
   return translate::upstream_error(status, hint, std::move(error), ctx, outcome);
 }
 
-Decoded error_in_200(const json::Document& doc, const DecodeContext& ctx) {
+Decoded error_body(const json::Document& doc, const DecodeContext& ctx) {
   Error error;
   health::Outcome ignored;
   read_error(doc, error, ignored);
   return translate::error_in_200(std::move(error), ctx);
 }
 
-Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
-  json::Document doc;
+// One part of a candidate's content as the canonical model sees it.
+struct PartView {
+  enum class Kind { thought, text, call, other };
+  Kind kind = Kind::other;
+  std::string_view text;       // thought or text
+  std::string_view signature;  // its thoughtSignature
+  const Value* call = nullptr;  // the functionCall object
+};
+
+PartView read_part(const Value& part) {
+  PartView p;
+  p.signature = string_at(part, "thoughtSignature");
+  const Value* text = json::find(part, "text");
+  const Value* thought = json::find(part, "thought");
+  const Value* call = json::find(part, "functionCall");
+  if (thought && thought->IsTrue()) {
+    p.kind = PartView::Kind::thought;
+    p.text = text ? json::view(*text) : std::string_view();
+  } else if (text && text->IsString()) {
+    p.kind = PartView::Kind::text;
+    p.text = json::view(*text);
+  } else if (call && call->IsObject()) {
+    p.kind = PartView::Kind::call;
+    p.call = call;
+  }
+  return p;
+}
+
+// The parts of a candidate's content, or nullptr.
+const Value* parts_of(const Value& candidate) {
+  const Value* content = json::find(candidate, "content");
+  const Value* parts = content ? json::find(*content, "parts") : nullptr;
+  return parts && parts->IsArray() ? parts : nullptr;
+}
+
+// A functionCall as a tool call; `calls` numbers the ids Gemini does not give across the answer.
+model::ToolCall tool_call(const Value& call, int& calls) {
+  model::ToolCall tc;
+  std::string_view id = string_at(call, "id");
+  tc.id = id.empty() ? "call_" + std::to_string(calls) : std::string(id);
+  ++calls;
+  tc.name = string_at(call, "name");
+  if (const Value* args = json::find(call, "args")) json::append_value(tc.arguments, *args);
+  else tc.arguments = "{}";
+  return tc;
+}
+
+model::Output read_output(const Value& candidate, int& calls) {
+  model::Output out;
+  if (const Value* parts = parts_of(candidate)) {
+    for (const Value& part : parts->GetArray()) {
+      PartView p = read_part(part);
+      if (p.kind == PartView::Kind::thought) {
+        out.reasoning.push_back({std::string(p.text), std::string(p.signature)});
+        continue;
+      }
+      if (!p.signature.empty()) out.reasoning.push_back({{}, std::string(p.signature)});
+      if (p.kind == PartView::Kind::text) {
+        out.text += p.text;
+        out.has_text = true;
+      } else if (p.kind == PartView::Kind::call) {
+        out.tool_calls.push_back(tool_call(*p.call, calls));
+      }
+    }
+  }
+  out.finish = finish_reason(string_at(candidate, "finishReason"), !out.tool_calls.empty());
+  return out;
+}
+
+// What a body means before it is read as an answer: the failure of a non-2xx status or of an
+// error object in a 2xx, else nothing. `parsed` says whether `doc` now holds a JSON object.
+std::optional<Decoded> failure(int status, std::string_view body, const DecodeContext& ctx, json::Document& doc,
+                               bool& parsed) {
   std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
+  parsed = json::parse(body, doc, parse_error) && doc.IsObject();
   if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
-  if (parsed && json::find(doc, "error")) return error_in_200(doc, ctx);
+  if (parsed && json::find(doc, "error")) return error_body(doc, ctx);
+  return std::nullopt;
+}
+
+Decoded decode_chat(int status, std::string_view body, const DecodeContext& ctx) {
+  json::Document doc;
+  bool parsed = false;
+  if (auto failed = failure(status, body, ctx, doc, parsed)) return std::move(*failed);
   if (!parsed) return translate::malformed(ctx, "a Gemini answer");
   const Value* candidates = json::find(doc, "candidates");
-  Error block;
-  if ((!candidates || !candidates->IsArray() || candidates->Empty()) && prompt_blocked(doc, block))
-    return blocked(std::move(block), ctx);
-  if (!candidates || !candidates->IsArray() || candidates->Empty()) return translate::malformed(ctx, "a Gemini answer");
+  bool none = !candidates || !candidates->IsArray() || candidates->Empty();
+  if (Error block; none && prompt_blocked(doc, block)) return blocked(std::move(block), ctx);
+  if (none) return translate::malformed(ctx, "a Gemini answer");
 
-  std::vector<translate::Choice> choices;
-  int calls = 0;
-  for (const Value& candidate : candidates->GetArray()) {
-    translate::Choice choice;
-    read_parts(candidate, choice, calls);
-    choice.finish_reason = finish_reason(string_at(candidate, "finishReason"), !choice.tool_calls.empty());
-    choices.push_back(std::move(choice));
-  }
-  if (choices.size() == 1 && choices[0].finish_reason == "content_filter" && !choices[0].has_content &&
-      choices[0].tool_calls.empty())
-    return blocked({400, ErrorType::content_filtered,
-                    "the answer was blocked (" + std::string(string_at((*candidates)[0], "finishReason")) + ")",
-                    "content_filter"},
-                   ctx);
   Decoded d;
+  model::Answer& a = d.answer;
+  int calls = 0;
+  for (const Value& candidate : candidates->GetArray()) a.outputs.push_back(read_output(candidate, calls));
+  const model::Output& first = a.outputs[0];
+  if (a.outputs.size() == 1 && first.finish == model::Finish::content_filter && !first.has_text &&
+      first.tool_calls.empty())
+    return blocked(answer_blocked(string_at((*candidates)[0], "finishReason")), ctx);
+  a.kind = model::Kind::chat;
+  a.id = string_at(doc, "responseId");
+  a.model = string_at(doc, "modelVersion");
+  if (a.model.empty()) a.model = ctx.model;
+  a.provider = ctx.provider.name;
+  read_usage(doc, a.usage);
+  if (a.usage.known) price(a.usage, ctx.provider, ctx.model);
   d.ok = true;
-  translate::UsageDetails details;
-  read_usage(doc, d.usage, details);
-  if (d.usage.known) translate::price(d.usage, ctx);
-  std::string fallback_id = "chatcmpl-" + std::string(string_at(doc, "responseId"));
-  d.body = translate::completion_json(ctx, fallback_id, string_at(doc, "modelVersion"), choices, d.usage, details);
   return d;
 }
 
-// ---------------------------------------------------------------------------------------
-// Embeddings: POST {base_url}/models/{model}:batchEmbedContents, one EmbedContentRequest per
-// input string (Gemini wants the model named in each).
-
-void encode_embeddings(const EncodeInput& in, UpstreamRequest& out) {
-  EncodeInput plain = in;
-  plain.stream = false;
-  out.method = "POST";
-  out.url = in.provider.base_url + "/models/" + std::string(in.model) + ":batchEmbedContents";
-  out.headers = translate::headers(plain, in.provider.api_key.empty() ? std::string() : "x-goog-api-key: " + in.provider.api_key + "\n");
-
-  json::Document req = translate::with_overrides(in);
-  std::string head = "{\"model\":";
-  json::append_string(head, "models/" + std::string(in.model));
-  head += ",\"content\":{\"parts\":[";
-  std::string tail = "]}";
-  if (const Value* dims = json::find(req, "dimensions"); dims && dims->IsInt64() && dims->GetInt64() > 0)
-    tail += ",\"outputDimensionality\":" + std::to_string(dims->GetInt64());
-  tail += '}';
-  std::string& b = out.body;
-  b = "{\"requests\":[";
-  auto add = [&](const Value& input) {
-    if (b.back() != '[') b += ',';
-    b += head;
-    // Gemini embeds text only: token arrays get no part, which Gemini refuses (400).
-    if (input.IsString()) b += text_part(json::view(input));
-    b += tail;
-  };
-  const Value* input = json::find(req, "input");
-  if (input && input->IsArray() && !input->Empty() && !(*input)[0].IsNumber()) {
-    for (const Value& item : input->GetArray()) add(item);
-  } else if (input) {
-    add(*input);
-  }
-  b += "]}";
-}
-
-// Appends `values` (numbers) as base64 of little-endian float32s, OpenAI's encoding_format
+// Appends `values` (all numbers) as base64 of little-endian float32s, OpenAI's encoding_format
 // "base64".
 void append_base64_floats(std::string& out, const Value& values) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string bytes;
   bytes.reserve(values.Size() * 4);
   for (const Value& v : values.GetArray()) {
-    float f = v.IsNumber() ? float(v.GetDouble()) : 0.0f;
+    double d = v.GetDouble();
+    // Out of float range is infinite (a plain conversion would be undefined behaviour).
+    float f = d > FLT_MAX ? INFINITY : d < -FLT_MAX ? -INFINITY : float(d);
     uint32_t bits;
     std::memcpy(&bits, &f, 4);
     for (int k = 0; k < 4; ++k) bytes += char((bits >> (8 * k)) & 0xff);
@@ -461,61 +651,36 @@ void append_base64_floats(std::string& out, const Value& values) {
   out += '"';
 }
 
+// Gemini's batchEmbedContents reports no token counts; usage is known only when an answer
+// carries usageMetadata.promptTokenCount.
 Decoded decode_embeddings(int status, std::string_view body, const DecodeContext& ctx) {
   json::Document doc;
-  std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
-  if (parsed && json::find(doc, "error")) return error_in_200(doc, ctx);
+  bool parsed = false;
+  if (auto failed = failure(status, body, ctx, doc, parsed)) return std::move(*failed);
   const Value* embeddings = parsed ? json::find(doc, "embeddings") : nullptr;
   if (!embeddings || !embeddings->IsArray()) return translate::malformed(ctx, "a Gemini embeddings answer");
   Decoded d;
-  std::string& b = d.body;
-  b = "{\"object\":\"list\",\"data\":[";
-  int index = 0;
+  model::Answer& a = d.answer;
+  a.kind = model::Kind::embeddings;
+  a.model = ctx.model;
+  a.provider = ctx.provider.name;
   for (const Value& e : embeddings->GetArray()) {
     const Value* values = json::find(e, "values");
-    if (!values || !values->IsArray()) return translate::malformed(ctx, "a Gemini embeddings answer");
-    if (index) b += ',';
-    b += "{\"object\":\"embedding\",\"index\":" + std::to_string(index++) + ",\"embedding\":";
-    if (ctx.base64_embeddings) append_base64_floats(b, *values);
-    else json::append_value(b, *values);
-    b += '}';
+    bool numbers = values && values->IsArray() &&
+                   std::all_of(values->Begin(), values->End(), [](const Value& v) { return v.IsNumber(); });
+    if (!numbers) return translate::malformed(ctx, "a Gemini embeddings answer");
+    std::string& vector = a.embeddings.emplace_back();
+    if (ctx.request.base64) append_base64_floats(vector, *values);
+    else json::append_value(vector, *values);
   }
-  b += "],\"model\":";
-  json::append_string(b, ctx.model);
-  b += ",\"provider\":";
-  json::append_string(b, ctx.provider.name);
-  // Gemini's batchEmbedContents reports no token counts; usage is given only when an answer
-  // carries usageMetadata.promptTokenCount.
   const Value* meta = json::find(doc, "usageMetadata");
   const Value* prompt = meta ? json::find(*meta, "promptTokenCount") : nullptr;
-  if (prompt && prompt->IsInt64()) {
-    d.usage.prompt_tokens = prompt->GetInt64();
-    translate::price(d.usage, ctx);
-    b += ",\"usage\":{\"prompt_tokens\":" + std::to_string(d.usage.prompt_tokens) +
-         ",\"total_tokens\":" + std::to_string(d.usage.prompt_tokens);
-    if (d.usage.cost >= 0) {
-      b += ",\"cost\":";
-      json::append_number(b, d.usage.cost);
-    }
-    b += '}';
+  if (prompt && prompt->IsInt64() && prompt->GetInt64() >= 0) {
+    a.usage.prompt_tokens = prompt->GetInt64();
+    price(a.usage, ctx.provider, ctx.model);
   }
-  b += '}';
   d.ok = true;
   return d;
-}
-
-// ---------------------------------------------------------------------------------------
-// Models: GET {base_url}/models?pageSize=1000 (Gemini's maximum page: one page holds them all).
-
-void encode_models(const config::Provider& provider, UpstreamRequest& out) {
-  out.method = "GET";
-  out.url = provider.base_url + "/models?pageSize=1000";
-  out.headers.clear();
-  if (!provider.api_key.empty()) out.headers += "x-goog-api-key: " + provider.api_key + "\n";
-  for (const auto& [name, value] : provider.headers) out.headers += name + ": " + value + "\n";
-  out.body.clear();
 }
 
 // Models that Switchyard can call: those that generate content or embed (or say nothing).
@@ -531,107 +696,178 @@ bool callable(const Value& model) {
   return false;
 }
 
+// ids without the "models/" prefix, created 0, owned by "google". An account with no models
+// answers {} (protobuf JSON omits empty lists).
 Decoded decode_models(int status, std::string_view body, const DecodeContext& ctx) {
   json::Document doc;
-  std::string parse_error;
-  bool parsed = json::parse(body, doc, parse_error) && doc.IsObject();
-  if (status < 200 || status >= 300) return status_error(status, parsed, doc, ctx);
-  if (parsed && json::find(doc, "error")) return error_in_200(doc, ctx);
+  bool parsed = false;
+  if (auto failed = failure(status, body, ctx, doc, parsed)) return std::move(*failed);
   const Value* models = parsed ? json::find(doc, "models") : nullptr;
-  // An account with no models answers {} (protobuf JSON omits empty lists).
   if (!parsed || (models && !models->IsArray())) return translate::malformed(ctx, "a Gemini model list");
-  std::vector<openai::ModelEntry> entries;
+  Decoded d;
+  d.answer.kind = model::Kind::models;
+  d.answer.provider = ctx.provider.name;
   if (models) {
     for (const Value& m : models->GetArray()) {
       std::string_view name = string_at(m, "name");
       if (name.substr(0, 7) == "models/") name.remove_prefix(7);
       if (name.empty() || !callable(m)) continue;
-      entries.push_back({std::string(name), 0, "google"});
+      d.answer.models.push_back({std::string(name), 0, "google"});
     }
   }
-  Decoded d;
   d.ok = true;
-  d.body = openai::model_list_json(entries);
   return d;
 }
 
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  switch (ctx.request.kind) {
+    case model::Kind::chat: return decode_chat(status, body, ctx);
+    case model::Kind::embeddings: return decode_embeddings(status, body, ctx);
+    case model::Kind::models: return decode_models(status, body, ctx);
+  }
+  return translate::malformed(ctx, "a Gemini answer");
+}
+
 // ---------------------------------------------------------------------------------------
-// Streams (alt=sse: one GenerateContentResponse per event; the one with finishReason ends it)
+// Streams (alt=sse): one GenerateContentResponse per event, the first candidate streamed; the
+// event with a finishReason ends the stream.
+
+using Type = model::StreamEvent::Type;
+
+model::StreamEvent event_of(Type type) {
+  model::StreamEvent event;
+  event.type = type;
+  return event;
+}
 
 class GeminiStream final : public StreamDecoder {
  public:
   explicit GeminiStream(const DecodeContext& ctx)
-      : StreamDecoder("a finishReason"), provider_(ctx.provider), model_(ctx.model), id_(ctx.id), writer_(DecodeContext{ctx.provider, model_, id_, ctx.created}),
-        include_usage_(ctx.include_usage) {}
+      : StreamDecoder("a finishReason"), provider_(ctx.provider), model_(ctx.model) {}
 
  private:
-  void on_event(const sse::Event& e, std::string& out) override {
-    json::Document doc;
-    std::string parse_error;
-    if (!json::parse(e.data, doc, parse_error) || !doc.IsObject()) {
-      fail("upstream sent a stream event that is not JSON");
-      return;
-    }
-    if (json::find(doc, "error")) {
-      health::Outcome outcome;
-      ErrorType hint = read_error(doc, error_, outcome);
-      redact(provider_, error_.message);
-      fail("upstream " + provider_.name + " failed mid-stream: " + error_.message);
-      outcome_ = hint != ErrorType::internal ? health::outcome_of_status(400, hint)
-                 : outcome != health::Outcome::malformed ? outcome
-                                                        : health::Outcome::status_5xx;
-      return;
-    }
-    read_usage(doc, usage_, details_);
-    const Value* candidates = json::find(doc, "candidates");
-    const Value* candidate = candidates && candidates->IsArray() && !candidates->Empty() ? &(*candidates)[0] : nullptr;
-    Error block;
-    if (!candidate) {
-      if (prompt_blocked(doc, block)) filtered(block);
-      return;  // a usage-only event
-    }
-    translate::Choice choice;
-    int first_call = calls_;
-    read_parts(*candidate, choice, calls_);
-    if (choice.has_content && !choice.content.empty()) writer_.content(out, choice.content);
-    for (size_t i = 0; i < choice.tool_calls.size(); ++i) {
-      const ToolCall& tc = choice.tool_calls[i];
-      writer_.tool_call(out, first_call + int(i), tc.id, tc.name, tc.arguments);
-    }
-    std::string_view reason = string_at(*candidate, "finishReason");
-    if (reason.empty() || reason == "FINISH_REASON_UNSPECIFIED") return;
-    if (is_filter_reason(reason) && !writer_.started()) {
-      filtered({400, ErrorType::content_filtered, "the answer was blocked (" + std::string(reason) + ")", "content_filter"});
-      return;
-    }
-    writer_.finish(out, finish_reason(reason, calls_ > 0));
-    if (usage_.known) translate::price(usage_, DecodeContext{provider_, model_});
-    if (include_usage_) writer_.usage(out, usage_, details_);
-    state_ = State::done;
+  void on_event(const sse::Event& e) override;
+  void on_error();
+  void on_parts(const Value& parts);
+  void on_finish(std::string_view reason);
+  void filtered(Error error);
+  void add(const model::StreamEvent& event) {
+    started_ = true;
+    emit(event);
   }
-
-  void filtered(Error error) {
-    state_ = State::failed;
-    error_ = std::move(error);
-    error_.message = "upstream " + provider_.name + " refused: " + error_.message;
-    redact(provider_, error_.message);  // the reason is upstream text
-    outcome_ = health::Outcome::content_filter;
-  }
-
 
   const config::Provider& provider_;
   std::string model_;
-  std::string id_;
-  translate::ChunkWriter writer_;
-  bool include_usage_;
-  translate::UsageDetails details_;
+  // What the events of one upstream event point into, kept until the sink has them.
+  json::Document doc_;
+  std::deque<std::string> strings_;
   int calls_ = 0;
+  bool started_ = false;
 };
+
+void GeminiStream::on_event(const sse::Event& e) {
+  doc_ = json::Document();  // a fresh allocator per event: memory stays bounded
+  strings_.clear();
+  std::string parse_error;
+  if (!json::parse(e.data, doc_, parse_error) || !doc_.IsObject()) {
+    fail("upstream sent a stream event that is not JSON");
+    return;
+  }
+  if (json::find(doc_, "error")) {
+    on_error();
+    return;
+  }
+  read_usage(doc_, usage_);
+  const Value* candidates = json::find(doc_, "candidates");
+  const Value* candidate = candidates && candidates->IsArray() && !candidates->Empty() ? &(*candidates)[0] : nullptr;
+  if (!candidate) {
+    if (Error block; prompt_blocked(doc_, block)) filtered(std::move(block));
+    return;  // a usage-only event
+  }
+  if (const Value* parts = parts_of(*candidate)) on_parts(*parts);
+  std::string_view reason = string_at(*candidate, "finishReason");
+  if (!reason.empty() && reason != "FINISH_REASON_UNSPECIFIED") on_finish(reason);
+}
+
+// An {"error"} event fails the stream: a hint in the message (context length, content filter)
+// decides, else the error status, else it counts as a 5xx.
+void GeminiStream::on_error() {
+  health::Outcome outcome;
+  ErrorType hint = read_error(doc_, error_, outcome);
+  redact(provider_, error_.message);
+  fail("upstream " + provider_.name + " failed mid-stream: " + error_.message);
+  outcome_ = hint != ErrorType::internal                ? health::outcome_of_status(400, hint)
+             : outcome != health::Outcome::malformed ? outcome
+                                                     : health::Outcome::status_5xx;
+}
+
+// Thoughts as reasoning, a signature as a reasoning event just before the part it came on,
+// text as text, each function call whole.
+void GeminiStream::on_parts(const Value& parts) {
+  for (const Value& part : parts.GetArray()) {
+    PartView p = read_part(part);
+    model::StreamEvent event = event_of(Type::reasoning);
+    if (p.kind == PartView::Kind::thought) {
+      event.text = p.text;
+      event.signature = p.signature;
+      if (!p.text.empty() || !p.signature.empty()) add(event);
+      continue;
+    }
+    event.signature = p.signature;
+    if (!p.signature.empty()) add(event);
+    if (p.kind == PartView::Kind::text && !p.text.empty()) {
+      event = event_of(Type::text);
+      event.text = p.text;
+      add(event);
+    } else if (p.kind == PartView::Kind::call) {
+      event = event_of(Type::tool_call);
+      event.tool = calls_;
+      model::ToolCall tc = tool_call(*p.call, calls_);
+      event.id = strings_.emplace_back(std::move(tc.id));
+      event.name = strings_.emplace_back(std::move(tc.name));
+      event.text = strings_.emplace_back(std::move(tc.arguments));
+      add(event);
+    }
+  }
+}
+
+// The finish and the usage (priced) end the stream; a filter reason before anything was
+// streamed fails it as a content-filter outcome instead.
+void GeminiStream::on_finish(std::string_view reason) {
+  if (is_filter_reason(reason) && !started_) {
+    filtered(answer_blocked(reason));
+    return;
+  }
+  model::StreamEvent finish = event_of(Type::finish);
+  finish.finish = finish_reason(reason, calls_ > 0);
+  add(finish);
+  if (usage_.known) {
+    price(usage_, provider_, model_);
+    model::StreamEvent usage = event_of(Type::usage);
+    usage.usage = usage_;
+    emit(usage);
+  }
+  state_ = State::done;
+}
+
+void GeminiStream::filtered(Error error) {
+  state_ = State::failed;
+  error_ = std::move(error);
+  error_.message = "upstream " + provider_.name + " refused: " + error_.message;
+  redact(provider_, error_.message);  // the reason is upstream text
+  outcome_ = health::Outcome::content_filter;
+}
 
 std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<GeminiStream>(ctx); }
 
 }  // namespace
 
-const WireFormat kWireFormat = {encode, decode, stream, encode_embeddings, decode_embeddings, encode_models, decode_models};
+const Codec kCodec = {
+    .format = model::Format::none,
+    .caps = {.chat = true, .embeddings = true, .models = true, .token_input = false, .max_n = 8, .n_in_streams = false},
+    .encode = encode,
+    .decode = decode,
+    .stream = stream,
+};
 
 }  // namespace sy::providers::gemini

@@ -1,25 +1,59 @@
-// OpenAI chat completions: the caller's own format, so requests are forwarded
-// with minimal edits. Also spoken by openai-compatible providers and echo.
+// OpenAI chat completions, embeddings and model lists (POST {base_url}/chat/completions,
+// POST {base_url}/embeddings, GET {base_url}/models, bearer auth): the codec of `openai` and
+// `openai-compatible` providers, whose answers and streams Azure shares.
+//
+// Requests. A caller that spoke this very format (request.format openai_chat, or
+// openai_embeddings for embeddings) is forwarded its own body with minimal edits: `model` set
+// to the target's, the routing members model/models/provider/switchyard/session_id dropped,
+// each override_param replacing the member of its name or joining the body. Any other request
+// is rendered from its canonical fields (overrides applied through translate::with_overrides):
+// messages with text, image_url, input_audio and file parts, assistant tool_calls and refusals,
+// tool results; tools, tool_choice, parallel_tool_calls, response_format, the sampling
+// parameters, top_k (openai-compatible servers take it), `max_tokens` (every compatible server
+// takes it), reasoning_effort, user, metadata, stream with stream_options.include_usage, then
+// the request's extras verbatim. Reasoning parts and reasoning_budget are not sent: OpenAI's
+// chat completions take no thinking input.
+//
+// Answers. A chat completion becomes a canonical Answer (model::stored::parse) and keeps the
+// upstream body as Answer::raw, minimally edited: "provider" names ours, usage.cost is set when
+// the target has a price, and — only when the upstream left them out — each message gets
+// `refusal: null` and each choice `logprobs: null`, which OpenAI's published schema requires.
+// A configured price wins over a cost the upstream reported; without a price the upstream's
+// cost (OpenRouter's, another Switchyard's) is kept. Errors: a non-2xx maps through the
+// error-class table (context length and content filter recognised from code and message), an
+// error object inside a 2xx is error_body_200, anything else that is not the expected shape is
+// malformed. An upstream that echoes the provider's key never hands it on: an answer or
+// stream event holding it is decoded from a copy with the key replaced by "[redacted]".
+//
+// Streams. Each chat.completion.chunk becomes canonical events (text, refusal, reasoning from
+// delta.reasoning_details / delta.reasoning / delta.reasoning_content, tool calls, finish,
+// usage) and is also handed on as the raw event data (one line) for callers of this format.
+// `[DONE]` ends the stream; an error event fails it with the upstream's message (the key
+// redacted); a chunk with no choices and no usage (Azure's prompt_filter_results) is dropped,
+// so it never commits the stream.
 #pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "providers/provider.h"
 
 namespace sy::providers::openai {
 
-extern const WireFormat kWireFormat;
+extern const Codec kCodec;
 
-// Reads an OpenAI error body ({"error":{"message","code","type","param"}}) into
-// `error` (message redacted of the provider key) and tells which class of
-// problem it describes (context length, content filter, or internal = other).
+// The request bodies, for codecs that speak OpenAI's body at other URLs (azure).
+std::string chat_body(const EncodeInput& in);
+std::string embeddings_body(const EncodeInput& in);
+
+// The codec's decode and stream, shared with azure.
+Decoded decode(int status, std::string_view body, const DecodeContext& ctx);
+std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx);
+
+// Reads an OpenAI error body ({"error":{"message","code","type","param"}} or {"error":"…"})
+// into `error` (message redacted of the provider key) and tells which class of problem it
+// describes (context length, content filter, or internal = anything else).
 ErrorType read_error(std::string_view body, const config::Provider& provider, Error& error);
-
-// One entry of a model list, and the OpenAI list document
-// {"object":"list","data":[{"id","object":"model","created","owned_by"}]} of them.
-struct ModelEntry {
-  std::string id;
-  int64_t created = 0;  // unix seconds; 0 when unknown
-  std::string owned_by;
-};
-std::string model_list_json(const std::vector<ModelEntry>& models);
 
 }  // namespace sy::providers::openai

@@ -1,32 +1,21 @@
 #include "providers/provider.h"
 
-#include "providers/anthropic.h"
-#include "providers/azure.h"
-#include "providers/gemini.h"
-#include "providers/openai.h"
-
 namespace sy::providers {
 
-const WireFormat* wire_format(config::ProviderType type) {
-  switch (type) {
-    case config::ProviderType::openai:
-    case config::ProviderType::openai_compatible:
-    case config::ProviderType::echo:
-      return &openai::kWireFormat;
-    case config::ProviderType::azure_openai:
-      return &azure::kWireFormat;
-    case config::ProviderType::anthropic:
-      return &anthropic::kWireFormat;
-    case config::ProviderType::gemini:
-      return &gemini::kWireFormat;
-  }
-  return nullptr;
-}
-
-StreamDecoder::State StreamDecoder::feed(std::string_view bytes, std::string& out) {
+StreamDecoder::State StreamDecoder::feed(std::string_view bytes, StreamSink& sink) {
   if (state_ != State::open) return state_;
-  bool ok = parser_.feed(bytes, [&](const sse::Event& e) {
-    if (state_ == State::open) on_event(e, out);
+  bool ok = parser_.feed(bytes, [&](const sse::Event& event) {
+    if (state_ != State::open) return;
+    events_.clear();
+    raw_ = {};
+    if (!secret_.empty() && event.data.find(secret_) != std::string_view::npos) {
+      scrubbed_ = event.data;
+      redact(secret_, scrubbed_);
+      on_event({event.event, scrubbed_, event.id});
+    } else {
+      on_event(event);
+    }
+    if (!events_.empty() || !raw_.empty()) sink.on_events(events_, raw_);
   });
   if (!ok && state_ == State::open) fail("upstream stream event too large");
   return state_;
@@ -45,9 +34,28 @@ void StreamDecoder::fail(std::string message) {
   if (error_.code.empty()) error_.code = "upstream_stream_failed";
 }
 
+Refusal refusal(const Codec& codec, const model::Request& request) {
+  const Capabilities& caps = codec.caps;
+  switch (request.kind) {
+    case model::Kind::chat:
+      if (!caps.chat) return {"model", "offers chat completions"};
+      if (request.sampling.n > caps.max_n) return {"n", "gives that many answers (n) per request"};
+      if (request.sampling.n > 1 && request.stream && !caps.n_in_streams)
+        return {"n", "streams more than one answer (n) per request"};
+      return {};
+    case model::Kind::embeddings:
+      if (!caps.embeddings) return {"model", "offers embeddings"};
+      if (request.token_input && !caps.token_input) return {"input", "embeds token ids"};
+      return {};
+    case model::Kind::models:
+      if (!caps.models) return {"provider", "offers a model list"};
+      return {};
+  }
+  return {};
+}
+
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,
                int64_t completion_tokens) {
-  if (provider.type == config::ProviderType::echo) return 0;
   auto it = provider.prices.find(model);
   if (it == provider.prices.end()) return -1;
   return (double(prompt_tokens) * it->second.input_per_million +
@@ -55,11 +63,17 @@ double cost_of(const config::Provider& provider, std::string_view model, int64_t
          1e6;
 }
 
-void redact(const config::Provider& provider, std::string& text) {
-  const std::string& key = provider.api_key;
-  if (key.size() < 4) return;
-  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at))
-    text.replace(at, key.size(), "[redacted]");
+void price(model::Usage& usage, const config::Provider& provider, std::string_view model) {
+  usage.known = true;
+  usage.cost = cost_of(provider, model, usage.prompt_tokens, usage.completion_tokens);
 }
+
+void redact(std::string_view secret, std::string& text) {
+  if (secret.size() < 4) return;
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+    text.replace(at, secret.size(), "[redacted]");
+}
+
+void redact(const config::Provider& provider, std::string& text) { redact(provider.api_key, text); }
 
 }  // namespace sy::providers

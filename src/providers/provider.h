@@ -1,38 +1,37 @@
-// Wire formats: each provider type encodes the caller's OpenAI-shaped request
-// for its API, decodes complete answers and streams back into OpenAI's shape,
-// and maps its error bodies onto SPEC section 3.
+// Egress codecs: one per provider type. Each encodes a canonical request (src/model/) for its
+// provider's API, decodes complete answers and SSE streams back into canonical answers and
+// events, and maps its error bodies onto the outcomes of the error-class table
+// (src/health/error_class.h). Differences between providers are the capabilities a codec
+// declares, never branches on a provider type elsewhere.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "config/config.h"
 #include "base/errors.h"
+#include "config/config.h"
 #include "health/error_class.h"
 #include "json/json.h"
+#include "model/answer.h"
+#include "model/request.h"
 #include "providers/sse_parser.h"
 
 namespace sy::providers {
 
-struct Usage {
-  bool known = false;
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  double cost = -1;  // USD; < 0 when no price is known
-};
-
-// What the engine asks a wire format to encode.
+// What the exchange hands a codec for one attempt.
 struct EncodeInput {
+  const config::Config& config;
   const config::Provider& provider;
-  std::string_view model;  // the target's model name at the provider
-  const json::Value& request;  // the caller's chat-completions body
-  const std::vector<std::pair<std::string, std::string>>& overrides;  // member -> raw JSON
-  bool stream;
-  std::string_view raw = {};  // the caller's body as sent, when a format can forward it with edits
+  std::string_view model;               // the target's model name at the provider
+  const model::Request& request;
+  // The target's override_params: member -> raw JSON, in canonical parameter names
+  // (model/params.h); later entries win.
+  const std::vector<std::pair<std::string, std::string>>& overrides;
 };
 
 struct UpstreamRequest {
@@ -42,91 +41,127 @@ struct UpstreamRequest {
   std::string body;
 };
 
+struct DecodeContext {
+  const config::Provider& provider;
+  std::string_view model;         // the target's model name at the provider
+  const model::Request& request;  // what was asked (kind, stream, response_format, …)
+};
+
 // The outcome of decoding a complete upstream answer.
 struct Decoded {
   bool ok = false;
-  std::string body;  // when ok: the caller's chat.completion JSON
-  Usage usage;
+  model::Answer answer;                                  // when ok
   health::Outcome outcome = health::Outcome::malformed;  // when !ok
-  Error error;                                          // when !ok
+  Error error;                                           // when !ok
 };
 
-struct DecodeContext {
-  const config::Provider& provider;
-  std::string_view model;          // the target's model name at the provider
-  std::string_view id = {};        // for answers the format must synthesize: "chatcmpl-…"
-  int64_t created = 0;             // unix seconds
-  bool include_usage = false;      // the caller asked stream_options.include_usage
-  // Embeddings: the caller asked encoding_format "base64" (formats whose provider answers
-  // floats only, e.g. gemini, then encode each vector as base64 of little-endian float32s).
-  bool base64_embeddings = false;
+// Receives a stream's canonical events, one group per upstream event. `raw` is that upstream
+// event's own data when the codec speaks a caller format (StreamDecoder::format()): a caller of
+// that format may forward it instead of rendering `events`. Views live during the call only.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void on_events(std::span<const model::StreamEvent> events, std::string_view raw) = 0;
 };
 
-// Turns an upstream SSE stream into OpenAI chat.completion.chunk events. The
-// base runs the incremental parser (any chunking, bounded memory) and hands
-// each event to the format's on_event(); a stream that ends before the format
-// saw its end marker fails.
+// Turns an upstream SSE stream into canonical events. The base runs the incremental parser (any
+// chunking, bounded memory) and hands each upstream event to on_event(), which emit()s the
+// canonical events it means; a stream that ends before the format's end marker fails.
 class StreamDecoder {
  public:
   enum class State { open, done, failed };
-  explicit StreamDecoder(std::string_view end_marker) : end_marker_(end_marker) {}
+  explicit StreamDecoder(std::string_view end_marker, model::Format format = model::Format::none)
+      : end_marker_(end_marker), format_(format) {}
   virtual ~StreamDecoder() = default;
-  // Appends complete client events ("data: {...}\n\n") to `out`. Once it
-  // returns failed, error() says why; once done, further bytes are ignored.
-  State feed(std::string_view bytes, std::string& out);
+
+  // Decodes bytes, handing `sink` each upstream event's events. Once it returns failed, error()
+  // and outcome() say why; once done, further bytes are ignored.
+  State feed(std::string_view bytes, StreamSink& sink);
   // End of the upstream body: failed unless the stream finished properly.
   State finish();
   const Error& error() const { return error_; }
-  // Once failed: what kind of upstream failure it was (malformed unless the upstream said
-  // more, e.g. content_filter for a blocked prompt, status_5xx for an overloaded error event).
+  // Once failed: what kind of upstream failure it was (malformed unless the upstream said more,
+  // e.g. content_filter for a blocked prompt, status_5xx for an overloaded error event).
   health::Outcome outcome() const { return outcome_; }
-  const Usage& usage() const { return usage_; }
+  // Usage as reported so far, priced (cost) once the stream is done.
+  const model::Usage& usage() const { return usage_; }
+  model::Format format() const { return format_; }
+  // Text that must never reach a caller (the provider's key, at least 4 bytes): an event holding
+  // it is decoded from a copy with it replaced by "[redacted]". The view must outlive the decoder.
+  void hide(std::string_view secret) { secret_ = secret.size() >= 4 ? secret : std::string_view(); }
 
  protected:
-  // One upstream event; called only while the stream is open. Sets state_ to
-  // done at the format's end, or calls fail().
-  virtual void on_event(const sse::Event& event, std::string& out) = 0;
+  // One upstream event; called only while the stream is open. emit()s canonical events, sets
+  // state_ to done at the format's end, or calls fail(). `raw_` may be set to the event's data
+  // for callers of format().
+  virtual void on_event(const sse::Event& event) = 0;
+  void emit(const model::StreamEvent& event) { events_.push_back(event); }
   // Fails the stream as a 502 provider_unavailable (code upstream_stream_failed unless set).
   void fail(std::string message);
 
   State state_ = State::open;
   Error error_;
-  Usage usage_;
+  model::Usage usage_;
   health::Outcome outcome_ = health::Outcome::malformed;
+  std::string_view raw_;
 
  private:
   sse::Parser parser_;
   std::string_view end_marker_;
+  model::Format format_;
+  std::vector<model::StreamEvent> events_;
+  std::string_view secret_;
+  std::string scrubbed_;  // the current event's data without the secret, when it held it
 };
 
-struct WireFormat {
-  // Chat completions.
-  void (*encode)(const EncodeInput& in, UpstreamRequest& out);
-  Decoded (*decode)(int status, std::string_view body, const DecodeContext& ctx);
-  std::unique_ptr<StreamDecoder> (*stream)(const DecodeContext& ctx);
-  // Embeddings: `in.request` is the caller's OpenAI embeddings body
-  // ({model, input, dimensions?, encoding_format?, user?}); decode answers
-  // OpenAI's {"object":"list","data":[{"object":"embedding","index","embedding"}],
-  // "model","usage":{prompt_tokens,total_tokens}} plus "provider". nullptr:
-  // the provider has no embeddings API (the engine skips such targets).
-  void (*encode_embeddings)(const EncodeInput& in, UpstreamRequest& out) = nullptr;
-  Decoded (*decode_embeddings)(int status, std::string_view body, const DecodeContext& ctx) = nullptr;
-  // The provider's own model list: decode answers OpenAI's
-  // {"object":"list","data":[{"id","object":"model","created","owned_by"}]}
-  // with ids as the provider names them. nullptr: no list API.
-  void (*encode_models)(const config::Provider& provider, UpstreamRequest& out) = nullptr;
-  Decoded (*decode_models)(int status, std::string_view body, const DecodeContext& ctx) = nullptr;
+struct Capabilities {
+  bool free = false;            // costs nothing (echo): usage cost 0, price 0 for cost routing
+  bool chat = true;
+  bool embeddings = false;
+  bool models = false;          // the provider has its own model list
+  bool token_input = false;     // embeds token-id inputs, not only text
+  bool local = false;           // answers inside the core (no FETCH): Codec::answer
+  int64_t max_n = 1;            // answers per request it can give
+  bool n_in_streams = false;    // and whether it can when streaming
 };
 
-// The wire format a provider type speaks (openai-compatible and echo speak
-// OpenAI's). Returns nullptr for types whose format is not built yet.
-const WireFormat* wire_format(config::ProviderType type);
+struct Codec {
+  // The caller format this provider speaks natively (none for translating codecs): a request of
+  // that format is forwarded with minimal edits and its answers may reach such callers as is.
+  model::Format format = model::Format::none;
+  Capabilities caps;
+  // Chat, embeddings or a model list, by request.kind (only kinds caps allows are asked).
+  void (*encode)(const EncodeInput& in, UpstreamRequest& out) = nullptr;
+  Decoded (*decode)(int status, std::string_view body, const DecodeContext& ctx) = nullptr;
+  std::unique_ptr<StreamDecoder> (*stream)(const DecodeContext& ctx) = nullptr;
+  // caps.local: the whole answer, made in the core (a stream request is replayed from it).
+  Decoded (*answer)(const EncodeInput& in) = nullptr;
+};
 
-// USD for `usage` at the provider's price for `model`, or -1 when unknown.
+// The codec of a provider type.
+const Codec& codec(config::ProviderType type);
+
+// Why a codec cannot serve a request: the request field at fault ("model", "input", "n") and
+// what the target lacks ("offers embeddings"). Empty param when it can serve it.
+struct Refusal {
+  std::string_view param;
+  std::string_view lacks;
+};
+
+// The exchange skips targets whose codec refuses the request, and answers 400 naming the field
+// when no target is left ("no target of \"m\" offers embeddings").
+Refusal refusal(const Codec& codec, const model::Request& request);
+
+// USD for the usage at the provider's price for `model`, or -1 when unknown.
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,
                int64_t completion_tokens);
 
-// Removes every occurrence of the provider's key from upstream text.
+// Fills usage.known and usage.cost from the provider's prices for `model`.
+void price(model::Usage& usage, const config::Provider& provider, std::string_view model);
+
+// Removes every occurrence of the provider's key from upstream text (keys under 4 bytes are not
+// searched for).
 void redact(const config::Provider& provider, std::string& text);
+void redact(std::string_view secret, std::string& text);
 
 }  // namespace sy::providers

@@ -63,14 +63,6 @@ struct Expander {
   }
 };
 
-double price_of(const config::Config& config, const Leaf& leaf, bool completion) {
-  const auto& prices = config.providers[size_t(leaf.provider)].prices;
-  auto it = prices.find(leaf.model);
-  if (config.providers[size_t(leaf.provider)].type == config::ProviderType::echo) return 0;
-  if (it == prices.end()) return -1;
-  return completion ? it->second.output_per_million : it->second.input_per_million;
-}
-
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -100,7 +92,8 @@ void apply(const Preferences& prefs, const config::Config& config, const HealthO
     const std::string& name = provider_name(leaf);
     if (!prefs.only.empty() && !listed(prefs.only, name)) continue;
     if (listed(prefs.ignore, name)) continue;
-    double in = price_of(config, leaf, false), out = price_of(config, leaf, true);
+    balance::Candidate c = health(leaf.target);
+    double in = c.input_price, out = c.output_price;
     if (prefs.max_prompt_price >= 0 && in > prefs.max_prompt_price) continue;
     if (prefs.max_completion_price >= 0 && out > prefs.max_completion_price) continue;
     if (std::any_of(kept.begin(), kept.end(), [&](const Leaf& k) {
@@ -112,7 +105,8 @@ void apply(const Preferences& prefs, const config::Config& config, const HealthO
   auto rank = [&](const Leaf& l) -> double {
     switch (prefs.sort) {
       case Preferences::Sort::price: {
-        double in = price_of(config, l, false), out = price_of(config, l, true);
+        balance::Candidate c = health(l.target);
+        double in = c.input_price, out = c.output_price;
         return in < 0 || out < 0 ? 1e300 : in + out;
       }
       case Preferences::Sort::latency: {
@@ -143,6 +137,66 @@ void apply(const Preferences& prefs, const config::Config& config, const HealthO
       kept.resize(1);
   }
   plan = std::move(kept);
+}
+
+namespace {
+
+bool string_list(const json::Value& v, std::vector<std::string>& out) {
+  if (!v.IsArray()) return false;
+  for (const auto& e : v.GetArray()) {
+    if (!e.IsString()) return false;
+    out.emplace_back(json::view(e));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool parse_preferences(const json::Value& provider, Preferences& prefs, std::string& param, std::string& message) {
+  auto bad = [&](std::string p, std::string m) {
+    param = std::move(p);
+    message = std::move(m);
+    return false;
+  };
+  if (!provider.IsObject()) return bad("provider", "\"provider\" must be an object");
+  for (auto [name, list] : {std::pair{"order", &prefs.order}, std::pair{"only", &prefs.only},
+                            std::pair{"ignore", &prefs.ignore}}) {
+    const json::Value* v = json::find(provider, name);
+    if (v && !string_list(*v, *list))
+      return bad(std::string("provider.") + name, std::string("provider.") + name + " must be an array of provider names");
+  }
+  if (const json::Value* v = json::find(provider, "allow_fallbacks")) {
+    if (!v->IsBool()) return bad("provider.allow_fallbacks", "provider.allow_fallbacks must be true or false");
+    prefs.allow_fallbacks = v->GetBool();
+  }
+  if (const json::Value* v = json::find(provider, "sort")) {
+    std::string_view s = json::view(*v);
+    if (s == "price") prefs.sort = Preferences::Sort::price;
+    else if (s == "latency") prefs.sort = Preferences::Sort::latency;
+    else if (s == "throughput") prefs.sort = Preferences::Sort::throughput;
+    else return bad("provider.sort", "provider.sort must be one of price, latency, throughput");
+  }
+  if (const json::Value* v = json::find(provider, "max_price")) {
+    const json::Value* p = json::find(*v, "prompt");
+    const json::Value* o = json::find(*v, "completion");
+    if (!v->IsObject() || (p && !p->IsNumber()) || (o && !o->IsNumber()))
+      return bad("provider.max_price", "provider.max_price must be {prompt, completion} in USD per million tokens");
+    if (p) prefs.max_prompt_price = p->GetDouble();
+    if (o) prefs.max_completion_price = o->GetDouble();
+  }
+  return true;
+}
+
+std::string_view strip_suffix(const config::Config& config, std::string_view model, Preferences& prefs) {
+  for (auto [suffix, sort] : {std::pair{std::string_view(":floor"), Preferences::Sort::price},
+                              std::pair{std::string_view(":nitro"), Preferences::Sort::throughput}}) {
+    if (model.size() > suffix.size() && model.substr(model.size() - suffix.size()) == suffix &&
+        !config.find_model(model)) {
+      model.remove_suffix(suffix.size());
+      prefs.sort = sort;
+    }
+  }
+  return model;
 }
 
 }  // namespace sy::routing

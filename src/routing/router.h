@@ -63,4 +63,12 @@ struct Preferences {
 // Duplicate leaves (same target) are dropped, keeping the first.
 void apply(const Preferences& prefs, const config::Config& config, const HealthOf& health, std::vector<Leaf>& plan);
 
+// Reads OpenRouter's `provider` object ({order, only, ignore, allow_fallbacks, sort, max_price})
+// into `prefs`. On a bad member returns false with `param` ("provider.sort") and `message`.
+bool parse_preferences(const json::Value& provider, Preferences& prefs, std::string& param, std::string& message);
+
+// OpenRouter's model suffixes: "m:floor" sorts by price and "m:nitro" by throughput, unless a
+// model is configured with that exact name. Returns the model without its suffix.
+std::string_view strip_suffix(const config::Config& config, std::string_view model, Preferences& prefs);
+
 }  // namespace sy::routing

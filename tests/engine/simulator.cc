@@ -7,8 +7,8 @@
 
 namespace sy::sim {
 
-using engine::Action;
-using engine::ActionKind;
+using exchange::Action;
+using exchange::ActionKind;
 
 namespace {
 
@@ -163,7 +163,7 @@ void Simulator::violation(std::string what) {
 
 // Performs the batch the last engine call left: the host's half of the contract.
 void Simulator::perform(uint32_t control_id) {
-  std::vector<Action> actions = engine::decode(engine_.batch().data());
+  std::vector<Action> actions = exchange::decode(engine_.batch().data());
   for (const Action& a : actions) {
     switch (a.kind) {
       case ActionKind::fetch:
@@ -226,22 +226,28 @@ void Simulator::perform(uint32_t control_id) {
         }
         break;
       }
-      case ActionKind::wake_at: {
-        // One host timer, set to the latest WAKE_AT: older ones become stale.
-        uint64_t generation = ++timer_generation_;
-        schedule(a.at_ms, [this, generation] {
-          if (generation != timer_generation_) return;
-          engine_.timer(now_);
-          perform();
-        });
-        break;
-      }
       case ActionKind::log:
         break;
       default:
         violation("unknown action kind " + std::to_string(uint32_t(a.kind)));
     }
   }
+  arm();
+}
+
+// The host's one timer, at the engine's next deadline: a timer set earlier becomes stale.
+void Simulator::arm() {
+  double next = engine_.next_deadline();
+  if (next == armed_at_) return;
+  armed_at_ = next;
+  uint64_t generation = ++timer_generation_;
+  if (next == kForever) return;
+  schedule(next, [this, generation] {
+    if (generation != timer_generation_) return;
+    armed_at_ = kForever;
+    engine_.timer(now_);
+    perform();
+  });
 }
 
 void Simulator::on_fetch(const Action& a) {
@@ -371,7 +377,7 @@ void Simulator::deliver_piece(size_t index, size_t piece) {
   // aborted fetch, require that the engine ignored it.
   auto after = [&](const char* event) {
     if (!late) return perform();
-    if (!engine::decode(engine_.batch().data()).empty())
+    if (!exchange::decode(engine_.batch().data()).empty())
       violation(std::string(event) + " for aborted fetch " + std::to_string(fid) + " caused actions");
   };
   // Whether delivery stops here: the engine aborted the fetch meanwhile.

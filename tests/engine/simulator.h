@@ -23,6 +23,7 @@
 
 #include "engine/engine.h"
 #include "base/rng.h"
+#include "exchange/actions.h"
 
 namespace sy::sim {
 
@@ -185,7 +186,8 @@ class Simulator {
   };
   void schedule(double at_ms, std::function<void()> fn);
   void perform(uint32_t control_id = 0);
-  void on_fetch(const sy::engine::Action& a);
+  void arm();
+  void on_fetch(const sy::exchange::Action& a);
   void deliver(size_t attempt);
   void deliver_piece(size_t attempt, size_t piece);
   const Profile& profile_of(const Attempt& at) const;
@@ -200,6 +202,7 @@ class Simulator {
   uint64_t next_seq_ = 0;
   std::vector<Event> events_;  // a min-heap on (at, seq)
   uint64_t timer_generation_ = 0;
+  double armed_at_ = kForever;  // the deadline the host's timer is set for
   uint64_t tick_ = 0;
   uint32_t next_request_id_ = 1;
   uint32_t next_control_id_ = 0x80000000u;

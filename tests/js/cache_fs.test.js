@@ -1,6 +1,8 @@
 // The Node entry's on-disk cache tier (web/src/cache_fs.js, persist: 'fs'): an answer stored by
 // one process is served by another process on the same directory with the upstream gone.
-// Also the tier on its own: replace, expiry, byte budget, interrupted writes, clear.
+// Snapshots of a new instance hold the disk entries, and clear() empties the disk (the core asks
+// the tier through CACHE_LIST / CACHE_CLEAR). Also the tier on its own: replace, expiry, byte
+// budget, interrupted writes, clear.
 // Needs the `web` build (web/dist/switchyard_core.{mjs,wasm}).
 
 import assert from 'node:assert/strict';
@@ -115,6 +117,24 @@ describe("persist 'fs' (Node)", () => {
     assert.equal(result.content, ANSWER);
     assert.equal(result.info.cache, 'HIT');
     assert.equal(upstream.calls(), 1, 'no second upstream call');
+  });
+
+  it('a new instance exports the disk entries (the core lists the tier) and clear() empties the disk', async () => {
+    const dir = join(root, 'cache'); // what the test above stored
+    const sy = await createSwitchyard({ config: configFor(9), persist: 'fs', persistOptions: { dir } });
+    try {
+      const snapshot = await sy.cache.export();
+      assert.equal(snapshot.format, 'switchyard.cache');
+      assert.equal(snapshot.entries.length, 1, 'the entry on disk, though this instance never saw it');
+      assert.equal(snapshot.entries[0].answer.choices[0].message.content, ANSWER);
+      const ndjson = await sy.cache.export({ format: 'ndjson' });
+      assert.equal(ndjson.trim().split('\n').length, 2);
+      await sy.cache.clear();
+      assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.entry')), [], 'the disk tier is empty');
+      assert.equal((await sy.cache.export()).entries.length, 0);
+    } finally {
+      sy.close();
+    }
   });
 
   it('is off by default and needs a directory', async () => {

@@ -1,4 +1,4 @@
-// Runs the core suite on the Emscripten + Embind build (web/dist/switchyard_core.{mjs,wasm}),
+// Runs the core suite on the Emscripten build (web/dist/switchyard_core.{mjs,wasm}, its C exports),
 // loaded by the package's Node entry (web/src/node.js: the factory gets the .wasm bytes read
 // from disk as wasmBinary). Build it first: cmake --preset web && cmake --build --preset web
 

@@ -1,6 +1,6 @@
 // One suite, written against "a core" (the adapter of docs/host-interface.md), run unchanged on
-// every build: tests/js/core_emscripten.test.js (Emscripten + Embind) and
-// tests/js/core_wasi.test.js (WASI reactor under node:wasi). The core is driven through
+// every build: tests/js/core_emscripten.test.js (the Emscripten build, through its C exports)
+// and tests/js/core_wasi.test.js (WASI reactor under node:wasi). The core is driven through
 // web/src/driver.js with an in-memory upstream (a fake fetch): no sockets, no keys.
 
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 
 import { createDriver } from '../../web/src/driver.js';
 import { SwitchyardError, createSwitchyardWith } from '../../web/src/switchyard.js';
+import { slowBody } from './slow_body.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -319,10 +320,37 @@ export function testCore(name, makeCore) {
         }
       });
 
-      it('accepts a valid config', async () => {
+      it('accepts a valid config, and has no deadline while idle', async () => {
         const core = await makeCore();
         try {
           assert.equal(core.configure(JSON.stringify(ECHO_CONFIG), '{}'), null);
+          assert.equal(core.nextDeadline(), Infinity);
+        } finally {
+          core.free();
+        }
+      });
+
+      it('names the env variables a config references, sorted, once each', async () => {
+        const core = await makeCore();
+        try {
+          const config = {
+            providers: {
+              a: { type: 'openai', api_key: 'env:B_KEY' },
+              b: { type: 'openai-compatible', base_url: 'http://b.test/v1', api_key: 'env:A_KEY' },
+              c: { type: 'anthropic', api_key: 'env:B_KEY' },
+              d: { type: 'echo' },
+              e: { type: 'openai', api_key: 'sk-literal' },
+            },
+            keys: { 'env:GATEWAY_KEY': { models: ['*'] } },
+          };
+          assert.deepEqual(core.envNames(JSON.stringify(config)), ['A_KEY', 'B_KEY', 'GATEWAY_KEY']);
+          assert.deepEqual(core.envNames(JSON.stringify(ECHO_CONFIG)), []);
+          assert.deepEqual(core.envNames('{"providers": '), []);
+          // The names it gives are exactly what configure needs.
+          const env = { A_KEY: 'sk-a', B_KEY: 'sk-b', GATEWAY_KEY: 'sk-sy-g' };
+          assert.equal(core.configure(JSON.stringify(config), JSON.stringify(env)), null);
+          const missing = JSON.parse(core.configure(JSON.stringify(config), JSON.stringify({ A_KEY: 'sk-a' })));
+          assert.ok(missing.error.metadata.errors.some((e) => /B_KEY/.test(e.message)), JSON.stringify(missing));
         } finally {
           core.free();
         }
@@ -406,6 +434,128 @@ export function testCore(name, makeCore) {
           const response = await t.chat({ model: 'no-such-model', messages: userMessage('hi') });
           assert.equal(response.status, 404);
           await errorOf(response);
+        } finally {
+          await t.close();
+        }
+      });
+    });
+
+    describe('request bodies streamed in (begin, body, end)', () => {
+      const headers = { 'content-type': 'application/json' };
+      const LIMITS_CONFIG = { ...ECHO_CONFIG, gateway: { max_body_bytes: 1024, body_timeout_ms: 300 } };
+
+      it('a body that arrives in pieces is answered like a whole one', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const text = JSON.stringify({ model: 'echo', messages: userMessage('In small pieces') });
+          const whole = await (await t.chat(text)).json();
+          const body = slowBody({ text, size: 7, everyMs: 1 });
+          const response = await t.driver.request('POST', '/v1/chat/completions', headers, body.stream);
+          assert.equal(response.status, 200);
+          assert.equal((await response.json()).choices[0].message.content, whole.choices[0].message.content);
+          assert.equal(t.counts.begin, 1);
+          assert.equal(t.counts.body, Math.ceil(text.length / 7));
+          assert.equal(t.counts.end, 1);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a body over gateway.max_body_bytes gets 413 while it still arrives, and is no longer read', async () => {
+        const t = await setup(makeCore, LIMITS_CONFIG);
+        try {
+          const body = slowBody({ size: 256, everyMs: 5 });
+          const response = await t.driver.request('POST', '/v1/chat/completions', headers, body.stream);
+          assert.equal(response.status, 413);
+          const error = await errorOf(response);
+          assert.equal(error.metadata?.error_type, 'invalid_request');
+          assert.ok(await waitFor(() => body.cancelled), 'the body stream was cancelled');
+          await t.settle();
+          const pulled = body.pulled;
+          await new Promise((r) => setTimeout(r, 50));
+          assert.equal(body.pulled, pulled, 'nothing more was read');
+          assert.ok(pulled <= 1024 + 2 * 256, `read ${pulled} bytes`);
+          assert.equal(t.counts.end ?? 0, 0);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a body announced over the limit by content-length gets 413 before any of it is read', async () => {
+        const t = await setup(makeCore, LIMITS_CONFIG);
+        try {
+          const body = slowBody({ size: 10, everyMs: 1 });
+          const response = await t.driver.request('POST', '/v1/chat/completions', { ...headers, 'content-length': '4096' }, body.stream);
+          assert.equal(response.status, 413);
+          assert.ok(await waitFor(() => body.cancelled));
+          assert.equal(body.pulled, 0);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a body that trickles past gateway.body_timeout_ms gets 408; other requests are served meanwhile', async () => {
+        const t = await setup(makeCore, LIMITS_CONFIG);
+        try {
+          const started = Date.now();
+          const body = slowBody({ size: 1, everyMs: 20, text: JSON.stringify({ model: 'echo', messages: userMessage('slow '.repeat(40)) }) });
+          const slow = t.driver.request('POST', '/v1/chat/completions', headers, body.stream);
+          const quick = await t.chat({ model: 'echo', messages: userMessage('meanwhile') });
+          assert.equal(quick.status, 200);
+          await quick.arrayBuffer();
+          const response = await slow;
+          assert.equal(response.status, 408);
+          const elapsed = Date.now() - started;
+          assert.ok(elapsed >= 290 && elapsed < 2000, `answered after ${elapsed} ms`);
+          assert.equal((await errorOf(response)).metadata?.error_type, 'timeout');
+          assert.ok(await waitFor(() => body.cancelled), 'the body stream was cancelled');
+          assert.ok((t.counts.timer ?? 0) >= 1, 'the deadline came through the timer');
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a whole body over the default limit (4 MiB) gets 413', async () => {
+        const t = await setup(makeCore, ECHO_CONFIG);
+        try {
+          const response = await t.chat({ model: 'echo', messages: userMessage('x'.repeat(4 * 1024 * 1024 + 16)) });
+          assert.equal(response.status, 413);
+          await errorOf(response);
+        } finally {
+          await t.close();
+        }
+      });
+    });
+
+    describe('the one timer', () => {
+      it('N requests pending on deadlines: a deadline change wakes at most one of their tasks', async () => {
+        const config = { ...UPSTREAM_CONFIG, timeout_ms: 700 };
+        const upstream = fakeUpstream(() => 'hang');
+        const t = await setup(makeCore, config, upstream);
+        try {
+          const N = 10;
+          const pending = Array.from({ length: N }, (_, i) => t.chat({ model: 'up/gpt-test', messages: userMessage(`wait ${i}`) }));
+          assert.ok(await waitFor(() => upstream.calls.length === N));
+          const before = t.driver.counters();
+          assert.ok(before.armed <= 3, `armed ${before.armed} times for ${N} requests`);
+          // An earlier deadline (a 60 ms whole-request timeout) comes and goes.
+          const early = await t.chat({ model: 'up/gpt-test', messages: userMessage('in a hurry') }, { 'x-switchyard-timeout': '60' });
+          assert.ok([408, 504].includes(early.status), `status ${early.status}`);
+          await early.arrayBuffer();
+          await new Promise((r) => setTimeout(r, 30));
+          const after = t.driver.counters();
+          assert.ok(after.handovers - before.handovers <= 1, `handed over ${after.handovers - before.handovers} times`);
+          // The hurried request's own wake-ups (its fetch settling, its answer) plus at most one
+          // other request taking the timer: never one per pending request.
+          assert.ok(after.wakeups - before.wakeups <= 4, `${after.wakeups - before.wakeups} wake-ups with ${N} requests pending`);
+          const answers = await Promise.all(pending);
+          for (const r of answers) {
+            assert.ok([408, 504].includes(r.status), `status ${r.status}`);
+            await r.arrayBuffer();
+          }
+          assert.ok(upstream.calls.every((c) => c.signal.aborted), 'every upstream fetch was aborted');
+          await t.settle();
+          assert.equal(t.core.nextDeadline(), Infinity);
         } finally {
           await t.close();
         }
@@ -527,7 +677,7 @@ export function testCore(name, makeCore) {
             assert.equal((await response.json()).choices[0].message.content, UPSTREAM_TEXT);
             assert.equal(upstream.calls.length, 2);
             if (what !== 'a 429 with retry-after') {
-              assert.ok((t.counts.timer ?? 0) >= 1, 'the retry waited for a WAKE_AT deadline');
+              assert.ok((t.counts.timer ?? 0) >= 1, 'the retry waited for the core\'s next deadline');
             }
           } finally {
             await t.close();
@@ -581,7 +731,7 @@ export function testCore(name, makeCore) {
       });
     });
 
-    describe('persistent cache tier (CACHE_GET / CACHE_PUT)', () => {
+    describe('persistent cache tier (CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR)', () => {
       const PERSIST_CONFIG = { ...UPSTREAM_CONFIG, cache: { enabled: true, persist: true } };
       const body = { model: 'up/gpt-test', messages: userMessage('persist me') };
 
@@ -693,6 +843,61 @@ export function testCore(name, makeCore) {
               await fresh.close();
             }
           }
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a snapshot after a reload holds the tier entries (CACHE_LIST); DELETE empties the tier (CACHE_CLEAR)', async () => {
+        const tier = memoryTier();
+        const first = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(), { cache: tier });
+        try {
+          await (await first.chat(body)).arrayBuffer();
+          await first.settle();
+        } finally {
+          await first.close();
+        }
+        const t = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(() => 'network'), { cache: tier });
+        try {
+          const response = await t.driver.request('GET', '/v1/cache', {}, null);
+          assert.equal(response.status, 200);
+          const snapshot = await response.json();
+          assert.deepEqual(snapshot.entries.map((e) => e.key), [...tier.map.keys()]);
+          assert.equal(snapshot.entries[0].answer.choices[0].message.content, UPSTREAM_TEXT);
+          const ndjson = await (await t.driver.request('GET', '/v1/cache?format=ndjson', {}, null)).text();
+          assert.equal(ndjson.trim().split('\n').length, 2);
+          assert.equal(t.counts.cacheResult, 2, 'each listing answered once');
+          const cleared = await t.driver.request('DELETE', '/v1/cache', {}, null);
+          assert.equal(cleared.status, 200);
+          await cleared.arrayBuffer();
+          assert.equal(tier.map.size, 0, 'the tier was emptied before the answer');
+          assert.equal((await (await t.driver.request('GET', '/v1/cache', {}, null)).json()).entries.length, 0);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('a tier that fails to list or clear is answered all the same (an empty list)', async () => {
+        const tier = memoryTier();
+        tier.entries = async function* () {
+          throw new Error('the tier is down');
+        };
+        tier.clear = async () => {
+          throw new Error('the tier is down');
+        };
+        const logged = [];
+        const t = await setup(makeCore, PERSIST_CONFIG, fakeUpstream(), { cache: tier, log: (l) => logged.push(l) });
+        try {
+          await (await t.chat(body)).arrayBuffer();
+          const response = await t.driver.request('GET', '/v1/cache', {}, null);
+          assert.equal(response.status, 200);
+          assert.equal((await response.json()).entries.length, 1, 'the core\'s own entry');
+          const cleared = await t.driver.request('DELETE', '/v1/cache', {}, null);
+          assert.equal(cleared.status, 200);
+          await cleared.arrayBuffer();
+          await t.settle();
+          assert.equal(t.counts.cacheResult, 3, 'one CACHE_GET, one CACHE_LIST, one CACHE_CLEAR');
+          assert.match(logged.join('\n'), /list failed[\s\S]*clear failed/);
         } finally {
           await t.close();
         }
@@ -884,13 +1089,21 @@ export function testCore(name, makeCore) {
             assert.ok(e instanceof SwitchyardError);
             assert.equal(e.status, 400);
             assert.equal(e.param, 'model');
-            assert.equal(typeof e.type, 'string');
+            assert.equal(e.type, 'invalid_request_error');
+            assert.equal(e.metadata.error_type, 'invalid_request');
             return true;
           });
           await assert.rejects(
             sy.chat.completions.create({ model: 'nope', messages: userMessage('hi') }),
             (e) => e instanceof SwitchyardError && e.status === 404,
           );
+          // The package's own errors speak the core's vocabulary too.
+          sy.close();
+          await assert.rejects(sy.chat.completions.create({ model: 'echo', messages: userMessage('hi') }), (e) => {
+            assert.deepEqual([e.status, e.type, e.code, e.param], [400, 'invalid_request_error', 'invalid_request', null]);
+            assert.equal(e.metadata.error_type, 'invalid_request');
+            return true;
+          });
         } finally {
           sy.close();
         }
@@ -924,7 +1137,11 @@ export function testCore(name, makeCore) {
       });
 
       it("refuses transport 'emscripten' for now (501), and a persist the environment lacks (400)", async () => {
-        await assert.rejects(open(ECHO_CONFIG, { transport: 'emscripten' }), (e) => e instanceof SwitchyardError && e.status === 501);
+        await assert.rejects(open(ECHO_CONFIG, { transport: 'emscripten' }), (e) => {
+          assert.ok(e instanceof SwitchyardError);
+          assert.deepEqual([e.status, e.type, e.code, e.param, e.metadata.error_type], [501, 'server_error', 'not_implemented', 'transport', 'internal']);
+          return true;
+        });
         for (const persist of ['indexeddb', 'fs', 'nope']) {
           await assert.rejects(
             open(ECHO_CONFIG, { persist }),

@@ -1,7 +1,8 @@
 // The edge gateway's persistent cache tier: a KV namespace bound as SWITCHYARD_CACHE
 // (worker/src/cache_kv.js), here workerd's bundled KV worker on a directory (startGateway's
 // kvDir). An answer stored by one workerd process is served by a new one on the same directory
-// with the upstream stopped; GET /v1/cache holds the KV entries; DELETE /v1/cache empties KV.
+// with the upstream stopped; GET /v1/cache holds the KV entries and DELETE /v1/cache empties KV
+// (the core lists and clears the tier through the worker: CACHE_LIST, CACHE_CLEAR).
 // Needs worker/dist/switchyard.wasm.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

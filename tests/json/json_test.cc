@@ -71,5 +71,69 @@ TEST(Json, OverlongNumbersAreRefusedBeforeRapidJsonSeesThem) {
       << error;  // long digit runs inside strings are text, not numbers
 }
 
+TEST(Json, ValidUtf8) {
+  EXPECT_TRUE(valid_utf8(""));
+  EXPECT_TRUE(valid_utf8(R"({"messages": [{"role": "user", "content": "plain ASCII, long enough for blocks"}]})"));
+  EXPECT_TRUE(valid_utf8("caf\xC3\xA9"));                      // U+00E9
+  EXPECT_TRUE(valid_utf8("\xE2\x82\xAC and \xE4\xB8\xAD"));     // U+20AC, U+4E2D
+  EXPECT_TRUE(valid_utf8("\xF0\x9F\x98\x80"));                  // U+1F600
+  EXPECT_TRUE(valid_utf8("\xEF\xBF\xBF\xF4\x8F\xBF\xBF"));      // U+FFFF, U+10FFFF
+  EXPECT_TRUE(valid_utf8("\xED\x9F\xBF\xEE\x80\x80"));          // U+D7FF, U+E000 around the surrogates
+  EXPECT_TRUE(valid_utf8(std::string(13, 'a') + "\xC3\xA9" + std::string(9, 'b') + "\xF0\x9F\x98\x80"));
+}
+
+TEST(Json, InvalidUtf8) {
+  const char* bad[] = {
+      "\x80",                  // a lone continuation byte
+      "abc\xBF",               // another, after ASCII
+      "\xC3",                  // truncated two-byte sequence
+      "\xC3\x28",              // bad continuation
+      "\xC0\xAF",              // overlong "/"
+      "\xC1\xBF",              // overlong
+      "\xE0\x80\xAF",          // overlong three-byte
+      "\xE0\x9F\xBF",          // overlong three-byte (just below U+0800)
+      "\xED\xA0\x80",          // U+D800, a surrogate
+      "\xED\xBF\xBF",          // U+DFFF
+      "\xE2\x82",              // truncated three-byte sequence
+      "\xF0\x8F\xBF\xBF",      // overlong four-byte
+      "\xF4\x90\x80\x80",      // past U+10FFFF
+      "\xF5\x80\x80\x80",      // never a lead byte
+      "\xF0\x9F\x98",          // truncated four-byte sequence
+      "\xFE",                  // never in UTF-8
+      "\xFF",
+  };
+  for (const char* b : bad) {
+    EXPECT_FALSE(valid_utf8(b)) << testing::PrintToString(std::string(b));
+    // The same byte inside and at the end of longer text (past the eight-byte ASCII blocks).
+    EXPECT_FALSE(valid_utf8(std::string(17, 'x') + b + std::string(17, 'y')));
+    EXPECT_FALSE(valid_utf8(std::string(16, 'x') + b));
+  }
+}
+
 }  // namespace
+TEST(Json, ArrayElementsAsWritten) {
+  std::vector<std::string_view> out;
+  ASSERT_TRUE(json::array_elements(R"( [ {"a": [1, 2]} , "x,]" ,3, [] ] )", out));
+  EXPECT_EQ(out, (std::vector<std::string_view>{R"({"a": [1, 2]})", R"("x,]")", "3", "[]"}));
+  ASSERT_TRUE(json::array_elements("[]", out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(json::array_elements("{}", out));
+}
+
+TEST(Json, CopiesOwnTheirStrings) {
+  json::Document target;
+  json::Value copied;
+  {
+    json::Document source;
+    std::string error;
+    ASSERT_TRUE(json::parse(R"({"a": ["x", {"k": "v"}], "s": "text"})", source, error));
+    copied = json::copy(source, target.GetAllocator());
+  }  // the source and the text it was parsed from in place are gone
+  EXPECT_STREQ(copied["s"].GetString(), "text");
+  EXPECT_STREQ(copied["a"][1]["k"].GetString(), "v");
+  std::string out;
+  json::append_value(out, copied);
+  EXPECT_EQ(out, R"({"a":["x",{"k":"v"}],"s":"text"})");
+}
+
 }  // namespace sy::json

@@ -23,12 +23,6 @@ export function createCCore(exports, seed = 0) {
   let scratch = 0;
   let scratchSize = 0;
 
-  const need = (name) => {
-    const fn = exports[name];
-    if (typeof fn !== 'function') throw new Error(`switchyard: this build of the core has no ${name}`);
-    return fn;
-  };
-
   const live = () => {
     if (!engine) throw new Error('switchyard: the core was freed');
     return engine;
@@ -66,7 +60,8 @@ export function createCCore(exports, seed = 0) {
     return out;
   }
 
-  function batch(ptr) {
+  // The bytes after a u32 length (an action batch, or a framed text answer).
+  function framed(ptr) {
     if (!ptr) return new Uint8Array(0);
     const n = new DataView(memory.buffer).getUint32(ptr, true);
     return new Uint8Array(memory.buffer, ptr + 4, n);
@@ -76,44 +71,64 @@ export function createCCore(exports, seed = 0) {
     configure(configText, envText) {
       const [c, cn, e, en] = place(configText, envText);
       if (exports.sy_engine_configure(live(), c, cn, e, en) === 0) return null;
-      const error = batch(exports.sy_engine_last_error(engine));
-      return decoder.decode(error);
+      return decoder.decode(framed(exports.sy_engine_last_error(engine)));
+    },
+    // The names the config references as "env:NAME" (an array; empty for text that is not a
+    // JSON object): a host passes exactly these to configure().
+    envNames(configText) {
+      const [c, cn] = place(configText);
+      const names = JSON.parse(decoder.decode(framed(exports.sy_engine_env_names(live(), c, cn))));
+      return Array.isArray(names) ? names : [];
     },
     submit(rid, method, path, headersText, body, now) {
       const [m, mn, p, pn, h, hn, b, bn] = place(method, path, headersText, body);
-      return batch(exports.sy_request_submit(live(), rid, m, mn, p, pn, h, hn, b, bn, now));
+      return framed(exports.sy_request_submit(live(), rid, m, mn, p, pn, h, hn, b, bn, now));
+    },
+    begin(rid, method, path, headersText, now) {
+      const [m, mn, p, pn, h, hn] = place(method, path, headersText);
+      return framed(exports.sy_request_begin(live(), rid, m, mn, p, pn, h, hn, now));
+    },
+    body(rid, bytes, now) {
+      const [b, bn] = place(bytes);
+      return framed(exports.sy_request_body(live(), rid, b, bn, now));
+    },
+    end(rid, now) {
+      return framed(exports.sy_request_end(live(), rid, now));
     },
     cancel(rid, now) {
-      return batch(exports.sy_request_cancel(live(), rid, now));
+      return framed(exports.sy_request_cancel(live(), rid, now));
     },
     fetchResponse(fid, status, headersText, now) {
       const [h, hn] = place(headersText);
-      return batch(exports.sy_fetch_response(live(), fid, status, h, hn, now));
+      return framed(exports.sy_fetch_response(live(), fid, status, h, hn, now));
     },
     fetchBody(fid, data, now) {
       const [d, dn] = place(data);
-      return batch(exports.sy_fetch_body(live(), fid, d, dn, now));
+      return framed(exports.sy_fetch_body(live(), fid, d, dn, now));
     },
     fetchEnd(fid, now) {
-      return batch(exports.sy_fetch_end(live(), fid, now));
+      return framed(exports.sy_fetch_end(live(), fid, now));
     },
     fetchError(fid, message, now) {
       const [m, mn] = place(String(message));
-      return batch(exports.sy_fetch_error(live(), fid, m, mn, now));
+      return framed(exports.sy_fetch_error(live(), fid, m, mn, now));
     },
     timer(now) {
-      return batch(exports.sy_timer(live(), now));
+      return framed(exports.sy_timer(live(), now));
     },
-    // The answer to a CACHE_GET: the stored entry (bytes or text), or empty for a miss.
-    cacheResult(rid, entry, now) {
-      const fn = need('sy_cache_result');
-      const [e, en] = place(entry ?? new Uint8Array(0));
-      return batch(fn(live(), rid, e, en, now));
+    // The earliest time timer() has work (ms on the host clock), or Infinity.
+    nextDeadline() {
+      return exports.sy_engine_next_deadline(live());
     },
-    // The host has a persistent tier: only then does the core emit CACHE_GET / CACHE_PUT.
+    // The answer to a CACHE_GET (the entry, or empty for a miss), a CACHE_LIST (entry lines
+    // joined by "\n") or a CACHE_CLEAR (empty); bytes or text.
+    cacheResult(rid, data, now) {
+      const [d, dn] = place(data ?? new Uint8Array(0));
+      return framed(exports.sy_cache_result(live(), rid, d, dn, now));
+    },
+    // The host has a persistent tier: only then does the core emit CACHE_* actions.
     enablePersistence(on) {
-      const fn = need('sy_engine_enable_persistence');
-      fn(live(), on ? 1 : 0);
+      exports.sy_engine_enable_persistence(live(), on ? 1 : 0);
     },
     free() {
       if (engine) exports.sy_engine_free(engine);

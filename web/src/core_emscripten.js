@@ -1,7 +1,7 @@
-// The core adapter over the Emscripten build (web/dist/switchyard_core.mjs). Events go through
-// the same C interface as the WASI build (web/src/core_c.js), so bytes cross into wasm memory
-// once per event; Embind (bindings/embind/embind.cc) serves configuration, where JS strings
-// in and out are what a caller has.
+// The core adapter over the Emscripten build (web/dist/switchyard_core.mjs): the module exports
+// the C interface (bindings/c_api/switchyard.h) as `_sy_*` functions, and web/src/core_c.js
+// drives them exactly as it drives the WASI build, so bytes cross into wasm memory once per
+// event.
 
 import { createCCore } from './core_c.js';
 

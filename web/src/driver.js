@@ -1,36 +1,61 @@
 // The one loop that performs the core's actions, shared by the npm package (web/) and the edge
 // worker (worker/). docs/host-interface.md is the contract. This file only moves bytes:
-// routing, retries, timeouts and caching are decided by the core.
+// routing, retries, timeouts, body limits and caching are decided by the core.
 //
 // Uses only fetch, Headers, Response, ReadableStream, AbortController, TextEncoder/Decoder and
 // setTimeout/clearTimeout, so it runs in browsers, web workers, Node and workerd.
 //
-// The persistent cache tier (L2) is the host's `cache` object (cache_indexeddb.js, cache_fs.js,
-// worker/src/cache_kv.js, or any object of that shape): CACHE_GET is looked up in the owning
-// request's pump and always answered exactly once with core.cacheResult (a tier error, a
-// missing tier or a tier that does not answer in time is a miss); CACHE_PUT is performed by the
-// pump of the request on whose behalf the core emitted it, which stays alive until the write
-// settled (the caller's answer never waits for it).
-//
 // workerd rule: I/O on behalf of one request must not be driven from another request's
-// context. Each caller request therefore gets a task queue drained by its own pump (started
-// by the request() call that created it); every action concerning that request — its
-// upstream fetches, its response stream, the timer calls it waits on — is performed by its
-// pump or by tasks that pump started. A core call made in one request's task may produce
-// actions for another request: they are queued for that request's pump, never performed here.
+// context, and a timer dies with the request that set it. Each caller request therefore gets a
+// task queue drained by its own pump (started by the request() call that created it); every
+// action concerning that request — its upstream fetches, its response stream, reading its body,
+// its cache tier work — is performed by its pump or by tasks that pump started. A core call made
+// in one request's task may produce actions for another request: they are queued for that
+// request's pump, never performed here.
+//
+// Time: the driver keeps ONE timer at the core's next deadline (core.nextDeadline(), asked
+// after every core call). It is armed from the task that made the call, so it lives in that
+// request's context; it is re-armed only when the deadline changed. When the request owning it
+// finishes while a deadline is pending, the timer is handed to one other live request, whose
+// pump arms it again. Firing calls core.timer(now) in the owner's task.
+//
+// workerd also cancels a request as hung when its context has nothing pending (no fetch, no
+// timer, no body being read) while it waits, e.g. a caller coalesced onto another request's
+// upstream call, or queued behind a limit. With `host.keepAliveMs`, a request that waits with
+// no I/O of its own keeps one idle timer of that length in its own context; it only re-arms
+// itself, and no deadline ever moves it.
+//
+// Request bodies stream into the core; once it answered (a 413 over the limit, a 408 past the
+// body deadline, any error), nothing more is fed to it and the body is cancelled. workerd
+// closes the connection under a caller that is still sending, which then sees a broken pipe
+// instead of the answer: with `host.bodyLingerMs`, the rest of the body is read and dropped for
+// at most that long while the answer (sent at once) stays open, as servers do with a lingering
+// close.
+//
+// The persistent cache tier (L2) is the host's `cache` object (cache_indexeddb.js, cache_fs.js,
+// worker/src/cache_kv.js, or any object of that shape). CACHE_GET, CACHE_LIST and CACHE_CLEAR
+// are performed in the owning request's task and always answered exactly once with
+// core.cacheResult (with a tier that fails, is missing or does not answer in time: a miss, an
+// empty list, a clear answered all the same and logged); CACHE_PUT is performed by the pump of
+// the request on whose behalf the core emitted it, which stays alive until the write settled
+// (the caller's answer never waits for it).
 
 const FETCH = 1;
 const FETCH_ABORT = 2;
 const RESPOND = 3;
 const STREAM_CHUNK = 4;
 const STREAM_END = 5;
-const WAKE_AT = 6;
 const LOG = 7;
 const CACHE_GET = 8;
 const CACHE_PUT = 9;
+const CACHE_LIST = 10;
+const CACHE_CLEAR = 11;
 
-// A persistent tier that has not answered a CACHE_GET by then counts as a miss.
+// A persistent tier that has not answered by then (a get, a clear, one step of a listing)
+// counts as having failed.
 const DEFAULT_CACHE_TIMEOUT_MS = 5000;
+// setTimeout's longest delay; a later deadline is simply re-armed when this one fires.
+const MAX_DELAY_MS = 0x7fffffff;
 
 const RECORD_HEAD = 24; // kind, id, status, flags (u32 each) + at_ms (f64)
 
@@ -113,7 +138,11 @@ function toBytes(body) {
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  throw new TypeError('switchyard: a request body must be a string, Uint8Array or ArrayBuffer');
+  throw new TypeError('switchyard: a request body must be a string, Uint8Array, ArrayBuffer or ReadableStream');
+}
+
+function isStream(body) {
+  return body !== null && typeof body === 'object' && typeof body.getReader === 'function';
 }
 
 function abortError() {
@@ -122,20 +151,44 @@ function abortError() {
   return error;
 }
 
+function messageOf(error) {
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+// Rejects with a timeout error when `promise` has not settled within `ms`.
+function bounded(promise, ms) {
+  let timer = null;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
- * @param {object} core the adapter of web/src/core_emscripten.js or web/src/core_c.js
+ * @param {object} core the adapter of web/src/core_c.js (or web/src/core_emscripten.js)
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
- *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number }} host
+ *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number,
+ *           keepAliveMs?: number, bodyLingerMs?: number }} host
  *   `cache` is the persistent tier, if any:
  *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
  *     entries() → async iterable of entry lines, clear() → Promise }
+ *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
+ *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
+ *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
+ * @returns {{ request: Function, counters: () => object }}
  */
 export function createDriver(core, host) {
   const now = host.now ?? (() => Date.now());
-  const requests = new Map(); // request id -> RequestState
+  const tierTimeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
+  const keepAliveMs = Math.min(MAX_DELAY_MS, host.keepAliveMs ?? 0);
+  const bodyLingerMs = Math.min(MAX_DELAY_MS, host.bodyLingerMs ?? 0);
+  const requests = new Map(); // request id -> RequestState, while its pump runs
   const fetches = new Map(); // fetch id -> { owner, controller, aborted }
+  // The one timer: the deadline it was armed for (undefined: none armed), the request whose
+  // context holds it, and the setTimeout handle (null while a hand-over is pending).
+  const timer = { at: undefined, owner: null, handle: null };
+  const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
   let nextRid = 1;
-  let wakeAt = Infinity; // the core's earliest deadline, global to the engine
 
   function newRid() {
     for (;;) {
@@ -150,9 +203,16 @@ export function createDriver(core, host) {
       rid,
       queue: [],
       inflight: new Set(), // fetch ids owned by this request and not yet settled
-      tierOps: 0, // CACHE_GET / CACHE_PUT of this request's pump not yet settled
+      tierOps: 0, // cache tier operations of this request's pump not yet settled
       finished: false, // RESPOND (non-stream), STREAM_END or cancel seen
       responded: false,
+      ended: false, // its pump returned: it can hold no timer
+      timerDue: false, // the one timer fired in this request's context
+      takesTimer: false, // the one timer was handed to this request
+      body: null, // a ReadableStream body not yet being read
+      reader: null, // its reader while the body is read
+      keepAlive: null, // its idle timer (host.keepAliveMs), while it waits with no I/O of its own
+      linger: null, // closes its answer once the rest of its body was dropped (host.bodyLingerMs)
       wake: null, // resolves the pump's current wait
       resolve: null,
       reject: null,
@@ -165,18 +225,36 @@ export function createDriver(core, host) {
   function notify(state) {
     const wake = state.wake;
     state.wake = null;
-    if (wake) wake();
+    if (wake) {
+      counters.wakeups++;
+      wake();
+    }
+  }
+
+  function enqueue(state, action) {
+    state.queue.push(action);
+    notify(state);
+  }
+
+  // Calls the core from `context`'s task, routes what it answers, and keeps the one timer at
+  // the core's next deadline. A failing core fails the request concerned.
+  function call(context, fn) {
+    try {
+      dispatch(fn(), context);
+      syncTimer(context);
+    } catch (error) {
+      fail(context, error);
+    }
   }
 
   // Routes a batch's actions to the queues of the requests they concern. `context` is the
   // request on whose behalf the core was just called (a FETCH the core does not attribute
   // belongs to it).
   function dispatch(records, context) {
-    const actions = decodeActions(records);
-    for (const action of actions) {
+    for (const action of decodeActions(records)) {
       switch (action.kind) {
         case FETCH: {
-          const owner = stateFor(action.status || context.rid, context);
+          const owner = stateFor(action.status || context.rid);
           fetches.set(action.id, { owner, controller: null, aborted: false });
           owner.inflight.add(action.id);
           enqueue(owner, action);
@@ -196,22 +274,17 @@ export function createDriver(core, host) {
           if (owner) enqueue(owner, action);
           break;
         }
-        case WAKE_AT:
-          // The engine's earliest deadline, which may also move later.
-          if (action.atMs !== wakeAt) {
-            wakeAt = action.atMs;
-            for (const state of requests.values()) notify(state); // each re-arms its own timer
-          }
-          break;
         case LOG:
           host.log?.(decoder.decode(action.body));
           break;
         case CACHE_GET:
+        case CACHE_LIST:
+        case CACHE_CLEAR:
           // Owned by request `id`; answered even when that request already went away.
-          enqueue(stateFor(action.id || context.rid, context), action);
+          enqueue(stateFor(action.id || context.rid), action);
           break;
         case CACHE_PUT:
-          enqueue(stateFor(context.rid, context), action);
+          enqueue(stateFor(context.rid), action);
           break;
         default:
           break; // unknown kinds are ignored, for forward compatibility
@@ -221,30 +294,106 @@ export function createDriver(core, host) {
 
   // The state of a live request, or (for work owned by a request that already finished) a
   // pump of its own so that the work is still performed and awaited.
-  function stateFor(rid, context) {
+  function stateFor(rid) {
     const state = requests.get(rid);
     if (state) return state;
     const orphan = newState(newRid());
     orphan.finished = true;
     orphan.responded = true;
-    const done = Promise.resolve().then(() => pump(orphan)); // after the FETCH is queued
+    const done = Promise.resolve().then(() => pump(orphan)); // after the action is queued
     host.waitUntil?.(done);
     return orphan;
   }
 
-  function enqueue(state, action) {
-    state.queue.push(action);
+  // ---- the one timer -----------------------------------------------------------------------
+
+  // After a core call made in `context`'s task: re-arms the timer there when the deadline moved.
+  function syncTimer(context) {
+    const at = core.nextDeadline();
+    if (at === timer.at) return;
+    disarm();
+    timer.at = at;
+    if (!(at < Infinity)) return; // nothing pending
+    if (context && !context.ended) arm(context, at);
+    else handTo(successor(context));
+  }
+
+  function arm(state, at) {
+    const delay = Math.min(MAX_DELAY_MS, Math.max(0, Math.ceil(at - now())));
+    const handle = setTimeout(() => {
+      if (timer.handle !== handle) return; // re-armed or released since
+      timer.handle = null;
+      timer.at = undefined; // fired: the core call it leads to arms the next one
+      counters.fired++;
+      state.timerDue = true;
+      notify(state);
+    }, delay);
+    timer.owner = state;
+    timer.handle = handle;
+    counters.armed++;
+  }
+
+  // Cancels the armed timer. In workerd a timer of another request's context cannot be
+  // cleared from here; it then fires in its own context and finds itself stale.
+  function disarm() {
+    if (timer.handle !== null) clearTimeout(timer.handle);
+    timer.handle = null;
+    timer.owner = null;
+  }
+
+  // Gives the timer to `state` (or to nobody: the next core call arms it). Wakes only `state`.
+  function handTo(state) {
+    timer.owner = state;
+    if (!state) {
+      timer.at = undefined;
+      return;
+    }
+    counters.handovers++;
+    state.takesTimer = true;
     notify(state);
   }
 
-  // Calls the core and routes what it answers; a failing core fails the request concerned.
-  function call(context, fn) {
-    try {
-      dispatch(fn(), context);
-    } catch (error) {
-      fail(context, error);
+  // A live request other than `except` to hold the timer: a caller request still waiting for
+  // its answer if there is one, else any request whose pump still runs.
+  function successor(except) {
+    let fallback = null;
+    for (const state of requests.values()) {
+      if (state === except || state.ended) continue;
+      if (!state.finished) return state;
+      fallback ??= state;
     }
+    return fallback;
   }
+
+  // In the pump of the request the timer was handed to.
+  function takeTimer(state) {
+    state.takesTimer = false;
+    if (timer.owner !== state || timer.handle !== null) return; // re-armed elsewhere since
+    timer.at = core.nextDeadline();
+    if (timer.at < Infinity) arm(state, timer.at);
+    else timer.owner = null;
+  }
+
+  // In the pump of the request that owns the timer, when it fired.
+  function fireTimer(state) {
+    state.timerDue = false;
+    call(state, () => core.timer(now()));
+  }
+
+  // When a request's pump ends: a timer it holds goes to another live request if the core
+  // still has a deadline, else it is dropped.
+  function releaseTimer(state) {
+    if (timer.owner !== state) return;
+    disarm();
+    let pending = false;
+    try {
+      pending = core.nextDeadline() < Infinity;
+    } catch {} // a freed core has no deadlines
+    if (pending) handTo(successor(state));
+    else timer.at = undefined;
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
 
   function fail(state, error) {
     if (!state.responded) {
@@ -257,6 +406,27 @@ export function createDriver(core, host) {
       state.controller = null;
     }
     state.finished = true;
+    stopBody(state);
+    notify(state);
+  }
+
+  // The caller went away (aborted, cancelled its stream, or its body failed): the core cancels
+  // the request and emits nothing more for it.
+  function abandon(state, reason) {
+    if (state.finished) return;
+    state.finished = true;
+    stopBody(state);
+    call(state, () => core.cancel(state.rid, now()));
+    if (state.controller) {
+      try {
+        state.controller.error(reason);
+      } catch {}
+      state.controller = null;
+    }
+    if (!state.responded) {
+      state.responded = true;
+      state.reject(reason);
+    }
     notify(state);
   }
 
@@ -292,58 +462,18 @@ export function createDriver(core, host) {
         state.finished = true;
         break;
       case CACHE_GET:
-        cacheGet(state, action);
+        tierTask(state, () => cacheGet(state, action));
+        break;
+      case CACHE_LIST:
+        tierTask(state, () => cacheList(state, action));
+        break;
+      case CACHE_CLEAR:
+        tierTask(state, () => cacheClear(state, action));
         break;
       case CACHE_PUT:
         cachePut(state, action);
         break;
     }
-  }
-
-  // Runs as a task of the owning request: looks the key up in the tier, then answers the core
-  // exactly once. Anything but an entry (no tier, an error, a timeout, an empty value) is a miss.
-  function cacheGet(state, action) {
-    const rid = action.id || state.rid;
-    const key = action.url;
-    state.tierOps++;
-    (async () => {
-      let entry = null;
-      if (host.cache && typeof host.cache.get === 'function') {
-        let timer = null;
-        try {
-          const timeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
-          const timeout = new Promise((resolve) => {
-            timer = setTimeout(() => resolve(null), timeoutMs);
-          });
-          entry = await Promise.race([Promise.resolve().then(() => host.cache.get(key)), timeout]);
-        } catch (error) {
-          host.log?.(`switchyard: cache tier get failed (a miss): ${error?.message ?? error}`);
-          entry = null;
-        } finally {
-          if (timer !== null) clearTimeout(timer);
-        }
-      }
-      const bytes = entry == null ? new Uint8Array(0) : toBytes(entry);
-      call(state, () => core.cacheResult(rid, bytes, now()));
-    })()
-      .catch((error) => fail(state, error))
-      .finally(() => {
-        state.tierOps--;
-        notify(state);
-      });
-  }
-
-  // Fire and forget for the caller; the pump waits for the write before it ends.
-  function cachePut(state, action) {
-    if (!host.cache || typeof host.cache.put !== 'function') return;
-    state.tierOps++;
-    Promise.resolve()
-      .then(() => host.cache.put(action.url, action.body, action.atMs))
-      .catch((error) => host.log?.(`switchyard: cache tier put failed: ${error?.message ?? error}`))
-      .finally(() => {
-        state.tierOps--;
-        notify(state);
-      });
   }
 
   function respond(state, action) {
@@ -352,26 +482,110 @@ export function createDriver(core, host) {
     const headers = textToHeaders(action.headers);
     const status = action.status;
     if (action.flags & 1) {
+      stopBody(state);
       const body = new ReadableStream({
         start(controller) {
           state.controller = controller;
         },
         cancel() {
-          // The caller went away: the core aborts the request's upstream work.
-          state.controller = null;
-          if (state.finished) return;
-          state.finished = true;
-          call(state, () => core.cancel(state.rid, now()));
-          notify(state);
+          state.controller = null; // the caller went away
+          abandon(state, abortError());
         },
       });
       state.resolve(new Response(body, { status, headers }));
     } else {
-      const nullBody = status === 204 || status === 205 || status === 304;
-      state.resolve(new Response(nullBody ? null : action.body, { status, headers }));
       state.finished = true;
+      state.resolve(new Response(answerBody(state, action), { status, headers }));
     }
   }
+
+  // The body of a whole answer. When the caller's body is still arriving, it is not read any
+  // more, at once; or, with host.bodyLingerMs, it is read and dropped until it ends (at most that
+  // long) while the answer's stream stays open, so that a caller still sending can finish and
+  // read the answer (workerd closes the connection under a caller still sending otherwise).
+  function answerBody(state, action) {
+    const status = action.status;
+    const nullBody = status === 204 || status === 205 || status === 304;
+    const arriving = state.body !== null || state.reader !== null;
+    if (nullBody || !arriving || !bodyLingerMs) {
+      stopBody(state);
+      return nullBody ? null : action.body;
+    }
+    let controller;
+    const body = new ReadableStream({
+      start(c) {
+        controller = c;
+      },
+      cancel: () => stopBody(state),
+    });
+    if (action.body.length > 0) controller.enqueue(action.body);
+    const timer = setTimeout(() => stopBody(state), bodyLingerMs);
+    state.linger = () => {
+      clearTimeout(timer);
+      try {
+        controller.close();
+      } catch {}
+    };
+    return body;
+  }
+
+  // ---- the caller's body ---------------------------------------------------------------------
+
+  // Runs as a task of the request: feeds the body stream to the core piece by piece, then ends
+  // it. Stops (and cancels the stream) as soon as the request was answered or abandoned, unless
+  // its answer lingers (answerBody): then what still arrives is read and dropped.
+  function readBody(state) {
+    const stream = state.body;
+    state.body = null;
+    if ((state.responded || state.finished) && !state.linger) {
+      stream.cancel().catch(() => {});
+      return;
+    }
+    let reader;
+    try {
+      reader = stream.getReader();
+    } catch (error) {
+      abandon(state, error); // e.g. a stream already locked
+      endLinger(state);
+      return;
+    }
+    state.reader = reader;
+    (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            if (!state.responded && !state.finished) call(state, () => core.end(state.rid, now()));
+            return;
+          }
+          if (state.linger) continue;
+          if (state.responded || state.finished) return;
+          const bytes = toBytes(value);
+          if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, now()));
+        }
+      } catch (error) {
+        abandon(state, error);
+      } finally {
+        state.reader = null;
+        reader.cancel().catch(() => {}); // harmless after the end; stops a body not read to its end
+        endLinger(state);
+        notify(state);
+      }
+    })();
+  }
+
+  function stopBody(state) {
+    state.reader?.cancel().catch(() => {});
+  }
+
+  // The caller's body ended or stopped being read: a lingering answer completes.
+  function endLinger(state) {
+    const close = state.linger;
+    state.linger = null;
+    close?.();
+  }
+
+  // ---- upstream fetches ----------------------------------------------------------------------
 
   // Runs as a task of the owning request: fetch, then report response, body chunks and end.
   function startFetch(state, action) {
@@ -388,70 +602,157 @@ export function createDriver(core, host) {
       signal: f.controller.signal,
     };
     if (action.body.length > 0) init.body = action.body;
-    const settled = () => {
-      fetches.delete(fid);
-      state.inflight.delete(fid);
-      notify(state);
-    };
     (async () => {
       try {
         const response = await host.fetch(action.url, init);
         if (f.aborted) return;
-        call(state, () =>
-          core.fetchResponse(fid, response.status, headersToText(response.headers), now()),
-        );
-        if (response.body) {
-          const reader = response.body.getReader();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (f.aborted) {
-              reader.cancel().catch(() => {});
-              return;
-            }
-            if (done) break;
-            if (value.length > 0) call(state, () => core.fetchBody(fid, value, now()));
-          }
-        }
+        call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
+        if (response.body) await readUpstream(state, f, fid, response.body.getReader());
         if (f.aborted) return;
         call(state, () => core.fetchEnd(fid, now()));
       } catch (error) {
         if (f.aborted) return;
-        const message = error instanceof Error ? error.message || error.name : String(error);
-        call(state, () => core.fetchError(fid, message || 'network error', now()));
+        call(state, () => core.fetchError(fid, messageOf(error) || 'network error', now()));
       } finally {
-        settled();
+        fetches.delete(fid);
+        state.inflight.delete(fid);
+        notify(state);
       }
     })();
   }
 
-  // The request's own task: performs its queued actions and calls the core's timer when the
-  // engine's earliest deadline passes, until the request finished and its fetches settled.
+  async function readUpstream(state, f, fid, reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (f.aborted) {
+        reader.cancel().catch(() => {});
+        return;
+      }
+      if (done) return;
+      if (value.length > 0) call(state, () => core.fetchBody(fid, value, now()));
+    }
+  }
+
+  // ---- the persistent cache tier -------------------------------------------------------------
+
+  // Runs `work` as a task of the request; its pump waits for it before it ends.
+  function tierTask(state, work) {
+    state.tierOps++;
+    Promise.resolve()
+      .then(work)
+      .catch((error) => fail(state, error))
+      .finally(() => {
+        state.tierOps--;
+        notify(state);
+      });
+  }
+
+  // The tier's answer to `op`, or `fallback` when there is no tier or it failed (logged).
+  async function tierAnswer(what, op, fallback) {
+    if (!host.cache) return fallback;
+    try {
+      return await op(host.cache);
+    } catch (error) {
+      host.log?.(`switchyard: cache tier ${what} failed: ${messageOf(error)}`);
+      return fallback;
+    }
+  }
+
+  // A lookup; anything but an entry (no tier, an error, a timeout, an empty value) is a miss.
+  async function cacheGet(state, action) {
+    const get = (tier) => bounded(Promise.resolve().then(() => tier.get(action.url)), tierTimeoutMs);
+    const entry = await tierAnswer('get', get, null);
+    const bytes = entry == null ? new Uint8Array(0) : toBytes(entry);
+    call(state, () => core.cacheResult(action.id || state.rid, bytes, now()));
+  }
+
+  // Every tier entry, one per line; an empty list when the tier fails or stalls.
+  async function cacheList(state, action) {
+    const lines = await tierAnswer('list', (tier) => entryLines(tier), []);
+    call(state, () => core.cacheResult(action.id || state.rid, lines.join('\n'), now()));
+  }
+
+  async function entryLines(tier) {
+    if (typeof tier.entries !== 'function') return [];
+    const source = tier.entries();
+    const iterator = source[Symbol.asyncIterator]?.() ?? source[Symbol.iterator]();
+    const lines = [];
+    try {
+      for (;;) {
+        const step = await bounded(Promise.resolve(iterator.next()), tierTimeoutMs);
+        if (step.done) return lines;
+        const line = typeof step.value === 'string' ? step.value : decoder.decode(toBytes(step.value));
+        if (line !== '') lines.push(line);
+      }
+    } catch (error) {
+      Promise.resolve(iterator.return?.()).catch(() => {});
+      throw error;
+    }
+  }
+
+  // Empties the tier, then tells the core (also when the tier failed: that is logged).
+  async function cacheClear(state, action) {
+    const clear = async (tier) => {
+      if (typeof tier.clear === 'function') await bounded(Promise.resolve().then(() => tier.clear()), tierTimeoutMs);
+    };
+    await tierAnswer('clear', clear, null);
+    call(state, () => core.cacheResult(action.id || state.rid, new Uint8Array(0), now()));
+  }
+
+  // Fire and forget for the caller; the pump waits for the write before it ends.
+  function cachePut(state, action) {
+    if (!host.cache || typeof host.cache.put !== 'function') return;
+    state.tierOps++;
+    Promise.resolve()
+      .then(() => host.cache.put(action.url, action.body, action.atMs))
+      .catch((error) => host.log?.(`switchyard: cache tier put failed: ${messageOf(error)}`))
+      .finally(() => {
+        state.tierOps--;
+        notify(state);
+      });
+  }
+
+  // ---- the pump ------------------------------------------------------------------------------
+
+  function idle(state) {
+    return state.finished && state.inflight.size === 0 && state.tierOps === 0 && state.reader === null;
+  }
+
+  // Before a wait: a request with no fetch, body or tier work of its own in flight keeps an
+  // idle timer in its context (host.keepAliveMs), so that workerd does not take it for hung.
+  function keepAlive(state) {
+    if (!keepAliveMs || state.keepAlive !== null) return;
+    if (state.inflight.size > 0 || state.reader !== null || state.tierOps > 0) return;
+    counters.keepAlives++;
+    state.keepAlive = setTimeout(() => {
+      state.keepAlive = null;
+      notify(state); // the pump looks again, and keeps one if it still waits
+    }, keepAliveMs);
+  }
+
+  // The request's own task: reads its body, performs its queued actions, fires or takes the one
+  // timer, until the request finished and all its work settled.
   async function pump(state) {
     try {
       for (;;) {
         while (state.queue.length > 0) perform(state, state.queue.shift());
-        if (state.finished && state.inflight.size === 0 && state.tierOps === 0) break;
-        let timeout = null;
-        const fired = await new Promise((resolve) => {
-          state.wake = () => resolve(false);
-          if (wakeAt !== Infinity) {
-            timeout = setTimeout(() => resolve(true), Math.max(0, Math.ceil(wakeAt - now())));
-          }
-        });
-        state.wake = null;
-        if (timeout !== null) clearTimeout(timeout);
-        if (fired && wakeAt !== Infinity) {
-          const t = now();
-          if (t >= wakeAt) {
-            wakeAt = Infinity; // the core answers with its next deadline, if any
-            call(state, () => core.timer(t));
-          }
+        if (state.body) readBody(state); // once, after what the head alone caused
+        if (state.timerDue) fireTimer(state);
+        else if (state.takesTimer) takeTimer(state);
+        else if (idle(state)) break;
+        else {
+          keepAlive(state);
+          await new Promise((resolve) => (state.wake = resolve));
         }
       }
     } catch (error) {
       fail(state, error);
     } finally {
+      state.ended = true;
+      state.wake = null;
+      if (state.keepAlive !== null) clearTimeout(state.keepAlive);
       requests.delete(state.rid);
+      releaseTimer(state);
       if (!state.responded) {
         state.responded = true;
         state.reject(new Error('switchyard: the core ended the request without an answer'));
@@ -465,54 +766,50 @@ export function createDriver(core, host) {
      * @param {string} method
      * @param {string} path e.g. "/v1/chat/completions"
      * @param {object|Headers|string|Array<[string,string]>} [headers]
-     * @param {string|Uint8Array|ArrayBuffer|null} [body]
+     * @param {string|Uint8Array|ArrayBuffer|ReadableStream|null} [body] a stream is read piece
+     *   by piece in the request's own task (and cancelled once the request is answered)
      * @param {{ signal?: AbortSignal, onSettled?: (done: Promise<void>) => void }} [options]
      *   aborting `signal` cancels the request in the core; `onSettled` receives a promise that
      *   resolves once every action of the request (its fetches, its cache tier writes) settled
-     * @returns {Promise<Response>}
+     * @returns {Promise<Response>} resolves with the core's answer (rejects only when the
+     *   request was aborted, its body failed, or the core failed)
      */
     request(method, path, headers, body, options = {}) {
+      const { signal } = options;
+      if (signal?.aborted) return Promise.reject(signal.reason ?? abortError());
+      let bytes = null;
+      try {
+        if (!isStream(body)) bytes = toBytes(body);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const state = newState(newRid());
       const response = new Promise((resolve, reject) => {
         state.resolve = resolve;
         state.reject = reject;
       });
-      const { signal } = options;
-      if (signal?.aborted) {
-        requests.delete(state.rid);
-        return Promise.reject(signal.reason ?? abortError());
-      }
-      let bytes;
-      try {
-        bytes = toBytes(body);
-      } catch (error) {
-        requests.delete(state.rid);
-        return Promise.reject(error);
-      }
-      const onAbort = () => {
-        if (state.finished) return;
-        state.finished = true;
-        call(state, () => core.cancel(state.rid, now()));
-        if (state.controller) {
-          try {
-            state.controller.error(signal.reason ?? abortError());
-          } catch {}
-          state.controller = null;
-        }
-        if (!state.responded) {
-          state.responded = true;
-          state.reject(signal.reason ?? abortError());
-        }
-        notify(state);
-      };
+      const onAbort = () => abandon(state, signal.reason ?? abortError());
       signal?.addEventListener('abort', onAbort, { once: true });
-      call(state, () =>
-        core.submit(state.rid, String(method), String(path), headersToText(headers), bytes, now()),
-      );
+      const head = [state.rid, String(method), String(path), headersToText(headers)];
+      if (bytes) {
+        call(state, () => core.submit(...head, bytes, now()));
+      } else {
+        state.body = body;
+        call(state, () => core.begin(...head, now()));
+      }
       const done = pump(state).finally(() => signal?.removeEventListener('abort', onAbort));
       host.waitUntil?.(done);
       options.onSettled?.(done);
       return response;
+    },
+
+    /**
+     * For tests and diagnostics: how often the one timer was armed (setTimeout calls), fired,
+     * handed to another request, how often any request's task was woken, and how many idle
+     * timers (keepAliveMs) were set.
+     */
+    counters() {
+      return { ...counters, live: requests.size, deadline: timer.at };
     },
   };
 }

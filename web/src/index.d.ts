@@ -6,14 +6,14 @@ export type SwitchyardConfig = Record<string, unknown> | string;
 
 export interface CreateSwitchyardOptions {
   config: SwitchyardConfig;
-  /** 'fetch' (default). 'emscripten' is not implemented yet and throws a 501 SwitchyardError. */
+  /** 'fetch' (default). 'emscripten' is not implemented yet: a 501 SwitchyardError (code 'not_implemented'). */
   transport?: 'fetch' | 'emscripten';
   /**
    * The persistent cache tier (L2) under the core's own cache: 'memory' (default: none),
    * 'indexeddb' (browsers and web workers), 'fs' (the Node entry: a directory, see
    * persistOptions.dir), or a tier object of your own. The core uses it when the config's cache
    * has "persist": true (and "enabled": true): an L1 miss asks the tier before going upstream,
-   * every stored answer is written to it.
+   * every stored answer is written to it, and cache.export() / cache.clear() list and empty it.
    */
   persist?: 'memory' | 'indexeddb' | 'fs' | CacheTier;
   persistOptions?: PersistOptions;
@@ -47,9 +47,9 @@ export interface CacheTier {
   get(key: string): Promise<Uint8Array | string | null>;
   /** Stores (replacing) the entry until expiresAtMs (Date.now() clock). */
   put(key: string, entry: Uint8Array, expiresAtMs: number): Promise<unknown>;
-  /** Every live entry line (for cache.export()). */
+  /** Every live entry line (the core's CACHE_LIST, for cache.export()). A failure lists nothing. */
   entries?(): AsyncIterable<Uint8Array | string>;
-  /** Removes every entry (cache.clear()). */
+  /** Removes every entry (the core's CACHE_CLEAR, for cache.clear()). */
   clear?(): Promise<unknown>;
   close?(): unknown;
 }
@@ -195,9 +195,9 @@ export interface Switchyard {
   models(options?: RequestOptions): Promise<any>;
   cache: {
     /**
-     * The core's snapshot (GET /v1/cache) merged with the persistent tier's entries
-     * (deduplicated by key, the newest expires_at wins): an object, or NDJSON text with
-     * format 'ndjson' (a header line, then one entry per line).
+     * The core's snapshot (GET /v1/cache), which also holds the persistent tier's entries
+     * (one per key, the latest expires_at wins): an object, or NDJSON text with format
+     * 'ndjson' (a header line, then one entry per line).
      */
     export(options?: RequestOptions & { format?: 'json' }): Promise<CacheSnapshot>;
     export(options: RequestOptions & { format: 'ndjson' }): Promise<string>;
@@ -206,7 +206,7 @@ export interface Switchyard {
      * with a persistent tier, resolves once the entries were also written to it.
      */
     import(snapshot: CacheSnapshot | string | Uint8Array, options?: RequestOptions): Promise<any>;
-    /** Empties the core's cache (DELETE /v1/cache) and the persistent tier. */
+    /** Empties the core's cache and, through the core, the persistent tier (DELETE /v1/cache). */
     clear(options?: RequestOptions): Promise<any>;
   };
   /** Frees the core. Finish or cancel pending requests first. */
@@ -235,16 +235,28 @@ export class SwitchyardError extends Error {
 /** One build of the core behind a common interface. Returned records alias wasm memory: valid until the next call. */
 export interface CoreAdapter {
   configure(configText: string, envText: string): string | null;
+  /** The names the config references as "env:NAME": pass exactly these in configure's env. */
+  envNames(configText: string): string[];
+  /** A caller request whole: begin + body + end. */
   submit(rid: number, method: string, path: string, headersText: string, body: Uint8Array | string, now: number): Uint8Array;
+  /** A caller request whose body streams in: its head, any number of body pieces, its end. */
+  begin(rid: number, method: string, path: string, headersText: string, now: number): Uint8Array;
+  body(rid: number, bytes: Uint8Array | string, now: number): Uint8Array;
+  end(rid: number, now: number): Uint8Array;
   cancel(rid: number, now: number): Uint8Array;
   fetchResponse(fid: number, status: number, headersText: string, now: number): Uint8Array;
   fetchBody(fid: number, bytes: Uint8Array, now: number): Uint8Array;
   fetchEnd(fid: number, now: number): Uint8Array;
   fetchError(fid: number, message: string, now: number): Uint8Array;
   timer(now: number): Uint8Array;
-  /** The answer to a CACHE_GET: the entry, or empty for a miss. Exactly once per CACHE_GET. */
-  cacheResult(rid: number, entry: Uint8Array | string, now: number): Uint8Array;
-  /** The host has a persistent tier: the core may emit CACHE_GET / CACHE_PUT. */
+  /** The earliest time timer() has work (ms, the host clock), or Infinity. Ask after every call. */
+  nextDeadline(): number;
+  /**
+   * The answer to a CACHE_GET (the entry, or empty for a miss), a CACHE_LIST (the entry lines
+   * joined by "\n") or a CACHE_CLEAR (empty). Exactly once per such action.
+   */
+  cacheResult(rid: number, data: Uint8Array | string, now: number): Uint8Array;
+  /** The host has a persistent tier: the core may emit CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR. */
   enablePersistence(on: boolean): void;
   free(): void;
 }
@@ -254,10 +266,22 @@ export interface DriverHost {
   now?: () => number;
   waitUntil?: (promise: Promise<unknown>) => void;
   log?: (line: string) => void;
-  /** The persistent tier that performs CACHE_GET / CACHE_PUT. */
+  /** The persistent tier that performs CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR. */
   cache?: CacheTier;
-  /** A tier get that has not answered by then is a miss (default 5000 ms). */
+  /** A tier get, clear or listing step that has not answered by then failed (default 5000 ms). */
   cacheTimeoutMs?: number;
+  /**
+   * workerd: a request waiting with no I/O of its own (coalesced onto another request's upstream
+   * call, queued behind a limit) keeps an idle timer of this length so that the runtime does not
+   * cancel it as hung. 0 (default): none.
+   */
+  keepAliveMs?: number;
+  /**
+   * workerd: a request answered while its body still arrives (413, 408, 401…) reads and drops
+   * the rest of that body for at most this long, its answer open meanwhile, so that a caller
+   * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
+   */
+  bodyLingerMs?: number;
 }
 
 export interface Driver {
@@ -265,9 +289,12 @@ export interface Driver {
     method: string,
     path: string,
     headers?: Record<string, string> | Headers | Array<[string, string]> | string,
-    body?: string | Uint8Array | ArrayBuffer | null,
+    /** A stream is read piece by piece and cancelled once the core answered (e.g. 413, 408). */
+    body?: string | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | null,
     options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
   ): Promise<Response>;
+  /** For tests and diagnostics: the one timer (armed, fired, handed over) and task wake-ups. */
+  counters(): { armed: number; fired: number; handovers: number; wakeups: number; keepAlives: number; live: number; deadline: number | undefined };
 }
 
 export function createDriver(core: CoreAdapter, host: DriverHost): Driver;

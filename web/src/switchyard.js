@@ -1,21 +1,51 @@
-// The public package API (SPEC section 5), shared by the browser entry (index.js) and the
-// Node entry (node.js), which differ only in how they load the core. Every call is expressed
-// as the HTTP request the gateway would receive and handed to the core through the driver:
-// routing, retries, caching and errors are the core's; this file encodes and decodes JSON.
+// The public package API (SPEC section 5), shared by the browser entry (index.js) and the Node
+// entry (node.js), which differ only in how they load the core. Every call is expressed as the
+// HTTP request the gateway would receive and handed to the core through the driver: routing,
+// retries, caching, snapshots and errors are the core's; this file encodes and decodes JSON.
 
 import { createDriver } from './driver.js';
-import { mergeSnapshotEntries, ndjsonOf } from './snapshot.js';
+
+// error.type for each metadata.error_type (SPEC section 3), as the core's error bodies have it.
+const BODY_TYPES = {
+  invalid_request: 'invalid_request_error',
+  context_length_exceeded: 'invalid_request_error',
+  content_filtered: 'invalid_request_error',
+  rate_limited: 'rate_limit_error',
+  provider_unavailable: 'server_error',
+  timeout: 'timeout_error',
+  auth: 'authentication_error',
+  no_healthy_target: 'server_error',
+  cache_miss_offline: 'server_error',
+  internal: 'server_error',
+};
+
+// The error_type of an answer that carried no error document, from its status.
+function errorTypeOf(status) {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'internal';
+  return 'invalid_request';
+}
 
 /** An error answered by the core (SPEC section 3), or a misuse of the package. */
 export class SwitchyardError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ status?: number, type?: string, code?: string|null, param?: string|null,
+   *           metadata?: object, headers?: object, cause?: unknown }} [fields] what the error
+   *   document says; the defaults follow the core's vocabulary (type from
+   *   metadata.error_type, which comes from the status when not given)
+   */
   constructor(message, { status = 500, type, code, param, metadata, headers, cause } = {}) {
     super(message, cause === undefined ? undefined : { cause });
+    const errorType = metadata?.error_type ?? errorTypeOf(status);
     this.name = 'SwitchyardError';
     this.status = status;
-    this.type = type ?? 'switchyard_error';
-    this.code = code ?? null;
+    this.type = type ?? BODY_TYPES[errorType] ?? 'server_error';
+    this.code = code ?? errorType;
     this.param = param ?? null;
-    this.metadata = metadata ?? {};
+    this.metadata = { error_type: errorType, ...(metadata ?? {}) };
     this.headers = headers ?? {};
   }
 
@@ -39,11 +69,15 @@ export class SwitchyardError extends Error {
   }
 }
 
-function notSupported(what) {
-  return new SwitchyardError(`${what} is not supported yet by this version of switchyard`, {
-    status: 501,
-    type: 'not_supported',
-    code: 'not_supported',
+// An error made by the package itself (not by the core), in the core's vocabulary.
+function packageError(status, errorType, message, { code, param, cause } = {}) {
+  return new SwitchyardError(message, { status, code, param, cause, metadata: { error_type: errorType } });
+}
+
+function notImplemented(what, param) {
+  return packageError(501, 'internal', `${what} is not implemented by this version of switchyard`, {
+    code: 'not_implemented',
+    param,
   });
 }
 
@@ -80,12 +114,7 @@ async function readJson(response) {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new SwitchyardError('the core answered a body that is not JSON', {
-      status: 502,
-      type: 'internal',
-      code: 'bad_response',
-      cause,
-    });
+    throw packageError(502, 'internal', 'the core answered a body that is not JSON', { code: 'bad_response', cause });
   }
 }
 
@@ -135,7 +164,7 @@ function chunkStream(response) {
       return info;
     },
     async *[Symbol.asyncIterator]() {
-      if (used) throw new SwitchyardError('a stream can be iterated only once', { status: 400 });
+      if (used) throw packageError(400, 'invalid_request', 'a stream can be iterated only once');
       used = true;
       for await (const data of sseData(response.body)) {
         if (data.trim() === '[DONE]') return;
@@ -143,12 +172,7 @@ function chunkStream(response) {
         try {
           chunk = JSON.parse(data);
         } catch (cause) {
-          throw new SwitchyardError('the stream carried an event that is not JSON', {
-            status: 502,
-            type: 'internal',
-            code: 'bad_response',
-            cause,
-          });
+          throw packageError(502, 'internal', 'the stream carried an event that is not JSON', { code: 'bad_response', cause });
         }
         if (chunk && chunk.error) {
           const e = chunk.error;
@@ -174,6 +198,63 @@ function isTier(value) {
   return value !== null && typeof value === 'object' && typeof value.get === 'function' && typeof value.put === 'function';
 }
 
+// Refuses options the package cannot work with (SPEC section 5), before the core is loaded.
+function checkOptions({ config, transport, persist, fetchImpl }) {
+  if (transport === 'emscripten') throw notImplemented("transport 'emscripten'", 'transport');
+  if (transport !== 'fetch') {
+    throw packageError(400, 'invalid_request', `unknown transport '${transport}' (expected 'fetch' or 'emscripten')`, {
+      param: 'transport',
+    });
+  }
+  if (!isTier(persist) && !['memory', 'indexeddb', 'fs'].includes(persist)) {
+    throw packageError(400, 'invalid_request', `unknown persist '${persist}' (expected 'memory', 'indexeddb' or 'fs')`, {
+      param: 'persist',
+    });
+  }
+  if (config === undefined || config === null) {
+    throw packageError(400, 'invalid_request', 'createSwitchyard needs a config', { param: 'config' });
+  }
+  if (typeof fetchImpl !== 'function') {
+    throw packageError(400, 'invalid_request', 'no fetch() in this environment: pass options.fetch', { param: 'fetch' });
+  }
+}
+
+// Loads and configures a core; throws the core's config error (400, every problem listed).
+async function startCore(loadCore, seed, config, env) {
+  const core = await loadCore(seed);
+  const configText = typeof config === 'string' ? config : JSON.stringify(config);
+  const envText = typeof env === 'string' ? env : JSON.stringify(env ?? {});
+  const failure = core.configure(configText, envText);
+  if (failure === null || failure === undefined) return core;
+  core.free();
+  const error = SwitchyardError.fromBody(400, failure);
+  error.message = `invalid config: ${describeConfigErrors(error)}`;
+  throw error;
+}
+
+// The persistent tier (L2) for `persist`, or null for 'memory'; the core decides what goes in
+// and out. Frees the core when the tier cannot be had.
+async function openPersistentTier(core, persist, persistOptions, openTier) {
+  if (isTier(persist)) return persist;
+  if (persist === 'memory') return null;
+  let tier;
+  try {
+    tier = (await openTier?.(persist, persistOptions)) ?? null;
+  } catch (cause) {
+    core.free();
+    throw packageError(500, 'internal', `persist '${persist}': the cache tier could not be opened: ${cause?.message ?? cause}`, {
+      code: 'cache_tier_unavailable',
+      param: 'persist',
+      cause,
+    });
+  }
+  if (!tier) {
+    core.free();
+    throw packageError(400, 'invalid_request', `persist '${persist}' is not available in this environment`, { param: 'persist' });
+  }
+  return tier;
+}
+
 /**
  * @param {object} options see index.d.ts
  * @param {(seed: number|bigint) => Promise<object>} defaultLoadCore the entry's core loader
@@ -192,86 +273,11 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     loadCore = defaultLoadCore,
     log,
   } = options ?? {};
-  if (transport === 'emscripten') throw notSupported("transport 'emscripten'");
-  if (transport !== 'fetch') {
-    throw new SwitchyardError(`unknown transport '${transport}' (expected 'fetch' or 'emscripten')`, {
-      status: 400,
-      type: 'invalid_request_error',
-      param: 'transport',
-    });
-  }
-  if (!isTier(persist) && !['memory', 'indexeddb', 'fs'].includes(persist)) {
-    throw new SwitchyardError(`unknown persist '${persist}' (expected 'memory', 'indexeddb' or 'fs')`, {
-      status: 400,
-      type: 'invalid_request_error',
-      param: 'persist',
-    });
-  }
-  if (config === undefined || config === null) {
-    throw new SwitchyardError('createSwitchyard needs a config', {
-      status: 400,
-      type: 'invalid_request_error',
-      param: 'config',
-    });
-  }
   const fetchImpl = userFetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== 'function') {
-    throw new SwitchyardError('no fetch() in this environment: pass options.fetch', { status: 400 });
-  }
-
-  const core = await loadCore(seed);
-  const configText = typeof config === 'string' ? config : JSON.stringify(config);
-  const envText = typeof env === 'string' ? env : JSON.stringify(env ?? {});
-  const failure = core.configure(configText, envText);
-  if (failure !== null && failure !== undefined) {
-    core.free();
-    const error = SwitchyardError.fromBody(400, failure);
-    error.message = `invalid config: ${describeConfigErrors(error)}`;
-    throw error;
-  }
-
-  // The persistent tier (L2): the host owns it, the core decides what goes in and out.
-  let tier = null;
-  const ownTier = !isTier(persist); // a tier passed in belongs to the caller
-  if (isTier(persist)) {
-    tier = persist;
-  } else if (persist !== 'memory') {
-    try {
-      tier = (await openTier?.(persist, persistOptions)) ?? null;
-    } catch (cause) {
-      core.free();
-      throw new SwitchyardError(`persist '${persist}': the cache tier could not be opened: ${cause?.message ?? cause}`, {
-        status: 500,
-        type: 'internal',
-        code: 'cache_tier_unavailable',
-        param: 'persist',
-        cause,
-      });
-    }
-    if (!tier) {
-      core.free();
-      throw new SwitchyardError(`persist '${persist}' is not available in this environment`, {
-        status: 400,
-        type: 'invalid_request_error',
-        param: 'persist',
-      });
-    }
-  }
-  if (tier) {
-    try {
-      core.enablePersistence(true);
-    } catch (cause) {
-      core.free();
-      if (ownTier) await tier.close?.();
-      throw new SwitchyardError(`persist '${isTier(persist) ? 'custom' : persist}': ${cause?.message ?? cause}`, {
-        status: 501,
-        type: 'not_supported',
-        code: 'not_supported',
-        cause,
-      });
-    }
-  }
-
+  checkOptions({ config, transport, persist, fetchImpl });
+  const core = await startCore(loadCore, seed, config, env);
+  const tier = await openPersistentTier(core, persist, persistOptions, openTier);
+  if (tier) core.enablePersistence(true); // the core now lists, fills and empties it
   const driver = createDriver(core, {
     fetch: (url, init) => fetchImpl(url, init), // unbound window.fetch throws
     now: () => Date.now(),
@@ -280,12 +286,16 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
   });
   let closed = false;
 
+  function send(method, path, headers, text, { signal, onSettled } = {}) {
+    if (closed) return Promise.reject(packageError(400, 'invalid_request', 'this Switchyard was closed'));
+    return driver.request(method, path, headers, text, { signal, onSettled });
+  }
+
+  // `body` is sent as JSON (none when undefined).
   function request(method, path, body, requestOptions = {}) {
-    if (closed) return Promise.reject(new SwitchyardError('this Switchyard was closed', { status: 400 }));
     const headers = { ...(requestOptions.headers ?? {}) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const text = body === undefined ? null : JSON.stringify(body);
-    return driver.request(method, path, headers, text, { signal: requestOptions.signal });
+    return send(method, path, headers, body === undefined ? null : JSON.stringify(body), requestOptions);
   }
 
   async function json(method, path, body, requestOptions) {
@@ -313,78 +323,67 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
       json('POST', `/v1/pipelines/${encodeURIComponent(name)}`, input ?? {}, requestOptions),
     stats: (requestOptions) => json('GET', '/v1/stats', undefined, requestOptions),
     models: (requestOptions) => json('GET', '/v1/models', undefined, requestOptions),
-    cache: {
-      /**
-       * The core's snapshot (GET /v1/cache) merged with the persistent tier's entries:
-       * deduplicated by key, the newest expires_at wins; expired tier entries are left out.
-       */
-      async export(exportOptions = {}) {
-        const format = exportOptions.format ?? 'json';
-        if (format !== 'json' && format !== 'ndjson') {
-          throw new SwitchyardError(`unknown snapshot format '${format}' (expected 'json' or 'ndjson')`, {
-            status: 400,
-            type: 'invalid_request_error',
-            param: 'format',
-          });
-        }
-        const doc = await json('GET', '/v1/cache', undefined, exportOptions);
-        const { entries: coreEntries = [], ...head } = doc ?? {};
-        const entries = tier && typeof tier.entries === 'function' ? await mergeSnapshotEntries(coreEntries, tier.entries()) : coreEntries;
-        const header = { format: 'switchyard.cache', version: 1, ...head };
-        if (format === 'json') return { ...header, entries };
-        return ndjsonOf(header, entries);
-      },
-      /**
-       * PUT /v1/cache: a snapshot object, its JSON text, or NDJSON text. With a persistent tier
-       * the core also hands every entry to it; this resolves once those writes settled.
-       */
-      async import(snapshot, requestOptions = {}) {
-        if (closed) throw new SwitchyardError('this Switchyard was closed', { status: 400 });
-        let text;
-        let ndjson = false;
-        if (typeof snapshot === 'string') {
-          text = snapshot;
-          try {
-            const doc = JSON.parse(snapshot);
-            ndjson = !(doc && typeof doc === 'object' && Array.isArray(doc.entries));
-          } catch {
-            ndjson = true; // several lines of JSON
-          }
-        } else if (snapshot instanceof Uint8Array || snapshot instanceof ArrayBuffer) {
-          return this.import(new TextDecoder().decode(snapshot), requestOptions);
-        } else {
-          text = JSON.stringify(snapshot);
-        }
-        const headers = {
-          'content-type': ndjson ? 'application/x-ndjson' : 'application/json',
-          ...(requestOptions.headers ?? {}),
-        };
-        let settled = Promise.resolve();
-        const response = await driver.request('PUT', '/v1/cache', headers, text, {
-          signal: requestOptions.signal,
-          onSettled: (done) => (settled = done),
-        });
-        const result = await readJson(response);
-        await settled.catch(() => {});
-        return result;
-      },
-      /** DELETE /v1/cache, and empties the persistent tier. */
-      async clear(requestOptions) {
-        const result = await json('DELETE', '/v1/cache', undefined, requestOptions);
-        if (tier && typeof tier.clear === 'function') await tier.clear();
-        return result;
-      },
-    },
+    cache: cacheApi(request, send),
     close() {
       if (closed) return;
       closed = true;
       core.free();
       try {
-        const closing = ownTier ? tier?.close?.() : undefined;
+        const closing = isTier(persist) ? undefined : tier?.close?.(); // a tier passed in is the caller's
         closing?.catch?.(() => {});
       } catch {}
     },
   };
+}
+
+// sy.cache: snapshots are the core's (GET/PUT/DELETE /v1/cache); with a persistent tier the core
+// itself lists, fills and empties it through the driver (CACHE_LIST / CACHE_PUT / CACHE_CLEAR).
+function cacheApi(request, send) {
+  return {
+    /** GET /v1/cache: the core's cache and the persistent tier's entries, one per key. */
+    async export(exportOptions = {}) {
+      const format = exportOptions.format ?? 'json';
+      if (format !== 'json' && format !== 'ndjson') {
+        throw packageError(400, 'invalid_request', `unknown snapshot format '${format}' (expected 'json' or 'ndjson')`, {
+          param: 'format',
+        });
+      }
+      const response = await request('GET', `/v1/cache${format === 'ndjson' ? '?format=ndjson' : ''}`, undefined, exportOptions);
+      if (format === 'json') return withInfo(await readJson(response), switchyardInfo(response));
+      const text = await response.text();
+      if (!response.ok) throw SwitchyardError.fromBody(response.status, text, plainHeaders(response.headers));
+      return text;
+    },
+    /**
+     * PUT /v1/cache: a snapshot object, its JSON text, or NDJSON text. With a persistent tier
+     * the core also hands every entry to it; this resolves once those writes settled.
+     */
+    async import(snapshot, requestOptions = {}) {
+      if (snapshot instanceof Uint8Array || snapshot instanceof ArrayBuffer) snapshot = new TextDecoder().decode(snapshot);
+      const text = typeof snapshot === 'string' ? snapshot : JSON.stringify(snapshot);
+      const headers = { 'content-type': isNdjson(text) ? 'application/x-ndjson' : 'application/json', ...(requestOptions.headers ?? {}) };
+      let settled = Promise.resolve();
+      const response = await send('PUT', '/v1/cache', headers, text, {
+        signal: requestOptions.signal,
+        onSettled: (done) => (settled = done),
+      });
+      const result = await readJson(response);
+      await settled.catch(() => {});
+      return result;
+    },
+    /** DELETE /v1/cache: empties the core's cache and, through the core, the persistent tier. */
+    clear: (requestOptions) => request('DELETE', '/v1/cache', undefined, requestOptions).then(readJson),
+  };
+}
+
+// True for NDJSON snapshot text (a head line, then entry lines) rather than one JSON document.
+function isNdjson(text) {
+  try {
+    const doc = JSON.parse(text);
+    return !(doc && typeof doc === 'object' && Array.isArray(doc.entries));
+  } catch {
+    return true; // several lines of JSON
+  }
 }
 
 function describeConfigErrors(error) {

@@ -1,11 +1,13 @@
 // The Switchyard edge gateway: a module worker for workerd / Cloudflare Workers hosting the
-// WASI build of the core. It moves bytes only: routing, retries, caching, limits and errors
-// are the core's (web/src/driver.js performs its actions).
+// WASI build of the core. It moves bytes only: routing, retries, caching, body limits and
+// deadlines, snapshots, limits and errors are the core's (web/src/driver.js performs its
+// actions).
 //
 // Bindings:
 //   SWITCHYARD_CONFIG  the config document (text or JSON binding); the default config when absent
 //   <NAME>             one string binding (secret / environment variable) per `env:NAME` the
-//                      config references; nothing else in `env` is visible to the core
+//                      config references (the core says which); nothing else in `env` is
+//                      visible to the core
 //   SWITCHYARD_CACHE   optional KV namespace: the persistent cache tier (L2) under the core's
 //                      own cache (used when the config's cache has "persist": true); without
 //                      it the gateway keeps L1 only
@@ -15,14 +17,13 @@ import demoPage from '../public/index.html';
 import defaultConfig from '../default-config.json';
 import { createWasiShim } from './wasi_shim.js';
 import { createKvTier } from './cache_kv.js';
-import { mergeSnapshotEntries, ndjsonOf, parseSnapshot } from '../../web/src/snapshot.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
 
-const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
-const TRUNCATED_HEADER = 'x-switchyard-body-truncated';
+const KEEP_ALIVE_MS = 60000;
+const BODY_LINGER_MS = 5000;
 
-let gateway = null; // Promise of { driver, bodyLimit } or { configError }, once per isolate
+let gateway = null; // Promise of { driver } or { configError }, once per isolate
 let currentCtx = null; // the ctx of the request whose handler is running synchronously
 
 export default {
@@ -33,7 +34,7 @@ export default {
     } catch (error) {
       gateway = null; // try again on the next request
       console.error(`switchyard: the core failed to start: ${error?.message ?? error}`);
-      return errorResponse(500, 'The gateway core failed to start.', 'internal');
+      return errorResponse(500, 'The gateway core failed to start.');
     }
     if (g.configError) {
       return new Response(g.configError, { status: 500, headers: { 'content-type': 'application/json' } });
@@ -46,26 +47,23 @@ export default {
       });
     }
 
-    const headers = new Headers(request.headers);
-    headers.delete(TRUNCATED_HEADER);
-    const { body, truncated } = await readCapped(request, g.bodyLimit + 1);
-    if (truncated) headers.set(TRUNCATED_HEADER, '1');
-
     let answer;
     currentCtx = ctx; // the driver calls host.waitUntil synchronously inside request()
     try {
-      answer = g.driver.request(request.method, url.pathname + url.search, headers, body, { signal: request.signal });
+      // The body streams into the core, which answers 413 / 408 itself; the driver then stops
+      // reading it.
+      answer = g.driver.request(request.method, url.pathname + url.search, request.headers, request.body, {
+        signal: request.signal,
+      });
     } finally {
       currentCtx = null;
     }
     try {
-      const response = await answer;
-      if (g.tier && url.pathname === '/v1/cache' && response.ok) return await withTier(g.tier, request.method, url, response, ctx);
-      return response;
+      return await answer;
     } catch (error) {
       if (error?.name === 'AbortError') return new Response(null, { status: 499 });
       console.error(`switchyard: request failed in the host: ${error?.message ?? error}`);
-      return errorResponse(500, 'The gateway failed to process the request.', 'internal');
+      return errorResponse(500, 'The gateway failed to process the request.');
     }
   },
 };
@@ -78,8 +76,7 @@ async function boot(env) {
   const core = createCCore(instance.exports, seed);
 
   const configText = configTextFrom(env.SWITCHYARD_CONFIG);
-  const config = parseOrNull(configText);
-  const error = core.configure(configText, JSON.stringify(secretsFor(config, env)));
+  const error = core.configure(configText, JSON.stringify(secretsFor(core.envNames(configText), env)));
   if (error) {
     console.error(`switchyard: the config was refused: ${describeConfigError(error)}`);
     core.free();
@@ -95,36 +92,16 @@ async function boot(env) {
     now: () => Date.now(),
     // The driver hands over each request's pump while that request's handler runs.
     waitUntil: (promise) => currentCtx?.waitUntil(promise),
+    // A request waiting on another one's work (single-flight, a limit's queue) has nothing
+    // pending in its own context; workerd would cancel it as hung without an idle timer.
+    keepAliveMs: KEEP_ALIVE_MS,
+    // A caller still sending a body the core already refused (413, 408, 401…) can finish and
+    // read the answer, instead of a connection closed under it; at most this long.
+    bodyLingerMs: BODY_LINGER_MS,
     log: (line) => console.log(line),
     cache: tier ?? undefined,
   });
-  const limit = Number(config?.gateway?.max_body_bytes);
-  return { driver, tier, bodyLimit: Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_BODY_LIMIT };
-}
-
-// GET/DELETE /v1/cache once the core accepted them (it checks the admin key): a snapshot also
-// holds the tier's entries (deduplicated by key, the newest expires_at wins), and clearing also
-// empties the tier. docs/host-interface.md, "Cache snapshots".
-async function withTier(tier, method, url, response, ctx) {
-  if (method === 'DELETE') {
-    ctx.waitUntil(tier.clear().catch((e) => console.error(`switchyard: clearing the KV tier failed: ${e?.message ?? e}`)));
-    return response;
-  }
-  if (method !== 'GET') return response;
-  const text = await response.text();
-  const ndjson = url.searchParams.get('format') === 'ndjson';
-  let body;
-  try {
-    const { head, entries } = parseSnapshot(text, ndjson);
-    const merged = await mergeSnapshotEntries(entries, tier.entries());
-    body = ndjson ? ndjsonOf(head, merged) : JSON.stringify({ ...head, entries: merged });
-  } catch (error) {
-    console.error(`switchyard: merging the KV tier into the snapshot failed: ${error?.message ?? error}`);
-    return new Response(text, { status: response.status, headers: response.headers });
-  }
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  return new Response(body, { status: response.status, headers });
+  return { driver };
 }
 
 function configTextFrom(binding) {
@@ -132,31 +109,20 @@ function configTextFrom(binding) {
   return typeof binding === 'string' ? binding : JSON.stringify(binding); // a JSON binding arrives parsed
 }
 
-function parseOrNull(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null; // the core reports the syntax error
-  }
-}
-
-// {NAME: value} for every "env:NAME" string in the config whose binding is a string.
-function secretsFor(config, env) {
+// {NAME: value} for each name the core asked for whose binding is a string.
+function secretsFor(names, env) {
   const out = {};
-  const visit = (value) => {
-    if (typeof value === 'string') {
-      const name = value.startsWith('env:') ? value.slice(4) : null;
-      if (name && typeof env[name] === 'string') out[name] = env[name];
-    } else if (value && typeof value === 'object') {
-      for (const v of Object.values(value)) visit(v);
-    }
-  };
-  visit(config);
+  for (const name of names) {
+    if (typeof env[name] === 'string') out[name] = env[name];
+  }
   return out;
 }
 
 function describeConfigError(text) {
-  const doc = parseOrNull(text);
+  let doc = null;
+  try {
+    doc = JSON.parse(text);
+  } catch {}
   const problems = doc?.error?.metadata?.errors;
   if (Array.isArray(problems) && problems.length) {
     return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
@@ -164,37 +130,8 @@ function describeConfigError(text) {
   return doc?.error?.message ?? text;
 }
 
-// Reads at most `cap` bytes of the body; `truncated` when there was more.
-async function readCapped(request, cap) {
-  if (!request.body) return { body: new Uint8Array(0), truncated: false };
-  const reader = request.body.getReader();
-  const parts = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > cap) {
-      parts.push(value.subarray(0, cap - size));
-      size = cap;
-      truncated = true;
-      reader.cancel().catch(() => {});
-      break;
-    }
-    parts.push(value);
-    size += value.byteLength;
-  }
-  if (parts.length === 1) return { body: parts[0], truncated };
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    body.set(p, at);
-    at += p.byteLength;
-  }
-  return { body, truncated };
-}
-
-function errorResponse(status, message, errorType) {
-  const body = { error: { message, type: 'server_error', code: errorType, metadata: { error_type: errorType } } };
+// An error the host itself answers, in SPEC section 3's shape and the core's vocabulary.
+function errorResponse(status, message) {
+  const body = { error: { message, type: 'server_error', code: 'internal', param: null, metadata: { error_type: 'internal' } } };
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }

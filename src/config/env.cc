@@ -1,0 +1,27 @@
+#include "config/env.h"
+
+#include <algorithm>
+
+#include "json/json.h"
+
+namespace sy::config {
+
+std::vector<std::string> env_names(std::string_view text) {
+  std::vector<std::string> names;
+  json::Document doc;
+  std::string error;
+  if (!json::parse(text, doc, error) || !doc.IsObject()) return names;
+  auto add = [&](std::string_view value) {
+    if (value.size() > 4 && value.substr(0, 4) == "env:") names.emplace_back(value.substr(4));
+  };
+  if (const json::Value* providers = json::find(doc, "providers"); providers && providers->IsObject())
+    for (auto& p : providers->GetObject())
+      if (const json::Value* key = json::find(p.value, "api_key"); key && key->IsString()) add(json::view(*key));
+  if (const json::Value* keys = json::find(doc, "keys"); keys && keys->IsObject())
+    for (auto& k : keys->GetObject()) add(json::view(k.name));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace sy::config

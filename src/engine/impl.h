@@ -1,0 +1,30 @@
+// The engine's parts (engine.h's Impl), visible to tests that look inside.
+#pragma once
+
+#include "base/rng.h"
+#include "engine/engine.h"
+#include "exchange/actions.h"
+#include "exchange/exchange.h"
+#include "gateway/gateway.h"
+
+namespace sy::engine {
+
+struct Engine::Impl {
+  explicit Impl(uint64_t seed);
+  // One host event: a fresh batch, the event's work, then calls waiting for a limit start in
+  // slots that freed meanwhile.
+  template <class F>
+  void event(double now, F&& work) {
+    batch.clear();
+    work();
+    exchange.after_event(now);
+  }
+
+  Rng rng;
+  exchange::ActionBatch batch;
+  exchange::Exchange exchange;
+  gateway::Gateway gateway;
+  std::string last_error;
+};
+
+}  // namespace sy::engine

@@ -1,0 +1,72 @@
+// One call's state (exchange/exchange.h keeps them; the files of src/exchange/ share this).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/store.h"
+#include "exchange/exchange.h"
+#include "model/stream.h"
+#include "providers/provider.h"
+#include "routing/router.h"
+
+namespace sy::exchange {
+
+struct Call {
+  uint32_t id = 0;
+  std::string request_id;
+  std::shared_ptr<Runtime> rt;
+  std::unique_ptr<model::Envelope> env;
+  std::unique_ptr<Caller> caller;
+  Controls controls;
+  std::string tenant;
+  std::string session;  // tenant \0 session_id, when the request named one
+  int64_t prompt_tokens = 0;
+  int64_t created = 0;  // unix seconds of the start
+  State state = State::routed;
+
+  const model::Request& request() const { return env->request; }
+
+  // The cache and single-flight
+  bool cacheable = false;
+  bool may_coalesce = true;  // false once released by a failed leader
+  cache::Key key;
+  std::string key_hex;
+  uint32_t leader = 0;              // coalesced: the call whose answer this one awaits
+  std::vector<uint32_t> followers;  // calls awaiting this one's answer
+  std::string stored;               // the answer's stored form, once answered
+  std::string answer_target;        // provider/model that gave it
+  std::unique_ptr<model::Assembler> assembler;  // a cacheable stream, assembled
+
+  // Targets and attempts
+  std::vector<routing::Leaf> plan;
+  size_t leaf = 0;   // the next attempt's leaf
+  size_t tried = 0;  // the leaf of the last attempt made
+  int tries = 0;     // on the current leaf
+  int attempts = 0;  // in all
+  std::optional<Error> last_error;  // of the last failed attempt
+  providers::Refusal refused;       // the first capability a target lacked
+
+  // Time
+  double deadline = kNever;        // the caller's whole-request deadline
+  double wake_at = kNever;         // backoff end, attempt timeout, or when a limit frees
+  uint64_t queue_seq = 0;          // arrival order in the queue (0: never queued)
+  double queue_deadline = kNever;  // when waiting for a limit ends in 429
+  double armed = kNever;           // the entry in Exchange::timers_
+
+  // The attempt in flight
+  bool holds_slot = false;  // its target's slot (concurrency, rpm/tpm, breaker probe) is taken
+  double attempt_started = 0;
+  uint32_t fetch_id = 0;
+  int upstream_status = 0;
+  double retry_after_ms = -1;
+  std::string upstream_body;
+  std::unique_ptr<providers::StreamDecoder> decoder;
+
+  const routing::Leaf& current() const { return plan[leaf]; }
+};
+
+}  // namespace sy::exchange

@@ -1,0 +1,155 @@
+// Requests in: head (route, CORS, keys), body (limit, deadline), end (dispatch by route).
+#include "gateway/gateway.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "base/headers.h"
+#include "base/url.h"
+#include "gateway/cors.h"
+#include "gateway/responder.h"
+
+namespace sy::gateway {
+
+namespace {
+
+const exchange::Meta kNoTarget{{}, 0, "BYPASS"};
+
+Error too_large(const config::Gateway& settings) {
+  return {413, ErrorType::invalid_request,
+          "request body is larger than " + std::to_string(settings.max_body_bytes) + " bytes (gateway.max_body_bytes)",
+          "body_too_large"};
+}
+
+}  // namespace
+
+Gateway::Gateway(Rng& rng, exchange::ActionBatch& batch, exchange::Exchange& exchange)
+    : rng_(rng), batch_(batch), exchange_(exchange) {}
+
+void Gateway::install(std::shared_ptr<const config::Config> config) {
+  runtime_ = std::make_shared<Runtime>(std::move(config));
+}
+
+std::string Gateway::new_request_id() {
+  static const char hex[] = "0123456789abcdef";
+  std::string id = "req_";
+  uint64_t r = rng_.next();
+  for (int i = 0; i < 16; ++i, r >>= 4) id += hex[r & 15];
+  return id;
+}
+
+void Gateway::respond(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
+                      std::string_view extra_headers) {
+  std::string h = answer_headers(content_type, p.request_id, kNoTarget);
+  h.append(extra_headers);
+  h += p.cors;
+  batch_.respond(id, uint32_t(status), false, h, body);
+}
+
+// An error answered by the gateway itself, in the shape of the route's format.
+void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
+  std::string extra;
+  if (error.status == 401) extra += "www-authenticate: Bearer\n";
+  if (error.status == 405 && p.route) extra += "allow: " + std::string(p.route->methods) + "\n";
+  if (error.retry_after_s >= 0) extra += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
+  const ingress::Codec* codec = p.route ? codec_of(p.route->handler) : nullptr;
+  respond(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
+}
+
+void Gateway::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
+                    double now) {
+  drop(id);  // a host reusing an id starts afresh
+  Pending p;
+  p.request_id = new_request_id();
+  p.method = method;
+  p.headers = headers;
+  size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  if (question != std::string_view::npos) p.query = target.substr(question + 1);
+  const config::Gateway* settings = runtime_ ? &runtime_->config->gateway : nullptr;
+  if (method == "OPTIONS") {
+    // A CORS preflight (never credentialed): allowed origins get the CORS answer.
+    std::string allow = settings ? cors_headers(*settings, headers, true) : std::string();
+    if (!header(headers, "origin").empty() && allow.empty())
+      return respond(id, p, {403, ErrorType::auth, "this origin may not call the gateway (gateway.cors)",
+                             "origin_not_allowed"});
+    return batch_.respond(id, 204, false, "allow: GET, POST, PUT, DELETE, OPTIONS\n" + allow, {});
+  }
+  if (settings) p.cors = cors_headers(*settings, headers, false);
+  std::string_view name;
+  p.route = find_route(path, name);
+  p.name = percent_decode(name);
+  if (p.route && p.route->handler == Handler::health) {
+    if (!allows(*p.route, method)) return respond(id, p, {405, ErrorType::invalid_request, "method not allowed; use GET", "method_not_allowed"});
+    return respond(id, p, 200, "application/json", runtime_ ? "{\"status\":\"ok\"}" : "{\"status\":\"unconfigured\"}");
+  }
+  if (!runtime_) return respond(id, p, {503, ErrorType::internal, "the gateway has no valid configuration", "not_configured"});
+  Error error;
+  if (!authenticate(*runtime_, headers, now, p.key, error)) return respond(id, p, error);
+  if (!p.route)
+    return respond(id, p, {404, ErrorType::invalid_request, "no route " + std::string(method) + " " + std::string(path),
+                           "route_not_found"});
+  if (!allows(*p.route, method))
+    return respond(id, p, {405, ErrorType::invalid_request, "method not allowed; use " + std::string(p.route->methods),
+                           "method_not_allowed"});
+  std::string_view length = header(headers, "content-length");
+  if (!length.empty() && std::atof(std::string(length).c_str()) > double(settings->max_body_bytes))
+    return respond(id, p, too_large(*settings));
+  p.deadline = now + settings->body_timeout_ms;
+  deadlines_.insert({p.deadline, id});
+  pending_.emplace(id, std::move(p));
+}
+
+void Gateway::body(uint32_t id, std::string_view bytes, double) {
+  auto it = pending_.find(id);
+  if (it == pending_.end() || it->second.waits_for_tier) return;
+  Pending& p = it->second;
+  const config::Gateway& settings = runtime_->config->gateway;
+  if (p.body.size() + bytes.size() > settings.max_body_bytes) {
+    respond(id, p, too_large(settings));
+    return drop(id);
+  }
+  p.body.append(bytes);
+}
+
+void Gateway::end(uint32_t id, double now) {
+  auto it = pending_.find(id);
+  if (it == pending_.end() || it->second.waits_for_tier) return;
+  deadlines_.erase({it->second.deadline, id});
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  dispatch(id, p, now);
+}
+
+bool Gateway::cancel(uint32_t id) {
+  if (!pending_.count(id)) return false;
+  drop(id);
+  return true;
+}
+
+void Gateway::drop(uint32_t id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  if (!it->second.waits_for_tier) deadlines_.erase({it->second.deadline, id});
+  pending_.erase(it);
+}
+
+void Gateway::timer(double now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    uint32_t id = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;
+    int64_t ms = int64_t(runtime_->config->gateway.body_timeout_ms);
+    respond(id, it->second, {408, ErrorType::timeout,
+                             "the request body did not arrive within " + std::to_string(ms) + " ms (gateway.body_timeout_ms)",
+                             "body_timeout"});
+    pending_.erase(it);
+  }
+}
+
+double Gateway::next_deadline() const {
+  return deadlines_.empty() ? exchange::kNever : deadlines_.begin()->first;
+}
+
+}  // namespace sy::gateway

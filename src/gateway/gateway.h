@@ -1,0 +1,80 @@
+// The gateway: HTTP in front of the exchange. It owns the route table, gateway keys, CORS,
+// request bodies (size limit and arrival deadline), cache snapshots and the stats routes; model
+// requests are parsed by the route's ingress codec and handed to the exchange with a Responder.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "base/errors.h"
+#include "base/rng.h"
+#include "exchange/actions.h"
+#include "exchange/exchange.h"
+#include "gateway/keys.h"
+#include "gateway/routes.h"
+#include "ingress/ingress.h"
+
+namespace sy::gateway {
+
+class Gateway {
+ public:
+  Gateway(Rng& rng, exchange::ActionBatch& batch, exchange::Exchange& exchange);
+
+  void install(std::shared_ptr<const config::Config> config);
+
+  // A caller request arrives: its head, then its body in any number of pieces, then its end.
+  // Exactly one RESPOND follows per request (then stream chunks and an end if it streams). A
+  // request answered early (an error, a body over the limit or too slow) ignores what follows.
+  void begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers, double now);
+  void body(uint32_t id, std::string_view bytes, double now);
+  void end(uint32_t id, double now);
+  // The caller went away before its request reached the exchange (true), or it never had one here.
+  bool cancel(uint32_t id);
+  // The host's answer to CACHE_LIST / CACHE_CLEAR; false when no snapshot route waits for `id`.
+  bool cache_result(uint32_t id, std::string_view entries, double now);
+  void timer(double now);
+  double next_deadline() const;
+
+ private:
+  // A request between its head and its end, or a snapshot route waiting for the host's tier.
+  struct Pending {
+    std::string request_id;
+    std::string method;
+    std::string query;
+    std::string headers;
+    std::string name;  // the {name} of a named route
+    const Route* route = nullptr;
+    std::string cors;  // CORS header lines owed to its answer
+    int key = -1;
+    std::string body;
+    double deadline = 0;
+    bool waits_for_tier = false;
+  };
+
+  void respond(uint32_t id, const Pending& p, const Error& error);
+  void respond(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
+               std::string_view extra_headers = {});
+  void dispatch(uint32_t id, Pending& p, double now);
+  void model_request(uint32_t id, Pending& p, double now);
+  bool prepare(Pending& p, model::Envelope& env, exchange::Start& start, Error& error);
+  void cache_route(uint32_t id, Pending& p, double now);
+  void cache_result_for(uint32_t id, Pending& p, std::string_view entries, double now);
+  std::string models_list(int key) const;
+  std::string stats(bool prometheus, double now) const;
+  std::string new_request_id();
+  void drop(uint32_t id);
+
+  Rng& rng_;
+  exchange::ActionBatch& batch_;
+  exchange::Exchange& exchange_;
+  std::shared_ptr<Runtime> runtime_;
+  std::unordered_map<uint32_t, Pending> pending_;
+  std::set<std::pair<double, uint32_t>> deadlines_;  // bodies still arriving
+};
+
+}  // namespace sy::gateway

@@ -1,0 +1,88 @@
+#include "gateway/responder.h"
+
+#include <cmath>
+
+namespace sy::gateway {
+
+std::string answer_headers(std::string_view content_type, std::string_view request_id, const exchange::Meta& meta) {
+  std::string h;
+  h.reserve(160);
+  h += "content-type: ";
+  h.append(content_type);
+  h += "\nx-switchyard-request-id: ";
+  h.append(request_id);
+  if (!meta.target.empty()) {
+    h += "\nx-switchyard-target: ";
+    h += meta.target;
+  }
+  h += "\nx-switchyard-attempts: " + std::to_string(meta.attempts) + "\nx-switchyard-cache: ";
+  h.append(meta.cache);
+  h += '\n';
+  return h;
+}
+
+Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
+                     std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
+                     int64_t created)
+    : batch_(batch),
+      id_(id),
+      request_id_(std::move(request_id)),
+      codec_(codec),
+      runtime_(std::move(runtime)),
+      key_(key),
+      cors_(std::move(cors)) {
+  context_.request_id = request_id_;
+  context_.created = created;
+  context_.request = request;
+}
+
+void Responder::respond(int status, bool streaming, std::string headers, std::string body) {
+  headers += cors_;
+  batch_.respond(id_, uint32_t(status), streaming, headers, body);
+}
+
+void Responder::answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) {
+  respond(200, false, answer_headers("application/json", request_id_, meta), codec_.answer(stored, answer, context_));
+}
+
+void Responder::fail(const Error& error, const exchange::Meta& meta) {
+  std::string h = answer_headers("application/json", request_id_, meta);
+  if (error.status == 401) h += "www-authenticate: Bearer\n";
+  if (error.retry_after_s >= 0) h += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
+  respond(error.status, false, std::move(h), codec_.error(error));
+}
+
+void Responder::stream_open(const exchange::Meta& meta) {
+  size_t slash = meta.target.find('/');
+  model_ = slash == std::string::npos ? std::string() : meta.target.substr(slash + 1);
+  context_.model = model_;
+  writer_ = codec_.stream(context_);
+  std::string h = answer_headers("text/event-stream", request_id_, meta);
+  h += "cache-control: no-cache\n";
+  respond(200, true, std::move(h), {});
+}
+
+void Responder::chunk(std::string& bytes) {
+  if (bytes.empty()) return;
+  batch_.stream_chunk(id_, bytes);
+}
+
+void Responder::stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
+                              model::Format raw_format) {
+  out_.clear();
+  if (writer_) writer_->events(events, raw, raw_format, out_);
+  chunk(out_);
+}
+
+void Responder::stream_close(const model::Usage& usage) {
+  out_.clear();
+  if (writer_) writer_->close(usage, out_);
+  chunk(out_);
+  batch_.stream_end(id_);
+}
+
+void Responder::spent(const model::Usage& usage) {
+  if (key_ >= 0 && usage.cost > 0) runtime_->keys[size_t(key_)].spent_usd += usage.cost;
+}
+
+}  // namespace sy::gateway

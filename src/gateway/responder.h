@@ -1,0 +1,55 @@
+// Answers one model request in its caller's format: the exchange's Caller, rendering canonical
+// answers, events and errors through the request's ingress codec, adding the x-switchyard-*
+// and CORS headers, and charging the caller's key. (Provider keys never get this far: the
+// exchange removes them from upstream answers and events before anything reads them.)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "exchange/actions.h"
+#include "exchange/caller.h"
+#include "gateway/keys.h"
+#include "ingress/ingress.h"
+
+namespace sy::gateway {
+
+// The header lines every answer carries: content-type, x-switchyard-request-id, -target (once a
+// target was tried), -attempts, -cache.
+std::string answer_headers(std::string_view content_type, std::string_view request_id, const exchange::Meta& meta);
+
+class Responder final : public exchange::Caller {
+ public:
+  // `request` belongs to the call and outlives the responder's use of it.
+  Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
+            std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
+            int64_t created);
+
+  void answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) override;
+  void fail(const Error& error, const exchange::Meta& meta) override;
+  void stream_open(const exchange::Meta& meta) override;
+  void stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
+                     model::Format raw_format) override;
+  void stream_close(const model::Usage& usage) override;
+  void spent(const model::Usage& usage) override;
+
+ private:
+  void respond(int status, bool streaming, std::string headers, std::string body);
+  void chunk(std::string& bytes);
+
+  exchange::ActionBatch& batch_;
+  uint32_t id_;
+  std::string request_id_;
+  const ingress::Codec& codec_;
+  std::shared_ptr<Runtime> runtime_;
+  int key_;
+  std::string cors_;
+  ingress::Context context_;
+  std::string model_;  // the answering model, for the context of a stream
+  std::unique_ptr<ingress::StreamWriter> writer_;
+  std::string out_;
+};
+
+}  // namespace sy::gateway

@@ -1,0 +1,63 @@
+// Ingress codecs: one per format callers speak. Each parses and validates a caller's body into
+// the canonical request (src/model/request.h) and renders canonical answers, stream events and
+// errors back in that format. The gateway (src/gateway/) picks the codec by route; the exchange
+// never sees a caller's format.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/errors.h"
+#include "config/config.h"
+#include "model/answer.h"
+#include "model/request.h"
+
+namespace sy::ingress {
+
+// What a codec decodes with, besides the body.
+struct DecodeArgs {
+  const config::Config& config;
+  std::string_view name;  // the route's name part: the service of /v1/services/{name}
+};
+
+// Per request, what a codec renders with.
+struct Context {
+  std::string_view request_id;        // "req_…": answers that need an id of their own derive it
+  int64_t created = 0;                // unix seconds when the request started
+  std::string_view model;             // the model that answers, as its provider names it
+  const model::Request* request = nullptr;
+};
+
+// Renders one streamed answer in the caller's format. Each call appends complete events (for
+// SSE formats, whole "data: …\n\n" events) to `out`.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // One group of canonical events (one upstream event's worth). `raw` is that upstream event in
+  // `raw_format`: a writer of that format forwards it instead of rendering `events`. An error
+  // event ends the answer: only close() follows.
+  virtual void events(std::span<const model::StreamEvent> events, std::string_view raw, model::Format raw_format,
+                      std::string& out) = 0;
+  // The stream is over (after its finish events, or after an error event): what the format
+  // sends last (a usage event when the request asked for it, an end marker).
+  virtual void close(const model::Usage& usage, std::string& out) = 0;
+};
+
+struct Codec {
+  model::Format format = model::Format::none;
+  // Parses and validates env.text into env.doc and env.request. On a problem returns false with
+  // a 400 (or a 404 for an unknown service) whose param names the field at fault.
+  bool (*decode)(model::Envelope& env, const DecodeArgs& args, Error& error) = nullptr;
+  // The body of a complete answer (JSON). `stored` is its stored form (model/stored.h);
+  // `answer` is the same answer decoded, or nullptr when only the stored form is at hand.
+  std::string (*answer)(std::string_view stored, const model::Answer* answer, const Context& ctx) = nullptr;
+  // A writer for a streamed answer (nullptr for formats that never stream).
+  std::unique_ptr<StreamWriter> (*stream)(const Context& ctx) = nullptr;
+  // The body of an error answer in this format.
+  std::string (*error)(const Error& error) = nullptr;
+};
+
+}  // namespace sy::ingress

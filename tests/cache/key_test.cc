@@ -1,0 +1,84 @@
+// Cache keys of canonical requests (src/cache/key.cc).
+#include "cache/key.h"
+
+#include <gtest/gtest.h>
+
+#include "json/json.h"
+
+namespace sy::cache {
+namespace {
+
+// A canonical request built by hand, pointing into `doc`.
+struct Built {
+  json::Document doc;
+  model::Request request;
+};
+
+std::unique_ptr<Built> chat(std::string_view text, double temperature = -1) {
+  auto b = std::make_unique<Built>();
+  std::string error;
+  json::parse(R"({"schema": {"type": "object", "properties": {"b": {}, "a": {}}}})", b->doc, error);
+  b->request.model = "m";
+  model::Message m;
+  m.parts.push_back({});
+  m.parts.back().text = text;
+  b->request.messages.push_back(m);
+  if (temperature >= 0) b->request.sampling.temperature = temperature;
+  return b;
+}
+
+TEST(CacheKey, SameMeaningSameKey) {
+  auto a = chat("hi", 0.5), b = chat("hi", 0.5);
+  EXPECT_EQ(key_of(a->request, ""), key_of(b->request, ""));
+  b->request.stream = true;  // streams are served from complete answers
+  b->request.include_usage = true;
+  b->request.user = "someone";
+  EXPECT_EQ(key_of(a->request, ""), key_of(b->request, ""));
+}
+
+TEST(CacheKey, EveryAnswerChangingFieldChangesIt) {
+  auto base = chat("hi", 0.5);
+  Key k = key_of(base->request, "");
+  EXPECT_NE(key_of(base->request, "tenant"), k);
+  auto t = chat("hi", 0.7);
+  EXPECT_NE(key_of(t->request, ""), k);
+  auto text = chat("ho", 0.5);
+  EXPECT_NE(key_of(text->request, ""), k);
+  auto extras = chat("hi", 0.5);
+  extras->request.extras.emplace_back("service_tier", &extras->doc["schema"]);
+  EXPECT_NE(key_of(extras->request, ""), k);
+  auto max = chat("hi", 0.5);
+  max->request.max_tokens = 10;
+  EXPECT_NE(key_of(max->request, ""), k);
+  auto format = chat("hi", 0.5);
+  format->request.response_format.type = model::ResponseFormat::Type::json_schema;
+  format->request.response_format.schema = &format->doc["schema"];
+  EXPECT_NE(key_of(format->request, ""), k);
+  auto split = chat("h", 0.5);  // text boundaries cannot be forged
+  split->request.messages[0].parts.push_back({});
+  split->request.messages[0].parts.back().text = "i";
+  EXPECT_NE(key_of(split->request, ""), k);
+}
+
+TEST(CacheKey, JsonValuesAreCanonical) {
+  auto a = chat("x"), b = chat("x");
+  json::Document other;
+  std::string error;
+  json::parse(R"({"schema": {"properties": {"a": {}, "b": {}}, "type": "object"}})", other, error);
+  a->request.response_format.schema = &a->doc["schema"];
+  b->request.response_format.schema = &other["schema"];
+  EXPECT_EQ(key_of(a->request, ""), key_of(b->request, ""));
+}
+
+TEST(CacheKey, HexRoundTrip) {
+  Key k{0x0123456789abcdefull, 0xfedcba9876543210ull};
+  EXPECT_EQ(hex_of(k), "0123456789abcdeffedcba9876543210");
+  Key back;
+  ASSERT_TRUE(key_of_hex(hex_of(k), back));
+  EXPECT_EQ(back, k);
+  EXPECT_FALSE(key_of_hex("0123", back));
+  EXPECT_FALSE(key_of_hex("0123456789ABCDEFfedcba9876543210", back));
+}
+
+}  // namespace
+}  // namespace sy::cache

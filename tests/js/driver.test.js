@@ -1,0 +1,320 @@
+// web/src/driver.js on its own, over a JS core of the adapter's shape (tests/js/fake_core.js):
+// request bodies streamed into the core (and no longer read once it answered), the one timer at
+// the core's next deadline (armed by the task that made the call, handed to one other request
+// when its owner finishes), and CACHE_LIST / CACHE_CLEAR answered exactly once. The real builds
+// run through the same driver in tests/js/core_suite.js and the gateway tests.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { createDriver } from '../../web/src/driver.js';
+import { createFakeCore } from './fake_core.js';
+import { slowBody } from './slow_body.js';
+
+const encoder = new TextEncoder();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function setup(options = {}, host = {}) {
+  const fake = createFakeCore(options);
+  const pending = [];
+  const upstream = [];
+  const fetch = (url, init) =>
+    new Promise((resolve, reject) => {
+      upstream.push({ url, init, resolve });
+      init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+    });
+  const driver = createDriver(fake.core, { fetch, waitUntil: (p) => pending.push(p), ...host });
+  return { ...fake, driver, upstream, settle: () => Promise.all(pending) };
+}
+
+const waitFor = async (predicate, ms = 3000) => {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) return false;
+    await sleep(5);
+  }
+  return true;
+};
+
+describe('driver: request bodies', () => {
+  it('a whole body goes in one submit', async () => {
+    const t = setup();
+    const response = await t.driver.request('POST', '/echo', {}, 'hello');
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'hello');
+    assert.equal(t.calls.submit, 1);
+    assert.equal(t.calls.begin, undefined);
+  });
+
+  it('a stream goes in piece by piece (begin, body…, end)', async () => {
+    const t = setup();
+    const body = slowBody({ size: 3, everyMs: 1, total: 30 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'x'.repeat(30));
+    assert.equal(t.calls.begin, 1);
+    assert.equal(t.calls.body, 10);
+    assert.equal(t.calls.end, 1);
+    await t.settle();
+  });
+
+  it('a body over the limit is answered 413 while it still arrives, and no longer read', async () => {
+    const t = setup({ maxBodyBytes: 1024 });
+    const body = slowBody({ size: 256, everyMs: 5 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 413);
+    assert.ok(await waitFor(() => body.cancelled), 'the body stream was cancelled');
+    await t.settle();
+    const pulled = body.pulled;
+    await sleep(50);
+    assert.equal(body.pulled, pulled, 'nothing more is pulled');
+    assert.ok(pulled <= 1024 + 2 * 256, `pulled ${pulled} bytes`);
+    assert.equal(t.calls.end, undefined, 'the body never ended');
+  });
+
+  it('a body that trickles past the deadline gets 408 from the timer, and is no longer read', async () => {
+    const t = setup({ bodyTimeoutMs: 150 });
+    const started = Date.now();
+    const body = slowBody({ size: 1, everyMs: 20 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 408);
+    assert.ok(Date.now() - started >= 140, 'not before the deadline');
+    assert.ok(await waitFor(() => body.cancelled));
+    await t.settle();
+    assert.equal(t.driver.counters().fired, 1);
+  });
+
+  it('a request answered from its head never reads its body', async () => {
+    const t = setup();
+    const body = slowBody({ size: 10, everyMs: 1 });
+    const response = await t.driver.request('POST', '/reject', {}, body.stream);
+    assert.equal(response.status, 401);
+    assert.ok(await waitFor(() => body.cancelled));
+    assert.equal(body.pulled, 0);
+    assert.equal(t.calls.body, undefined);
+  });
+
+  it('aborting while the body arrives cancels the request and the body', async () => {
+    const t = setup({ bodyTimeoutMs: 5000 });
+    const body = slowBody({ size: 1, everyMs: 10 });
+    const controller = new AbortController();
+    const response = t.driver.request('POST', '/echo', {}, body.stream, { signal: controller.signal });
+    await sleep(40);
+    controller.abort();
+    await assert.rejects(response, (e) => e.name === 'AbortError');
+    assert.ok(await waitFor(() => body.cancelled));
+    assert.equal(t.calls.cancel, 1);
+    await t.settle();
+    assert.equal(t.pending(), 0);
+  });
+
+  it('a body stream that fails cancels the request in the core', async () => {
+    const t = setup();
+    let sent = false;
+    const stream = new ReadableStream({
+      pull(controller) {
+        if (sent) return controller.error(new TypeError('the caller went away'));
+        sent = true;
+        controller.enqueue(encoder.encode('{"a":'));
+      },
+    });
+    await assert.rejects(t.driver.request('POST', '/echo', {}, stream), /went away/);
+    assert.equal(t.calls.cancel, 1);
+    await t.settle();
+  });
+});
+
+describe('driver: lingering answers (bodyLingerMs)', () => {
+  it('a caller still sending can finish: the rest of its body is read and dropped, then the answer ends', async () => {
+    const t = setup({ maxBodyBytes: 1024 }, { bodyLingerMs: 2000 });
+    const body = slowBody({ size: 256, everyMs: 2, total: 64 * 256 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 413);
+    const pulledAtAnswer = body.pulled;
+    assert.equal(await response.text(), 'too large');
+    assert.equal(body.pulled, 64 * 256, 'the whole body was read');
+    assert.ok(pulledAtAnswer < body.pulled, 'the answer came before the body ended');
+    assert.equal(body.cancelled, false);
+    assert.equal(t.calls.body, 5, 'nothing more was fed to the core');
+    assert.equal(t.calls.end, undefined);
+    await t.settle();
+  });
+
+  it('for at most bodyLingerMs: a trickling body is then cancelled and the answer ends', async () => {
+    const t = setup({ bodyTimeoutMs: 100 }, { bodyLingerMs: 150 });
+    const body = slowBody({ size: 1, everyMs: 20 });
+    const started = Date.now();
+    const response = await t.driver.request('POST', '/echo', {}, body.stream);
+    assert.equal(response.status, 408);
+    const answeredAt = Date.now() - started;
+    assert.equal(await response.text(), 'body timeout');
+    const endedAt = Date.now() - started;
+    assert.ok(answeredAt < 300, `answered after ${answeredAt} ms`);
+    assert.ok(endedAt - answeredAt >= 120, `ended ${endedAt - answeredAt} ms after the answer`);
+    assert.ok(await waitFor(() => body.cancelled));
+    await t.settle();
+  });
+
+  it('an answer to the head alone lingers too, and a body that ended is not waited for', async () => {
+    const t = setup({}, { bodyLingerMs: 2000 });
+    const body = slowBody({ size: 100, everyMs: 1, total: 1000 });
+    const rejected = await t.driver.request('POST', '/reject', {}, body.stream);
+    assert.equal(rejected.status, 401);
+    assert.equal(await rejected.text(), 'no key');
+    assert.equal(body.pulled, 1000);
+    const started = Date.now();
+    const echoed = await t.driver.request('POST', '/echo', {}, slowBody({ size: 5, everyMs: 1, total: 20 }).stream);
+    assert.equal(await echoed.text(), 'x'.repeat(20));
+    assert.ok(Date.now() - started < 500);
+    await t.settle();
+  });
+});
+
+describe('driver: the one timer', () => {
+  it('N requests waiting on deadlines share one timer; an earlier deadline re-arms it without waking them', async () => {
+    const t = setup();
+    const N = 12;
+    const waiting = Array.from({ length: N }, () => t.driver.request('POST', '/wait?ms=400', {}, ''));
+    const afterN = t.driver.counters();
+    assert.equal(afterN.armed, 1, 'later deadlines do not re-arm');
+    await sleep(20);
+    const quiet = t.driver.counters();
+    const early = await t.driver.request('POST', '/wait?ms=30', {}, '');
+    assert.equal(early.status, 200);
+    const c = t.driver.counters();
+    // Armed for 30 ms, fired, re-armed for the N's deadline (by the task that called the core),
+    // and the short request's end may have handed it to one other request.
+    assert.ok(c.armed - quiet.armed <= 3, `armed ${c.armed - quiet.armed} times`);
+    assert.ok(c.handovers - quiet.handovers <= 1, `handed over ${c.handovers - quiet.handovers} times`);
+    assert.ok(c.wakeups - quiet.wakeups <= 3, `${c.wakeups - quiet.wakeups} wake-ups for one deadline change, with ${N} requests waiting`);
+    const answers = await Promise.all(waiting);
+    assert.deepEqual(answers.map((r) => r.status), Array(N).fill(200));
+    await t.settle();
+    assert.equal(t.pending(), 0);
+  });
+
+  it('the owner finishing hands the timer to exactly one other request, which fires it', async () => {
+    const t = setup();
+    const later = Array.from({ length: 8 }, () => t.driver.request('POST', '/wait?ms=250', {}, ''));
+    await sleep(10);
+    // This one arms the timer in its own task (its deadline is the earliest), then finishes
+    // while the others' deadline is pending.
+    const before = t.driver.counters();
+    const first = await t.driver.request('POST', '/wait?ms=20', {}, '');
+    assert.equal(first.status, 200);
+    await sleep(10);
+    const c = t.driver.counters();
+    assert.equal(c.handovers - before.handovers, 1, 'handed to one request');
+    const started = Date.now();
+    const answers = await Promise.all(later);
+    assert.deepEqual(answers.map((r) => r.status), Array(8).fill(200));
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(t.driver.counters().deadline, Infinity, 'nothing pending');
+  });
+
+  it('no timer is held once nothing is pending, and the next call arms a new one', async () => {
+    const t = setup();
+    assert.equal((await t.driver.request('POST', '/wait?ms=5', {}, '')).status, 200);
+    await t.settle();
+    assert.equal(t.driver.counters().live, 0);
+    const armed = t.driver.counters().armed;
+    assert.equal((await t.driver.request('POST', '/wait?ms=5', {}, '')).status, 200);
+    assert.ok(t.driver.counters().armed > armed);
+  });
+
+  it('cancelling the request whose deadline is the earliest moves the timer to the next one', async () => {
+    const t = setup();
+    const controller = new AbortController();
+    const doomed = t.driver.request('POST', '/wait?ms=2000', {}, '', { signal: controller.signal });
+    const kept = t.driver.request('POST', '/wait?ms=60', {}, '');
+    controller.abort();
+    await assert.rejects(doomed, (e) => e.name === 'AbortError');
+    assert.equal((await kept).status, 200);
+    await t.settle();
+    assert.equal(t.pending(), 0);
+  });
+
+  it('an upstream that never answers is aborted at the core deadline', async () => {
+    const t = setup({ upstreamTimeoutMs: 50 });
+    const response = await t.driver.request('POST', '/upstream', {}, 'q');
+    assert.equal(response.status, 504);
+    assert.equal(t.upstream.length, 1);
+    assert.equal(t.upstream[0].init.signal.aborted, true);
+    await t.settle();
+  });
+});
+
+describe('driver: keep-alive (workerd)', () => {
+  it('a request waiting with no I/O of its own keeps an idle timer; one with a fetch in flight does not', async () => {
+    const t = setup({ upstreamTimeoutMs: 120 }, { keepAliveMs: 25 });
+    const waiting = await t.driver.request('POST', '/wait?ms=120', {}, '');
+    assert.equal(waiting.status, 200);
+    const idle = t.driver.counters().keepAlives;
+    assert.ok(idle >= 3, `${idle} idle timers over 120 ms of waiting (one per 25 ms)`);
+    const fetching = await t.driver.request('POST', '/upstream', {}, 'q');
+    assert.equal(fetching.status, 504);
+    assert.equal(t.driver.counters().keepAlives, idle, 'its own fetch keeps it alive');
+    await t.settle();
+  });
+
+  it('is off by default', async () => {
+    const t = setup();
+    assert.equal((await t.driver.request('POST', '/wait?ms=30', {}, '')).status, 200);
+    assert.equal(t.driver.counters().keepAlives, 0);
+  });
+});
+
+describe('driver: CACHE_LIST and CACHE_CLEAR', () => {
+  const tierOf = (lines, mode = 'ok') => ({
+    cleared: 0,
+    get: async () => null,
+    put: async () => {},
+    async *entries() {
+      if (mode === 'fail') throw new Error('the tier is down');
+      for (const line of lines) {
+        if (mode === 'hang') await new Promise(() => {});
+        yield line;
+      }
+    },
+    async clear() {
+      if (mode === 'fail') throw new Error('the tier is down');
+      this.cleared++;
+    },
+  });
+
+  it('lists every tier entry, one per line, bytes or text', async () => {
+    const t = setup({}, { cache: tierOf(['{"a":1}', encoder.encode('{"b":2}')]) });
+    const response = await t.driver.request('GET', '/cache', {}, null);
+    assert.equal(await response.text(), '{"a":1}\n{"b":2}');
+    await t.settle();
+    assert.deepEqual([...t.cacheResults.values()], [1]);
+  });
+
+  for (const [what, host] of [
+    ['fails', { cache: tierOf(['x'], 'fail'), log: () => {} }],
+    ['stalls', { cache: tierOf(['x'], 'hang'), cacheTimeoutMs: 50, log: () => {} }],
+    ['is missing', {}],
+  ]) {
+    it(`answers an empty list, exactly once, when the tier ${what}`, async () => {
+      const t = setup({}, host);
+      const response = await t.driver.request('GET', '/cache', {}, null);
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), '');
+      await t.settle();
+      assert.deepEqual([...t.cacheResults.values()], [1]);
+    });
+  }
+
+  it('clears the tier, then answers; a failing clear is answered too', async () => {
+    const tier = tierOf([]);
+    const t = setup({}, { cache: tier });
+    assert.equal((await t.driver.request('DELETE', '/cache', {}, null)).status, 200);
+    assert.equal(tier.cleared, 1);
+    const logged = [];
+    const failing = setup({}, { cache: tierOf([], 'fail'), log: (l) => logged.push(l) });
+    assert.equal((await failing.driver.request('DELETE', '/cache', {}, null)).status, 200);
+    assert.match(logged.join('\n'), /clear failed/);
+    await Promise.all([t.settle(), failing.settle()]);
+    assert.deepEqual([...failing.cacheResults.values()], [1]);
+  });
+});

@@ -1,0 +1,97 @@
+// The egress base (src/providers/provider.cc): the stream decoder frame, capability refusals,
+// prices and redaction.
+#include "providers/provider.h"
+
+#include <gtest/gtest.h>
+
+namespace sy::providers {
+namespace {
+
+// A decoder whose format ends at "end" and emits one text event per other event.
+class Lines final : public StreamDecoder {
+ public:
+  Lines() : StreamDecoder("end", model::Format::openai_chat) {}
+
+ private:
+  void on_event(const sse::Event& e) override {
+    if (e.data == "end") {
+      state_ = State::done;
+      return;
+    }
+    if (e.data == "bad") return fail("bad event");
+    model::StreamEvent t;
+    t.text = e.data;
+    emit(t);
+    raw_ = e.data;
+  }
+};
+
+struct Collect final : StreamSink {
+  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+    for (const auto& e : events) text += std::string(e.text) + "|";
+    raws += std::string(raw) + "|";
+  }
+  std::string text, raws;
+};
+
+TEST(StreamDecoder, GroupsPerUpstreamEventAndEnds) {
+  Lines d;
+  Collect sink;
+  EXPECT_EQ(d.feed("data: a\n\ndata: b", sink), StreamDecoder::State::open);
+  EXPECT_EQ(d.feed("\n\ndata: end\n\ndata: ignored\n\n", sink), StreamDecoder::State::done);
+  EXPECT_EQ(sink.text, "a|b|");
+  EXPECT_EQ(sink.raws, "a|b|");
+  EXPECT_EQ(d.format(), model::Format::openai_chat);
+}
+
+TEST(StreamDecoder, FailsOnBadEventsAndEarlyEnds) {
+  Lines bad;
+  Collect sink;
+  EXPECT_EQ(bad.feed("data: bad\n\n", sink), StreamDecoder::State::failed);
+  EXPECT_EQ(bad.error().status, 502);
+  EXPECT_EQ(bad.error().code, "upstream_stream_failed");
+  Lines early;
+  early.feed("data: a\n\n", sink);
+  EXPECT_EQ(early.finish(), StreamDecoder::State::failed);
+  EXPECT_NE(early.error().message.find("before end"), std::string::npos);
+}
+
+TEST(Refusal, FromCapabilities) {
+  Codec c;
+  model::Request r;
+  r.kind = model::Kind::embeddings;
+  EXPECT_EQ(refusal(c, r).param, "model");
+  c.caps.embeddings = true;
+  r.token_input = true;
+  EXPECT_EQ(refusal(c, r).param, "input");
+  c.caps.token_input = true;
+  EXPECT_EQ(refusal(c, r).param, "");
+  r = {};
+  r.sampling.n = 2;
+  EXPECT_EQ(refusal(c, r).param, "n");
+  c.caps.max_n = 8;
+  EXPECT_EQ(refusal(c, r).param, "");
+  r.stream = true;
+  EXPECT_EQ(refusal(c, r).param, "n");
+  r.kind = model::Kind::models;
+  EXPECT_EQ(refusal(c, r).param, "provider");
+}
+
+TEST(Prices, CostAndRedaction) {
+  config::Provider p;
+  p.api_key = "sk-abcdef";
+  p.prices.emplace("m", config::Price{1, 2});
+  EXPECT_DOUBLE_EQ(cost_of(p, "m", 1000000, 500000), 2);
+  EXPECT_EQ(cost_of(p, "other", 1, 1), -1);
+  model::Usage u;
+  u.prompt_tokens = 1000000;
+  price(u, p, "m");
+  EXPECT_TRUE(u.known);
+  EXPECT_DOUBLE_EQ(u.cost, 1);
+  std::string text = "key sk-abcdef and sk-abcdef";
+  redact(p, text);
+  EXPECT_EQ(text, "key [redacted] and [redacted]");
+}
+
+}  // namespace
+}  // namespace sy::providers

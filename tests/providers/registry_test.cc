@@ -1,0 +1,25 @@
+#include <gtest/gtest.h>
+
+#include "providers/provider.h"
+
+namespace sy::providers {
+namespace {
+
+TEST(Registry, EveryProviderTypeHasACodec) {
+  using T = config::ProviderType;
+  for (T t : {T::openai, T::azure_openai, T::anthropic, T::gemini, T::openai_compatible, T::echo}) {
+    const Codec& c = codec(t);
+    EXPECT_TRUE(c.encode != nullptr || c.caps.local) << config::provider_type_name(t);
+    EXPECT_TRUE(c.caps.local ? c.answer != nullptr : (c.decode != nullptr && c.stream != nullptr))
+        << config::provider_type_name(t);
+  }
+  EXPECT_EQ(codec(T::openai).format, model::Format::openai_chat);
+  EXPECT_EQ(&codec(T::openai), &codec(T::openai_compatible));
+  EXPECT_TRUE(codec(T::echo).caps.local);
+  EXPECT_TRUE(codec(T::echo).caps.free);
+  EXPECT_FALSE(codec(T::gemini).caps.token_input);
+  EXPECT_FALSE(codec(T::anthropic).caps.embeddings);
+}
+
+}  // namespace
+}  // namespace sy::providers
