@@ -126,8 +126,7 @@ class Exchange {
   void on_bytes(Call& c, std::string_view bytes);
   void on_end(Call& c);
   void on_decoded(Call& c, providers::Decoded decoded);
-  void stream_events(Call& c, std::span<const model::StreamEvent> events, std::string_view raw,
-                     model::Format raw_format);
+  void stream_events(Call& c, std::span<const model::StreamEvent> events, const model::RawEvent& raw);
   void stream_done(Call& c, const model::Usage& usage);
   void abort_fetch(Call& c);
   Call* call_of_fetch(uint32_t fetch_id);

@@ -67,10 +67,9 @@ void Responder::chunk(std::string& bytes) {
   batch_.stream_chunk(id_, bytes);
 }
 
-void Responder::stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
-                              model::Format raw_format) {
+void Responder::stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) {
   out_.clear();
-  if (writer_) writer_->events(events, raw, raw_format, out_);
+  if (writer_) writer_->events(events, raw, out_);
   chunk(out_);
 }
 

@@ -30,8 +30,7 @@ class Responder final : public exchange::Caller {
   void answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) override;
   void fail(const Error& error, const exchange::Meta& meta) override;
   void stream_open(const exchange::Meta& meta) override;
-  void stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
-                     model::Format raw_format) override;
+  void stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override;
   void stream_close(const model::Usage& usage) override;
   void spent(const model::Usage& usage) override;
 

@@ -36,11 +36,10 @@ struct Context {
 class StreamWriter {
  public:
   virtual ~StreamWriter() = default;
-  // One group of canonical events (one upstream event's worth). `raw` is that upstream event in
-  // `raw_format`: a writer of that format forwards it instead of rendering `events`. An error
-  // event ends the answer: only close() follows.
-  virtual void events(std::span<const model::StreamEvent> events, std::string_view raw, model::Format raw_format,
-                      std::string& out) = 0;
+  // One group of canonical events (one upstream event's worth). `raw` is that upstream event as
+  // sent: a writer of raw.format forwards it instead of rendering `events`. An error event ends
+  // the answer: only close() follows.
+  virtual void events(std::span<const model::StreamEvent> events, const model::RawEvent& raw, std::string& out) = 0;
   // The stream is over (after its finish events, or after an error event): what the format
   // sends last (a usage event when the request asked for it, an end marker).
   virtual void close(const model::Usage& usage, std::string& out) = 0;

@@ -23,14 +23,18 @@ namespace sy::model {
 // is the target's, the target is sent the caller's body with minimal edits.
 enum class Format : uint8_t {
   none,
-  openai_chat,        // POST /v1/chat/completions: openai, openai-compatible, azure-openai
-  openai_embeddings,  // POST /v1/embeddings
+  openai_chat,         // POST /v1/chat/completions: openai, openai-compatible, azure-openai
+  openai_embeddings,   // POST /v1/embeddings
+  openai_responses,    // POST /v1/responses: openai (the Responses API)
+  openai_images,       // POST /v1/images/generations: openai, azure-openai
+  anthropic_messages,  // POST /v1/messages: anthropic
 };
 
 enum class Kind : uint8_t {
   chat,        // a conversation answered by a model
   embeddings,  // vectors for inputs
   models,      // a provider's own model list
+  images,      // pictures generated from a prompt
 };
 
 enum class Role : uint8_t { system, developer, user, assistant, tool };
@@ -147,6 +151,18 @@ struct Request {
 
   // Models: the provider whose own list is asked for (GET /v1/models?provider=NAME)
   std::string_view provider;
+
+  // Images (sampling.n is how many; extras carry the rest, e.g. background, output_format)
+  std::string_view prompt;
+  std::string_view size;     // "1024x1024", "auto", …; empty when unset
+  std::string_view quality;  // "low", "medium", "high", "standard", "hd", "auto"; empty when unset
+  std::string_view style;    // "vivid", "natural"; empty when unset
+  bool image_urls = false;   // answer with URLs rather than base64 data
+
+  // Conversations a server keeps (the Responses API): continue the one this response ended, and
+  // whether this one may be kept for a later request to continue.
+  std::string_view previous_response_id;
+  std::optional<bool> store;
 
   Routing routing;
   const json::Value* controls = nullptr;  // Switchyard's own controls (the body's "switchyard")

@@ -895,12 +895,10 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 }  // namespace
 
 const Codec kCodec = {
-    .format = model::Format::none,
-    .caps = {.chat = true, .embeddings = false, .models = true, .max_n = 1, .n_in_streams = false},
+    .caps = {.models = true},
     .encode = encode,
     .decode = decode,
     .stream = stream,
-    .answer = nullptr,
 };
 
 }  // namespace sy::providers::anthropic

@@ -27,12 +27,10 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
 // deployment names targets use. Answers and streams are OpenAI's (its decoder also drops
 // Azure's prompt_filter_results events).
 const Codec kCodec = {
-    model::Format::openai_chat,
-    Capabilities{false, true, true, false, true, false, 128, true},
-    encode,
-    openai::decode,
-    openai::stream,
-    nullptr,
+    .caps = {.embeddings = true, .token_input = true, .max_n = 128, .n_in_streams = true},
+    .encode = encode,
+    .decode = openai::decode,
+    .stream = openai::stream,
 };
 
 }  // namespace sy::providers::azure

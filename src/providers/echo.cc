@@ -323,6 +323,8 @@ Decoded answer(const EncodeInput& in) {
     case model::Kind::models:
       models(in, a);
       break;
+    case model::Kind::images:
+      break;  // not in caps: never asked
   }
   return d;
 }
@@ -330,12 +332,9 @@ Decoded answer(const EncodeInput& in) {
 }  // namespace
 
 const Codec kCodec = {
-    model::Format::none,
-    Capabilities{true, true, true, true, true, true, kMaxN, true},
-    nullptr,
-    nullptr,
-    nullptr,
-    answer,
+    .caps = {.free = true, .embeddings = true, .models = true, .token_input = true, .local = true,
+             .max_n = kMaxN, .n_in_streams = true},
+    .answer = answer,
 };
 
 }  // namespace sy::providers::echo

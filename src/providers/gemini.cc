@@ -426,6 +426,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
     case model::Kind::chat: encode_chat(in, out); return;
     case model::Kind::embeddings: encode_embeddings(in, out); return;
     case model::Kind::models: encode_models(in, out); return;
+    case model::Kind::images: return;  // not in caps: never asked
   }
 }
 
@@ -724,6 +725,7 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
     case model::Kind::chat: return decode_chat(status, body, ctx);
     case model::Kind::embeddings: return decode_embeddings(status, body, ctx);
     case model::Kind::models: return decode_models(status, body, ctx);
+    case model::Kind::images: break;  // not in caps: never asked
   }
   return translate::malformed(ctx, "a Gemini answer");
 }
@@ -863,8 +865,7 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 }  // namespace
 
 const Codec kCodec = {
-    .format = model::Format::none,
-    .caps = {.chat = true, .embeddings = true, .models = true, .token_input = false, .max_n = 8, .n_in_streams = false},
+    .caps = {.embeddings = true, .models = true, .max_n = 8},
     .encode = encode,
     .decode = decode,
     .stream = stream,

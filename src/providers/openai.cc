@@ -409,6 +409,8 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
       for (const auto& [name, value] : p.headers) out.headers += name + ": " + value + "\n";
       out.body.clear();
       return;
+    case model::Kind::images:
+      return;  // not in caps: never asked
   }
 }
 
@@ -769,6 +771,8 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
       return decode_embeddings(status, body, ctx);
     case model::Kind::models:
       return decode_models(status, body, ctx);
+    case model::Kind::images:
+      break;  // not in caps: never asked
   }
   return translate::malformed(ctx, "an answer");
 }
@@ -797,12 +801,10 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
 }
 
 const Codec kCodec = {
-    model::Format::openai_chat,
-    Capabilities{false, true, true, true, true, false, 128, true},
-    encode,
-    decode,
-    stream,
-    nullptr,
+    .caps = {.embeddings = true, .models = true, .token_input = true, .max_n = 128, .n_in_streams = true},
+    .encode = encode,
+    .decode = decode,
+    .stream = stream,
 };
 
 }  // namespace sy::providers::openai

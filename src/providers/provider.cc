@@ -15,7 +15,8 @@ StreamDecoder::State StreamDecoder::feed(std::string_view bytes, StreamSink& sin
     } else {
       on_event(event);
     }
-    if (!events_.empty() || !raw_.empty()) sink.on_events(events_, raw_);
+    if (!events_.empty() || !raw_.empty())
+      sink.on_events(events_, {raw_.empty() ? model::Format::none : format_, event.event, raw_});
   });
   if (!ok && state_ == State::open) fail("upstream stream event too large");
   return state_;
@@ -49,6 +50,10 @@ Refusal refusal(const Codec& codec, const model::Request& request) {
       return {};
     case model::Kind::models:
       if (!caps.models) return {"provider", "offers a model list"};
+      return {};
+    case model::Kind::images:
+      if (!caps.images) return {"model", "generates images"};
+      if (request.sampling.n > caps.max_n) return {"n", "gives that many images (n) per request"};
       return {};
   }
   return {};

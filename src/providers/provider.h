@@ -56,12 +56,12 @@ struct Decoded {
 };
 
 // Receives a stream's canonical events, one group per upstream event. `raw` is that upstream
-// event's own data when the codec speaks a caller format (StreamDecoder::format()): a caller of
-// that format may forward it instead of rendering `events`. Views live during the call only.
+// event as sent when the codec speaks a caller format (StreamDecoder::format()): a caller of that
+// format may forward it instead of rendering `events`. Views live during the call only.
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  virtual void on_events(std::span<const model::StreamEvent> events, std::string_view raw) = 0;
+  virtual void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) = 0;
 };
 
 // Turns an upstream SSE stream into canonical events. The base runs the incremental parser (any
@@ -93,7 +93,7 @@ class StreamDecoder {
  protected:
   // One upstream event; called only while the stream is open. emit()s canonical events, sets
   // state_ to done at the format's end, or calls fail(). `raw_` may be set to the event's data
-  // for callers of format().
+  // (on one line) for callers of format(); the base adds the event's name.
   virtual void on_event(const sse::Event& event) = 0;
   void emit(const model::StreamEvent& event) { events_.push_back(event); }
   // Fails the stream as a 502 provider_unavailable (code upstream_stream_failed unless set).
@@ -120,15 +120,16 @@ struct Capabilities {
   bool embeddings = false;
   bool models = false;          // the provider has its own model list
   bool token_input = false;     // embeds token-id inputs, not only text
+  bool images = false;          // generates images from a prompt
   bool local = false;           // answers inside the core (no FETCH): Codec::answer
   int64_t max_n = 1;            // answers per request it can give
   bool n_in_streams = false;    // and whether it can when streaming
 };
 
 struct Codec {
-  // The caller format this provider speaks natively (none for translating codecs): a request of
-  // that format is forwarded with minimal edits and its answers may reach such callers as is.
-  model::Format format = model::Format::none;
+  // A codec that speaks a caller format natively forwards requests of that format with minimal
+  // edits and answers them raw (Answer::raw, RawEvent); that is its own decision, by
+  // request.format.
   Capabilities caps;
   // Chat, embeddings or a model list, by request.kind (only kinds caps allows are asked).
   void (*encode)(const EncodeInput& in, UpstreamRequest& out) = nullptr;

@@ -41,7 +41,8 @@ inline void check(const providers::Decoded& d) {
 // Records what a stream decoder hands on, in a form two runs can be compared by.
 class Recorder final : public providers::StreamSink {
  public:
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& event) override {
+    std::string_view raw = event.data;
     for (const model::StreamEvent& e : events) {
       trace += std::to_string(int(e.type)) + ':' + std::to_string(e.output) + ':' + std::to_string(e.tool) + ':';
       trace.append(e.text).append(1, '\0').append(e.id).append(1, '\0').append(e.name).append(1, '\0');

@@ -293,7 +293,6 @@ TEST(Echo, Capabilities) {
   EXPECT_TRUE(kCodec.caps.local && kCodec.caps.free && kCodec.caps.chat && kCodec.caps.embeddings && kCodec.caps.models);
   EXPECT_TRUE(kCodec.caps.token_input && kCodec.caps.n_in_streams);
   EXPECT_EQ(kCodec.caps.max_n, 128);
-  EXPECT_EQ(kCodec.format, model::Format::none);
   EXPECT_NE(kCodec.answer, nullptr);
 }
 

@@ -542,7 +542,6 @@ TEST(OpenAI, ListsModels) {
 }
 
 TEST(OpenAI, Capabilities) {
-  EXPECT_EQ(kCodec.format, model::Format::openai_chat);
   EXPECT_TRUE(kCodec.caps.chat && kCodec.caps.embeddings && kCodec.caps.models && kCodec.caps.token_input);
   EXPECT_TRUE(kCodec.caps.n_in_streams);
   EXPECT_FALSE(kCodec.caps.local || kCodec.caps.free);

@@ -27,9 +27,9 @@ class Lines final : public StreamDecoder {
 };
 
 struct Collect final : StreamSink {
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
     for (const auto& e : events) text += std::string(e.text) + "|";
-    raws += std::string(raw) + "|";
+    raws += std::string(raw.data) + "|";
   }
   std::string text, raws;
 };

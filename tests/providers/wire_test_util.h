@@ -377,9 +377,9 @@ struct StreamResult {
 class RecordingSink final : public StreamSink {
  public:
   explicit RecordingSink(StreamResult& result) : result_(result) {}
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
     for (const auto& e : events) result_.events.push_back(describe(e));
-    result_.raw.emplace_back(raw);
+    result_.raw.emplace_back(raw.data);
     result_.groups.push_back(events.size());
     assembler.add(events);
   }
