@@ -43,6 +43,23 @@ class StreamWriter {
   // The stream is over (after its finish events, or after an error event): what the format
   // sends last (a usage event when the request asked for it, an end marker).
   virtual void close(const model::Usage& usage, std::string& out) = 0;
+  // After close(): the complete answer body the stream amounted to, for formats whose server
+  // keeps conversations (Codec::conversations); empty otherwise or when the stream failed.
+  virtual std::string_view answer() const { return {}; }
+};
+
+// Formats whose server keeps conversations for a later request to continue (the Responses API's
+// previous_response_id). The gateway keeps the records in the host's persistent tier, partitioned
+// by gateway key (gateway/conversations.h); the codec decides what a record holds.
+struct Conversations {
+  // Folds the record of the conversation that request.previous_response_id names in front of
+  // env's request: env is decoded afresh (nothing points into it yet). False with a 400 whose
+  // param names the field at fault.
+  bool (*resume)(model::Envelope& env, std::string_view record, const DecodeArgs& args, Error& error) = nullptr;
+  // The record to keep for `answer` (a complete answer body of this format, as sent) to the
+  // request of ctx, and the id a later request names it by; an empty record keeps nothing (the
+  // request said store: false).
+  std::string (*keep)(const Context& ctx, std::string_view answer, std::string& id) = nullptr;
 };
 
 struct Codec {
@@ -57,6 +74,7 @@ struct Codec {
   std::unique_ptr<StreamWriter> (*stream)(const Context& ctx) = nullptr;
   // The body of an error answer in this format.
   std::string (*error)(const Error& error) = nullptr;
+  const Conversations* conversations = nullptr;
 };
 
 }  // namespace sy::ingress

@@ -36,6 +36,27 @@ TEST_F(EngineTest, TheModelListShowsWhatTheKeyMayUse) {
   EXPECT_EQ(ids("sk-all"), (std::vector<std::string>{"fast", "slow", "e/e1", "e/e2"}));
 }
 
+TEST_F(EngineTest, OneModelByIdEvenWithSlashes) {
+  configure(R"({"providers": {"e": {"type": "echo"}},
+                "models": {"fast": {"targets": [{"provider": "e", "model": "org/e1"}]}},
+                "keys": {"sk-a": {"models": ["fast"]}, "sk-all": {}}})");
+  std::string all = "authorization: Bearer sk-all\n";
+  auto plain = submit("", "/v1/models/e/org/e1", all, "GET")[0];
+  ASSERT_EQ(plain.status, 200u);
+  auto entry = parse(plain.body);
+  EXPECT_STREQ(entry["id"].GetString(), "e/org/e1");
+  EXPECT_STREQ(entry["object"].GetString(), "model");
+  EXPECT_STREQ(entry["owned_by"].GetString(), "switchyard");
+  EXPECT_EQ(submit("", "/v1/models/e%2Forg%2Fe1", all, "GET")[0].status, 200u);  // encoded as newer SDKs do
+  EXPECT_EQ(submit("", "/v1/models/fast", all, "GET")[0].status, 200u);
+  auto hidden = submit("", "/v1/models/e/org/e1", "authorization: Bearer sk-a\n", "GET")[0];
+  EXPECT_EQ(hidden.status, 404u);  // listed for sk-all only
+  auto error = parse(hidden.body)["error"].GetObject();
+  EXPECT_STREQ(error["code"].GetString(), "model_not_found");
+  EXPECT_STREQ(error["param"].GetString(), "model");
+  EXPECT_EQ(submit("", "/v1/models/e/org/e1", all, "POST")[0].status, 405u);
+}
+
 TEST_F(EngineTest, StatsAndMetrics) {
   configure(kEchoConfig);
   submit(R"({"model": "default", "messages": [{"role": "user", "content": "hi"}]})");
