@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/stored.h"
+#include "providers/openai_responses.h"
 #include "providers/translate.h"
 
 namespace sy::providers::openai {
@@ -388,6 +389,7 @@ std::string render_embeddings(const EncodeInput& in) {
 }
 
 void encode(const EncodeInput& in, UpstreamRequest& out) {
+  if (openai_responses::speaks(in.provider, in.request)) return openai_responses::encode(in, out);
   const config::Provider& p = in.provider;
   std::string auth = p.api_key.empty() ? std::string() : "authorization: Bearer " + p.api_key + "\n";
   out.method = "POST";
@@ -764,6 +766,7 @@ std::string embeddings_body(const EncodeInput& in) {
 }
 
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  if (openai_responses::speaks(ctx.provider, ctx.request)) return openai_responses::decode(status, body, ctx);
   switch (ctx.request.kind) {
     case model::Kind::chat:
       return decode_chat(status, body, ctx);
@@ -777,7 +780,10 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   return translate::malformed(ctx, "an answer");
 }
 
-std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<OpenAIStream>(ctx); }
+std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) {
+  if (openai_responses::speaks(ctx.provider, ctx.request)) return openai_responses::stream(ctx);
+  return std::make_unique<OpenAIStream>(ctx);
+}
 
 ErrorType read_error(std::string_view body, const config::Provider& provider, Error& error) {
   json::Document doc;
@@ -801,6 +807,18 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
 }
 
 const Codec kCodec = {
+    .caps = {.embeddings = true,
+             .models = true,
+             .token_input = true,
+             .max_n = 128,
+             .n_in_streams = true,
+             .native = model::Format::openai_responses},
+    .encode = encode,
+    .decode = decode,
+    .stream = stream,
+};
+
+const Codec kCompatibleCodec = {
     .caps = {.embeddings = true, .models = true, .token_input = true, .max_n = 128, .n_in_streams = true},
     .encode = encode,
     .decode = decode,

@@ -41,7 +41,11 @@
 
 namespace sy::providers::openai {
 
+// kCodec serves `openai` providers: it also speaks the Responses API natively (a Responses
+// caller's request goes to {base_url}/responses with minimal edits, providers/openai_responses.h).
+// kCompatibleCodec serves `openai-compatible` ones, whose servers are sent chat completions only.
 extern const Codec kCodec;
+extern const Codec kCompatibleCodec;
 
 // The request bodies, for codecs that speak OpenAI's body at other URLs (azure).
 std::string chat_body(const EncodeInput& in);

@@ -124,6 +124,9 @@ struct Capabilities {
   bool local = false;           // answers inside the core (no FETCH): Codec::answer
   int64_t max_n = 1;            // answers per request it can give
   bool n_in_streams = false;    // and whether it can when streaming
+  // A caller format the provider speaks natively: requests of that format are sent as they came
+  // (so even their Request::native_only members reach it). none: every request is translated.
+  model::Format native = model::Format::none;
 };
 
 struct Codec {
@@ -143,7 +146,8 @@ struct Codec {
 const Codec& codec(config::ProviderType type);
 
 // Why a codec cannot serve a request: the request field at fault ("model", "input", "n") and
-// what the target lacks ("offers embeddings"). Empty param when it can serve it.
+// what the target lacks ("offers embeddings"). Empty param when it can serve it. The views point
+// into static text or into the request (Request::native_only), which outlives the call.
 struct Refusal {
   std::string_view param;
   std::string_view lacks;
