@@ -110,8 +110,10 @@ bool refuse(Error& error, std::string message) {
 bool resume(model::Envelope& env, std::string_view record, const DecodeArgs& args, Error& error) {
   std::vector<std::string> record_storage, body_storage;
   std::vector<json::Member> kept = members_of(record, record_storage);
+  std::string_view before = member(kept, "input"), after = member(kept, "output");
   std::string history;
-  if (!append_items(history, member(kept, "input")) || !append_items(history, member(kept, "output")))
+  if (before.empty() || after.empty() || before.front() != '[' || after.front() != '[' ||
+      !append_items(history, before) || !append_items(history, after))
     return refuse(error, "previous_response_id names a response this gateway cannot continue");
   std::vector<json::Member> members = members_of(env.text, body_storage);
   std::string input = history;

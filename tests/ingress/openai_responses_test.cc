@@ -1,0 +1,551 @@
+// The Responses API ingress's decode (src/ingress/openai_responses.cc): every member of
+// CreateResponse, every refusal naming its field, native-only members, and the codec table.
+#include "ingress/openai_responses.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ingress/ingress_test_util.h"
+
+namespace sy::ingress::openai_responses {
+namespace {
+
+using model::PartType;
+using model::Role;
+using testing::parse;
+
+testing::Decoded decode(std::string_view body) { return testing::decode(kCodec, body); }
+
+// A body of a valid model and input, plus `members` (JSON text, may be empty).
+std::string with(std::string_view members) {
+  std::string body = R"({"model": "default", "input": "hi")";
+  if (!members.empty()) body += ", " + std::string(members);
+  return body + "}";
+}
+
+std::string_view extra(const model::Request& r, std::string_view name) {
+  for (const auto& [n, v] : r.extras)
+    if (n == name) {
+      static std::string text;
+      text.clear();
+      json::append_value(text, *v);
+      return text;
+    }
+  return "(absent)";
+}
+
+struct Refusal {
+  std::string body;
+  const char* param;  // nullptr: no param
+  const char* code = "invalid_request";
+};
+
+void expect_refused(const Refusal& r) {
+  auto d = decode(r.body);
+  ASSERT_FALSE(d.ok) << r.body;
+  EXPECT_EQ(d.error.status, 400) << r.body;
+  EXPECT_EQ(d.error.type, ErrorType::invalid_request) << r.body;
+  EXPECT_EQ(d.error.code, r.code) << r.body;
+  EXPECT_EQ(d.error.param, r.param ? r.param : "") << r.body << " -> " << d.error.message;
+  EXPECT_FALSE(d.error.message.empty());
+  auto body = parse(kCodec.error(d.error));
+  EXPECT_STREQ(body["error"]["type"].GetString(), "invalid_request_error");
+  if (r.param) EXPECT_STREQ(body["error"]["param"].GetString(), r.param);
+  else EXPECT_TRUE(body["error"]["param"].IsNull());
+}
+
+// ---- golden requests, as OpenAI's API reference writes them ------------------------------------
+
+TEST(OpenAIResponsesDecode, TextInput) {
+  auto d = decode(R"({"model": "gpt-4.1", "input": "Tell me a three sentence bedtime story about a unicorn."})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const model::Request& r = d.request();
+  EXPECT_EQ(r.kind, model::Kind::chat);
+  EXPECT_EQ(r.format, model::Format::openai_responses);
+  EXPECT_EQ(r.model, "gpt-4.1");
+  EXPECT_EQ(r.raw, d.env->text);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_EQ(r.messages[0].role, Role::user);
+  ASSERT_EQ(r.messages[0].parts.size(), 1u);
+  EXPECT_EQ(r.messages[0].parts[0].text, "Tell me a three sentence bedtime story about a unicorn.");
+  EXPECT_TRUE(r.native_only.empty());
+  EXPECT_TRUE(r.extras.empty());
+  EXPECT_FALSE(r.stream);
+  EXPECT_FALSE(r.store.has_value());
+}
+
+TEST(OpenAIResponsesDecode, InstructionsComeFirstAsASystemMessage) {
+  auto d = decode(R"({"model": "gpt-4.1", "instructions": "Talk like a pirate.",
+                      "input": "Are semicolons optional in JavaScript?"})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const auto& m = d.request().messages;
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].role, Role::system);
+  EXPECT_EQ(m[0].parts[0].text, "Talk like a pirate.");
+  EXPECT_EQ(m[1].role, Role::user);
+  // Empty or null instructions add nothing.
+  EXPECT_EQ(decode(with(R"("instructions": "")")).request().messages.size(), 1u);
+  EXPECT_EQ(decode(with(R"("instructions": null)")).request().messages.size(), 1u);
+}
+
+TEST(OpenAIResponsesDecode, ImageAndFileInputs) {
+  auto d = decode(R"({"model": "gpt-4.1-mini", "input": [{"role": "user", "content": [
+      {"type": "input_text", "text": "what's in this image?"},
+      {"type": "input_image", "image_url": "https://upload.wikimedia.org/wikipedia/commons/thumb/d/dd/Gfp-wisconsin-madison-the-nature-boardwalk.jpg/2560px-Gfp-wisconsin-madison-the-nature-boardwalk.jpg", "detail": "original"},
+      {"type": "input_file", "filename": "draconomicon.pdf", "file_data": "data:application/pdf;base64,JVBERi0xLjQK"},
+      {"type": "input_file", "file_id": "file-6F2ksmvXxt4VdoqmHRw6kL"}]}]})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const auto& parts = d.request().messages[0].parts;
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[0].type, PartType::text);
+  EXPECT_EQ(parts[1].type, PartType::image);
+  EXPECT_EQ(parts[1].url.substr(0, 34), "https://upload.wikimedia.org/wikip");
+  EXPECT_EQ(parts[1].detail, "high");  // "original" has no canonical spelling
+  EXPECT_EQ(parts[2].type, PartType::file);
+  EXPECT_EQ(parts[2].url, "data:application/pdf;base64,JVBERi0xLjQK");
+  EXPECT_EQ(parts[2].name, "draconomicon.pdf");
+  EXPECT_EQ(parts[3].id, "file-6F2ksmvXxt4VdoqmHRw6kL");
+  EXPECT_TRUE(d.request().native_only.empty());
+}
+
+TEST(OpenAIResponsesDecode, AFunctionCallRoundTrip) {
+  auto d = decode(R"({"model": "gpt-4.1",
+    "input": [
+      {"role": "user", "content": "What's the weather like in Paris today?"},
+      {"type": "function_call", "id": "fc_12345xyz", "call_id": "call_12345xyz", "name": "get_weather",
+       "arguments": "{\"location\":\"Paris, France\"}", "status": "completed"},
+      {"type": "function_call_output", "call_id": "call_12345xyz", "output": "{\"temperature\": 14}"}
+    ],
+    "tools": [{"type": "function", "name": "get_weather", "description": "Get current temperature for a given location.",
+               "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"],
+                              "additionalProperties": false},
+               "strict": true}],
+    "tool_choice": "auto", "parallel_tool_calls": false})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const model::Request& r = d.request();
+  ASSERT_EQ(r.messages.size(), 3u);
+  EXPECT_EQ(r.messages[1].role, Role::assistant);
+  ASSERT_EQ(r.messages[1].parts.size(), 1u);
+  const model::Part& call = r.messages[1].parts[0];
+  EXPECT_EQ(call.type, PartType::tool_call);
+  EXPECT_EQ(call.id, "call_12345xyz");
+  EXPECT_EQ(call.name, "get_weather");
+  EXPECT_EQ(call.arguments, "{\"location\":\"Paris, France\"}");
+  EXPECT_EQ(r.messages[2].role, Role::tool);
+  EXPECT_EQ(r.messages[2].parts[0].type, PartType::tool_result);
+  EXPECT_EQ(r.messages[2].parts[0].id, "call_12345xyz");
+  EXPECT_EQ(r.messages[2].parts[0].text, "{\"temperature\": 14}");
+  ASSERT_EQ(r.tools.size(), 1u);
+  EXPECT_EQ(r.tools[0].name, "get_weather");
+  EXPECT_EQ(r.tools[0].description, "Get current temperature for a given location.");
+  ASSERT_NE(r.tools[0].parameters, nullptr);
+  EXPECT_TRUE(r.tools[0].parameters->IsObject());
+  EXPECT_EQ(r.tools[0].strict, true);
+  EXPECT_EQ(r.tool_choice.mode, model::ToolChoice::Mode::automatic);
+  EXPECT_EQ(r.parallel_tool_calls, false);
+}
+
+TEST(OpenAIResponsesDecode, AssistantSideItemsOfATurnMakeOneMessage) {
+  auto d = decode(R"({"model": "o4-mini", "input": [
+      {"role": "user", "content": "Plan my day"},
+      {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "**Planning**"},
+                                                      {"type": "summary_text", "text": "Check the calendar."}],
+       "encrypted_content": "gAAAAB-sealed"},
+      {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+       "content": [{"type": "output_text", "text": "Let me look.", "annotations": []},
+                   {"type": "refusal", "refusal": "Not the private ones."}]},
+      {"type": "function_call", "call_id": "call_a", "name": "calendar", "arguments": "{}"},
+      {"type": "function_call", "call_id": "call_b", "name": "weather", "arguments": "{\"city\":\"Oslo\"}"},
+      {"type": "function_call_output", "call_id": "call_a", "output": [{"type": "input_text", "text": "9:00 standup"},
+                                                                      {"type": "input_text", "text": "12:00 lunch"}]},
+      {"type": "function_call_output", "call_id": "call_b", "output": "sunny"},
+      {"type": "reasoning", "id": "rs_2", "summary": [], "encrypted_content": "gAAAAB-opaque"},
+      {"role": "assistant", "content": "Here is your day."}]})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const auto& m = d.request().messages;
+  ASSERT_EQ(m.size(), 5u);
+  ASSERT_EQ(m[1].parts.size(), 5u);
+  EXPECT_EQ(m[1].role, Role::assistant);
+  EXPECT_EQ(m[1].parts[0].type, PartType::reasoning);
+  EXPECT_EQ(m[1].parts[0].text, "**Planning**\n\nCheck the calendar.");
+  EXPECT_EQ(m[1].parts[0].signature, "gAAAAB-sealed");
+  EXPECT_EQ(m[1].parts[0].id, "rs_1");
+  EXPECT_FALSE(m[1].parts[0].redacted);
+  EXPECT_EQ(m[1].parts[1].text, "Let me look.");
+  EXPECT_EQ(m[1].parts[2].type, PartType::refusal);
+  EXPECT_EQ(m[1].parts[3].id, "call_a");
+  EXPECT_EQ(m[1].parts[4].id, "call_b");
+  EXPECT_EQ(m[2].role, Role::tool);
+  EXPECT_EQ(m[2].parts[0].text, "9:00 standup12:00 lunch");
+  EXPECT_EQ(m[3].parts[0].text, "sunny");
+  ASSERT_EQ(m[4].parts.size(), 2u);  // the next turn: redacted reasoning and its text
+  EXPECT_TRUE(m[4].parts[0].redacted);
+  EXPECT_EQ(m[4].parts[0].text, "gAAAAB-opaque");
+  EXPECT_EQ(m[4].parts[1].text, "Here is your day.");
+}
+
+TEST(OpenAIResponsesDecode, ReasoningTextWhenThereIsNoSummary) {
+  auto d = decode(R"({"model": "m", "input": [{"role": "user", "content": "x"},
+      {"type": "reasoning", "id": "rs_1", "summary": [], "content": [{"type": "reasoning_text", "text": "raw thought"}]},
+      {"type": "reasoning", "summary": []},
+      {"role": "assistant", "content": "ok"}]})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const auto& m = d.request().messages;
+  ASSERT_EQ(m.size(), 2u);
+  ASSERT_EQ(m[1].parts.size(), 2u);  // an empty reasoning item adds nothing
+  EXPECT_EQ(m[1].parts[0].text, "raw thought");
+  EXPECT_FALSE(m[1].parts[0].redacted);
+}
+
+TEST(OpenAIResponsesDecode, RolesAndItemTypesAreOptionalWhereTheSpecSaysSo) {
+  auto d = decode(R"({"model": "m", "input": [
+      {"role": "developer", "content": [{"type": "input_text", "text": "Be brief."}]},
+      {"type": "message", "role": "system", "content": "Answer in French."},
+      {"role": "user", "content": "hi"}]})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const auto& m = d.request().messages;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].role, Role::developer);
+  EXPECT_EQ(m[1].role, Role::system);
+}
+
+TEST(OpenAIResponsesDecode, StructuredOutput) {
+  auto d = decode(R"({"model": "gpt-4o-2024-08-06",
+    "input": [{"role": "system", "content": "Extract the event information."},
+              {"role": "user", "content": "Alice and Bob are going to a science fair on Friday."}],
+    "text": {"format": {"type": "json_schema", "name": "calendar_event", "description": "An event",
+      "schema": {"type": "object", "properties": {"name": {"type": "string"}, "date": {"type": "string"},
+                 "participants": {"type": "array", "items": {"type": "string"}}},
+                 "required": ["name", "date", "participants"], "additionalProperties": false},
+      "strict": true}, "verbosity": "low"}})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const model::ResponseFormat& f = d.request().response_format;
+  EXPECT_EQ(f.type, model::ResponseFormat::Type::json_schema);
+  EXPECT_EQ(f.name, "calendar_event");
+  EXPECT_EQ(f.description, "An event");
+  ASSERT_NE(f.schema, nullptr);
+  EXPECT_TRUE(f.schema->HasMember("properties"));
+  EXPECT_EQ(f.strict, true);
+  EXPECT_EQ(extra(d.request(), "verbosity"), "\"low\"");
+  EXPECT_EQ(decode(with(R"("text": {"format": {"type": "json_object"}})")).request().response_format.type,
+            model::ResponseFormat::Type::json_object);
+  EXPECT_EQ(decode(with(R"("text": {"format": {"type": "text"}})")).request().response_format.type,
+            model::ResponseFormat::Type::text);
+  EXPECT_EQ(decode(with(R"("text": {})")).request().response_format.type, model::ResponseFormat::Type::unset);
+}
+
+TEST(OpenAIResponsesDecode, CanonicalParameters) {
+  auto d = decode(with(R"("reasoning": {"effort": "high", "summary": "auto"}, "max_output_tokens": 1024,
+      "temperature": 0.2, "top_p": 0.9, "metadata": {"team": "search"}, "store": false, "user": "u-42",
+      "stream": true, "stream_options": {"include_obfuscation": false}, "previous_response_id": "resp_abc")"));
+  ASSERT_TRUE(d.ok) << d.error.message;
+  const model::Request& r = d.request();
+  EXPECT_EQ(r.reasoning_effort, "high");
+  EXPECT_EQ(extra(r, "reasoning"), R"({"effort":"high","summary":"auto"})");
+  EXPECT_EQ(r.max_tokens, 1024);
+  EXPECT_EQ(r.sampling.temperature, 0.2);
+  EXPECT_EQ(r.sampling.top_p, 0.9);
+  ASSERT_NE(r.metadata, nullptr);
+  EXPECT_EQ(r.store, false);
+  EXPECT_EQ(r.user, "u-42");
+  EXPECT_TRUE(r.stream);
+  EXPECT_EQ(r.previous_response_id, "resp_abc");
+  EXPECT_EQ(decode(with(R"("max_output_tokens": null)")).request().max_tokens, -1);
+  EXPECT_EQ(decode(with(R"("store": true)")).request().store, true);
+}
+
+TEST(OpenAIResponsesDecode, OtherMembersAreExtrasInBodyOrder) {
+  auto d = decode(with(R"("include": ["reasoning.encrypted_content"], "truncation": "auto", "service_tier": "flex",
+      "prompt_cache_key": "k1", "safety_identifier": "h-1", "top_logprobs": 3, "max_tool_calls": 2,
+      "background": false, "conversation": null, "x_vendor": {"a": 1})"));
+  ASSERT_TRUE(d.ok) << d.error.message;
+  std::string names;
+  for (const auto& [name, value] : d.request().extras) names += std::string(name) + ",";
+  EXPECT_EQ(names, "include,truncation,service_tier,prompt_cache_key,safety_identifier,top_logprobs,max_tool_calls,"
+                   "background,conversation,x_vendor,");
+}
+
+TEST(OpenAIResponsesDecode, RoutingMembersAreReadAsInChat) {
+  auto d = decode(R"({"models": ["fast", "slow"], "input": "x", "provider": {"order": ["a"]}, "session_id": "s1",
+                      "switchyard": {"cache": "no-store"}})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_EQ(d.request().model, "fast");
+  EXPECT_EQ(d.request().routing.models.size(), 2u);
+  EXPECT_NE(d.request().routing.provider, nullptr);
+  EXPECT_EQ(d.request().routing.session_id, "s1");
+  EXPECT_NE(d.request().controls, nullptr);
+  EXPECT_TRUE(d.request().extras.empty());
+}
+
+TEST(OpenAIResponsesDecode, AllowedToolsNarrowTheTools) {
+  auto d = decode(with(R"("tools": [{"type": "function", "name": "a"}, {"type": "function", "name": "b"},
+                                    {"type": "function", "name": "c"}],
+      "tool_choice": {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "c"},
+                                                                             {"type": "function", "name": "a"}]})"));
+  ASSERT_TRUE(d.ok) << d.error.message;
+  ASSERT_EQ(d.request().tools.size(), 2u);
+  EXPECT_EQ(d.request().tools[0].name, "a");
+  EXPECT_EQ(d.request().tools[1].name, "c");
+  EXPECT_EQ(d.request().tool_choice.mode, model::ToolChoice::Mode::required);
+  auto named = decode(with(R"("tools": [{"type": "function", "name": "a"}], "tool_choice": {"type": "function", "name": "a"})"));
+  EXPECT_EQ(named.request().tool_choice.mode, model::ToolChoice::Mode::named);
+  EXPECT_EQ(named.request().tool_choice.name, "a");
+  EXPECT_EQ(decode(with(R"("tool_choice": "none")")).request().tool_choice.mode, model::ToolChoice::Mode::none);
+  EXPECT_EQ(decode(with(R"("tool_choice": "required")")).request().tool_choice.mode, model::ToolChoice::Mode::required);
+}
+
+// ---- native-only members -------------------------------------------------------------------------
+
+TEST(OpenAIResponsesDecode, BuiltInToolsAndTheirItemsAreNativeOnly) {
+  struct Case {
+    std::string body;
+    const char* path;
+  } cases[] = {
+      {R"({"model": "gpt-4.1", "tools": [{"type": "function", "name": "f"}, {"type": "web_search_preview"}],
+           "input": "What was a positive news story from today?"})",
+       "tools[1].type"},
+      {with(R"("tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}], "tool_choice": {"type": "file_search"})"),
+       "tools[0].type"},
+      {with(R"("tool_choice": {"type": "web_search_preview"})"), "tool_choice.type"},
+      {with(R"("prompt": {"id": "pmpt_abc123", "version": "2", "variables": {"city": "Paris"}})"), "prompt"},
+      {R"({"model": "m", "input": [{"role": "user", "content": "x"},
+           {"type": "web_search_call", "id": "ws_1", "status": "completed"}]})",
+       "input[1].type"},
+      {R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "file-1"}]}]})",
+       "input[0].content[0].file_id"},
+      {R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_file", "file_url": "https://x/a.pdf"}]}]})",
+       "input[0].content[0].file_url"},
+      {R"({"model": "m", "input": [{"type": "function_call_output", "call_id": "c",
+           "output": [{"type": "input_text", "text": "see"}, {"type": "input_image", "image_url": "https://x/a.png"}]}]})",
+       "input[0].output[1]"},
+  };
+  for (const auto& c : cases) {
+    auto d = decode(c.body);
+    ASSERT_TRUE(d.ok) << c.body << " -> " << d.error.message;
+    EXPECT_EQ(d.request().native_only, c.path) << c.body;
+  }
+  // The first one is named; the whole input and tool_choice key the cache.
+  auto d = decode(R"({"model": "m", "input": [{"type": "mcp_list_tools", "id": "x"}, {"type": "local_shell_call", "id": "y"}],
+                      "tool_choice": {"type": "mcp", "server_label": "deepwiki"}})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_EQ(d.request().native_only, "input[0].type");
+  EXPECT_NE(extra(d.request(), "input"), "(absent)");
+  EXPECT_NE(extra(d.request(), "tool_choice"), "(absent)");
+  EXPECT_TRUE(d.request().tools.empty() || d.request().tools[0].name.empty());
+  EXPECT_TRUE(decode(with(R"("prompt": null)")).request().native_only.empty());
+}
+
+TEST(OpenAIResponsesDecode, APromptOrAPreviousResponseMayStandInForInput) {
+  EXPECT_TRUE(decode(R"({"model": "m", "prompt": {"id": "pmpt_1"}})").ok);
+  auto d = decode(R"({"model": "m", "previous_response_id": "resp_1"})");
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_TRUE(d.request().messages.empty());
+}
+
+// ---- item references -----------------------------------------------------------------------------
+
+TEST(OpenAIResponsesDecode, ItemReferencesWaitForTheConversationTheyBelongTo) {
+  std::string input = R"("input": [{"type": "item_reference", "id": "msg_1"}, {"id": "rs_1"}, {"role": "user", "content": "next"}])";
+  auto refused = decode(R"({"model": "m", )" + input + "}");
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(refused.error.param, "input[0]");
+  EXPECT_NE(refused.error.message.find("previous_response_id"), std::string::npos) << refused.error.message;
+  auto deferred = decode(R"({"model": "m", "previous_response_id": "resp_1", )" + input + "}");
+  ASSERT_TRUE(deferred.ok) << deferred.error.message;
+  ASSERT_EQ(deferred.request().messages.size(), 1u);  // resume decodes again with them resolved
+  testing::Decoded resumed;
+  resumed.env->text = R"({"model": "m", "previous_response_id": "resp_1", )" + input + "}";
+  static const auto config = testing::load_config();
+  resumed.ok = openai_responses::decode(*resumed.env, DecodeArgs{*config, {}}, resumed.error, true);
+  ASSERT_FALSE(resumed.ok);
+  EXPECT_EQ(resumed.error.param, "input[0]");
+  EXPECT_NE(resumed.error.message.find("\"msg_1\""), std::string::npos) << resumed.error.message;
+}
+
+// ---- refusals ------------------------------------------------------------------------------------
+
+TEST(OpenAIResponsesDecode, BadBodiesAndTopLevelMembers) {
+  Refusal cases[] = {
+      {"{not json", nullptr, "invalid_json"},
+      {"[1]", nullptr, "invalid_json"},
+      {"", nullptr, "invalid_json"},
+      {R"({"input": "x"})", "model", "missing_model"},
+      {R"({"model": 5, "input": "x"})", "model"},
+      {R"({"model": "m"})", "input", "missing_input"},
+      {R"({"model": "m", "input": null})", "input", "missing_input"},
+      {R"({"model": "m", "input": 5})", "input"},
+      {R"({"model": "m", "input": []})", "input"},
+      {R"({"model": "m", "input": {"role": "user", "content": "x"}})", "input"},
+      {with(R"("instructions": ["be kind"])"), "instructions"},
+      {with(R"("max_output_tokens": 15)"), "max_output_tokens"},
+      {with(R"("max_output_tokens": 0)"), "max_output_tokens"},
+      {with(R"("max_output_tokens": "100")"), "max_output_tokens"},
+      {with(R"("max_output_tokens": 100.5)"), "max_output_tokens"},
+      {with(R"("temperature": 2.5)"), "temperature"},
+      {with(R"("top_p": -1)"), "top_p"},
+      {with(R"("stream": "yes")"), "stream"},
+      {with(R"("stream_options": {"include_obfuscation": "no"})"), "stream_options.include_obfuscation"},
+      {with(R"("parallel_tool_calls": 1)"), "parallel_tool_calls"},
+      {with(R"("user": 5)"), "user"},
+      {with(R"("metadata": {"n": 3})"), "metadata.n"},
+      {with(R"("store": "no")"), "store"},
+      {with(R"("previous_response_id": 7)"), "previous_response_id"},
+      {with(R"("previous_response_id": "")"), "previous_response_id"},
+      {with(R"("background": true)"), "background"},
+      {with(R"("background": "yes")"), "background"},
+      {with(R"("conversation": "conv_1")"), "conversation"},
+      {with(R"("conversation": {"id": "conv_1"})"), "conversation"},
+      {with(R"("prompt": "pmpt_1")"), "prompt"},
+      {with(R"("include": "reasoning.encrypted_content")"), "include"},
+      {with(R"("include": [1])"), "include"},
+      {with(R"("truncation": "sometimes")"), "truncation"},
+      {with(R"("top_logprobs": 21)"), "top_logprobs"},
+      {with(R"("max_tool_calls": -1)"), "max_tool_calls"},
+      {with(R"("reasoning": "high")"), "reasoning"},
+      {with(R"("reasoning": {"effort": "extreme"})"), "reasoning.effort"},
+      {with(R"("reasoning": {"summary": "long"})"), "reasoning.summary"},
+      {with(R"("reasoning": {"generate_summary": 1})"), "reasoning.generate_summary"},
+      {with(R"("text": "json")"), "text"},
+      {with(R"("text": {"format": "json_object"})"), "text.format"},
+      {with(R"("text": {"format": {"type": "xml"}})"), "text.format.type"},
+      {with(R"("text": {"format": {"type": "json_schema", "schema": {}}})"), "text.format.name"},
+      {with(R"("text": {"format": {"type": "json_schema", "name": "a b", "schema": {}}})"), "text.format.name"},
+      {with(R"("text": {"format": {"type": "json_schema", "name": "x"}})"), "text.format.schema"},
+      {with(R"("text": {"format": {"type": "json_schema", "name": "x", "schema": []}})"), "text.format.schema"},
+      {with(R"("text": {"format": {"type": "json_schema", "name": "x", "schema": {}, "strict": "yes"}})"),
+       "text.format.strict"},
+      {with(R"("text": {"format": {"type": "json_schema", "name": "x", "schema": {}, "description": 5}})"),
+       "text.format.description"},
+      {with(R"("text": {"verbosity": "terse"})"), "text.verbosity"},
+  };
+  for (const auto& c : cases) expect_refused(c);
+}
+
+TEST(OpenAIResponsesDecode, ChatCompletionsMembersSayWhatToSendInstead) {
+  Refusal cases[] = {
+      {R"({"model": "m", "messages": [{"role": "user", "content": "x"}]})", "messages"},
+      {with(R"("max_tokens": 10)"), "max_tokens"},
+      {with(R"("max_completion_tokens": 10)"), "max_completion_tokens"},
+      {with(R"("response_format": {"type": "json_object"})"), "response_format"},
+      {with(R"("reasoning_effort": "low")"), "reasoning_effort"},
+      {with(R"("n": 2)"), "n"},
+      {with(R"("stop": ["\n"])"), "stop"},
+      {with(R"("functions": [])"), "functions"},
+      {with(R"("function_call": "auto")"), "function_call"},
+  };
+  for (const auto& c : cases) expect_refused(c);
+  EXPECT_EQ(decode(with(R"("max_tokens": 10)")).error.message,
+            "max_tokens is a chat completions parameter: the Responses API takes max_output_tokens");
+  EXPECT_EQ(decode(with(R"("n": 2)")).error.message, "n is a chat completions parameter the Responses API does not take");
+}
+
+TEST(OpenAIResponsesDecode, ToolsAndToolChoice) {
+  Refusal cases[] = {
+      {with(R"("tools": {"type": "function"})"), "tools"},
+      {with(R"("tools": ["get_weather"])"), "tools[0]"},
+      {with(R"("tools": [{"name": "f"}])"), "tools[0].type"},
+      {with(R"("tools": [{"type": ""}])"), "tools[0].type"},
+      {with(R"("tools": [{"type": "function"}])"), "tools[0].name"},
+      {with(R"("tools": [{"type": "function", "name": "get weather"}])"), "tools[0].name"},
+      {with(R"("tools": [{"type": "function", "function": {"name": "f"}}])"), "tools[0].name"},
+      {with(R"("tools": [{"type": "function", "name": "f", "description": 5}])"), "tools[0].description"},
+      {with(R"("tools": [{"type": "function", "name": "f", "parameters": "{}"}])"), "tools[0].parameters"},
+      {with(R"("tools": [{"type": "function", "name": "f", "strict": "yes"}])"), "tools[0].strict"},
+      {with(R"("tool_choice": "sometimes")"), "tool_choice"},
+      {with(R"("tool_choice": 5)"), "tool_choice"},
+      {with(R"("tool_choice": {})"), "tool_choice.type"},
+      {with(R"("tool_choice": {"type": "function"})"), "tool_choice.name"},
+      {with(R"("tool_choice": {"type": "function", "function": {"name": "f"}})"), "tool_choice.name"},
+      {with(R"("tool_choice": {"type": "allowed_tools", "mode": "any", "tools": []})"), "tool_choice.mode"},
+      {with(R"("tool_choice": {"type": "allowed_tools", "mode": "auto"})"), "tool_choice.tools"},
+  };
+  for (const auto& c : cases) expect_refused(c);
+  EXPECT_EQ(decode(with(R"("tools": [{"type": "function", "name": "a b"}])")).error.message,
+            "tools[0].name must be 1 to 64 characters from a-z, A-Z, 0-9, _ and -");
+}
+
+TEST(OpenAIResponsesDecode, InputItemsNameTheFieldExactly) {
+  auto input = [](std::string_view items) { return R"({"model": "m", "input": )" + std::string(items) + "}"; };
+  Refusal cases[] = {
+      {input(R"(["hi"])"), "input[0]"},
+      {input(R"([{"content": "x"}])"), "input[0].type"},
+      {input(R"([{"type": 5}])"), "input[0].type"},
+      {input(R"([{"type": "message", "content": "x"}])"), "input[0].role"},
+      {input(R"([{"role": "tool", "content": "x"}])"), "input[0].role"},
+      {input(R"([{"role": "user"}])"), "input[0].content"},
+      {input(R"([{"role": "user", "content": null}])"), "input[0].content"},
+      {input(R"([{"role": "user", "content": 5}])"), "input[0].content"},
+      {input(R"([{"role": "user", "content": []}])"), "input[0].content"},
+      {input(R"([{"role": "user", "content": "x", "status": 1}])"), "input[0].status"},
+      {input(R"([{"role": "user", "content": ["x"]}])"), "input[0].content[0]"},
+      {input(R"([{"role": "user", "content": [{"type": "text", "text": "x"}]}])"), "input[0].content[0].type"},
+      {input(R"([{"role": "user", "content": [{"type": "output_text", "text": "x"}]}])"), "input[0].content[0].type"},
+      {input(R"([{"role": "assistant", "content": [{"type": "input_text", "text": "x"}]}])"), "input[0].content[0].type"},
+      {input(R"([{"role": "user", "content": [{"type": "input_text"}]}])"), "input[0].content[0].text"},
+      {input(R"([{"role": "user", "content": [{"type": "input_text", "text": 5}]}])"), "input[0].content[0].text"},
+      {input(R"([{"role": "assistant", "content": [{"type": "refusal"}]}])"), "input[0].content[0].refusal"},
+      {input(R"([{"role": "user", "content": [{"type": "input_image"}]}])"), "input[0].content[0]"},
+      {input(R"([{"role": "user", "content": [{"type": "input_image", "image_url": {"url": "x"}}]}])"),
+       "input[0].content[0].image_url"},
+      {input(R"([{"role": "user", "content": [{"type": "input_image", "image_url": "x", "file_id": 5}]}])"),
+       "input[0].content[0].file_id"},
+      {input(R"([{"role": "user", "content": [{"type": "input_image", "image_url": "x", "detail": "max"}]}])"),
+       "input[0].content[0].detail"},
+      {input(R"([{"role": "user", "content": [{"type": "input_file"}]}])"), "input[0].content[0]"},
+      {input(R"([{"role": "user", "content": [{"type": "input_file", "file_data": 5}]}])"), "input[0].content[0].file_data"},
+      {input(R"([{"role": "user", "content": [{"type": "input_file", "file_id": "f", "filename": 5}]}])"),
+       "input[0].content[0].filename"},
+      {input(R"([{"type": "function_call", "name": "f", "arguments": "{}"}])"), "input[0].call_id"},
+      {input(R"([{"type": "function_call", "call_id": "", "name": "f", "arguments": "{}"}])"), "input[0].call_id"},
+      {input(R"([{"type": "function_call", "call_id": "c", "arguments": "{}"}])"), "input[0].name"},
+      {input(R"([{"type": "function_call", "call_id": "c", "name": "f", "arguments": {"a": 1}}])"), "input[0].arguments"},
+      {input(R"([{"type": "function_call_output", "output": "x"}])"), "input[0].call_id"},
+      {input(R"([{"type": "function_call_output", "call_id": "c"}])"), "input[0].output"},
+      {input(R"([{"type": "function_call_output", "call_id": "c", "output": 5}])"), "input[0].output"},
+      {input(R"([{"type": "function_call_output", "call_id": "c", "output": ["x"]}])"), "input[0].output[0]"},
+      {input(R"([{"type": "function_call_output", "call_id": "c", "output": [{"type": "output_text", "text": "x"}]}])"),
+       "input[0].output[0].type"},
+      {input(R"([{"type": "function_call_output", "call_id": "c", "output": [{"type": "input_text"}]}])"),
+       "input[0].output[0].text"},
+      {input(R"([{"type": "reasoning", "id": "rs"}])"), "input[0].summary"},
+      {input(R"([{"type": "reasoning", "summary": "thought"}])"), "input[0].summary"},
+      {input(R"([{"type": "reasoning", "summary": [{"type": "text", "text": "x"}]}])"), "input[0].summary[0].type"},
+      {input(R"([{"type": "reasoning", "summary": [{"type": "summary_text"}]}])"), "input[0].summary[0].text"},
+      {input(R"([{"type": "reasoning", "summary": [], "encrypted_content": 5}])"), "input[0].encrypted_content"},
+      {input(R"([{"type": "reasoning", "summary": [], "content": "x"}])"), "input[0].content"},
+      {input(R"([{"type": "reasoning", "summary": [], "content": [{"type": "reasoning_text"}]}])"),
+       "input[0].content[0].text"},
+      {input(R"([{"type": "reasoning", "summary": [], "id": 5}])"), "input[0].id"},
+      {input(R"([{"type": "item_reference"}])"), "input[0].id"},
+      {input(R"([{"type": "item_reference", "id": ""}])"), "input[0].id"},
+      {input(R"([{"role": "user", "content": "ok"}, {"role": "user", "content": [{"type": "input_image", "image_url": "x"}, 3]}])"),
+       "input[1].content[1]"},
+  };
+  for (const auto& c : cases) expect_refused(c);
+  EXPECT_EQ(decode(input(R"([{"role": "assistant", "content": [{"type": "input_text", "text": "x"}]}])")).error.message,
+            "input[0].content[0].type must be output_text or refusal in an assistant message");
+}
+
+TEST(OpenAIResponsesDecode, InvalidUtf8IsRefused) {
+  auto d = decode(std::string(R"({"model": "m", "input": "caf)") + "\xC3\x28" + "\"}");
+  ASSERT_FALSE(d.ok);
+  EXPECT_EQ(d.error.code, "invalid_json");
+  EXPECT_EQ(d.error.message, "request body is not valid UTF-8");
+  EXPECT_TRUE(decode(R"({"model": "m", "input": "café 中文 😀"})").ok);
+}
+
+TEST(OpenAIResponsesDecode, CodecTable) {
+  EXPECT_EQ(kCodec.format, model::Format::openai_responses);
+  EXPECT_NE(kCodec.decode, nullptr);
+  EXPECT_NE(kCodec.answer, nullptr);
+  EXPECT_NE(kCodec.stream, nullptr);
+  ASSERT_NE(kCodec.conversations, nullptr);
+  EXPECT_NE(kCodec.conversations->resume, nullptr);
+  EXPECT_NE(kCodec.conversations->keep, nullptr);
+  Error e{404, ErrorType::invalid_request, "The model 'x' does not exist", "model_not_found", "model"};
+  EXPECT_EQ(kCodec.error(e), error_body(e));
+}
+
+}  // namespace
+}  // namespace sy::ingress::openai_responses
