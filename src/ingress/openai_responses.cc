@@ -287,9 +287,7 @@ bool decode(model::Envelope& env, const DecodeArgs&, Error& error, bool resumed)
   bool has_input = later.input && !later.input->IsNull();
   if (!has_input && r.previous_response_id.empty() && !later.prompt)
     return body::refuse(error, "input", "input is required", "missing_input");
-  References references = resumed ? References::unresolved
-                           : r.previous_response_id.empty() ? References::unsupported
-                                                            : References::deferred;
+  References references = resumed || r.previous_response_id.empty() ? References::native : References::deferred;
   if (!read_input(later.instructions, has_input ? later.input : nullptr, env, references, error)) return false;
   if (later.tool_choice && !read_tool_choice(env, *later.tool_choice, error)) return false;
   // A native-only request is served as it came: its whole input and tool_choice key the cache.

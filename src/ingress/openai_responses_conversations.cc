@@ -89,7 +89,7 @@ class History {
 };
 
 // Appends the request's own input, each item_reference replaced by the history's item of that
-// id (one it does not hold stays, for decode to refuse).
+// id (one it does not hold stays a reference).
 bool append_own(std::string& out, std::string_view input, History& history) {
   if (input.empty() || input.front() != '[') return append_items(out, input);
   std::vector<std::string_view> items;

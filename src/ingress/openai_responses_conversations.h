@@ -8,8 +8,8 @@
 //   items]}, kept under the Response's id.
 // resume: the request is decoded afresh from its own body with `input` = the record's input, its
 //   output, then the request's own input (a string as a user message). Item references in the
-//   request's input are replaced by the record's item of that id (an id the record does not hold
-//   is a 400 naming the item). `instructions` are the new request's only: a previous response's
+//   request's input are replaced by the record's item of that id (one the record does not hold
+//   stays a reference: the request is then native-only, for OpenAI to resolve). `instructions` are the new request's only: a previous response's
 //   are not carried over, as OpenAI documents. A record that is not one, or a conversation whose
 //   body would exceed kMaxConversationBytes, is a 400 naming previous_response_id.
 #pragma once

@@ -293,17 +293,8 @@ bool InputReader::reasoning(const Value& v, const std::string& at) {
 bool InputReader::reference(const Value& v, const std::string& at) {
   const Value* id = json::find(v, "id");
   if (!non_empty_string(id)) return refuse(at + ".id", "must be the id of an item");
-  std::string item = "\"" + std::string(json::view(*id)) + "\"";
-  switch (references_) {
-    case References::deferred:
-      return true;
-    case References::unresolved:
-      return refuse(at, "refers to item " + item + ", which the conversation previous_response_id continues does not hold");
-    case References::unsupported:
-      break;
-  }
-  return refuse(at, "refers to item " + item + " of a stored response: send the item itself, or continue that "
-                    "response with previous_response_id");
+  if (references_ == References::native) mark_native(env_, at);  // OpenAI's own stored items
+  return true;
 }
 
 }  // namespace

@@ -15,7 +15,8 @@
 //                                  summary joined by blank lines (else its reasoning text) and
 //                                  whose signature is encrypted_content; with only
 //                                  encrypted_content, a redacted part holding it
-//   item_reference                 {type?: "item_reference", id}: see References
+//   item_reference                 {type?: "item_reference", id}: see References (the conversation
+//                                  previous_response_id continues resolves those it holds)
 //   items of built-in tools        (web_search_call, computer_call_output, mcp_call, …) are the
 //                                  provider's own: they mark the request native-only
 //                                  (Request::native_only, "input[3].type") and are carried only
@@ -37,9 +38,9 @@ namespace sy::ingress::openai_responses {
 
 // What an item_reference is, in this decode.
 enum class References {
-  deferred,    // previous_response_id will be resolved and the body decoded again: skipped
-  unresolved,  // decoded again after resolving: any left named no item of the conversation (400)
-  unsupported, // no conversation to look items up in (400)
+  deferred,  // previous_response_id will be resolved and the body decoded again: skipped
+  native,    // one the gateway could not resolve (none left to look it up in): it marks the request
+             // native-only, for OpenAI holds the items it stored; other targets refuse it
 };
 
 // Appends `instructions` (a string or null; "" adds nothing) as a system message, then `input`

@@ -226,6 +226,25 @@ TEST_F(ResponsesFlow, AnOpenAITargetIsSentTheHistoryInsteadOfTheId) {
   EXPECT_TRUE(sent["store"].GetBool());
 }
 
+TEST_F(ResponsesFlow, ItemReferencesResolveWithinTheConversationElseNeedOpenAI) {
+  auto first = post(R"({"model": "default", "input": "Remember 7."})");
+  auto response = parse(respond(first)->body);
+  std::string id = response["id"].GetString(), item = response["output"][0]["id"].GetString();
+  auto resolved = post(R"({"model": "default", "previous_response_id": ")" + id + R"(",
+      "input": [{"type": "item_reference", "id": ")" + item + R"("}, {"role": "user", "content": "Which?"}]})");
+  EXPECT_EQ(respond(resolved)->status, 200u) << respond(resolved)->body;
+  auto alone = post(R"({"model": "default", "input": [{"role": "user", "content": "Remember 7."},
+      {"type": "item_reference", "id": ")" + item + R"("}, {"role": "user", "content": "Which?"}]})");
+  const Action* refused = respond(alone);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->status, 400u);
+  EXPECT_STREQ(parse(refused->body)["error"]["param"].GetString(), "input[1]");
+  auto native = post(R"({"model": "oa/gpt-4.1", "input": [{"type": "item_reference", "id": "msg_openai"}]})");
+  const Action* fetch = find(native, ActionKind::fetch);
+  ASSERT_NE(fetch, nullptr);
+  EXPECT_NE(fetch->body.find("\"msg_openai\""), std::string::npos);
+}
+
 TEST_F(ResponsesFlow, BuiltInToolsNeedATargetThatRunsThem) {
   auto refused = post(R"({"model": "default", "input": "news?", "tools": [{"type": "web_search_preview"}]})");
   const Action* a = respond(refused);

@@ -16,7 +16,7 @@ using model::PartType;
 using model::Role;
 
 // Reads the `input` and `instructions` of `body` (a JSON object) with read_input().
-testing::Decoded decode(std::string_view body, References references = References::unsupported) {
+testing::Decoded decode(std::string_view body, References references = References::native) {
   testing::Decoded d;
   d.env->text = body;
   std::string error;
@@ -229,21 +229,15 @@ TEST(OpenAIResponsesInput, NativeOnlyItemsAndParts) {
 }
 
 TEST(OpenAIResponsesInput, ItemReferencesByMode) {
-  const char* body = R"({"input": [{"type": "item_reference", "id": "msg_1"}, {"role": "user", "content": "x"}]})";
+  const char* body = R"({"input": [{"role": "user", "content": "x"}, {"type": "item_reference", "id": "msg_1"}, {"id": "rs_9"}]})";
   auto deferred = decode(body, References::deferred);
   ASSERT_TRUE(deferred.ok);
   EXPECT_EQ(deferred.request().messages.size(), 1u);
-  auto unresolved = decode(body, References::unresolved);
-  EXPECT_EQ(unresolved.error.param, "input[0]");
-  EXPECT_EQ(unresolved.error.message,
-            "input[0] refers to item \"msg_1\", which the conversation previous_response_id continues does not hold");
-  auto unsupported = decode(body, References::unsupported);
-  EXPECT_EQ(unsupported.error.param, "input[0]");
-  EXPECT_EQ(unsupported.error.message, "input[0] refers to item \"msg_1\" of a stored response: send the item itself, or "
-                                       "continue that response with previous_response_id");
-  auto bare = decode(R"({"input": [{"id": "rs_9"}]})", References::deferred);  // no type, no role: a reference
-  EXPECT_TRUE(bare.ok);
-  EXPECT_TRUE(bare.request().messages.empty());
+  EXPECT_TRUE(deferred.request().native_only.empty());  // resume decodes again with them resolved
+  auto native = decode(body, References::native);
+  ASSERT_TRUE(native.ok);
+  EXPECT_EQ(native.request().native_only, "input[1]");  // only OpenAI can look it up
+  EXPECT_EQ(native.request().messages.size(), 1u);
 }
 
 }  // namespace
