@@ -2,10 +2,14 @@
 // POST {base_url}/embeddings, GET {base_url}/models, bearer auth): the codec of `openai` and
 // `openai-compatible` providers, whose answers and streams Azure shares.
 //
-// Requests. A caller that spoke this very format (request.format openai_chat, or
-// openai_embeddings for embeddings) is forwarded its own body with minimal edits: `model` set
-// to the target's, the routing members model/models/provider/switchyard/session_id dropped,
-// each override_param replacing the member of its name or joining the body. Any other request
+// Requests. A Responses API caller's request (request.format openai_responses) to a provider of
+// type `openai` goes to {base_url}/responses as the caller wrote it, and its answer and stream are
+// decoded there (providers/openai_responses.h); to an `openai-compatible` one it is rendered as
+// chat completions like any other format's. A caller that spoke this very format
+// (request.format openai_chat, or openai_embeddings for embeddings) is forwarded its own body
+// with minimal edits: `model` set to the target's, the routing members model/models/provider/
+// switchyard/session_id dropped, each override_param replacing the member of its name or joining
+// the body. Any other request
 // is rendered from its canonical fields (overrides applied through translate::with_overrides):
 // messages with text, image_url, input_audio and file parts, assistant tool_calls and refusals,
 // tool results; tools, tool_choice, parallel_tool_calls, response_format, the sampling
