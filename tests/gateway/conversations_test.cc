@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "engine/harness.h"
@@ -243,6 +244,48 @@ TEST_F(ResponsesFlow, ItemReferencesResolveWithinTheConversationElseNeedOpenAI) 
   const Action* fetch = find(native, ActionKind::fetch);
   ASSERT_NE(fetch, nullptr);
   EXPECT_NE(fetch->body.find("\"msg_openai\""), std::string::npos);
+}
+
+TEST_F(ResponsesFlow, AnOpenAITargetsStreamReachesTheCallerAsItCameAndIsKept) {
+  auto actions = post(R"({"model": "oa/gpt-4.1", "input": "Say hi", "stream": true})");
+  const Action* fetch = find(actions, ActionKind::fetch);
+  ASSERT_NE(fetch, nullptr);
+  EXPECT_EQ(fetch->url, "http://oa.test/v1/responses");
+  const char* upstream[][2] = {
+      {"response.created", R"({"type":"response.created","sequence_number":0,"response":{"id":"resp_s","object":"response","created_at":1,"status":"in_progress","model":"gpt-4.1","output":[],"usage":null}})"},
+      {"response.output_item.added", R"({"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"msg_s","type":"message","status":"in_progress","role":"assistant","content":[]}})"},
+      {"response.content_part.added", R"({"type":"response.content_part.added","sequence_number":2,"item_id":"msg_s","output_index":0,"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}})"},
+      {"response.output_text.delta", R"({"type":"response.output_text.delta","sequence_number":3,"item_id":"msg_s","output_index":0,"content_index":0,"delta":"Hi sk-oa-secret"})"},
+      {"response.completed", R"({"type":"response.completed","sequence_number":4,"response":{"id":"resp_s","object":"response","created_at":1,"status":"completed","model":"gpt-4.1","output":[{"id":"msg_s","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi sk-oa-secret","annotations":[]}]}],"usage":{"input_tokens":2,"output_tokens":1,"total_tokens":3}}})"},
+  };
+  std::string stream;
+  for (const auto& [name, data] : upstream) stream += "event: " + std::string(name) + "\ndata: " + data + "\n\n";
+  engine.fetch_response(fetch->id, 200, "content-type: text/event-stream\n", now);
+  std::vector<Action> all = take();
+  for (size_t at = 0; at < stream.size(); at += 97) {
+    engine.fetch_body(fetch->id, std::string_view(stream).substr(at, 97), now);
+    for (Action& a : settle(take())) all.push_back(std::move(a));
+  }
+  std::string text = chunks(all);
+  std::string expected = stream;
+  for (size_t at = expected.find("sk-oa-secret"); at != std::string::npos; at = expected.find("sk-oa-secret"))
+    expected.replace(at, 12, "[redacted]");  // the provider's key never reaches the caller
+  EXPECT_EQ(text, expected);
+  EXPECT_NE(find(all, ActionKind::stream_end), nullptr);
+  EXPECT_EQ(conversations_kept(all), 1);
+  EXPECT_NE(tier.end(), std::find_if(tier.begin(), tier.end(), [](const auto& e) {
+    return e.second.find("msg_s") != std::string::npos && e.second.find("\"conversation\"") != std::string::npos;
+  }));
+
+  // The same request again: the cache's canonical answer, replayed as this format's events.
+  auto again = post(R"({"model": "oa/gpt-4.1", "input": "Say hi", "stream": true})");
+  EXPECT_EQ(find(again, ActionKind::fetch), nullptr);
+  EXPECT_EQ(header(*respond(again), "x-switchyard-cache"), "HIT");
+  std::string replay = chunks(again);
+  EXPECT_EQ(replay.rfind("event: response.created\n", 0), 0u) << replay;
+  EXPECT_NE(replay.find("event: response.output_text.delta\ndata: "), std::string::npos);
+  EXPECT_NE(replay.find("event: response.completed\n"), std::string::npos);
+  EXPECT_EQ(replay.find("sk-oa-secret"), std::string::npos);
 }
 
 TEST_F(ResponsesFlow, BuiltInToolsNeedATargetThatRunsThem) {
