@@ -224,6 +224,9 @@ bool read_extra(model::Request& r, std::string_view name, const Value& v, Error&
     return refuse(error, n, "is not supported: the gateway answers synchronously (leave background unset)");
   if (name == "conversation" && !v.IsNull())
     return refuse(error, n, "is not supported: continue a response with previous_response_id, or send the history in input");
+  // Only the native path carries server-side compaction: Anthropic's Messages API has a member of
+  // this name with another shape, so it is not offered to other formats as an extra.
+  if (name == "context_management") return true;
   r.extras.emplace_back(name, &v);
   return true;
 }

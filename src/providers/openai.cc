@@ -345,8 +345,10 @@ std::string render_chat(const EncodeInput& in) {
   }
   if (!r.user.empty()) body.string("user", r.user);
   if (r.metadata) body.value("metadata", *r.metadata);
+  bool responses = r.format == model::Format::openai_responses;  // its own members chat lacks stay out
   for (const auto& [name, value] : r.extras)
-    if (!body.has(name) && !is_routing_member(name)) body.value(name, *value);
+    if (!body.has(name) && !is_routing_member(name) && !(responses && openai_responses::responses_only(name)))
+      body.value(name, *value);
   body.close();
   return out;
 }

@@ -296,6 +296,14 @@ std::string raw_response(std::string_view body, json::Document& doc, const Decod
 
 }  // namespace
 
+bool responses_only(std::string_view name) {
+  static constexpr std::string_view kOnly[] = {
+      "include",    "truncation", "top_logprobs", "max_tool_calls",       "background",         "reasoning",
+      "text",       "prompt",     "conversation", "moderation",           "prompt_cache_options", "context_management",
+      "input",      "instructions", "tool_choice", "previous_response_id"};
+  return listed(kOnly, name);
+}
+
 bool speaks(const config::Provider& provider, const model::Request& request) {
   return provider.type == config::ProviderType::openai && request.format == model::Format::openai_responses &&
          request.kind == model::Kind::chat && !request.raw.empty();

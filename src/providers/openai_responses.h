@@ -42,6 +42,15 @@ namespace sy::providers::openai_responses {
 // Whether a request goes here: a Responses caller's chat request to a provider of type openai.
 bool speaks(const config::Provider& provider, const model::Request& request);
 
+// Whether `name` is a Responses API member that chat completions lacks (or takes only with
+// others, as top_logprobs needs logprobs): include, truncation, top_logprobs, max_tool_calls,
+// background, reasoning, text, prompt, conversation, moderation, prompt_cache_options,
+// context_management, input, instructions, tool_choice, previous_response_id. A Responses
+// caller's extras of these names are left out when its request is rendered as chat completions;
+// those chat completions shares (verbosity, service_tier, prompt_cache_key,
+// prompt_cache_retention, safety_identifier) and unknown ones are sent.
+bool responses_only(std::string_view name);
+
 void encode(const EncodeInput& in, UpstreamRequest& out);
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx);
 std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx);

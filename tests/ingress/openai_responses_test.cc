@@ -181,6 +181,10 @@ TEST(OpenAIResponsesDecode, OtherMembersAreExtrasInBodyOrder) {
   for (const auto& [name, value] : d.request().extras) names += std::string(name) + ",";
   EXPECT_EQ(names, "include,truncation,service_tier,prompt_cache_key,safety_identifier,top_logprobs,max_tool_calls,"
                    "background,conversation,x_vendor,");
+  // Server-side compaction: only the native path carries it (Anthropic has a member of that name).
+  auto compaction = decode(with(R"("context_management": [{"type": "compaction", "compact_threshold": 1000}])"));
+  ASSERT_TRUE(compaction.ok);
+  EXPECT_EQ(extra(compaction.request(), "context_management"), "(absent)");
 }
 
 TEST(OpenAIResponsesDecode, RoutingMembersAreReadAsInChat) {

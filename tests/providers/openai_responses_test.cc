@@ -67,6 +67,25 @@ TEST(OpenAIResponses, TheOpenAICodecSendsThemToResponsesAndOthersToChatCompletio
   EXPECT_EQ(chat.answer.raw_format, model::Format::openai_chat);
 }
 
+TEST(OpenAIResponses, ChatCompletionsTargetsGetOnlyTheExtrasChatHas) {
+  auto env = responses_request(R"({"model":"fast","input":"hi","include":["reasoning.encrypted_content"],"truncation":"auto",)"
+                               R"("top_logprobs":2,"reasoning":{"effort":"low","summary":"auto"},"background":false,"verbosity":"low",)"
+                               R"("service_tier":"flex","prompt_cache_key":"k","safety_identifier":"h","x_vendor":1})");
+  for (auto& m : env->doc.GetObject())
+    if (json::view(m.name) != "model" && json::view(m.name) != "input") env->request.extras.emplace_back(json::view(m.name), &m.value);
+  auto e = test::encode(openai::kCompatibleCodec, kCompatible, "llama", env->request);
+  EXPECT_TRUE(same_json(e.request.body, R"({"model":"llama","messages":[{"role":"user","content":"hi"}],"verbosity":"low",
+      "service_tier":"flex","prompt_cache_key":"k","safety_identifier":"h","x_vendor":1})"));
+  env->request.format = model::Format::openai_chat;  // a chat caller's members of those names are its own
+  env->request.raw = {};
+  auto chat = test::encode(openai::kCompatibleCodec, kCompatible, "llama", env->request);
+  EXPECT_NE(chat.request.body.find("\"truncation\""), std::string::npos);
+  EXPECT_TRUE(responses_only("include"));
+  EXPECT_TRUE(responses_only("previous_response_id"));
+  EXPECT_FALSE(responses_only("service_tier"));
+  EXPECT_FALSE(responses_only("x_vendor"));
+}
+
 TEST(OpenAIResponses, NativeOnlyRequestsGoOnlyToANativeCodec) {
   auto env = responses_request(R"({"model":"fast","input":"news?","tools":[{"type":"web_search_preview"}]})");
   env->request.native_only = "tools[0].type";
