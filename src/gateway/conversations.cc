@@ -48,10 +48,10 @@ namespace sy::gateway {
 // A request that continues a kept conversation waits for its record in the host's tier.
 void Gateway::recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env) {
   std::string_view previous = env->request.previous_response_id;
-  if (!exchange_.persists() || !codec_of(p.route->handler)->conversations)
+  if (!exchange_.has_tier() || !codec_of(p.route->handler)->conversations)
     return respond(id, p, {400, ErrorType::invalid_request,
-                           "previous_response_id needs a place to keep responses and this gateway has none: set "
-                           "cache.persist on a host with a persistent tier, or send the whole conversation as input",
+                           "previous_response_id needs a place to keep responses and this gateway has none: give its "
+                           "host a persistent tier (docs/reference.md, Responses) or send the whole conversation as input",
                            "persistence_required", "previous_response_id"});
   batch_.cache_get(id, conversations::key_hex(tenant(p.key), previous));
   p.envelope = std::move(env);

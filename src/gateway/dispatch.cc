@@ -96,7 +96,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   start.request_id = p.request_id;
   start.envelope = std::move(env);
   start.tenant = tenant(p.key);
-  Keeping keeping{exchange_.persists(), start.tenant};
+  Keeping keeping{exchange_.has_tier(), start.tenant};
   start.caller = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
                                              std::move(p.cors), request, int64_t(now / 1000), keeping);
   exchange_.start(std::move(start), now);
