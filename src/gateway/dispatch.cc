@@ -82,7 +82,11 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   Error error;
   if (!decode(p, *env, error)) return respond(id, p, error);
   if (p.route->handler == Handler::count_tokens) return count_tokens(id, p, env->request);
-  if (!env->request.previous_response_id.empty()) return recall(id, p, std::move(env));
+  if (const ingress::Conversations* kept = codec_of(p.route->handler)->conversations) {
+    std::vector<ingress::Reference> references;
+    kept->references(*env, references);
+    if (!references.empty()) return recall(id, p, std::move(env), std::move(references));
+  }
   launch(id, p, std::move(env), now);
 }
 
