@@ -60,10 +60,11 @@ std::string render(const EncodeInput& in) {
   if (!is_gpt_image(in.model) && (r.image_urls || r.image_b64))
     set_string(members, "response_format", r.image_urls ? "url" : "b64_json");
   set_string(members, "user", r.user);
-  for (const auto& [name, value] : r.extras) {
+  for (const auto& extra : r.extras) {  // no structured binding: Emscripten's clang 14 cannot capture one
+    std::string_view name = extra.first;
     bool written = std::any_of(members.begin(), members.end(), [&](const auto& m) { return m.first == name; });
-    if (written || is_routing_member(name) || !value) continue;
-    json::append_value(members.emplace_back(name, std::string()).second, *value);
+    if (written || is_routing_member(name) || !extra.second) continue;
+    json::append_value(members.emplace_back(name, std::string()).second, *extra.second);
   }
   for (const auto& [name, value] : in.overrides)
     if (!is_routing_member(name)) set(members, name, value);
