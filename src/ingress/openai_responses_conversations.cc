@@ -1,5 +1,6 @@
 #include "ingress/openai_responses_conversations.h"
 
+#include <span>
 #include <vector>
 
 #include "ingress/body.h"
@@ -88,15 +89,21 @@ class History {
   std::vector<std::pair<std::string, std::string_view>> ids_;  // views into text_
 };
 
-// Appends the request's own input, each item_reference replaced by the history's item of that
-// id (one it does not hold stays a reference).
-bool append_own(std::string& out, std::string_view input, History& history) {
+// Appends the request's own input, each item_reference replaced by its item: the record kept for
+// it (items[k] for the k-th reference), else the history's item of that id, else it stays a
+// reference (the request is then native-only, for OpenAI to resolve).
+bool append_own(std::string& out, std::string_view input, History& history, std::span<const std::string> items) {
   if (input.empty() || input.front() != '[') return append_items(out, input);
-  std::vector<std::string_view> items;
-  if (!json::array_elements(input, items)) return false;
-  for (std::string_view item : items) {
+  std::vector<std::string_view> own;
+  if (!json::array_elements(input, own)) return false;
+  size_t k = 0;
+  for (std::string_view item : own) {
     std::string id = reference_of(item);
-    std::string_view found = id.empty() ? std::string_view() : history.find(id);
+    std::string_view found;
+    if (!id.empty()) {
+      found = k < items.size() ? std::string_view(items[k++]) : std::string_view();
+      if (found.empty()) found = history.find(id);
+    }
     if (!out.empty()) out += ',';
     out += found.empty() ? item : found;
   }
@@ -107,18 +114,40 @@ bool refuse(Error& error, std::string message) {
   return body::refuse(error, "previous_response_id", std::move(message));
 }
 
-bool resume(model::Envelope& env, std::string_view record, const DecodeArgs& args, Error& error) {
-  std::vector<std::string> record_storage, body_storage;
-  std::vector<json::Member> kept = members_of(record, record_storage);
+// The items of the conversation `record` keeps (its input, then its output), comma-separated.
+bool history_of(std::string_view record, std::string& out) {
+  std::vector<std::string> storage;
+  std::vector<json::Member> kept = members_of(record, storage);
   std::string_view before = member(kept, "input"), after = member(kept, "output");
+  return !before.empty() && !after.empty() && before.front() == '[' && after.front() == '[' &&
+         append_items(out, before) && append_items(out, after);
+}
+
+void references(const model::Envelope& env, std::vector<Reference>& out) {
+  const model::Request& r = env.request;
+  if (!r.previous_response_id.empty())
+    out.push_back({"previous_response_id", std::string(r.previous_response_id), "previous_response_not_found",
+                   "Previous response"});
+  std::vector<std::string> storage;
+  std::string_view input = member(members_of(env.text, storage), "input");
+  std::vector<std::string_view> items;
+  if (input.empty() || input.front() != '[' || !json::array_elements(input, items)) return;
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string id = reference_of(items[i]);
+    if (!id.empty()) out.push_back({"input[" + std::to_string(i) + "]", std::move(id), "item_not_found", "Item", true});
+  }
+}
+
+bool resume(model::Envelope& env, std::span<const std::string> records, const DecodeArgs& args, Error& error) {
+  bool continues = !env.request.previous_response_id.empty();
   std::string history;
-  if (before.empty() || after.empty() || before.front() != '[' || after.front() != '[' ||
-      !append_items(history, before) || !append_items(history, after))
+  if (continues && !history_of(records[0], history))
     return refuse(error, "previous_response_id names a response this gateway cannot continue");
+  std::vector<std::string> body_storage;
   std::vector<json::Member> members = members_of(env.text, body_storage);
   std::string input = history;
   History items(history);
-  if (!append_own(input, member(members, "input"), items))
+  if (!append_own(input, member(members, "input"), items, records.subspan(continues ? 1 : 0)))
     return refuse(error, "previous_response_id names a response this gateway cannot continue");
   std::string body = "{\"input\":[" + input + "]";
   for (const auto& m : members) {
@@ -138,23 +167,27 @@ bool resume(model::Envelope& env, std::string_view record, const DecodeArgs& arg
   return decode(env, args, error, true);
 }
 
-std::string keep(const Context& ctx, std::string_view answer, std::string& id) {
+void keep(const Context& ctx, std::string_view answer, std::vector<std::pair<std::string, std::string>>& out) {
   const model::Request* request = ctx.request;
-  if (!request || (request->store && !*request->store)) return {};
+  if (!request || (request->store && !*request->store)) return;
   std::vector<std::string> answer_storage, body_storage;
   std::vector<json::Member> response = members_of(answer, answer_storage);
   std::string_view output = member(response, "output");
-  id = string_of(member(response, "id"));
-  if (id.empty() || output.empty() || output.front() != '[') return {};
+  std::string id = string_of(member(response, "id"));
+  std::vector<std::string_view> items;
+  if (id.empty() || output.empty() || output.front() != '[' || !json::array_elements(output, items)) return;
   std::string input;
-  if (!append_items(input, member(members_of(request->raw, body_storage), "input"))) return {};
-  std::string record = "{\"input\":[" + input + "],\"output\":";
-  record += output;
-  return record + "}";
+  if (!append_items(input, member(members_of(request->raw, body_storage), "input"))) return;
+  out.emplace_back(std::move(id), "{\"input\":[" + input + "],\"output\":" + std::string(output) + "}");
+  std::vector<std::string> item_storage;
+  for (std::string_view item : items) {
+    std::string item_id = string_of(member(members_of(item, item_storage), "id"));
+    if (!item_id.empty()) out.emplace_back(std::move(item_id), std::string(item));
+  }
 }
 
 }  // namespace
 
-const Conversations kConversations{resume, keep};
+const Conversations kConversations{references, resume, keep};
 
 }  // namespace sy::ingress::openai_responses

@@ -1,6 +1,7 @@
-// OpenAI chat completions, embeddings and model lists (POST {base_url}/chat/completions,
-// POST {base_url}/embeddings, GET {base_url}/models, bearer auth): the codec of `openai` and
-// `openai-compatible` providers, whose answers and streams Azure shares.
+// OpenAI chat completions, embeddings, model lists and images (POST {base_url}/chat/completions,
+// POST {base_url}/embeddings, GET {base_url}/models, POST {base_url}/images/generations
+// (providers/openai_images.h), bearer auth): the codec of `openai` and `openai-compatible`
+// providers, whose answers and streams Azure shares.
 //
 // Requests. A Responses API caller's request (request.format openai_responses) to a provider of
 // type `openai` goes to {base_url}/responses as the caller wrote it, and its answer and stream are
@@ -38,6 +39,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -54,6 +56,11 @@ extern const Codec kCompatibleCodec;
 // The request bodies, for codecs that speak OpenAI's body at other URLs (azure).
 std::string chat_body(const EncodeInput& in);
 std::string embeddings_body(const EncodeInput& in);
+
+// The caller's own body (request.raw) with the same-format fast path's minimal edits, also
+// leaving out the members named in `drop` that no override names (openai_images: a parameter
+// the target's model refuses). False when it cannot be spliced: render the canonical request.
+bool splice(const EncodeInput& in, std::span<const std::string_view> drop, std::string& out);
 
 // The codec's decode and stream, shared with azure.
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx);

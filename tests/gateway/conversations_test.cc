@@ -106,7 +106,7 @@ TEST_F(ResponsesFlow, AResponseIsContinuedByItsId) {
   const Action* answer = respond(first);
   ASSERT_NE(answer, nullptr);
   ASSERT_EQ(answer->status, 200u) << answer->body;
-  EXPECT_EQ(conversations_kept(first), 1);
+  EXPECT_EQ(conversations_kept(first), 2);  // the response, and its message item
   auto response = parse(answer->body);
   std::string id = response["id"].GetString();
   EXPECT_EQ(id.rfind("resp_", 0), 0u);
@@ -123,7 +123,7 @@ TEST_F(ResponsesFlow, AResponseIsContinuedByItsId) {
   EXPECT_TRUE(next["instructions"].IsNull());  // not carried over
   // The history was sent: the prompt holds the first turn (without its instructions) too.
   EXPECT_GT(next["usage"]["input_tokens"].GetInt64(), alone);
-  EXPECT_EQ(conversations_kept(second), 1);
+  EXPECT_EQ(conversations_kept(second), 2);  // the response, and its message item
 
   // A third turn continues the whole conversation.
   auto third = post(R"({"model": "default", "previous_response_id": ")" + std::string(next["id"].GetString()) +
@@ -142,7 +142,7 @@ TEST_F(ResponsesFlow, StreamedResponsesAreKeptAndContinuedToo) {
   size_t completed = text.find("event: response.completed\ndata: ");
   ASSERT_NE(completed, std::string::npos) << text;
   EXPECT_NE(find(first, ActionKind::stream_end), nullptr);
-  EXPECT_EQ(conversations_kept(first), 1);
+  EXPECT_EQ(conversations_kept(first), 2);  // the response, and its message item
   size_t data = completed + std::string("event: response.completed\ndata: ").size();
   auto event = parse(text.substr(data, text.find("\n\n", data) - data));
   std::string id = event["response"]["id"].GetString();
@@ -151,7 +151,7 @@ TEST_F(ResponsesFlow, StreamedResponsesAreKeptAndContinuedToo) {
   std::string more = chunks(second);
   EXPECT_NE(more.find("Which number?"), std::string::npos) << more;
   EXPECT_NE(more.find("\"previous_response_id\":\"" + id + "\""), std::string::npos);
-  EXPECT_EQ(conversations_kept(second), 1);
+  EXPECT_EQ(conversations_kept(second), 2);  // the response, and its message item
 }
 
 TEST_F(ResponsesFlow, StoreFalseKeepsNothing) {
@@ -201,6 +201,12 @@ TEST_F(ResponsesFlow, WithoutPersistenceItIsAClear400) {
   auto plain = post(R"({"model": "default", "input": "x"})");
   EXPECT_EQ(respond(plain)->status, 200u);
   EXPECT_EQ(conversations_kept(plain), 0);
+  // Item references need no tier: they go, unresolved, to OpenAI, which may hold them.
+  auto items = post(R"({"model": "oa/gpt-4.1", "input": [{"type": "item_reference", "id": "msg_openai"}]})");
+  const Action* fetch = find(items, ActionKind::fetch);
+  ASSERT_NE(fetch, nullptr);
+  EXPECT_NE(fetch->body.find("\"msg_openai\""), std::string::npos);
+  EXPECT_EQ(find(items, ActionKind::cache_get), nullptr);
 }
 
 TEST_F(ResponsesFlow, AnOpenAITargetIsSentTheHistoryInsteadOfTheId) {
@@ -213,7 +219,7 @@ TEST_F(ResponsesFlow, AnOpenAITargetIsSentTheHistoryInsteadOfTheId) {
   const Action* answered = respond(done);
   ASSERT_NE(answered, nullptr);
   EXPECT_EQ(answered->body.rfind(R"({"provider":"oa","id":"resp_up1")", 0), 0u) << answered->body;  // the upstream's own
-  EXPECT_EQ(conversations_kept(done), 1);
+  EXPECT_EQ(conversations_kept(done), 2);  // the response, and its message item
 
   auto second = post(R"({"model": "oa/gpt-4.1", "previous_response_id": "resp_up1", "input": "My name?", "store": true})");
   fetch = find(second, ActionKind::fetch);
@@ -227,21 +233,31 @@ TEST_F(ResponsesFlow, AnOpenAITargetIsSentTheHistoryInsteadOfTheId) {
   EXPECT_TRUE(sent["store"].GetBool());
 }
 
-TEST_F(ResponsesFlow, ItemReferencesResolveWithinTheConversationElseNeedOpenAI) {
+TEST_F(ResponsesFlow, ItemReferencesResolveFromKeptItemsElseNeedOpenAI) {
   auto first = post(R"({"model": "default", "input": "Remember 7."})");
   auto response = parse(respond(first)->body);
   std::string id = response["id"].GetString(), item = response["output"][0]["id"].GetString();
+  std::string text = response["output"][0]["content"][0]["text"].GetString();
   auto resolved = post(R"({"model": "default", "previous_response_id": ")" + id + R"(",
       "input": [{"type": "item_reference", "id": ")" + item + R"("}, {"role": "user", "content": "Which?"}]})");
   EXPECT_EQ(respond(resolved)->status, 200u) << respond(resolved)->body;
-  auto alone = post(R"({"model": "default", "input": [{"role": "user", "content": "Remember 7."},
+  // The Vercel AI SDK's second turn: the earlier answer as a reference to its message item.
+  auto alone = post(R"({"model": "oa/gpt-4.1", "input": [{"role": "user", "content": "Remember 7."},
       {"type": "item_reference", "id": ")" + item + R"("}, {"role": "user", "content": "Which?"}]})");
-  const Action* refused = respond(alone);
+  const Action* fetch = find(alone, ActionKind::fetch);
+  ASSERT_NE(fetch, nullptr);
+  auto sent = parse(fetch->body);
+  ASSERT_EQ(sent["input"].Size(), 3u);
+  EXPECT_STREQ(sent["input"][1]["type"].GetString(), "message");
+  EXPECT_EQ(std::string(sent["input"][1]["content"][0]["text"].GetString()), text);
+  // An item this gateway never kept: only OpenAI, which may hold it, can take the request.
+  auto unknown = post(R"({"model": "default", "input": [{"type": "item_reference", "id": "msg_openai"}]})");
+  const Action* refused = respond(unknown);
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(refused->status, 400u);
-  EXPECT_STREQ(parse(refused->body)["error"]["param"].GetString(), "input[1]");
+  EXPECT_STREQ(parse(refused->body)["error"]["param"].GetString(), "input[0]");
   auto native = post(R"({"model": "oa/gpt-4.1", "input": [{"type": "item_reference", "id": "msg_openai"}]})");
-  const Action* fetch = find(native, ActionKind::fetch);
+  fetch = find(native, ActionKind::fetch);
   ASSERT_NE(fetch, nullptr);
   EXPECT_NE(fetch->body.find("\"msg_openai\""), std::string::npos);
 }
@@ -272,7 +288,7 @@ TEST_F(ResponsesFlow, AnOpenAITargetsStreamReachesTheCallerAsItCameAndIsKept) {
     expected.replace(at, 12, "[redacted]");  // the provider's key never reaches the caller
   EXPECT_EQ(text, expected);
   EXPECT_NE(find(all, ActionKind::stream_end), nullptr);
-  EXPECT_EQ(conversations_kept(all), 1);
+  EXPECT_EQ(conversations_kept(all), 2);  // the response, and its message item
   EXPECT_NE(tier.end(), std::find_if(tier.begin(), tier.end(), [](const auto& e) {
     return e.second.find("msg_s") != std::string::npos && e.second.find("\"conversation\"") != std::string::npos;
   }));

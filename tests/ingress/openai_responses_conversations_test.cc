@@ -1,5 +1,5 @@
-// previous_response_id for the Responses ingress (src/ingress/openai_responses_conversations.cc):
-// the record kept for an answer, and a request resumed from one. (The whole flow through the
+// Kept conversations for the Responses ingress (src/ingress/openai_responses_conversations.cc):
+// what a request refers to, the records kept for an answer, and a request resumed from them. (The whole flow through the
 // gateway and the host's tier is in tests/gateway/conversations_test.cc.)
 #include "ingress/openai_responses_conversations.h"
 
@@ -17,27 +17,50 @@ using model::Role;
 constexpr const char* kAnswer =
     R"({"id":"resp_1","object":"response","status":"completed","output":[{"id":"msg_1_0","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Paris.","annotations":[],"logprobs":[]}]},{"id":"fc_1_1","type":"function_call","status":"completed","call_id":"call_9","name":"map","arguments":"{}"}],"usage":null})";
 
+using Kept = std::vector<std::pair<std::string, std::string>>;
+
+Kept keep_all(const model::Request* request, std::string_view answer) {
+  Context ctx{"req_1", 1, "m", request};
+  Kept kept;
+  kConversations.keep(ctx, answer, kept);
+  return kept;
+}
+
+// The record kept under the Response's id (the first pair), or "" when nothing is kept.
 std::string keep(std::string_view body, std::string_view answer, std::string& id) {
   auto d = testing::decode(kCodec, body);
   EXPECT_TRUE(d.ok) << d.error.message;
-  Context ctx{"req_1", 1, "m", &d.request()};
-  return kConversations.keep(ctx, answer, id);
+  Kept kept = keep_all(&d.request(), answer);
+  id = kept.empty() ? std::string() : kept[0].first;
+  return kept.empty() ? std::string() : kept[0].second;
 }
 
 struct Resumed {
   std::unique_ptr<model::Envelope> env = std::make_unique<model::Envelope>();
+  std::vector<Reference> references;
   Error error;
   bool ok = false;
 };
 
-Resumed resume(std::string_view body, std::string_view record) {
+// As the gateway does: decode, ask what the request refers to, look each up in `tier` (a
+// missing one is ""), resume.
+Resumed resume(std::string_view body, const Kept& tier) {
   static const auto config = testing::load_config();
   Resumed r;
   r.env->text = body;
-  EXPECT_TRUE(kCodec.decode(*r.env, DecodeArgs{*config, {}}, r.error)) << r.error.message;  // as the gateway does first
-  r.ok = kConversations.resume(*r.env, record, DecodeArgs{*config, {}}, r.error);
+  EXPECT_TRUE(kCodec.decode(*r.env, DecodeArgs{*config, {}}, r.error)) << r.error.message;
+  kConversations.references(*r.env, r.references);
+  std::vector<std::string> records;
+  for (const Reference& ref : r.references) {
+    records.emplace_back();
+    for (const auto& [id, record] : tier)
+      if (id == ref.id) records.back() = record;
+  }
+  r.ok = kConversations.resume(*r.env, records, DecodeArgs{*config, {}}, r.error);
   return r;
 }
+
+Resumed resume(std::string_view body, std::string_view record) { return resume(body, Kept{{"resp_1", std::string(record)}}); }
 
 TEST(OpenAIResponsesConversations, TheRecordHoldsTheInputAndTheOutput) {
   std::string id;
@@ -62,8 +85,7 @@ TEST(OpenAIResponsesConversations, NothingIsKeptWhenStoreIsFalseOrTheAnswerIsNot
   EXPECT_EQ(keep(R"({"model": "m", "input": "x"})", R"({"id":"resp_1"})", id), "");
   EXPECT_EQ(keep(R"({"model": "m", "input": "x"})", R"({"output":[]})", id), "");
   EXPECT_EQ(keep(R"({"model": "m", "input": "x"})", "", id), "");
-  Context none{"req_1", 1, "m", nullptr};
-  EXPECT_EQ(kConversations.keep(none, kAnswer, id), "");
+  EXPECT_TRUE(keep_all(nullptr, kAnswer).empty());
 }
 
 TEST(OpenAIResponsesConversations, AResumedRequestHasTheHistoryFirst) {
@@ -89,9 +111,61 @@ TEST(OpenAIResponsesConversations, AResumedRequestHasTheHistoryFirst) {
   EXPECT_EQ(q.raw, r.env->text);
   EXPECT_EQ(std::string(q.raw).find("Old rules."), std::string::npos);
   // The next record continues the whole conversation.
-  Context ctx{"req_2", 2, "m", &q};
-  std::string next = kConversations.keep(ctx, R"({"id":"resp_2","output":[]})", id);
-  EXPECT_EQ(testing::parse(next)["input"].Size(), 5u);
+  Kept next = keep_all(&q, R"({"id":"resp_2","output":[]})");
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(testing::parse(next[0].second)["input"].Size(), 5u);
+}
+
+TEST(OpenAIResponsesConversations, EachOutputItemIsKeptUnderItsId) {
+  auto d = testing::decode(kCodec, R"({"model": "m", "input": "Capital of France?"})");
+  Kept kept = keep_all(&d.request(), kAnswer);
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[1].first, "msg_1_0");
+  EXPECT_STREQ(testing::parse(kept[1].second)["content"][0]["text"].GetString(), "Paris.");
+  EXPECT_EQ(kept[2].first, "fc_1_1");
+  EXPECT_STREQ(testing::parse(kept[2].second)["call_id"].GetString(), "call_9");
+}
+
+TEST(OpenAIResponsesConversations, ReferencesAreThePreviousResponseThenItemReferences) {
+  auto r = resume(R"({"model": "m", "previous_response_id": "resp_1",
+                      "input": [{"role": "user", "content": "x"}, {"type": "item_reference", "id": "msg_a"}, {"id": "fc_b"},
+                                {"type": "function_call", "id": "fc_c", "call_id": "c", "name": "f", "arguments": "{}"}]})",
+                  Kept{{"resp_1", R"({"input": [], "output": []})"}});
+  ASSERT_EQ(r.references.size(), 3u);
+  EXPECT_EQ(r.references[0].field, "previous_response_id");
+  EXPECT_EQ(r.references[0].code, "previous_response_not_found");
+  EXPECT_FALSE(r.references[0].optional);
+  EXPECT_EQ(r.references[1].field, "input[1]");
+  EXPECT_EQ(r.references[1].id, "msg_a");
+  EXPECT_EQ(r.references[1].code, "item_not_found");
+  EXPECT_TRUE(r.references[1].optional);
+  EXPECT_EQ(r.references[2].id, "fc_b");
+  std::vector<Reference> none;
+  model::Envelope plain;
+  plain.text = R"({"model": "m", "input": "hi"})";
+  kConversations.references(plain, none);
+  EXPECT_TRUE(none.empty());
+}
+
+// What the Vercel AI SDK sends on a second turn: earlier assistant text as an item reference to
+// the message item the first answer carried, with no previous_response_id.
+TEST(OpenAIResponsesConversations, ItemReferencesAreResolvedFromKeptItems) {
+  auto d = testing::decode(kCodec, R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_text", "text": "Capital of France?"}]}]})");
+  Kept tier = keep_all(&d.request(), kAnswer);
+  auto r = resume(R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_text", "text": "Capital of France?"}]},
+                                            {"type": "item_reference", "id": "msg_1_0"},
+                                            {"role": "user", "content": [{"type": "input_text", "text": "And of Spain?"}]}]})",
+                  tier);
+  ASSERT_TRUE(r.ok) << r.error.message;
+  const auto& m = r.env->request.messages;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[1].role, Role::assistant);
+  EXPECT_EQ(m[1].parts[0].text, "Paris.");
+  EXPECT_TRUE(r.env->request.native_only.empty());
+  // An item the gateway does not keep stays a reference: only OpenAI itself can serve it.
+  auto unknown = resume(R"({"model": "m", "input": [{"type": "item_reference", "id": "msg_elsewhere"}]})", Kept{});
+  ASSERT_TRUE(unknown.ok) << unknown.error.message;
+  EXPECT_EQ(unknown.env->request.native_only, "input[0]");
 }
 
 TEST(OpenAIResponsesConversations, AStringInputAndNoInputAtAll) {
