@@ -29,8 +29,8 @@
 //   `openai` target answered in this format.
 // stream: the typed SSE events (ingress/openai_responses_stream.h).
 // error: base/errors.h's body.
-// conversations: previous_response_id continues a kept response
-//   (ingress/openai_responses_conversations.h).
+// conversations: previous_response_id continues a kept response, item_reference inputs name kept
+//   items (ingress/openai_responses_conversations.h).
 #pragma once
 
 #include "ingress/ingress.h"
@@ -39,8 +39,8 @@ namespace sy::ingress::openai_responses {
 
 extern const Codec kCodec;
 
-// The codec's decode. `resumed`: env.text already holds the conversation previous_response_id
-// continues (Conversations::resume), so item references must all have been resolved.
+// The codec's decode. `resumed`: env.text already holds what the request refers to
+// (Conversations::resume); item references left in it are ones the gateway does not keep.
 bool decode(model::Envelope& env, const DecodeArgs& args, Error& error, bool resumed);
 
 }  // namespace sy::ingress::openai_responses

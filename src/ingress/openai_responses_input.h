@@ -15,8 +15,8 @@
 //                                  summary joined by blank lines (else its reasoning text) and
 //                                  whose signature is encrypted_content; with only
 //                                  encrypted_content, a redacted part holding it
-//   item_reference                 {type?: "item_reference", id}: see References (the conversation
-//                                  previous_response_id continues resolves those it holds)
+//   item_reference                 {type?: "item_reference", id}: see References (the gateway
+//                                  resolves those it keeps: openai_responses_conversations.h)
 //   items of built-in tools        (web_search_call, computer_call_output, mcp_call, …) are the
 //                                  provider's own: they mark the request native-only
 //                                  (Request::native_only, "input[3].type") and are carried only

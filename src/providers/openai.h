@@ -49,7 +49,8 @@ namespace sy::providers::openai {
 
 // kCodec serves `openai` providers: it also speaks the Responses API natively (a Responses
 // caller's request goes to {base_url}/responses with minimal edits, providers/openai_responses.h).
-// kCompatibleCodec serves `openai-compatible` ones, whose servers are sent chat completions only.
+// kCompatibleCodec serves `openai-compatible` ones, whose servers are never sent the Responses API
+// (chat completions, embeddings and images only).
 extern const Codec kCodec;
 extern const Codec kCompatibleCodec;
 
