@@ -344,8 +344,11 @@ std::string render_chat(const EncodeInput& in) {
   }
   if (!r.user.empty()) body.string("user", r.user);
   if (r.metadata) body.value("metadata", *r.metadata);
-  for (const auto& [name, value] : r.extras)
-    if (!body.has(name) && !is_routing_member(name)) body.value(name, *value);
+  // Extras are members of the caller's format: an Anthropic Messages caller's (container,
+  // context_management, …) are not OpenAI's, and OpenAI refuses members it does not know.
+  if (r.format != model::Format::anthropic_messages)
+    for (const auto& [name, value] : r.extras)
+      if (!body.has(name) && !is_routing_member(name)) body.value(name, *value);
   body.close();
   return out;
 }
