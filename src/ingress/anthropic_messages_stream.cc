@@ -77,7 +77,7 @@ void EventWriter::events(std::span<const model::StreamEvent> events, const model
   if (failed_ || closed_) return;
   bool error = std::any_of(events.begin(), events.end(), [](const model::StreamEvent& e) { return e.type == Type::error; });
   if (raw.format == model::Format::anthropic_messages && !raw.data.empty() && !error) {
-    passthrough_ = true;
+    passthrough_ = started_ = true;  // the upstream's own message_start opened the stream
     emit(out, event_name(raw), raw.data);
     return;
   }
