@@ -83,5 +83,174 @@ TEST_F(EngineTest, ChecksBeforeTheExchange) {
   EXPECT_EQ(pipeline[0].status, 501u);
 }
 
+// ---- the Anthropic Messages API ----------------------------------------------------------------
+
+constexpr const char* kMessages = R"({"model": "default", "max_tokens": 64,
+  "system": "You are a scientist", "messages": [{"role": "user", "content": "Hello, Claude"}]})";
+
+// POST /v1/messages/count_tokens: answered by the gateway itself with the core's estimate (the
+// one limits and budgets use), after the same checks as /v1/messages; errors in Anthropic's shape.
+TEST_F(EngineTest, CountTokens) {
+  configure(R"({"providers": {"echo": {"type": "echo"}},
+                "models": {"default": {"targets": [{"provider": "echo", "model": "echo-1"}]}},
+                "keys": {"sk-a": {"models": ["other"]}, "sk-all": {}}})");
+  std::string all = "x-api-key: sk-all\nanthropic-version: 2023-06-01\ncontent-type: application/json\n";
+  auto counted = submit(R"({"model": "default", "system": "You are a scientist",
+                            "messages": [{"role": "user", "content": "Hello, Claude"}]})",
+                        "/v1/messages/count_tokens", all);
+  ASSERT_EQ(counted.size(), 1u);
+  EXPECT_EQ(counted[0].status, 200u);
+  EXPECT_EQ(counted[0].body, R"({"input_tokens":17})");  // (4 + 5) + (4 + 4): two messages of 19 and 13 characters
+  auto bad = submit(R"({"model": "default", "messages": [{"role": "user", "content": [{"type": "image"}]}]})",
+                    "/v1/messages/count_tokens", all);
+  EXPECT_EQ(bad[0].status, 400u);
+  auto error = parse(bad[0].body);
+  EXPECT_STREQ(error["type"].GetString(), "error");
+  EXPECT_STREQ(error["error"]["type"].GetString(), "invalid_request_error");
+  EXPECT_STREQ(error["error"]["param"].GetString(), "messages[0].content[0].source.type");
+  auto denied = submit(kMessages, "/v1/messages/count_tokens", "x-api-key: sk-a\n");
+  EXPECT_EQ(denied[0].status, 403u);
+  EXPECT_STREQ(parse(denied[0].body)["error"]["type"].GetString(), "permission_error");
+  auto anonymous = submit(kMessages, "/v1/messages/count_tokens", kJson);
+  EXPECT_EQ(anonymous[0].status, 401u);
+  EXPECT_STREQ(parse(anonymous[0].body)["error"]["type"].GetString(), "authentication_error");
+  EXPECT_EQ(engine.in_flight(), 0u);
+}
+
+TEST_F(EngineTest, MessagesAnsweredByEcho) {
+  configure(kEchoConfig);
+  auto whole = submit(kMessages, "/v1/messages");
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].status, 200u);
+  auto message = parse(whole[0].body);
+  EXPECT_EQ(std::string(message["id"].GetString()).rfind("msg_", 0), 0u);
+  EXPECT_STREQ(message["type"].GetString(), "message");
+  EXPECT_STREQ(message["role"].GetString(), "assistant");
+  EXPECT_STREQ(message["model"].GetString(), "echo-1");
+  EXPECT_STREQ(message["content"][0]["type"].GetString(), "text");
+  EXPECT_STREQ(message["content"][0]["text"].GetString(), "Hello, Claude");
+  EXPECT_STREQ(message["stop_reason"].GetString(), "end_turn");
+  EXPECT_TRUE(message["usage"]["input_tokens"].IsInt());
+
+  std::string streamed = R"({"model": "default", "max_tokens": 64, "stream": true,
+                             "messages": [{"role": "user", "content": "Hello, Claude"}]})";
+  auto events = submit(streamed, "/v1/messages");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(header(events[0], "content-type"), "text/event-stream");
+  std::string text = chunks(events);
+  EXPECT_EQ(text.rfind("event: message_start\ndata: {\"type\":\"message_start\"", 0), 0u) << text;
+  EXPECT_NE(text.find("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                      "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello, \"}}"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.substr(text.size() - 51), "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  EXPECT_NE(find(events, ActionKind::stream_end), nullptr);
+}
+
+// An Anthropic target is sent the caller's own body (model replaced) and answers with its own
+// Message; a cache hit is the same answer in this format, rendered from the stored form.
+TEST_F(EngineTest, MessagesToAnAnthropicTargetPassThrough) {
+  configure(R"({"providers": {"claude": {"type": "anthropic", "base_url": "http://anthropic.test/v1", "api_key": "sk-ant-secret"}},
+                "models": {"smart": {"targets": [{"provider": "claude", "model": "claude-sonnet-4-20250514"}]}},
+                "cache": {"enabled": true}})");
+  const char* body = R"({"model": "smart", "max_tokens": 1024,
+    "system": [{"type": "text", "text": "Policy.", "cache_control": {"type": "ephemeral"}}],
+    "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": [
+      {"type": "thinking", "thinking": "Greet.", "signature": "EqQBCgIYAhIM"}, {"type": "text", "text": "Hello!"}]},
+      {"role": "user", "content": "How are you?"}]})";
+  auto actions = submit(body, "/v1/messages", "x-api-key: caller-key\nanthropic-version: 2023-06-01\nanthropic-beta: x\n");
+  ASSERT_EQ(actions.size(), 1u);
+  const Action& f = actions[0];
+  EXPECT_EQ(f.url, "http://anthropic.test/v1/messages");
+  EXPECT_EQ(header(f, "x-api-key"), "sk-ant-secret");
+  EXPECT_EQ(header(f, "anthropic-version"), "2023-06-01");
+  EXPECT_EQ(header(f, "anthropic-beta"), "") << "caller headers never reach the upstream";
+  EXPECT_EQ(f.body.find("\"model\":\"claude-sonnet-4-20250514\""), 1u);
+  EXPECT_NE(f.body.find(R"({"type": "thinking", "thinking": "Greet.", "signature": "EqQBCgIYAhIM"})"), std::string::npos);
+  EXPECT_NE(f.body.find(R"("cache_control": {"type": "ephemeral"})"), std::string::npos);
+  const char* upstream = R"({"id":"msg_01XFDUDYJgAACzvnptvVoYEL","type":"message","role":"assistant","model":"claude-sonnet-4-20250514",)"
+                         R"("content":[{"type":"thinking","thinking":"Answer kindly.","signature":"ErUBCkYIBxgCIkB"},)"
+                         R"({"type":"text","text":"Fine, thanks!"}],"stop_reason":"end_turn","stop_sequence":null,)"
+                         R"("usage":{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":30,"output_tokens":6}})";
+  auto done = answer(f.id, 200, upstream);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].status, 200u);
+  EXPECT_EQ(done[0].body, upstream);
+  EXPECT_EQ(header(done[0], "x-switchyard-cache"), "MISS");
+  auto hit = submit(body, "/v1/messages");
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_EQ(header(hit[0], "x-switchyard-cache"), "HIT");
+  auto message = parse(hit[0].body);
+  EXPECT_STREQ(message["type"].GetString(), "message");
+  EXPECT_EQ(std::string(message["id"].GetString()).rfind("msg_", 0), 0u);
+  EXPECT_STREQ(message["content"][0]["signature"].GetString(), "ErUBCkYIBxgCIkB");
+  EXPECT_STREQ(message["content"][1]["text"].GetString(), "Fine, thanks!");
+  EXPECT_EQ(message["usage"]["input_tokens"].GetInt(), 12);
+  EXPECT_EQ(message["usage"]["cache_read_input_tokens"].GetInt(), 30);
+}
+
+constexpr const char* kOverloadedEarly =
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+    "\"model\":\"claude-sonnet-4-20250514\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+    "event: ping\ndata: {\"type\": \"ping\"}\n\n"
+    "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+
+constexpr const char* kClaudeStream =
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+    "\"model\":\"claude-sonnet-4-20250514\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+    "event: ping\ndata: {\"type\": \"ping\"}\n\n"
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi!\"}}\n\n"
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":2}}\n\n"
+    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+// A stream from an Anthropic target reaches the caller as sent; an overloaded error right after
+// message_start still fails over to the next target (nothing was handed on yet).
+TEST_F(EngineTest, MessagesStreamsPassThroughAndFailOverEarly) {
+  configure(R"({"providers": {"c1": {"type": "anthropic", "base_url": "http://one.test/v1", "api_key": "k1"},
+                              "c2": {"type": "anthropic", "base_url": "http://two.test/v1", "api_key": "k2"}},
+                "retry": {"attempts": 0},
+                "models": {"smart": {"strategy": "fallback", "targets": [{"provider": "c1", "model": "claude-a"},
+                                                                          {"provider": "c2", "model": "claude-b"}]}}})");
+  auto first = submit(R"({"model": "smart", "max_tokens": 64, "stream": true, "messages": [{"role": "user", "content": "Hi"}]})",
+                      "/v1/messages");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NE(first[0].body.find("\"stream\":true"), std::string::npos);
+  engine.fetch_response(first[0].id, 200, "content-type: text/event-stream\n", now);
+  take();
+  engine.fetch_body(first[0].id, kOverloadedEarly, now);
+  auto retried = take();
+  EXPECT_EQ(find(retried, ActionKind::respond), nullptr) << "nothing reached the caller";
+  const Action* second = find(retried, ActionKind::fetch);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->url, "http://two.test/v1/messages");
+  engine.fetch_response(second->id, 200, "content-type: text/event-stream\n", now);
+  std::vector<Action> out = take();
+  engine.fetch_body(second->id, kClaudeStream, now);
+  for (auto& a : take()) out.push_back(a);
+  EXPECT_EQ(header(*find(out, ActionKind::respond), "x-switchyard-target"), "c2/claude-b");
+  EXPECT_EQ(chunks(out), kClaudeStream) << "every event as sent, ping included";
+  EXPECT_NE(find(out, ActionKind::stream_end), nullptr);
+}
+
+// Anthropic's server tools run only at Anthropic: other targets are skipped, and with none left
+// the request is refused naming the field.
+TEST_F(EngineTest, MessagesWithServerToolsNeedAnAnthropicTarget) {
+  configure(kEchoConfig);
+  auto refused = submit(R"({"model": "default", "max_tokens": 64, "messages": [{"role": "user", "content": "news?"}],
+                            "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 5}]})",
+                        "/v1/messages");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].status, 400u);
+  auto error = parse(refused[0].body);
+  EXPECT_STREQ(error["type"].GetString(), "error");
+  EXPECT_STREQ(error["error"]["type"].GetString(), "invalid_request_error");
+  EXPECT_STREQ(error["error"]["param"].GetString(), "tools");
+  EXPECT_STREQ(error["error"]["message"].GetString(), "no target of \"default\" runs the server tools the request declares");
+}
+
 }  // namespace
 }  // namespace sy::engine
