@@ -131,6 +131,10 @@ TEST_F(EngineTest, MessagesAnsweredByEcho) {
   EXPECT_STREQ(message["content"][0]["text"].GetString(), "Hello, Claude");
   EXPECT_STREQ(message["stop_reason"].GetString(), "end_turn");
   EXPECT_TRUE(message["usage"]["input_tokens"].IsInt());
+  // The SDKs' beta namespace (Claude Code's) adds ?beta=true.
+  auto beta = submit(kMessages, "/v1/messages?beta=true", "x-api-key: any\nanthropic-beta: interleaved-thinking-2025-05-14\n");
+  EXPECT_EQ(beta[0].status, 200u);
+  EXPECT_STREQ(parse(beta[0].body)["type"].GetString(), "message");
 
   std::string streamed = R"({"model": "default", "max_tokens": 64, "stream": true,
                              "messages": [{"role": "user", "content": "Hello, Claude"}]})";
