@@ -74,7 +74,7 @@ void write_chat(Fields& f, const model::Request& r) {
     f.text('D', t.description);
     f.value('P', t.parameters);
     f.optional('S', t.strict);
-    if (t.name.empty()) f.value('R', t.raw);
+    if (t.name.empty() || t.server != model::Format::none) f.value('R', t.raw);  // a server tool's settings
   }
   f.number('C', double(int(r.tool_choice.mode)));
   f.text('c', r.tool_choice.name);

@@ -79,6 +79,10 @@ struct Tool {
   const json::Value* parameters = nullptr;  // a JSON Schema object, or nullptr
   std::optional<bool> strict;
   const json::Value* raw = nullptr;
+  // A tool the provider runs itself (a server or built-in tool such as web search), in the
+  // format of the caller that declared it; none for a function tool the caller runs. Only a
+  // codec that runs that format's tools may be sent it (providers::Capabilities::server_tools).
+  Format server = Format::none;
 };
 
 struct ToolChoice {

@@ -351,10 +351,14 @@ std::string render_chat(const EncodeInput& in) {
   }
   if (!r.user.empty()) body.string("user", r.user);
   if (r.metadata) body.value("metadata", *r.metadata);
-  bool responses = r.format == model::Format::openai_responses;  // its own members chat lacks stay out
-  for (const auto& [name, value] : r.extras)
-    if (!body.has(name) && !is_routing_member(name) && !(responses && openai_responses::responses_only(name)))
-      body.value(name, *value);
+  // Extras are members of the caller's format: an Anthropic Messages caller's (container,
+  // context_management, …) are not OpenAI's, a Responses caller's own (include, truncation, …)
+  // are not chat's, and OpenAI refuses members it does not know.
+  bool responses = r.format == model::Format::openai_responses;
+  if (r.format != model::Format::anthropic_messages)
+    for (const auto& [name, value] : r.extras)
+      if (!body.has(name) && !is_routing_member(name) && !(responses && openai_responses::responses_only(name)))
+        body.value(name, *value);
   body.close();
   return out;
 }

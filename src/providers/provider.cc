@@ -15,8 +15,10 @@ StreamDecoder::State StreamDecoder::feed(std::string_view bytes, StreamSink& sin
     } else {
       on_event(event);
     }
-    if (!events_.empty() || !raw_.empty())
-      sink.on_events(events_, {raw_.empty() ? model::Format::none : format_, event.event, raw_});
+    if (events_.empty() && raw_.empty()) return;
+    for (const auto& [name, data] : held_) sink.on_events({}, {format_, name, data});
+    held_.clear();
+    sink.on_events(events_, {raw_.empty() ? model::Format::none : format_, event.event, raw_});
   });
   if (!ok && state_ == State::open) fail("upstream stream event too large");
   return state_;
@@ -45,6 +47,9 @@ Refusal refusal(const Codec& codec, const model::Request& request, std::string_v
       if (request.sampling.n > caps.max_n) return {"n", "gives that many answers (n) per request"};
       if (request.sampling.n > 1 && request.stream && !caps.n_in_streams)
         return {"n", "streams more than one answer (n) per request"};
+      for (const model::Tool& tool : request.tools)
+        if (tool.server != model::Format::none && tool.server != caps.server_tools)
+          return {"tools", "runs the server tools the request declares"};
       return {};
     case model::Kind::embeddings:
       if (!caps.embeddings) return {"model", "offers embeddings"};

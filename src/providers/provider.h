@@ -104,6 +104,11 @@ class StreamDecoder {
   model::Usage usage_;
   health::Outcome outcome_ = health::Outcome::malformed;
   std::string_view raw_;
+  // Upstream events (SSE name, data) held back so far: forwarded raw, in order, right before the
+  // next event that emits canonical events or raw data, and dropped if the stream fails first.
+  // A decoder holds back the events that only open a stream, so that an error event right
+  // after them still fails over (the first forwarded event commits the call to this target).
+  std::vector<std::pair<std::string, std::string>> held_;
 
  private:
   sse::Parser parser_;
@@ -124,6 +129,8 @@ struct Capabilities {
   bool local = false;           // answers inside the core (no FETCH): Codec::answer
   int64_t max_n = 1;            // answers per request it can give
   bool n_in_streams = false;    // and whether it can when streaming
+  // The format whose server tools (model::Tool::server) the provider runs; none: it runs none.
+  model::Format server_tools = model::Format::none;
   // Images per request the target's model can give (dall-e-3 one, Imagen four, …); max_n when
   // unset.
   int64_t (*max_images)(std::string_view model) = nullptr;

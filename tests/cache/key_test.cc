@@ -62,6 +62,24 @@ TEST(CacheKey, EveryAnswerChangingFieldChangesIt) {
   EXPECT_NE(key_of(split->request, ""), k);
 }
 
+// A server tool is its whole declaration (a web search's max_uses, allowed domains…).
+TEST(CacheKey, ServerToolsCountWhole) {
+  auto a = chat("news?"), b = chat("news?");
+  json::Document tools;
+  std::string error;
+  json::parse(R"([{"type": "web_search_20250305", "name": "web_search", "max_uses": 1},
+                  {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}])", tools, error);
+  for (auto* built : {a.get(), b.get()}) {
+    built->request.tools.emplace_back().name = "web_search";
+    built->request.tools.back().server = model::Format::anthropic_messages;
+  }
+  a->request.tools[0].raw = &tools[0];
+  b->request.tools[0].raw = &tools[0];
+  EXPECT_EQ(key_of(a->request, ""), key_of(b->request, ""));
+  b->request.tools[0].raw = &tools[1];
+  EXPECT_NE(key_of(a->request, ""), key_of(b->request, ""));
+}
+
 TEST(CacheKey, JsonValuesAreCanonical) {
   auto a = chat("x"), b = chat("x");
   json::Document other;
