@@ -69,6 +69,8 @@ class Exchange {
   // The host has a persistent cache tier (CACHE_GET / CACHE_PUT).
   void set_persistence(bool on) { persistence_ = on; }
   bool persists() const;
+  // The host has a persistent tier at all (whatever cache.persist says): a place to keep things.
+  bool has_tier() const { return persistence_; }
 
   // Starts a call; its Caller hears exactly one outcome (exchange/caller.h), now or later.
   void start(Start start, double now);

@@ -45,31 +45,42 @@ std::string record_of(std::string_view entry, double now) {
 
 namespace sy::gateway {
 
-// A request that continues a kept conversation waits for its record in the host's tier.
-void Gateway::recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env) {
-  std::string_view previous = env->request.previous_response_id;
-  if (!exchange_.persists() || !codec_of(p.route->handler)->conversations)
+// A request that refers to what earlier answers left behind waits for those records, one after
+// another, from the host's tier.
+void Gateway::recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env,
+                     std::vector<ingress::Reference> references) {
+  if (!exchange_.has_tier())
     return respond(id, p, {400, ErrorType::invalid_request,
-                           "previous_response_id needs a place to keep responses and this gateway has none: set "
-                           "cache.persist on a host with a persistent tier, or send the whole conversation as input",
-                           "persistence_required", "previous_response_id"});
-  batch_.cache_get(id, conversations::key_hex(tenant(p.key), previous));
+                           references[0].field + " refers to an earlier response, and this gateway keeps none: give "
+                           "its host a persistent tier (docs/reference.md, Responses), or send the whole conversation "
+                           "as input with store: false",
+                           "persistence_required", references[0].field});
   p.envelope = std::move(env);
+  p.references = std::move(references);
+  p.records.clear();
   p.waits_for_tier = true;
+  batch_.cache_get(id, conversations::key_hex(tenant(p.key), p.references[0].id));
   pending_.emplace(id, std::move(p));
 }
 
-// The tier's answer for a recalled conversation: the request continues it, or gets a 400.
-void Gateway::resume(uint32_t id, Pending& p, std::string_view entry, double now) {
-  std::unique_ptr<model::Envelope> env = std::move(p.envelope);
+// The tier's answer for the next reference: the next lookup, the request on its way with every
+// record folded in, or a 400 naming the reference nothing is kept for.
+void Gateway::recalled(uint32_t id, Pending& p, std::string_view entry, double now) {
   std::string record = conversations::record_of(entry, now);
+  const ingress::Reference& ref = p.references[p.records.size()];
   if (record.empty())
-    return respond(id, p, {400, ErrorType::invalid_request,
-                           "Previous response with id '" + std::string(env->request.previous_response_id) + "' not found.",
-                           "previous_response_not_found", "previous_response_id"});
+    return respond(id, p, {400, ErrorType::invalid_request, ref.field + " '" + ref.id + "' was not found.", ref.code,
+                           ref.field});
+  p.records.push_back(std::move(record));
+  if (p.records.size() < p.references.size()) {
+    batch_.cache_get(id, conversations::key_hex(tenant(p.key), p.references[p.records.size()].id));
+    pending_.emplace(id, std::move(p));
+    return;
+  }
+  std::unique_ptr<model::Envelope> env = std::move(p.envelope);
   Error error;
   ingress::DecodeArgs args{*runtime_->config, p.name};
-  if (!codec_of(p.route->handler)->conversations->resume(*env, record, args, error)) return respond(id, p, error);
+  if (!codec_of(p.route->handler)->conversations->resume(*env, p.records, args, error)) return respond(id, p, error);
   launch(id, p, std::move(env), now);
 }
 

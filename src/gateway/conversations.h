@@ -1,7 +1,8 @@
-// Conversations a format's server keeps (ingress::Conversations: the Responses API's
-// previous_response_id), as entries of the host's persistent tier. They are partitioned by gateway
-// key like the cache (one tenant never continues another's conversation), kept as long as OpenAI
-// keeps responses (30 days), and are not cache entries: snapshots leave them out.
+// What a format's server keeps for later requests to refer to (ingress::Conversations: the
+// Responses API's previous_response_id and item references), as entries of the host's persistent
+// tier. They are partitioned by gateway key like the cache (one tenant never sees another's),
+// kept as long as OpenAI keeps responses (30 days), and are not cache entries: snapshots leave
+// them out, DELETE /v1/cache empties them with the rest of the tier.
 #pragma once
 
 #include <string>

@@ -82,7 +82,11 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   Error error;
   if (!decode(p, *env, error)) return respond(id, p, error);
   if (p.route->handler == Handler::count_tokens) return count_tokens(id, p, env->request);
-  if (!env->request.previous_response_id.empty()) return recall(id, p, std::move(env));
+  if (const ingress::Conversations* kept = codec_of(p.route->handler)->conversations) {
+    std::vector<ingress::Reference> references;
+    kept->references(*env, references);
+    if (!references.empty()) return recall(id, p, std::move(env), std::move(references));
+  }
   launch(id, p, std::move(env), now);
 }
 
@@ -96,7 +100,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   start.request_id = p.request_id;
   start.envelope = std::move(env);
   start.tenant = tenant(p.key);
-  Keeping keeping{exchange_.persists(), start.tenant};
+  Keeping keeping{exchange_.has_tier(), start.tenant};
   start.caller = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
                                              std::move(p.cors), request, int64_t(now / 1000), keeping);
   exchange_.start(std::move(start), now);

@@ -55,7 +55,10 @@ class Gateway {
     std::string body;
     double deadline = 0;
     bool waits_for_tier = false;
-    std::unique_ptr<model::Envelope> envelope;  // decoded, waiting for the conversation it continues
+    // A decoded request waiting for the records of what it refers to (gateway/conversations.h).
+    std::unique_ptr<model::Envelope> envelope;
+    std::vector<ingress::Reference> references;
+    std::vector<std::string> records;  // found so far, in the order of references
   };
 
   void respond(uint32_t id, const Pending& p, const Error& error);
@@ -66,8 +69,8 @@ class Gateway {
   bool decode(Pending& p, model::Envelope& env, Error& error);
   bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
   void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
-  void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env);
-  void resume(uint32_t id, Pending& p, std::string_view entry, double now);
+  void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references);
+  void recalled(uint32_t id, Pending& p, std::string_view entry, double now);
   void count_tokens(uint32_t id, const Pending& p, const model::Request& request);
   void model_entry(uint32_t id, const Pending& p);
   std::vector<std::string> model_ids(int key) const;

@@ -53,12 +53,13 @@ void Responder::answer(std::string_view stored, const model::Answer* answer, con
 // Keeps the conversation an answer ends, for formats whose server keeps them.
 void Responder::keep(std::string_view answer) {
   if (!keeping_.tier || !codec_.conversations || answer.empty()) return;
-  std::string id;
-  std::string record = codec_.conversations->keep(context_, answer, id);
-  if (record.empty()) return;
-  std::string key = conversations::key_hex(keeping_.tenant, id);
+  std::vector<std::pair<std::string, std::string>> records;
+  codec_.conversations->keep(context_, answer, records);
   double expires_at = double(context_.created) * 1000 + conversations::kKeepMs;
-  batch_.cache_put(key, conversations::entry(key, record, expires_at), expires_at);
+  for (const auto& [id, record] : records) {
+    std::string key = conversations::key_hex(keeping_.tenant, id);
+    batch_.cache_put(key, conversations::entry(key, record, expires_at), expires_at);
+  }
 }
 
 void Responder::fail(const Error& error, const exchange::Meta& meta) {

@@ -187,7 +187,7 @@ bool Gateway::cache_result(uint32_t id, std::string_view entries, double now) {
   if (it == pending_.end() || !it->second.waits_for_tier) return false;
   Pending p = std::move(it->second);
   pending_.erase(it);
-  if (p.envelope) resume(id, p, entries, now);
+  if (p.envelope) recalled(id, p, entries, now);
   else cache_result_for(id, p, entries, now);
   return true;
 }

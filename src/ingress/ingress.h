@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/errors.h"
 #include "config/config.h"
@@ -48,18 +50,30 @@ class StreamWriter {
   virtual std::string_view answer() const { return {}; }
 };
 
-// Formats whose server keeps conversations for a later request to continue (the Responses API's
-// previous_response_id). The gateway keeps the records in the host's persistent tier, partitioned
-// by gateway key (gateway/conversations.h); the codec decides what a record holds.
+// What a request refers to that an earlier answer left behind: a kept conversation or one
+// item of one (the Responses API's previous_response_id and item_reference inputs).
+struct Reference {
+  std::string field;   // the request field that names it, as a 400 names it: "input[2].id"
+  std::string id;      // the id it is kept under
+  std::string code;    // the error code when nothing is kept under that id
+};
+
+// Formats whose server keeps what it answered for later requests to refer to. The gateway keeps
+// the records in the host's persistent tier, partitioned by gateway key
+// (gateway/conversations.h); the codec decides what a record holds.
 struct Conversations {
-  // Folds the record of the conversation that request.previous_response_id names in front of
-  // env's request: env is decoded afresh (nothing points into it yet). False with a 400 whose
-  // param names the field at fault.
-  bool (*resume)(model::Envelope& env, std::string_view record, const DecodeArgs& args, Error& error) = nullptr;
-  // The record to keep for `answer` (a complete answer body of this format, as sent) to the
-  // request of ctx, and the id a later request names it by; an empty record keeps nothing (the
-  // request said store: false).
-  std::string (*keep)(const Context& ctx, std::string_view answer, std::string& id) = nullptr;
+  // What env's request refers to, in the order the records come back to resume(); nothing
+  // when it refers to nothing.
+  void (*references)(const model::Envelope& env, std::vector<Reference>& out) = nullptr;
+  // Decodes env afresh (nothing points into it yet) with records[i] the record kept for
+  // references()[i], folded in (a conversation before the new input, an item in its place).
+  // False with a 400 whose param names the field at fault.
+  bool (*resume)(model::Envelope& env, std::span<const std::string> records, const DecodeArgs& args,
+                 Error& error) = nullptr;
+  // The records to keep for `answer` (a complete answer body of this format, as sent) to the
+  // request of ctx: (id, record) pairs; none when the request said store: false.
+  void (*keep)(const Context& ctx, std::string_view answer, std::vector<std::pair<std::string, std::string>>& out) =
+      nullptr;
 };
 
 struct Codec {
