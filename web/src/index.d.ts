@@ -255,7 +255,8 @@ export type ResponseInputItem =
   | ResponseReasoningItem
   | { type: 'item_reference'; id: string };
 
-export type ResponseOutputItem = ResponseOutputMessage | ResponseFunctionCall | ResponseReasoningItem | { type: string; id?: string; [field: string]: unknown };
+/** The output items Switchyard's targets produce (an openai target may also answer built-in tool items). */
+export type ResponseOutputItem = ResponseOutputMessage | ResponseFunctionCall | ResponseReasoningItem;
 
 export interface ResponseFunctionTool {
   type: 'function';
@@ -307,8 +308,8 @@ export interface ResponseUsage {
   cost?: number;
 }
 
-/** The Response object, as the Responses API answers it. */
-export interface Response {
+/** The Response object, as the Responses API answers it (the OpenAI SDK's `Response`). */
+export interface ResponseObject {
   id: string;
   object: 'response';
   created_at: number;
@@ -340,10 +341,13 @@ interface ResponseEventBase {
 }
 type ItemEvent = ResponseEventBase & { item_id: string; output_index: number };
 
-/** The typed events of a streamed response, in the order the Responses API sends them. */
+/**
+ * The typed events of a streamed response, in the order the Responses API sends them (an openai
+ * target may also forward events of built-in tools, e.g. response.web_search_call.*).
+ */
 export type ResponseStreamEvent =
-  | (ResponseEventBase & { type: 'response.created' | 'response.in_progress' | 'response.queued'; response: Response })
-  | (ResponseEventBase & { type: 'response.completed' | 'response.incomplete' | 'response.failed'; response: Response })
+  | (ResponseEventBase & { type: 'response.created' | 'response.in_progress' | 'response.queued'; response: ResponseObject })
+  | (ResponseEventBase & { type: 'response.completed' | 'response.incomplete' | 'response.failed'; response: ResponseObject })
   | (ResponseEventBase & { type: 'response.output_item.added' | 'response.output_item.done'; output_index: number; item: ResponseOutputItem })
   | (ItemEvent & { type: 'response.content_part.added' | 'response.content_part.done'; content_index: number; part: ResponseOutputContent })
   | (ItemEvent & { type: 'response.output_text.delta'; content_index: number; delta: string; logprobs?: unknown[] })
@@ -356,8 +360,7 @@ export type ResponseStreamEvent =
   | (ItemEvent & { type: 'response.reasoning_summary_text.delta'; summary_index: number; delta: string })
   | (ItemEvent & { type: 'response.reasoning_summary_text.done'; summary_index: number; text: string })
   | (ItemEvent & { type: 'response.reasoning_text.delta'; content_index: number; delta: string })
-  | (ItemEvent & { type: 'response.reasoning_text.done'; content_index: number; text: string })
-  | (ResponseEventBase & { type: string; [field: string]: unknown });
+  | (ItemEvent & { type: 'response.reasoning_text.done'; content_index: number; text: string });
 
 /** The `error` event of a Responses stream (thrown, never yielded). */
 export interface ResponseErrorEvent extends ResponseEventBase {
@@ -370,12 +373,12 @@ export interface ResponseErrorEvent extends ResponseEventBase {
 
 /**
  * A streamed response: iterate it once with `for await`; the last event is response.completed
- * (or response.incomplete), whose `response` is the whole Response. An `error` event (or
+ * (or response.incomplete), whose `response` is the whole ResponseObject. An `error` event (or
  * response.failed) is thrown as a SwitchyardError whose `event` is that event. Leaving the loop
  * early cancels the request.
  */
 export interface ResponseStream extends AsyncIterable<ResponseStreamEvent> {
-  readonly response: globalThis.Response;
+  readonly response: Response;
   readonly _switchyard: SwitchyardInfo;
 }
 
@@ -515,7 +518,7 @@ export type MessageStreamEvent =
  * the loop early cancels the request.
  */
 export interface MessageStream extends AsyncIterable<MessageStreamEvent> {
-  readonly response: globalThis.Response;
+  readonly response: Response;
   readonly _switchyard: SwitchyardInfo;
 }
 
@@ -577,8 +580,8 @@ export interface Switchyard {
   /** POST /v1/responses: the OpenAI Responses API, routed like chat (any target answers it). */
   responses: {
     create(body: ResponseCreateRequest & { stream: true }, options?: RequestOptions): Promise<ResponseStream>;
-    create(body: ResponseCreateRequest & { stream?: false | null }, options?: RequestOptions): Promise<Response & { readonly _switchyard: SwitchyardInfo }>;
-    create(body: ResponseCreateRequest, options?: RequestOptions): Promise<(Response & { readonly _switchyard: SwitchyardInfo }) | ResponseStream>;
+    create(body: ResponseCreateRequest & { stream?: false | null }, options?: RequestOptions): Promise<ResponseObject & { readonly _switchyard: SwitchyardInfo }>;
+    create(body: ResponseCreateRequest, options?: RequestOptions): Promise<(ResponseObject & { readonly _switchyard: SwitchyardInfo }) | ResponseStream>;
   };
   /**
    * POST /v1/messages: the Anthropic Messages API, routed like chat (any target answers it).
