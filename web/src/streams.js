@@ -25,6 +25,7 @@ export async function* sseEvents(body) {
       if (done) buffer += '\n\n'; // an unterminated last event still counts
       let newline;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+        if (newline === buffer.length - 1 && buffer[newline] === '\r' && !done) break; // maybe half a CRLF
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
         if (line === '') {
