@@ -1105,6 +1105,36 @@ export function testCore(name, makeCore) {
         }
       });
 
+      it('responses.create continues a kept response (previous_response_id) with a tier; a 400 without one', async () => {
+        const tier = memoryTier();
+        const sy = await open(ECHO_CONFIG, { persist: tier });
+        try {
+          const first = await sy.responses.create({ model: 'echo', input: 'My name is Ada and I like trains.' });
+          const alone = await sy.responses.create({ model: 'echo', input: 'What is my name?', store: false });
+          const next = await sy.responses.create({ model: 'echo', input: 'What is my name?', previous_response_id: first.id });
+          assert.equal(next.output_text, 'What is my name?');
+          assert.equal(next.previous_response_id, first.id);
+          assert.ok(next.usage.input_tokens > alone.usage.input_tokens, `${next.usage.input_tokens} > ${alone.usage.input_tokens}`);
+          assert.ok(tier.gets.length >= 1, 'the kept response was looked up in the tier');
+          await assert.rejects(
+            sy.responses.create({ model: 'echo', input: 'x', previous_response_id: alone.id }),
+            (e) => e instanceof SwitchyardError && e.status === 400 && e.param === 'previous_response_id',
+          );
+        } finally {
+          sy.close();
+        }
+        const plain = await open(ECHO_CONFIG);
+        try {
+          await assert.rejects(plain.responses.create({ model: 'echo', input: 'x', previous_response_id: 'resp_123' }), (e) => {
+            assert.ok(e instanceof SwitchyardError);
+            assert.deepEqual([e.status, e.param, e.type], [400, 'previous_response_id', 'invalid_request_error']);
+            return true;
+          });
+        } finally {
+          plain.close();
+        }
+      });
+
       it('messages.create answers a Message, a stream of Anthropic events, and countTokens', async () => {
         const sy = await open(ECHO_CONFIG);
         try {

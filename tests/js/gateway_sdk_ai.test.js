@@ -6,6 +6,9 @@
 // gemini; openai-compatible: chat completions).
 // Needs worker/dist/switchyard.wasm (`./dev build wasi`).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createOpenAI } from '@ai-sdk/openai';
@@ -117,6 +120,53 @@ for (const [target, spec] of Object.entries(TARGETS)) {
     });
   });
 }
+
+// A chat app's second turn: the SDK sends the first turn's assistant text back as an
+// item_reference to the response item it came from (store defaults to true), which only a
+// gateway that keeps responses (a host tier) can resolve; with store: false it sends the text.
+describe('ai SDK: a second turn with the first turn\'s response.messages', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-sdk-ai-kv-'));
+  let kept;
+  before(async () => {
+    kept = await startSdkGateway({ name: 'sdk-ai-kv', kvDir: path.join(tmp, 'kv') });
+  });
+  after(async () => {
+    await kept?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const secondTurn = async (provider, model, providerOptions) => {
+    const first = await generateText({ model: provider(model), prompt: 'My name is Ada.', providerOptions, maxRetries: 0 });
+    const messages = [{ role: 'user', content: 'My name is Ada.' }, ...first.response.messages, { role: 'user', content: 'What is my name?' }];
+    return { first, second: await generateText({ model: provider(model), messages, providerOptions, maxRetries: 0 }) };
+  };
+
+  for (const target of ['echo', 'openai', 'anthropic']) {
+    test(`${target}: with a host tier the item reference is resolved`, opts, async () => {
+      const provider = createOpenAI({ baseURL: `${kept.url}/v1`, apiKey: GATEWAY_KEY });
+      const { first, second } = await secondTurn(provider, `${target}-plain`);
+      assert.equal(second.text, TARGETS[target].answer('What is my name?'));
+      assert.ok(second.usage.inputTokens > first.usage.inputTokens, 'the earlier turns count');
+      if (target !== 'echo') {
+        const sent = JSON.stringify(kept.last(target).json);
+        assert.ok(sent.includes(TARGETS[target].answer('My name is Ada.')), `the first answer went upstream: ${sent}`);
+        assert.ok(!sent.includes('item_reference'), 'the gateway resolved the reference itself');
+      }
+    });
+  }
+
+  test('without a host tier: store: false sends the text itself and works; the default is a clear 400', opts, async () => {
+    const { second } = await secondTurn(openai, 'compat-plain', { openai: { store: false } });
+    assert.equal(second.text, 'mock: What is my name?');
+    assert.ok(JSON.stringify(sdk.last('compat').json).includes('mock: My name is Ada.'));
+    await assert.rejects(secondTurn(openai, 'echo-plain'), (e) => {
+      assert.ok(APICallError.isInstance(e), `${e?.constructor?.name}: ${e?.message}`);
+      assert.equal(e.statusCode, 400);
+      assert.match(JSON.parse(e.responseBody).error.param, /^input\[\d+\]/);
+      return true;
+    });
+  });
+});
 
 describe('ai SDK: errors', () => {
   test('an unknown model is an APICallError with the status and the error document', opts, async () => {

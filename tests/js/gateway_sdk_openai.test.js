@@ -191,7 +191,7 @@ describe('openai SDK: previous_response_id', () => {
     let kept;
     let keptClient;
     before(async () => {
-      kept = await startSdkGateway({ name: 'sdk-openai-kv', kvDir: path.join(tmp, 'kv'), config: { cache: { enabled: true, persist: true } } });
+      kept = await startSdkGateway({ name: 'sdk-openai-kv', kvDir: path.join(tmp, 'kv') });
       keptClient = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: `${kept.url}/v1`, maxRetries: 0, timeout: 15000 });
     });
     after(async () => {
