@@ -10,31 +10,13 @@ import { after, before, describe, test } from 'node:test';
 
 import Anthropic from '@anthropic-ai/sdk';
 
-import { GATEWAY_KEY, TARGETS, WEATHER_CALL, WEATHER_RESULT, WEATHER_SCHEMA, afterTool, startSdkGateway } from './gateway/sdk.js';
+import { GATEWAY_KEY, TARGETS, WEATHER_CALL, WEATHER_RESULT, WEATHER_SCHEMA, afterTool, failAfterText, startSdkGateway } from './gateway/sdk.js';
 
 const opts = { timeout: 30000 };
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const WEATHER_TOOL = { name: 'get_weather', description: 'Current weather in a city', input_schema: WEATHER_SCHEMA };
 const ANTHROPIC_ERROR_TYPES = ['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error',
   'request_too_large', 'rate_limit_error', 'api_error', 'overloaded_error', 'timeout_error'];
-
-// A thinking answer as Claude gives it with extended thinking on: the signature is opaque and
-// must come back byte for byte in the next turn.
-const SIGNATURE = 'EqQBCkgIBhABGAIiQL7Zu+Zr/1V2cMw3KQ7s9gPqmNYqf2xAqgs/ZpP1x0Yl1r9p0mW2z+gE3rTsW9yOZ0xkq2L3eG8m1vQ7y5hQ2k0SDDk0ZGFkYjEzZGM2YRoM';
-const THINKING_MESSAGE = {
-  id: 'msg_01ThinkMock',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-3-7-sonnet-latest',
-  content: [
-    { type: 'thinking', thinking: 'The user asks for a number; 7 is prime.', signature: SIGNATURE },
-    { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj' },
-    { type: 'text', text: 'Seven.' },
-  ],
-  stop_reason: 'end_turn',
-  stop_sequence: null,
-  usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20 },
-};
 
 let sdk;
 let client;
@@ -45,8 +27,8 @@ before(async () => {
     roles: ['plain', 'tool', 'think', 'mid'],
     scenarios: {
       tool: { tool_call: WEATHER_CALL },
-      think: { sequence: [{ body: THINKING_MESSAGE }] },
-      mid: { stream_error_after: 4 },
+      think: { tool_call: WEATHER_CALL },
+      mid: (target) => failAfterText(target),
     },
   });
   client = new Anthropic({ apiKey: GATEWAY_KEY, baseURL: sdk.url, maxRetries: 0, timeout: 15000 });
@@ -177,30 +159,68 @@ for (const [target, spec] of Object.entries(TARGETS)) {
   });
 }
 
+// The mock answers extended thinking with a thinking block whose signature it checks when the
+// block comes back (a 400 otherwise), as Anthropic does.
 describe('anthropic SDK: thinking and cache_control against the mock anthropic (fast path)', () => {
-  test('a thinking block and its signature come back intact, and go back intact', opts, async () => {
-    const ask = { role: 'user', content: [{ type: 'text', text: 'Pick a prime', cache_control: { type: 'ephemeral' } }] };
-    const system = [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }];
-    const thinking = { type: 'enabled', budget_tokens: 1024 };
-    const first = await client.messages.create({ model: 'anthropic-think', max_tokens: 2048, thinking, system, messages: [ask] });
-    assert.deepEqual(first.content, THINKING_MESSAGE.content);
-    let sent = sdk.last('anthropic', 'think').json;
-    assert.deepEqual(sent.thinking, thinking);
-    assert.deepEqual(sent.system, system, 'cache_control on system blocks arrives intact');
-    assert.deepEqual(sent.messages[0], ask, 'cache_control on a text block arrives intact');
+  const thinking = { type: 'enabled', budget_tokens: 1024 };
+  const system = [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }];
+  const ask = { role: 'user', content: [{ type: 'text', text: 'What is the weather in Paris?', cache_control: { type: 'ephemeral', ttl: '1h' } }] };
 
+  test('thinking, its signature and a tool_use come back intact and go back intact', opts, async () => {
+    const first = await client.messages.create({ model: 'anthropic-think', max_tokens: 2048, thinking, system, tools: [WEATHER_TOOL], messages: [ask] });
+    assert.deepEqual(first.content.map((b) => b.type), ['thinking', 'tool_use']);
+    const [block, use] = first.content;
+    assert.match(block.thinking, /^mock thinking/);
+    assert.ok(block.signature.length > 0);
+    let sent = sdk.last('anthropic', 'think');
+    assert.deepEqual(sent.json.thinking, thinking);
+    assert.deepEqual(sent.json.system, system, 'cache_control on system blocks arrives intact');
+    assert.deepEqual(sent.json.messages[0], ask, 'cache_control (with its ttl) on a text block arrives intact');
+
+    // The tool-use turn goes back whole, thinking first, as extended thinking requires.
     const second = await client.messages.create({
       model: 'anthropic-think',
       max_tokens: 2048,
       thinking,
       system,
-      messages: [ask, { role: 'assistant', content: first.content }, { role: 'user', content: 'And another?' }],
+      tools: [WEATHER_TOOL],
+      messages: [ask, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: WEATHER_RESULT }] }],
     });
-    assert.equal(second.content.at(-1).text, 'mock: And another?');
-    sent = sdk.last('anthropic', 'think').json;
-    assert.deepEqual(sent.messages[1].content, THINKING_MESSAGE.content, 'thinking, signature and redacted thinking went back byte for byte');
-    const raw = sdk.last('anthropic', 'think').body;
-    assert.ok(raw.includes(JSON.stringify(SIGNATURE)), 'the signature text is unchanged in the upstream body');
+    assert.equal(second.stop_reason, 'end_turn');
+    assert.match(second.content.at(-1).text, afterTool('anthropic'));
+    sent = sdk.last('anthropic', 'think');
+    assert.deepEqual(sent.json.messages[1].content, first.content, 'thinking and signature went back as they came');
+    assert.ok(sent.body.includes(JSON.stringify(block.signature)), 'the signature text is unchanged in the upstream body');
+  });
+
+  test('streamed: thinking and signature deltas; finalMessage() holds the signed block, which goes back intact', opts, async () => {
+    const stream = client.messages.stream({ model: 'anthropic-plain', max_tokens: 2048, thinking, messages: [{ role: 'user', content: 'Pick a prime' }] });
+    let thought = '';
+    let signature = '';
+    stream.on('thinking', (delta) => (thought += delta));
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'content_block_delta' && e.delta.type === 'signature_delta') signature += e.delta.signature;
+    });
+    const final = await stream.finalMessage();
+    assert.equal(final.content[0].type, 'thinking');
+    assert.equal(final.content[0].thinking, thought);
+    assert.equal(final.content[0].signature, signature);
+    assert.ok(signature.length > 0);
+    assert.equal(final.content[1].text, 'mock: Pick a prime');
+    const next = await client.messages.create({
+      model: 'anthropic-plain',
+      max_tokens: 2048,
+      thinking,
+      messages: [{ role: 'user', content: 'Pick a prime' }, { role: 'assistant', content: final.content }, { role: 'user', content: 'Another?' }],
+    });
+    assert.equal(next.content.at(-1).text, 'mock: Another?');
+  });
+
+  test('other targets take thinking as a reasoning budget and answer without thinking blocks', opts, async () => {
+    for (const target of ['echo', 'compat', 'gemini']) {
+      const message = await client.messages.create({ model: `${target}-plain`, max_tokens: 2048, thinking, messages: [{ role: 'user', content: 'Think briefly' }] });
+      assert.equal(message.content.at(-1).text, TARGETS[target].answer('Think briefly'), target);
+    }
   });
 });
 

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import OpenAI from 'openai';
 
-import { GATEWAY_KEY, TARGETS, WEATHER_CALL, WEATHER_RESULT, WEATHER_SCHEMA, afterTool, startSdkGateway } from './gateway/sdk.js';
+import { GATEWAY_KEY, TARGETS, WEATHER_CALL, WEATHER_RESULT, WEATHER_SCHEMA, afterTool, failAfterText, startSdkGateway } from './gateway/sdk.js';
 
 const opts = { timeout: 30000 };
 const WEATHER_TOOL = { type: 'function', name: 'get_weather', description: 'Current weather in a city', parameters: WEATHER_SCHEMA, strict: true };
@@ -24,8 +24,8 @@ let client;
 before(async () => {
   sdk = await startSdkGateway({
     name: 'sdk-openai',
-    roles: ['plain', 'tool', 'image', 'mid'],
-    scenarios: { tool: { tool_call: WEATHER_CALL }, mid: { stream_error_after: 3 } },
+    roles: ['plain', 'tool', 'image', 'mid', 'early'],
+    scenarios: { tool: { tool_call: WEATHER_CALL }, mid: (target) => failAfterText(target, 'responses'), early: { stream_error_after: 1 } },
   });
   client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: `${sdk.url}/v1`, maxRetries: 0, timeout: 15000 });
 });
@@ -336,13 +336,32 @@ describe('openai SDK: errors', () => {
           }
         })(),
         (e) => {
-          assert.ok(e.event || e instanceof OpenAI.APIError, `${e?.constructor?.name}: ${e?.message}`);
-          if (e.event) assert.equal(typeof e.event.message, 'string');
+          assert.ok(e.event, `the error event: ${e?.constructor?.name}: ${e?.message}`);
+          assert.equal(typeof e.event.message, 'string');
+          assert.equal(typeof e.event.code, 'string');
           return true;
         },
       );
-      assert.ok(seen.some((e) => e.type === 'response.created'), seen.map((e) => e.type).join());
+      assert.ok(seen.some((e) => e.type === 'response.output_text.delta'), `text came first: ${seen.map((e) => e.type)}`);
       assert.ok(!seen.some((e) => e.type === 'response.completed'), 'no response.completed after a failure');
+    });
+  }
+
+  // An Anthropic stream's opening events (message_start, ping…) are held back until content
+  // comes, so a failure before any is an HTTP error (and could fail over). A chat-completions
+  // upstream commits at its first chunk, so the same failure there is an `error` event instead.
+  for (const target of ['anthropic']) {
+    test(`${target}: an upstream failure before any text is an HTTP error, thrown as APIError`, opts, async () => {
+      await assert.rejects(
+        (async () => {
+          for await (const e of await client.responses.create({ model: `${target}-early`, input: 'one two three', stream: true })) assert.fail(`no event: ${e.type}`);
+        })(),
+        (e) => {
+          assert.ok(e instanceof OpenAI.APIError, `${e?.constructor?.name}: ${e?.message}`);
+          assert.ok(e.status >= 500, `status ${e.status}`);
+          return true;
+        },
+      );
     });
   }
 });

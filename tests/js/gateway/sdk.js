@@ -69,7 +69,8 @@ export const WEATHER_SCHEMA = {
 
 /**
  * Starts the mock and a gateway. `roles` name the models/scenarios per target; `scenarios`
- * gives a role's mock behaviour (merged over {api_key}); `config` is merged into the gateway
+ * gives a role's mock behaviour (merged over {api_key}), or a function of the target giving it;
+ * `config` is merged into the gateway
  * config (cache, keys…); `kvDir` gives the gateway a persistent tier.
  */
 export async function startSdkGateway({ roles = ['plain'], scenarios = {}, config = {}, kvDir, name = 'sdk' } = {}) {
@@ -80,7 +81,8 @@ export async function startSdkGateway({ roles = ['plain'], scenarios = {}, confi
   for (const [target, spec] of Object.entries(TARGETS)) {
     for (const role of roles) {
       const id = `${target}-${role}`;
-      mock.setScenario(id, { api_key: PROVIDER_KEY, ...(scenarios[role] ?? {}) });
+      const behaviour = typeof scenarios[role] === 'function' ? scenarios[role](target) : scenarios[role];
+      mock.setScenario(id, { api_key: PROVIDER_KEY, ...(behaviour ?? {}) });
       providers[id] = spec.provider(mock, id);
       models[id] = { strategy: 'fallback', targets: [{ provider: id, model: spec.roleModels?.[role] ?? spec.model }] };
     }
@@ -141,10 +143,11 @@ export async function startSdkGateway({ roles = ['plain'], scenarios = {}, confi
   };
 }
 
-/** The upstream route each target's mock answers a chat-like request on. */
-export const UPSTREAM_ROUTE = {
-  openai: 'POST /v1/chat/completions',
-  anthropic: 'POST /v1/messages',
-  gemini: /^POST \/v1beta\/models\/\{model\}:(stream)?[gG]enerateContent$/,
-  compat: 'POST /v1/chat/completions',
-};
+/**
+ * A scenario that fails mid-stream once some answer text has gone out: the number of upstream
+ * events before the failure per format (Anthropic opens with message_start, ping and
+ * content_block_start; the Responses API with created, in_progress, output_item.added and
+ * content_part.added; a failure before any text is a plain HTTP error instead, and may fail over).
+ */
+export const failAfterText = (target, route = 'chat') =>
+  ({ stream_error_after: { openai: route === 'responses' ? 6 : 3, compat: 3, anthropic: 5, gemini: 2, echo: 1 }[target], drip_ms: 5 });
