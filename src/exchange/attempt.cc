@@ -65,7 +65,7 @@ void Exchange::attempt(Call& c) {
   double tokens = double(c.prompt_tokens);
   for (size_t i = c.leaf; i < c.plan.size(); ++i) {
     const config::Provider& provider = config.providers[size_t(c.plan[i].provider)];
-    providers::Refusal refused = providers::refusal(providers::codec(provider.type), c.request());
+    providers::Refusal refused = providers::refusal(providers::codec(provider.type), c.request(), c.plan[i].model);
     if (!refused.param.empty()) {
       if (c.refused.param.empty()) c.refused = refused;
       continue;

@@ -47,7 +47,7 @@ std::string check_entry(const Value& entry) {
   if (!target || !target->IsString()) return "\"target\" must be a string";
   if (!expires || !expires->IsNumber()) return "\"expires_at\" must be a number (ms)";
   if (!answer || !answer->IsObject() || (!json::find(*answer, "choices") && !json::find(*answer, "data")))
-    return "\"answer\" must be a chat completion or an embeddings list";
+    return "\"answer\" must be a chat completion, an embeddings list or an image answer";
   return {};
 }
 

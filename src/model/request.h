@@ -157,7 +157,9 @@ struct Request {
   std::string_view size;     // "1024x1024", "auto", …; empty when unset
   std::string_view quality;  // "low", "medium", "high", "standard", "hd", "auto"; empty when unset
   std::string_view style;    // "vivid", "natural"; empty when unset
-  bool image_urls = false;   // answer with URLs rather than base64 data
+  bool image_urls = false;   // the caller asked for URLs (OpenAI response_format "url")
+  bool image_b64 = false;    // the caller asked for base64 data ("b64_json"); neither: the
+                             // provider's own default (OpenAI dall-e: URLs; the rest: base64)
 
   // Conversations a server keeps (the Responses API): continue the one this response ended, and
   // whether this one may be kept for a later request to continue.
@@ -179,7 +181,8 @@ struct Envelope {
 };
 
 // The prompt-size estimate used before a provider reports real usage (tpm limits, routing
-// conditions, budget reservations): ceil(code points / 4) per text, plus 4 per message.
+// conditions, budget reservations): ceil(code points / 4) per text, plus 4 per message; an
+// image request counts its prompt alone.
 int64_t estimate_tokens(std::string_view text);
 int64_t prompt_tokens(const Request& request);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "json/canonical.h"
+#include "providers/echo_image.h"
 #include "providers/translate.h"
 
 namespace sy::providers::echo {
@@ -324,7 +325,8 @@ Decoded answer(const EncodeInput& in) {
       models(in, a);
       break;
     case model::Kind::images:
-      break;  // not in caps: never asked
+      echo_image::answer(in.request, a);
+      break;
   }
   return d;
 }
@@ -332,7 +334,7 @@ Decoded answer(const EncodeInput& in) {
 }  // namespace
 
 const Codec kCodec = {
-    .caps = {.free = true, .embeddings = true, .models = true, .token_input = true, .local = true,
+    .caps = {.free = true, .embeddings = true, .models = true, .token_input = true, .images = true, .local = true,
              .max_n = kMaxN, .n_in_streams = true},
     .answer = answer,
 };

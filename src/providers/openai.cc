@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "model/stored.h"
+#include "providers/openai_images.h"
 #include "providers/translate.h"
 
 namespace sy::providers::openai {
@@ -46,10 +48,14 @@ void append_new_overrides(const EncodeInput& in, const Names& written, std::stri
   }
 }
 
-// The caller's body text with minimal edits: the target's model, routing members dropped,
-// overrides replacing or joining members. False when the text cannot be spliced (a key with
-// an escape): the body is then rendered from the canonical request.
-bool splice_body(const EncodeInput& in, std::string& out) {
+// The caller's body text with minimal edits: the target's model, routing members (and the
+// members named in `drop` that no override names) dropped, overrides replacing or joining
+// members. False when the text cannot be spliced (a key with an escape): the body is then
+// rendered from the canonical request.
+bool splice_body(const EncodeInput& in, std::string& out, std::span<const std::string_view> drop = {}) {
+  auto dropped = [&](std::string_view key) {
+    return std::find(drop.begin(), drop.end(), key) != drop.end() && !override_for(in, key);
+  };
   std::string_view raw = in.request.raw;
   std::vector<json::Member> members;
   if (raw.empty() || !json::top_level_members(raw, members)) return false;
@@ -58,7 +64,7 @@ bool splice_body(const EncodeInput& in, std::string& out) {
   out += "{\"model\":";
   json::append_string(out, in.model);
   for (const auto& m : members) {
-    if (is_routing_member(m.key)) continue;
+    if (is_routing_member(m.key) || dropped(m.key)) continue;
     out += ",\"";
     out.append(m.key);
     out += "\":";
@@ -410,7 +416,10 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
       out.body.clear();
       return;
     case model::Kind::images:
-      return;  // not in caps: never asked
+      out.url = p.base_url + "/images/generations";
+      out.headers = translate::headers(in, auth);
+      out.body = openai_images::body(in);
+      return;
   }
 }
 
@@ -757,6 +766,10 @@ std::string chat_body(const EncodeInput& in) {
   return render_chat(in);
 }
 
+bool splice(const EncodeInput& in, std::span<const std::string_view> drop, std::string& out) {
+  return splice_body(in, out, drop);
+}
+
 std::string embeddings_body(const EncodeInput& in) {
   std::string body;
   if (in.request.format == model::Format::openai_embeddings && splice_body(in, body)) return body;
@@ -772,7 +785,7 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
     case model::Kind::models:
       return decode_models(status, body, ctx);
     case model::Kind::images:
-      break;  // not in caps: never asked
+      return openai_images::decode(status, body, ctx);
   }
   return translate::malformed(ctx, "an answer");
 }
@@ -801,7 +814,8 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
 }
 
 const Codec kCodec = {
-    .caps = {.embeddings = true, .models = true, .token_input = true, .max_n = 128, .n_in_streams = true},
+    .caps = {.embeddings = true, .models = true, .token_input = true, .images = true, .max_n = 128,
+             .n_in_streams = true, .max_images = openai_images::max_images},
     .encode = encode,
     .decode = decode,
     .stream = stream,

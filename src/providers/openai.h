@@ -1,6 +1,7 @@
-// OpenAI chat completions, embeddings and model lists (POST {base_url}/chat/completions,
-// POST {base_url}/embeddings, GET {base_url}/models, bearer auth): the codec of `openai` and
-// `openai-compatible` providers, whose answers and streams Azure shares.
+// OpenAI chat completions, embeddings, model lists and images (POST {base_url}/chat/completions,
+// POST {base_url}/embeddings, GET {base_url}/models, POST {base_url}/images/generations
+// (providers/openai_images.h), bearer auth): the codec of `openai` and `openai-compatible`
+// providers, whose answers and streams Azure shares.
 //
 // Requests. A caller that spoke this very format (request.format openai_chat, or
 // openai_embeddings for embeddings) is forwarded its own body with minimal edits: `model` set
@@ -34,6 +35,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,6 +48,11 @@ extern const Codec kCodec;
 // The request bodies, for codecs that speak OpenAI's body at other URLs (azure).
 std::string chat_body(const EncodeInput& in);
 std::string embeddings_body(const EncodeInput& in);
+
+// The caller's own body (request.raw) with the same-format fast path's minimal edits, also
+// leaving out the members named in `drop` that no override names (openai_images: a parameter
+// the target's model refuses). False when it cannot be spliced: render the canonical request.
+bool splice(const EncodeInput& in, std::span<const std::string_view> drop, std::string& out);
 
 // The codec's decode and stream, shared with azure.
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx);

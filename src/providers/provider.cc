@@ -35,7 +35,7 @@ void StreamDecoder::fail(std::string message) {
   if (error_.code.empty()) error_.code = "upstream_stream_failed";
 }
 
-Refusal refusal(const Codec& codec, const model::Request& request) {
+Refusal refusal(const Codec& codec, const model::Request& request, std::string_view model) {
   const Capabilities& caps = codec.caps;
   switch (request.kind) {
     case model::Kind::chat:
@@ -53,7 +53,8 @@ Refusal refusal(const Codec& codec, const model::Request& request) {
       return {};
     case model::Kind::images:
       if (!caps.images) return {"model", "generates images"};
-      if (request.sampling.n > caps.max_n) return {"n", "gives that many images (n) per request"};
+      if (request.sampling.n > (caps.max_images ? caps.max_images(model) : caps.max_n))
+        return {"n", "gives that many images (n) per request"};
       return {};
   }
   return {};

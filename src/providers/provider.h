@@ -124,6 +124,9 @@ struct Capabilities {
   bool local = false;           // answers inside the core (no FETCH): Codec::answer
   int64_t max_n = 1;            // answers per request it can give
   bool n_in_streams = false;    // and whether it can when streaming
+  // Images per request the target's model can give (dall-e-3 one, Imagen four, …); max_n when
+  // unset.
+  int64_t (*max_images)(std::string_view model) = nullptr;
 };
 
 struct Codec {
@@ -150,8 +153,9 @@ struct Refusal {
 };
 
 // The exchange skips targets whose codec refuses the request, and answers 400 naming the field
-// when no target is left ("no target of \"m\" offers embeddings").
-Refusal refusal(const Codec& codec, const model::Request& request);
+// when no target is left ("no target of \"m\" offers embeddings"). `model` is the target's model
+// name at the provider (for limits that depend on it, such as Capabilities::max_images).
+Refusal refusal(const Codec& codec, const model::Request& request, std::string_view model = {});
 
 // USD for the usage at the provider's price for `model`, or -1 when unknown.
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,

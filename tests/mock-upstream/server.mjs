@@ -124,16 +124,19 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return sendJson(400, spec.errorBody(400, 'mock: request body is not a JSON object', {}));
     }
 
-    // Embeddings and model lists: one JSON answer, validated like the real API.
-    if (route.handler === 'models' || route.handler === 'embeddings') {
+    // Embeddings, model lists and images: one JSON answer, validated like the real API.
+    if (route.handler === 'models' || route.handler === 'embeddings' || route.handler === 'images') {
       let value;
       try {
-        value = route.handler === 'models' ? spec.models({ headers: req.headers, query }, b, ctx) : spec.embeddings(route, parsed, ctx, b);
+        if (route.handler === 'models') value = spec.models({ headers: req.headers, query }, b, ctx);
+        else if (route.handler === 'images') value = spec.images(route, parsed, ctx, b);
+        else value = spec.embeddings(route, parsed, ctx, b);
       } catch (e) {
         if (e instanceof Refusal) return refused(e);
         throw e;
       }
-      if (b.malformed) return sendJson(200, route.handler === 'models' ? spec.malformedModels ?? '{"data": [' : spec.malformedEmbeddings ?? '{"object": "list", "data": [');
+      const malformed = { models: spec.malformedModels ?? '{"data": [', images: spec.malformedImages ?? '{"created": 1700000000, "data": [' };
+      if (b.malformed) return sendJson(200, malformed[route.handler] ?? spec.malformedEmbeddings ?? '{"object": "list", "data": [');
       const full = JSON.stringify(value);
       if (b.truncate_stream_after !== undefined) {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) });
@@ -146,8 +149,8 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
 
     let reply;
     try {
-      spec.validate(route, parsed);
-      reply = replyFor(spec.view(route, parsed), b);
+      spec.validate(route, parsed, ctx);
+      reply = replyFor(spec.view(route, parsed, ctx), b);
     } catch (e) {
       if (e instanceof Refusal) return refused(e);
       throw e;

@@ -77,6 +77,26 @@ TEST(Refusal, FromCapabilities) {
   EXPECT_EQ(refusal(c, r).param, "provider");
 }
 
+TEST(Refusal, ImagesPerModel) {
+  Codec c;
+  model::Request r;
+  r.kind = model::Kind::images;
+  EXPECT_EQ(refusal(c, r, "m").param, "model");
+  EXPECT_EQ(refusal(c, r, "m").lacks, "generates images");
+  c.caps.images = true;
+  EXPECT_EQ(refusal(c, r, "m").param, "");
+  r.sampling.n = 3;
+  EXPECT_EQ(refusal(c, r, "m").param, "n") << "max_n (1) without max_images";
+  c.caps.max_n = 8;
+  EXPECT_EQ(refusal(c, r, "m").param, "");
+  c.caps.max_images = [](std::string_view model) -> int64_t { return model == "one" ? 1 : 4; };
+  EXPECT_EQ(refusal(c, r, "one").param, "n");
+  EXPECT_EQ(refusal(c, r, "one").lacks, "gives that many images (n) per request");
+  EXPECT_EQ(refusal(c, r, "four").param, "");
+  r.sampling.n = 5;
+  EXPECT_EQ(refusal(c, r, "four").param, "n");
+}
+
 TEST(Prices, CostAndRedaction) {
   config::Provider p;
   p.api_key = "sk-abcdef";
