@@ -300,6 +300,21 @@ describe('openai SDK: images', () => {
     assert.equal(sent.json.n, 2);
   });
 
+  test('openai: url answers (dall-e-3 the provider\'s URL, gpt-image-1 a data: URL); dall-e-3 refuses n > 1 naming n', opts, async () => {
+    const dalle = await client.images.generate({ model: 'openai-image/dall-e-3', prompt: 'a red square', response_format: 'url' });
+    assert.match(dalle.data[0].url, /^https:\/\//);
+    assert.equal(typeof dalle.data[0].revised_prompt, 'string');
+    assert.equal(sdk.last('openai', 'image').json.model, 'dall-e-3');
+    const gpt = await client.images.generate({ model: 'openai-image', prompt: 'a red square', response_format: 'url' });
+    assert.match(gpt.data[0].url, /^data:image\/png;base64,/);
+    assert.ok(gpt.usage.total_tokens > 0, 'gpt-image-1 reports its tokens');
+    await assert.rejects(client.images.generate({ model: 'openai-image/dall-e-3', prompt: 'x', n: 2 }), (e) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, `${e?.constructor?.name}: ${e?.message}`);
+      assert.equal(e.param, 'n');
+      return true;
+    });
+  });
+
   test('gemini: an image model through generateContent', opts, async () => {
     const images = await client.images.generate({ model: 'gemini-image', prompt: 'a small blue square', response_format: 'b64_json' });
     assert.equal(images.data.length, 1);
