@@ -46,30 +46,35 @@ std::string record_of(std::string_view entry, double now) {
 namespace sy::gateway {
 
 // A request that refers to what earlier answers left behind waits for those records, one after
-// another, from the host's tier.
+// another, from the host's tier. Without a tier, only optional references can go on (unresolved).
 void Gateway::recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env,
-                     std::vector<ingress::Reference> references) {
-  if (!exchange_.has_tier())
-    return respond(id, p, {400, ErrorType::invalid_request,
-                           references[0].field + " refers to an earlier response, and this gateway keeps none: give "
-                           "its host a persistent tier (docs/reference.md, Responses), or send the whole conversation "
-                           "as input with store: false",
-                           "persistence_required", references[0].field});
+                     std::vector<ingress::Reference> references, double now) {
   p.envelope = std::move(env);
   p.references = std::move(references);
   p.records.clear();
+  if (!exchange_.has_tier()) {
+    for (const ingress::Reference& ref : p.references)
+      if (!ref.optional)
+        return respond(id, p, {400, ErrorType::invalid_request,
+                               ref.field + " refers to an earlier response, and this gateway keeps none: give "
+                               "its host a persistent tier (docs/reference.md, Responses), or send the whole "
+                               "conversation as input with store: false",
+                               "persistence_required", ref.field});
+    p.records.resize(p.references.size());
+    return resume(id, p, now);
+  }
   p.waits_for_tier = true;
   batch_.cache_get(id, conversations::key_hex(tenant(p.key), p.references[0].id));
   pending_.emplace(id, std::move(p));
 }
 
 // The tier's answer for the next reference: the next lookup, the request on its way with every
-// record folded in, or a 400 naming the reference nothing is kept for.
+// record folded in, or a 400 naming a required reference nothing is kept for.
 void Gateway::recalled(uint32_t id, Pending& p, std::string_view entry, double now) {
   std::string record = conversations::record_of(entry, now);
   const ingress::Reference& ref = p.references[p.records.size()];
-  if (record.empty())
-    return respond(id, p, {400, ErrorType::invalid_request, ref.field + " '" + ref.id + "' was not found.", ref.code,
+  if (record.empty() && !ref.optional)
+    return respond(id, p, {400, ErrorType::invalid_request, ref.what + " with id '" + ref.id + "' not found.", ref.code,
                            ref.field});
   p.records.push_back(std::move(record));
   if (p.records.size() < p.references.size()) {
@@ -77,6 +82,12 @@ void Gateway::recalled(uint32_t id, Pending& p, std::string_view entry, double n
     pending_.emplace(id, std::move(p));
     return;
   }
+  resume(id, p, now);
+}
+
+// Every record of p.references is at hand (empty for an optional one not kept): the request is
+// decoded again with them folded in, then launched.
+void Gateway::resume(uint32_t id, Pending& p, double now) {
   std::unique_ptr<model::Envelope> env = std::move(p.envelope);
   Error error;
   ingress::DecodeArgs args{*runtime_->config, p.name};

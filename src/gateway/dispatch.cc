@@ -85,7 +85,7 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   if (const ingress::Conversations* kept = codec_of(p.route->handler)->conversations) {
     std::vector<ingress::Reference> references;
     kept->references(*env, references);
-    if (!references.empty()) return recall(id, p, std::move(env), std::move(references));
+    if (!references.empty()) return recall(id, p, std::move(env), std::move(references), now);
   }
   launch(id, p, std::move(env), now);
 }

@@ -69,7 +69,9 @@ class Gateway {
   bool decode(Pending& p, model::Envelope& env, Error& error);
   bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
   void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
-  void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references);
+  void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references,
+              double now);
+  void resume(uint32_t id, Pending& p, double now);
   void recalled(uint32_t id, Pending& p, std::string_view entry, double now);
   void count_tokens(uint32_t id, const Pending& p, const model::Request& request);
   void model_entry(uint32_t id, const Pending& p);

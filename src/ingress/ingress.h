@@ -56,6 +56,10 @@ struct Reference {
   std::string field;   // the request field that names it, as a 400 names it: "input[2].id"
   std::string id;      // the id it is kept under
   std::string code;    // the error code when nothing is kept under that id
+  std::string what;    // what it names, as the 400 says: "Previous response" with id '…' not found.
+  // An id the target may hold itself (an item OpenAI stored): when the gateway keeps nothing
+  // under it, or keeps nothing at all, resume() gets an empty record for it instead of a 400.
+  bool optional = false;
 };
 
 // Formats whose server keeps what it answered for later requests to refer to. The gateway keeps

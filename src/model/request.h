@@ -165,6 +165,11 @@ struct Request {
   // whether this one may be kept for a later request to continue.
   std::string_view previous_response_id;
   std::optional<bool> store;
+  // The first member (its JSON path, e.g. "tools[2].type") that only a provider speaking the
+  // caller's format natively can honour (the Responses API's built-in tools, stored prompts,
+  // hosted tools' items): such a request goes only to targets whose codec declares that format
+  // native (providers::Capabilities::native). Empty when any target can serve it.
+  std::string_view native_only;
 
   Routing routing;
   const json::Value* controls = nullptr;  // Switchyard's own controls (the body's "switchyard")

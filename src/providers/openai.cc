@@ -7,6 +7,7 @@
 
 #include "model/stored.h"
 #include "providers/openai_images.h"
+#include "providers/openai_responses.h"
 #include "providers/translate.h"
 
 namespace sy::providers::openai {
@@ -350,8 +351,10 @@ std::string render_chat(const EncodeInput& in) {
   }
   if (!r.user.empty()) body.string("user", r.user);
   if (r.metadata) body.value("metadata", *r.metadata);
+  bool responses = r.format == model::Format::openai_responses;  // its own members chat lacks stay out
   for (const auto& [name, value] : r.extras)
-    if (!body.has(name) && !is_routing_member(name)) body.value(name, *value);
+    if (!body.has(name) && !is_routing_member(name) && !(responses && openai_responses::responses_only(name)))
+      body.value(name, *value);
   body.close();
   return out;
 }
@@ -394,6 +397,7 @@ std::string render_embeddings(const EncodeInput& in) {
 }
 
 void encode(const EncodeInput& in, UpstreamRequest& out) {
+  if (openai_responses::speaks(in.provider, in.request)) return openai_responses::encode(in, out);
   const config::Provider& p = in.provider;
   std::string auth = p.api_key.empty() ? std::string() : "authorization: Bearer " + p.api_key + "\n";
   out.method = "POST";
@@ -777,6 +781,7 @@ std::string embeddings_body(const EncodeInput& in) {
 }
 
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  if (openai_responses::speaks(ctx.provider, ctx.request)) return openai_responses::decode(status, body, ctx);
   switch (ctx.request.kind) {
     case model::Kind::chat:
       return decode_chat(status, body, ctx);
@@ -790,7 +795,10 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
   return translate::malformed(ctx, "an answer");
 }
 
-std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<OpenAIStream>(ctx); }
+std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) {
+  if (openai_responses::speaks(ctx.provider, ctx.request)) return openai_responses::stream(ctx);
+  return std::make_unique<OpenAIStream>(ctx);
+}
 
 ErrorType read_error(std::string_view body, const config::Provider& provider, Error& error) {
   json::Document doc;
@@ -814,8 +822,27 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
 }
 
 const Codec kCodec = {
-    .caps = {.embeddings = true, .models = true, .token_input = true, .images = true, .max_n = 128,
-             .n_in_streams = true, .max_images = openai_images::max_images},
+    .caps = {.embeddings = true,
+             .models = true,
+             .token_input = true,
+             .images = true,
+             .max_n = 128,
+             .n_in_streams = true,
+             .max_images = openai_images::max_images,
+             .native = model::Format::openai_responses},
+    .encode = encode,
+    .decode = decode,
+    .stream = stream,
+};
+
+const Codec kCompatibleCodec = {
+    .caps = {.embeddings = true,
+             .models = true,
+             .token_input = true,
+             .images = true,
+             .max_n = 128,
+             .n_in_streams = true,
+             .max_images = openai_images::max_images},
     .encode = encode,
     .decode = decode,
     .stream = stream,

@@ -40,6 +40,8 @@ Refusal refusal(const Codec& codec, const model::Request& request, std::string_v
   switch (request.kind) {
     case model::Kind::chat:
       if (!caps.chat) return {"model", "offers chat completions"};
+      if (!request.native_only.empty() && caps.native != request.format)
+        return {request.native_only, "speaks this API natively, which this field needs (built-in tools, stored prompts and items)"};
       if (request.sampling.n > caps.max_n) return {"n", "gives that many answers (n) per request"};
       if (request.sampling.n > 1 && request.stream && !caps.n_in_streams)
         return {"n", "streams more than one answer (n) per request"};

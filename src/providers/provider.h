@@ -127,6 +127,9 @@ struct Capabilities {
   // Images per request the target's model can give (dall-e-3 one, Imagen four, …); max_n when
   // unset.
   int64_t (*max_images)(std::string_view model) = nullptr;
+  // A caller format the provider speaks natively: requests of that format are sent as they came
+  // (so even their Request::native_only members reach it). none: every request is translated.
+  model::Format native = model::Format::none;
 };
 
 struct Codec {
@@ -146,7 +149,8 @@ struct Codec {
 const Codec& codec(config::ProviderType type);
 
 // Why a codec cannot serve a request: the request field at fault ("model", "input", "n") and
-// what the target lacks ("offers embeddings"). Empty param when it can serve it.
+// what the target lacks ("offers embeddings"). Empty param when it can serve it. The views point
+// into static text or into the request (Request::native_only), which outlives the call.
 struct Refusal {
   std::string_view param;
   std::string_view lacks;
