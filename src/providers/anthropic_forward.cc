@@ -32,7 +32,9 @@ struct Edit {
 // The overrides as Anthropic members (the last of each name wins). False when one is a
 // canonical parameter without an Anthropic member of the same meaning.
 bool overrides_as_members(const EncodeInput& in, std::vector<Edit>& edits) {
-  for (const auto& [name, raw] : in.overrides) {
+  for (const auto& override : in.overrides) {  // no structured binding: lambdas capture name
+    const auto& name = override.first;
+    const auto& raw = override.second;
     json::Document value;
     std::string error;
     if (!json::parse(raw, value, error)) continue;  // ignored, as translate::with_overrides does
@@ -95,7 +97,8 @@ bool forward_body(const EncodeInput& in, std::string& out) {
   json::append_string(out, in.model);
   for (const auto& [name, value] : members) {
     if (dropped(name)) continue;
-    auto edit = std::find_if(edits.begin(), edits.end(), [&](const Edit& e) { return e.name == name; });
+    const std::string_view key = name;  // Emscripten's clang 14 cannot capture a structured binding
+    auto edit = std::find_if(edits.begin(), edits.end(), [&](const Edit& e) { return e.name == key; });
     if (edit == edits.end()) {
       append_member(out, name, value);
       continue;
