@@ -255,10 +255,22 @@ model::Finish finish_of(const Value& response, bool incomplete, bool called) {
   return filtered ? model::Finish::content_filter : model::Finish::length;
 }
 
-// The body as sent with "provider" naming ours and, when `priced`, usage.cost set; members that
-// did not change are copied, not re-serialized.
+// The previous_response_id the caller sent, which the gateway resolved instead of sending it: a
+// Response answering that request says it continued it, as OpenAI's would.
+void name_previous(Value& response, std::string_view previous, json::Document::AllocatorType& allocator) {
+  if (previous.empty() || !response.IsObject()) return;
+  Value id(previous.data(), rapidjson::SizeType(previous.size()), allocator);
+  if (Value* own = json::find_mutable(response, "previous_response_id")) *own = id;
+  else response.AddMember("previous_response_id", id, allocator);
+}
+
+// The body as sent with "provider" naming ours, previous_response_id the caller's and, when
+// `priced`, usage.cost set; members that did not change are copied, not re-serialized.
 std::string raw_response(std::string_view body, json::Document& doc, const DecodeContext& ctx, const model::Usage& usage,
                          bool priced) {
+  std::string_view previous = ctx.request.previous_response_id;
+  std::string previous_text;
+  if (!previous.empty()) json::append_string(previous_text, previous);
   std::string usage_text;
   if (priced) {
     Value& u = doc["usage"];
@@ -271,18 +283,23 @@ std::string raw_response(std::string_view body, json::Document& doc, const Decod
   json::append_string(out, ctx.provider.name);
   if (json::top_level_members(body, members)) {
     out.reserve(body.size() + out.size() + 32);
+    bool named = previous.empty();
     for (const auto& m : members) {
       if (m.key == "provider") continue;
       out += ",\"";
       out.append(m.key);
       out += "\":";
-      out.append(m.key == "usage" && priced ? std::string_view(usage_text) : m.value);
+      bool own = m.key == "previous_response_id" && !previous.empty();
+      named = named || own;
+      out.append(m.key == "usage" && priced ? std::string_view(usage_text) : own ? std::string_view(previous_text) : m.value);
     }
+    if (!named) out += ",\"previous_response_id\":" + previous_text;
     out += '}';
     if (priced) redact(ctx.provider, out);  // a key written with escapes is plain once re-serialized
     return out;
   }
   doc.RemoveMember("provider");
+  name_previous(doc, previous, doc.GetAllocator());
   for (const auto& m : doc.GetObject()) {
     out += ',';
     json::append_string(out, json::view(m.name));
@@ -368,7 +385,10 @@ constexpr int kMaxTools = 128;
 class ResponsesStream final : public StreamDecoder {
  public:
   explicit ResponsesStream(const DecodeContext& ctx)
-      : StreamDecoder("response.completed", model::Format::openai_responses), provider_(ctx.provider), model_(ctx.model) {}
+      : StreamDecoder("response.completed", model::Format::openai_responses),
+        provider_(ctx.provider),
+        model_(ctx.model),
+        previous_(ctx.request.previous_response_id) {}
 
  private:
   // What each output item (by output_index) has produced so far.
@@ -390,6 +410,7 @@ class ResponsesStream final : public StreamDecoder {
 
   const config::Provider& provider_;
   std::string model_;
+  std::string previous_;  // the caller's previous_response_id (resolved here, not sent)
   json::Document doc_;  // the current event: the events' views point into it
   std::string line_;    // the current event's data on one line, when it came in several
   std::string joined_;  // a summary joined, for a reasoning item that streamed no deltas
@@ -429,11 +450,13 @@ void ResponsesStream::on_event(const sse::Event& e) {
   if (type == "response.completed" || type == "response.incomplete")
     finished(json::find(doc_, "response"), type == "response.incomplete");
   else delta(type);
-  if (e.data.find('\n') == std::string_view::npos) {
+  Value* response = previous_.empty() ? nullptr : json::find_mutable(doc_, "response");
+  if (response) name_previous(*response, previous_, doc_.GetAllocator());
+  if (e.data.find('\n') == std::string_view::npos && !response) {
     raw_ = e.data;
   } else {
     line_.clear();
-    json::append_value(line_, doc_);  // an event of several data lines: one line for the caller
+    json::append_value(line_, doc_);  // one line for the caller (an event of several data lines)
     redact(provider_, line_);
     raw_ = line_;
   }

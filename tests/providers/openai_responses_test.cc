@@ -497,5 +497,25 @@ TEST(OpenAIResponses, MultiLineAndKeyHoldingEventsReachTheCallerAsOneScrubbedLin
   EXPECT_EQ(r.raw.at(0), "{\"type\":\"response.output_text.delta\",\"output_index\":0,\"delta\":\"key [redacted]\"}");
 }
 
+// The gateway resolves previous_response_id itself and does not send it; the upstream's Response
+// (and the stream events that carry one) still say which response it continued.
+TEST(OpenAIResponses, AResolvedPreviousResponseIdIsNamedInTheRawAnswer) {
+  Call call;
+  call.env->request.previous_response_id = "resp_before";
+  auto d = openai::kCodec.decode(200, kTextResponse, call.ctx);
+  ASSERT_TRUE(d.ok) << d.error.message;
+  EXPECT_STREQ(parse(d.answer.raw)["previous_response_id"].GetString(), "resp_before");
+  auto absent = openai::kCodec.decode(200, R"({"id":"resp_2","object":"response","status":"completed","output":[]})", call.ctx);
+  ASSERT_TRUE(absent.ok) << absent.error.message;
+  EXPECT_STREQ(parse(absent.answer.raw)["previous_response_id"].GetString(), "resp_before");
+  auto r = run_stream(openai::kCodec, call.ctx, sse(kTextStream));
+  ASSERT_EQ(r.raw.size(), std::size(kTextStream));
+  EXPECT_STREQ(parse(r.raw.front())["response"]["previous_response_id"].GetString(), "resp_before");
+  EXPECT_STREQ(parse(r.raw.back())["response"]["previous_response_id"].GetString(), "resp_before");
+  EXPECT_EQ(r.raw[3], kTextStream[3][1]);  // events without a Response go as they came
+  Call plain;
+  EXPECT_TRUE(parse(openai::kCodec.decode(200, kTextResponse, plain.ctx).answer.raw)["previous_response_id"].IsNull());
+}
+
 }  // namespace
 }  // namespace sy::providers::openai_responses
