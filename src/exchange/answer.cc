@@ -95,8 +95,11 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
     answer.usage.prompt_tokens = c.prompt_tokens;
   }
   close_attempt(c, true, false, &answer.usage);
-  // A summary's stored form is its raw answer: taken, not copied.
-  c.stored = answer.summary ? std::move(answer.raw) : model::stored::serialize(answer, c.request_id, c.created);
+  // A summary's stored form is its raw answer: taken, not copied. An answer already in the
+  // caller's format that nothing keeps needs none (the caller sends its raw body).
+  bool raw_for_caller = !answer.raw.empty() && answer.raw_format == c.request().format;
+  if (answer.summary) c.stored = std::move(answer.raw);
+  else if (c.cacheable || !raw_for_caller) c.stored = model::stored::serialize(answer, c.request_id, c.created);
   store(c, answer);
   if (!move(c, Event::answer)) return;
   c.caller->answer(c.stored, answer.summary ? nullptr : &answer, meta(c, c.cacheable ? "MISS" : "BYPASS"));

@@ -86,7 +86,9 @@ struct Codec {
   // a 400 (or a 404 for an unknown service) whose param names the field at fault.
   bool (*decode)(model::Envelope& env, const DecodeArgs& args, Error& error) = nullptr;
   // The body of a complete answer (JSON). `stored` is its stored form (model/stored.h);
-  // `answer` is the same answer decoded, or nullptr when only the stored form is at hand.
+  // `answer` is the same answer decoded, or nullptr when only the stored form is at hand. An
+  // answer whose raw body is in this codec's format (Answer::raw_format) is sent as that body,
+  // and may come with an empty `stored`.
   std::string (*answer)(std::string_view stored, const model::Answer* answer, const Context& ctx) = nullptr;
   // A writer for a streamed answer (nullptr for formats that never stream).
   std::unique_ptr<StreamWriter> (*stream)(const Context& ctx) = nullptr;
