@@ -97,6 +97,79 @@ void BM_FullCycleEchoStream(benchmark::State& state) {
 }
 BENCHMARK(BM_FullCycleEchoStream);
 
+// The BM_FullCycleUpstream cycle for callers of the other formats: the same 1 KB prompt and 1 KB
+// answer text, each to an upstream of its own format (same-format fast path) or to an
+// openai-compatible one (translated through the canonical model).
+struct FormatCase {
+  const char* path;
+  const char* target;  // provider/model
+  std::string (*request)();
+  std::string (*answer)();
+};
+
+std::string responses_1k() {
+  return R"({"model": "TARGET", "temperature": 0.2, "input": [{"role": "user", "content": ")" + std::string(900, 'x') +
+         R"("}]})";
+}
+
+std::string messages_1k() {
+  return R"({"model": "TARGET", "max_tokens": 1024, "temperature": 0.2, "messages": [{"role": "user", "content": ")" +
+         std::string(900, 'x') + R"("}]})";
+}
+
+std::string response_answer_1k() {
+  return R"({"id":"resp_1","object":"response","created_at":1,"status":"completed","model":"m","output":[{"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":")" +
+         std::string(850, 'y') +
+         R"(","annotations":[]}]}],"usage":{"input_tokens":230,"output_tokens":213,"total_tokens":443}})";
+}
+
+std::string message_answer_1k() {
+  return R"({"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":")" +
+         std::string(850, 'y') +
+         R"("}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":230,"output_tokens":213}})";
+}
+
+const FormatCase kFormatCases[] = {
+    {"/v1/chat/completions", "a/m-a", [] { return request_1k(); }, answer_1k},
+    {"/v1/responses", "oa/m", responses_1k, response_answer_1k},
+    {"/v1/responses", "a/m-a", responses_1k, answer_1k},
+    {"/v1/messages", "an/m", messages_1k, message_answer_1k},
+    {"/v1/messages", "a/m-a", messages_1k, answer_1k},
+};
+
+void BM_FullCycleFormat(benchmark::State& state) {
+  const FormatCase& c = kFormatCases[state.range(0)];
+  std::string config = R"({"providers": {
+      "a": {"type": "openai-compatible", "base_url": "http://a.test/v1", "api_key": "sk-a"},
+      "oa": {"type": "openai", "base_url": "http://oa.test/v1", "api_key": "sk-oa"},
+      "an": {"type": "anthropic", "base_url": "http://an.test/v1", "api_key": "sk-an"}}})";
+  sy_engine* engine = sy_engine_new(1);
+  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
+  std::string body = c.request(), answer = c.answer();
+  if (size_t at = body.find("TARGET"); at != std::string::npos) body.replace(at, 6, c.target);
+  else body.replace(body.find("\"fast\""), 6, std::string("\"") + c.target + "\"");
+  const char* headers = "content-type: application/json\n";
+  const uint8_t* batch = nullptr;
+  double now = 0;
+  uint32_t id = 0;
+  for (auto _ : state) {
+    batch = sy_request_submit(engine, ++id, "POST", 4, c.path, std::strlen(c.path), headers, std::strlen(headers),
+                              reinterpret_cast<const uint8_t*>(body.data()), body.size(), now);
+    if (u32(batch + 4) != 1) break;  // not a FETCH: reported below
+    uint32_t fetch_id = u32(batch + 8);
+    sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), now);
+    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
+    batch = sy_fetch_end(engine, fetch_id, now);
+    benchmark::DoNotOptimize(batch);
+    now += 0.01;
+  }
+  if (u32(batch + 4) != 3 || u32(batch + 12) != 200) state.SkipWithError("the cycle did not end in a 200 RESPOND");
+  state.SetLabel(std::string(c.path) + " -> " + c.target);
+  state.SetItemsProcessed(state.iterations());
+  sy_engine_free(engine);
+}
+BENCHMARK(BM_FullCycleFormat)->DenseRange(0, 4);
+
 // A cached answer: submit → RESPOND from L1, the whole hit path.
 void BM_CacheHit(benchmark::State& state) {
   sy_engine* engine = sy_engine_new(1);

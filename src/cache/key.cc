@@ -74,7 +74,7 @@ void write_chat(Fields& f, const model::Request& r) {
     f.text('D', t.description);
     f.value('P', t.parameters);
     f.optional('S', t.strict);
-    if (t.name.empty()) f.value('R', t.raw);
+    if (t.name.empty() || t.server != model::Format::none) f.value('R', t.raw);  // a server tool's settings
   }
   f.number('C', double(int(r.tool_choice.mode)));
   f.text('c', r.tool_choice.name);
@@ -117,6 +117,14 @@ Key key_of(const model::Request& r, std::string_view tenant) {
     f.text('b', r.base64 ? "1" : "0");
   }
   if (r.kind == model::Kind::models) f.text('V', r.provider);
+  if (r.kind == model::Kind::images) {
+    f.text('P', r.prompt);
+    f.number('n', double(r.sampling.n));
+    f.text('z', r.size);
+    f.text('q', r.quality);
+    f.text('w', r.style);
+    f.text('U', r.image_urls ? "url" : r.image_b64 ? "b64" : "");
+  }
   for (const auto& [name, value] : r.extras) {
     f.text('x', name);
     f.value('y', value);

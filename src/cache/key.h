@@ -3,7 +3,8 @@
 // json/canonical.h's form). Two requests that mean the same thing get the same key whatever
 // format they arrived in; fields that never change the answer are left out: stream and
 // include_usage (a stream is served from a complete answer), user and metadata (labels),
-// Switchyard's controls and the session id.
+// Switchyard's controls and the session id. Image requests key on prompt, n, size, quality,
+// style, the answer form asked for (URLs, base64 or the provider's default) and the extras.
 #pragma once
 
 #include <optional>

@@ -16,8 +16,8 @@ constexpr size_t kMaxUpstreamBody = 32u << 20;
 class CallSink final : public providers::StreamSink {
  public:
   CallSink(Exchange& exchange, Call& call) : exchange_(exchange), call_(call) {}
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
-    exchange_.stream_events(call_, events, raw, call_.decoder->format());
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
+    exchange_.stream_events(call_, events, raw);
   }
 
  private:
@@ -95,8 +95,11 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
     answer.usage.prompt_tokens = c.prompt_tokens;
   }
   close_attempt(c, true, false, &answer.usage);
-  // A summary's stored form is its raw answer: taken, not copied.
-  c.stored = answer.summary ? std::move(answer.raw) : model::stored::serialize(answer, c.request_id, c.created);
+  // A summary's stored form is its raw answer: taken, not copied. An answer already in the
+  // caller's format that nothing keeps needs none (the caller sends its raw body).
+  bool raw_for_caller = !answer.raw.empty() && answer.raw_format == c.request().format;
+  if (answer.summary) c.stored = std::move(answer.raw);
+  else if (c.cacheable || !raw_for_caller) c.stored = model::stored::serialize(answer, c.request_id, c.created);
   store(c, answer);
   if (!move(c, Event::answer)) return;
   c.caller->answer(c.stored, answer.summary ? nullptr : &answer, meta(c, c.cacheable ? "MISS" : "BYPASS"));
@@ -105,8 +108,7 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
 
 // A group of stream events: the first commits the call to this target (no more failover) and
 // opens the caller's stream.
-void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events, std::string_view raw,
-                             model::Format raw_format) {
+void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events, const model::RawEvent& raw) {
   if (c.state != State::streaming) {
     if (!move(c, Event::first_event)) return;
     c.rt->targets[c.current().target].observe_latency(now_ - c.attempt_started, now_);
@@ -116,7 +118,7 @@ void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events
     if (c.cacheable) c.assembler = std::make_unique<model::Assembler>();
   }
   if (c.assembler) c.assembler->add(events);
-  c.caller->stream_events(events, raw, raw_format);
+  c.caller->stream_events(events, raw);
 }
 
 // The stream ended well: the assembled answer is kept (cache, followers), the caller's stream
@@ -124,7 +126,7 @@ void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events
 void Exchange::stream_done(Call& c, const model::Usage& usage) {
   if (c.state != State::streaming) {  // a stream without events still opens the caller's
     uint32_t id = c.id;
-    stream_events(c, {}, {}, model::Format::none);
+    stream_events(c, {}, {});
     if (!calls_.count(id)) return;
   }
   if (c.assembler) {

@@ -65,7 +65,7 @@ void Exchange::attempt(Call& c) {
   double tokens = double(c.prompt_tokens);
   for (size_t i = c.leaf; i < c.plan.size(); ++i) {
     const config::Provider& provider = config.providers[size_t(c.plan[i].provider)];
-    providers::Refusal refused = providers::refusal(providers::codec(provider.type), c.request());
+    providers::Refusal refused = providers::refusal(providers::codec(provider.type), c.request(), c.plan[i].model);
     if (!refused.param.empty()) {
       if (c.refused.param.empty()) c.refused = refused;
       continue;
@@ -147,7 +147,7 @@ void Exchange::answer_locally(Call& c) {
   std::vector<model::StreamEvent> events;
   model::replay(decoded.answer, true, events);
   uint32_t id = c.id;
-  stream_events(c, events, {}, model::Format::none);
+  stream_events(c, events, {});
   if (!calls_.count(id)) return;
   close_attempt(c, true, false, &decoded.answer.usage);
   stream_done(c, decoded.answer.usage);
@@ -222,7 +222,7 @@ void Exchange::failed(Call& c, health::Outcome outcome, Error error, int upstrea
     model::StreamEvent e;
     e.type = model::StreamEvent::Type::error;
     e.error = &error;
-    c.caller->stream_events({&e, 1}, {}, model::Format::none);
+    c.caller->stream_events({&e, 1}, {});
     model::Usage usage = c.decoder ? c.decoder->usage() : model::Usage{};
     c.caller->stream_close(usage);
     if (move(c, Event::fail)) finish(c);

@@ -28,9 +28,8 @@ class Caller {
   virtual void answer(std::string_view stored, const model::Answer* answer, const Meta& meta) = 0;
   virtual void fail(const Error& error, const Meta& meta) = 0;
   virtual void stream_open(const Meta& meta) = 0;
-  // One group of events (see providers::StreamSink): `raw` is the upstream event in `raw_format`.
-  virtual void stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
-                             model::Format raw_format) = 0;
+  // One group of events (see providers::StreamSink): `raw` is the upstream event as sent.
+  virtual void stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) = 0;
   virtual void stream_close(const model::Usage& usage) = 0;
   // An attempt succeeded and cost this much (charged to the caller's budget).
   virtual void spent(const model::Usage& usage) = 0;

@@ -207,7 +207,7 @@ void Exchange::illegal(Call& c, Event event) {
     model::StreamEvent error_event;
     error_event.type = model::StreamEvent::Type::error;
     error_event.error = &e;
-    c.caller->stream_events({&error_event, 1}, {}, model::Format::none);
+    c.caller->stream_events({&error_event, 1}, {});
     c.caller->stream_close({});
   } else if (c.state != State::done) {
     c.caller->fail(e, meta(c, "BYPASS"));

@@ -69,6 +69,8 @@ class Exchange {
   // The host has a persistent cache tier (CACHE_GET / CACHE_PUT).
   void set_persistence(bool on) { persistence_ = on; }
   bool persists() const;
+  // The host has a persistent tier at all (whatever cache.persist says): a place to keep things.
+  bool has_tier() const { return persistence_; }
 
   // Starts a call; its Caller hears exactly one outcome (exchange/caller.h), now or later.
   void start(Start start, double now);
@@ -126,8 +128,7 @@ class Exchange {
   void on_bytes(Call& c, std::string_view bytes);
   void on_end(Call& c);
   void on_decoded(Call& c, providers::Decoded decoded);
-  void stream_events(Call& c, std::span<const model::StreamEvent> events, std::string_view raw,
-                     model::Format raw_format);
+  void stream_events(Call& c, std::span<const model::StreamEvent> events, const model::RawEvent& raw);
   void stream_done(Call& c, const model::Usage& usage);
   void abort_fetch(Call& c);
   Call* call_of_fetch(uint32_t fetch_id);

@@ -80,7 +80,7 @@ void Exchange::serve_stored(Call& c, std::string_view target, std::string_view s
     std::vector<model::StreamEvent> events;
     model::replay(answer, false, events);
     c.caller->stream_open(m);
-    c.caller->stream_events(events, {}, model::Format::none);
+    c.caller->stream_events(events, {});
     c.caller->stream_close(answer.usage);
   } else {
     c.caller->answer(stored, nullptr, m);

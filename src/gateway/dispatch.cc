@@ -10,6 +10,16 @@
 
 namespace sy::gateway {
 
+namespace {
+
+void append_model(std::string& out, std::string_view id) {
+  out += "{\"id\":";
+  json::append_string(out, id);
+  out += ",\"object\":\"model\",\"created\":0,\"owned_by\":\"switchyard\"}";
+}
+
+}  // namespace
+
 void Gateway::dispatch(uint32_t id, Pending& p, double now) {
   switch (p.route->handler) {
     case Handler::models:
@@ -23,8 +33,14 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
       return cache_route(id, p, now);
     case Handler::pipelines:
       return respond(id, p, {501, ErrorType::invalid_request, "pipelines are not implemented yet", "not_implemented"});
+    case Handler::model:
+      return model_entry(id, p);
     case Handler::chat:
+    case Handler::responses:
+    case Handler::messages:
+    case Handler::count_tokens:
     case Handler::embeddings:
+    case Handler::images:
     case Handler::services:
       return model_request(id, p, now);
     case Handler::health:
@@ -32,9 +48,9 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
   }
 }
 
-// Parses the request with its codec, reads Switchyard's controls and the provider preferences,
-// and checks the key's budget and models. On a problem returns false with the error to answer.
-bool Gateway::prepare(Pending& p, model::Envelope& env, exchange::Start& start, Error& error) {
+// Parses the request with its codec, after checking the key's budget. On a problem returns false
+// with the error to answer.
+bool Gateway::decode(Pending& p, model::Envelope& env, Error& error) {
   const config::Config& config = *runtime_->config;
   bool listing = p.route->handler == Handler::models;
   if (!listing && !within_budget(*runtime_, p.key, error)) return false;
@@ -45,51 +61,95 @@ bool Gateway::prepare(Pending& p, model::Envelope& env, exchange::Start& start, 
   }
   env.text = std::move(p.body);
   ingress::DecodeArgs args{config, listing ? std::string_view(provider) : std::string_view(p.name)};
-  if (!codec_of(p.route->handler)->decode(env, args, error)) return false;
-  const model::Request& r = env.request;
+  return codec_of(p.route->handler)->decode(env, args, error);
+}
+
+// Reads Switchyard's controls and the provider preferences of a decoded request, and checks the
+// key's models. On a problem returns false with the error to answer.
+bool Gateway::prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error) {
   if (!read_controls(p.headers, r.controls, start.controls, error)) return false;
   std::string param, message;
   if (r.routing.provider && !routing::parse_preferences(*r.routing.provider, start.preferences, param, message)) {
     error = {400, ErrorType::invalid_request, std::move(message), "invalid_request", std::move(param)};
     return false;
   }
-  if (!listing && !allows_model(*runtime_, p.key, r.model, error)) return false;
+  if (p.route->handler != Handler::models && !allows_model(*runtime_, p.key, r.model, error)) return false;
   return true;
 }
 
 void Gateway::model_request(uint32_t id, Pending& p, double now) {
   auto env = std::make_unique<model::Envelope>();
+  Error error;
+  if (!decode(p, *env, error)) return respond(id, p, error);
+  if (p.route->handler == Handler::count_tokens) return count_tokens(id, p, env->request);
+  if (const ingress::Conversations* kept = codec_of(p.route->handler)->conversations) {
+    std::vector<ingress::Reference> references;
+    kept->references(*env, references);
+    if (!references.empty()) return recall(id, p, std::move(env), std::move(references), now);
+  }
+  launch(id, p, std::move(env), now);
+}
+
+// Hands a decoded request to the exchange, answered by a Responder in the route's format.
+void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now) {
   exchange::Start start;
   Error error;
-  if (!prepare(p, *env, start, error)) return respond(id, p, error);
+  if (!prepare(p, env->request, start, error)) return respond(id, p, error);
   const model::Request* request = &env->request;
   start.id = id;
   start.request_id = p.request_id;
   start.envelope = std::move(env);
-  start.tenant = p.key >= 0 ? runtime_->config->keys[size_t(p.key)].key : std::string();
+  start.tenant = tenant(p.key);
+  Keeping keeping{exchange_.has_tier(), start.tenant};
   start.caller = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
-                                             std::move(p.cors), request, int64_t(now / 1000));
+                                             std::move(p.cors), request, int64_t(now / 1000), keeping);
   exchange_.start(std::move(start), now);
+}
+
+std::string Gateway::tenant(int key) const {
+  return key >= 0 ? runtime_->config->keys[size_t(key)].key : std::string();
+}
+
+// POST /v1/messages/count_tokens: the prompt-size estimate the core routes and limits by.
+void Gateway::count_tokens(uint32_t id, const Pending& p, const model::Request& request) {
+  Error error;
+  if (!allows_model(*runtime_, p.key, request.model, error)) return respond(id, p, error);
+  respond(id, p, 200, "application/json", "{\"input_tokens\":" + std::to_string(model::prompt_tokens(request)) + "}");
+}
+
+// The model ids the key may use: configured model names, then provider/model targets.
+std::vector<std::string> Gateway::model_ids(int key) const {
+  const config::Config& config = *runtime_->config;
+  std::vector<std::string> names, allowed;
+  for (const auto& m : config.models) names.push_back(m.name);
+  for (const auto& t : config.targets) names.push_back(config.providers[size_t(t.provider)].name + "/" + t.model);
+  Error ignored;
+  for (auto& name : names)
+    if (allows_model(*runtime_, key, name, ignored)) allowed.push_back(std::move(name));
+  return allowed;
 }
 
 // GET /v1/models: the configured models and targets the key may use.
 std::string Gateway::models_list(int key) const {
-  const config::Config& config = *runtime_->config;
-  std::vector<std::string> names;
-  for (const auto& m : config.models) names.push_back(m.name);
-  for (const auto& t : config.targets) names.push_back(config.providers[size_t(t.provider)].name + "/" + t.model);
   std::string out = "{\"object\":\"list\",\"data\":[";
   bool first = true;
-  Error ignored;
-  for (const auto& name : names) {
-    if (!allows_model(*runtime_, key, name, ignored)) continue;
+  for (const auto& id : model_ids(key)) {
     if (!first) out += ',';
     first = false;
-    out += "{\"id\":";
-    json::append_string(out, name);
-    out += ",\"object\":\"model\",\"created\":0,\"owned_by\":\"switchyard\"}";
+    append_model(out, id);
   }
   return out + "]}";
+}
+
+// GET /v1/models/{id}: one entry of that list.
+void Gateway::model_entry(uint32_t id, const Pending& p) {
+  for (const auto& model : model_ids(p.key)) {
+    if (model != p.name) continue;
+    std::string out;
+    append_model(out, model);
+    return respond(id, p, 200, "application/json", std::move(out));
+  }
+  respond(id, p, {404, ErrorType::invalid_request, "The model '" + p.name + "' does not exist", "model_not_found", "model"});
 }
 
 // GET /v1/stats (JSON) and GET /metrics (Prometheus text).

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "base/errors.h"
 #include "base/rng.h"
@@ -54,6 +55,10 @@ class Gateway {
     std::string body;
     double deadline = 0;
     bool waits_for_tier = false;
+    // A decoded request waiting for the records of what it refers to (gateway/conversations.h).
+    std::unique_ptr<model::Envelope> envelope;
+    std::vector<ingress::Reference> references;
+    std::vector<std::string> records;  // found so far, in the order of references
   };
 
   void respond(uint32_t id, const Pending& p, const Error& error);
@@ -61,7 +66,17 @@ class Gateway {
                std::string_view extra_headers = {});
   void dispatch(uint32_t id, Pending& p, double now);
   void model_request(uint32_t id, Pending& p, double now);
-  bool prepare(Pending& p, model::Envelope& env, exchange::Start& start, Error& error);
+  bool decode(Pending& p, model::Envelope& env, Error& error);
+  bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
+  void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
+  void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references,
+              double now);
+  void resume(uint32_t id, Pending& p, double now);
+  void recalled(uint32_t id, Pending& p, std::string_view entry, double now);
+  void count_tokens(uint32_t id, const Pending& p, const model::Request& request);
+  void model_entry(uint32_t id, const Pending& p);
+  std::vector<std::string> model_ids(int key) const;
+  std::string tenant(int key) const;
   void cache_route(uint32_t id, Pending& p, double now);
   void cache_result_for(uint32_t id, Pending& p, std::string_view entries, double now);
   std::string models_list(int key) const;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "gateway/conversations.h"
+
 namespace sy::gateway {
 
 std::string answer_headers(std::string_view content_type, std::string_view request_id, const exchange::Meta& meta) {
@@ -23,14 +25,15 @@ std::string answer_headers(std::string_view content_type, std::string_view reque
 
 Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
                      std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
-                     int64_t created)
+                     int64_t created, Keeping keeping)
     : batch_(batch),
       id_(id),
       request_id_(std::move(request_id)),
       codec_(codec),
       runtime_(std::move(runtime)),
       key_(key),
-      cors_(std::move(cors)) {
+      cors_(std::move(cors)),
+      keeping_(std::move(keeping)) {
   context_.request_id = request_id_;
   context_.created = created;
   context_.request = request;
@@ -42,7 +45,21 @@ void Responder::respond(int status, bool streaming, std::string headers, std::st
 }
 
 void Responder::answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) {
-  respond(200, false, answer_headers("application/json", request_id_, meta), codec_.answer(stored, answer, context_));
+  std::string body = codec_.answer(stored, answer, context_);
+  keep(body);
+  respond(200, false, answer_headers("application/json", request_id_, meta), std::move(body));
+}
+
+// Keeps the conversation an answer ends, for formats whose server keeps them.
+void Responder::keep(std::string_view answer) {
+  if (!keeping_.tier || !codec_.conversations || answer.empty()) return;
+  std::vector<std::pair<std::string, std::string>> records;
+  codec_.conversations->keep(context_, answer, records);
+  double expires_at = double(context_.created) * 1000 + conversations::kKeepMs;
+  for (const auto& [id, record] : records) {
+    std::string key = conversations::key_hex(keeping_.tenant, id);
+    batch_.cache_put(key, conversations::entry(key, record, expires_at), expires_at);
+  }
 }
 
 void Responder::fail(const Error& error, const exchange::Meta& meta) {
@@ -67,10 +84,9 @@ void Responder::chunk(std::string& bytes) {
   batch_.stream_chunk(id_, bytes);
 }
 
-void Responder::stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
-                              model::Format raw_format) {
+void Responder::stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) {
   out_.clear();
-  if (writer_) writer_->events(events, raw, raw_format, out_);
+  if (writer_) writer_->events(events, raw, out_);
   chunk(out_);
 }
 
@@ -78,6 +94,7 @@ void Responder::stream_close(const model::Usage& usage) {
   out_.clear();
   if (writer_) writer_->close(usage, out_);
   chunk(out_);
+  if (writer_) keep(writer_->answer());
   batch_.stream_end(id_);
 }
 

@@ -20,24 +20,30 @@ namespace sy::gateway {
 // target was tried), -attempts, -cache.
 std::string answer_headers(std::string_view content_type, std::string_view request_id, const exchange::Meta& meta);
 
+// Where the answers of a format whose server keeps conversations are kept (gateway/conversations.h).
+struct Keeping {
+  bool tier = false;   // the host has a persistent tier: answers are kept there
+  std::string tenant;  // the caller's gateway key, which partitions them
+};
+
 class Responder final : public exchange::Caller {
  public:
   // `request` belongs to the call and outlives the responder's use of it.
   Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
             std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
-            int64_t created);
+            int64_t created, Keeping keeping = {});
 
   void answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) override;
   void fail(const Error& error, const exchange::Meta& meta) override;
   void stream_open(const exchange::Meta& meta) override;
-  void stream_events(std::span<const model::StreamEvent> events, std::string_view raw,
-                     model::Format raw_format) override;
+  void stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override;
   void stream_close(const model::Usage& usage) override;
   void spent(const model::Usage& usage) override;
 
  private:
   void respond(int status, bool streaming, std::string headers, std::string body);
   void chunk(std::string& bytes);
+  void keep(std::string_view answer);
 
   exchange::ActionBatch& batch_;
   uint32_t id_;
@@ -46,6 +52,7 @@ class Responder final : public exchange::Caller {
   std::shared_ptr<Runtime> runtime_;
   int key_;
   std::string cors_;
+  Keeping keeping_;
   ingress::Context context_;
   std::string model_;  // the answering model, for the context of a stream
   std::unique_ptr<ingress::StreamWriter> writer_;

@@ -1,8 +1,11 @@
 #include "gateway/routes.h"
 
+#include "ingress/anthropic_messages.h"
 #include "ingress/embeddings.h"
+#include "ingress/images.h"
 #include "ingress/models.h"
 #include "ingress/openai_chat.h"
+#include "ingress/openai_responses.h"
 #include "ingress/services.h"
 
 namespace sy::gateway {
@@ -12,11 +15,16 @@ namespace {
 constexpr Route kRoutes[] = {
     {"/health", false, "GET", Handler::health, false},
     {"/v1/models", false, "GET", Handler::models, false},
+    {"/v1/models/", true, "GET", Handler::model, false},
     {"/v1/stats", false, "GET", Handler::stats, false},
     {"/metrics", false, "GET", Handler::metrics, false},
     {"/v1/cache", false, "GET, PUT, DELETE", Handler::cache, false},
     {"/v1/chat/completions", false, "POST", Handler::chat, true},
+    {"/v1/responses", false, "POST", Handler::responses, true},
+    {"/v1/messages", false, "POST", Handler::messages, true},
+    {"/v1/messages/count_tokens", false, "POST", Handler::count_tokens, true},
     {"/v1/embeddings", false, "POST", Handler::embeddings, true},
+    {"/v1/images/generations", false, "POST", Handler::images, true},
     {"/v1/services/", true, "POST", Handler::services, true},
     {"/v1/pipelines/", true, "POST", Handler::pipelines, true},
 };
@@ -39,8 +47,16 @@ const ingress::Codec* codec_of(Handler handler) {
     case Handler::chat:
     case Handler::pipelines:
       return &ingress::openai_chat::kCodec;
+    case Handler::responses:
+      return &ingress::openai_responses::kCodec;
+    case Handler::messages:
+      return &ingress::anthropic_messages::kCodec;
+    case Handler::count_tokens:
+      return &ingress::anthropic_messages::kCountTokens;
     case Handler::embeddings:
       return &ingress::embeddings::kCodec;
+    case Handler::images:
+      return &ingress::images::kCodec;
     case Handler::services:
       return &ingress::services::kCodec;
     case Handler::models:

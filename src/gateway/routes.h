@@ -10,11 +10,16 @@ namespace sy::gateway {
 enum class Handler {
   health,       // GET /health
   models,       // GET /v1/models (?provider=NAME asks that provider)
+  model,        // GET /v1/models/{id} (ids may hold '/')
   stats,        // GET /v1/stats
   metrics,      // GET /metrics
   cache,        // GET / PUT / DELETE /v1/cache
   chat,         // POST /v1/chat/completions
+  responses,    // POST /v1/responses (OpenAI Responses API)
+  messages,     // POST /v1/messages (Anthropic Messages API)
+  count_tokens, // POST /v1/messages/count_tokens (answered by the gateway)
   embeddings,   // POST /v1/embeddings
+  images,       // POST /v1/images/generations
   services,     // POST /v1/services/{name}
   pipelines,    // POST /v1/pipelines/{name}
 };

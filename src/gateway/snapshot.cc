@@ -47,7 +47,7 @@ std::string check_entry(const Value& entry) {
   if (!target || !target->IsString()) return "\"target\" must be a string";
   if (!expires || !expires->IsNumber()) return "\"expires_at\" must be a number (ms)";
   if (!answer || !answer->IsObject() || (!json::find(*answer, "choices") && !json::find(*answer, "data")))
-    return "\"answer\" must be a chat completion or an embeddings list";
+    return "\"answer\" must be a chat completion, an embeddings list or an image answer";
   return {};
 }
 
@@ -187,7 +187,8 @@ bool Gateway::cache_result(uint32_t id, std::string_view entries, double now) {
   if (it == pending_.end() || !it->second.waits_for_tier) return false;
   Pending p = std::move(it->second);
   pending_.erase(it);
-  cache_result_for(id, p, entries, now);
+  if (p.envelope) recalled(id, p, entries, now);
+  else cache_result_for(id, p, entries, now);
   return true;
 }
 

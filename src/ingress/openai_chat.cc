@@ -360,8 +360,7 @@ bool decode(model::Envelope& env, const DecodeArgs&, Error& error) {
 class ChunkWriter final : public StreamWriter {
  public:
   explicit ChunkWriter(const Context& ctx);
-  void events(std::span<const model::StreamEvent> events, std::string_view raw, model::Format raw_format,
-              std::string& out) override;
+  void events(std::span<const model::StreamEvent> events, const model::RawEvent& raw, std::string& out) override;
   void close(const model::Usage& usage, std::string& out) override;
 
  private:
@@ -389,15 +388,14 @@ ChunkWriter::ChunkWriter(const Context& ctx) : include_usage_(ctx.request && ctx
   head_ += ',';
 }
 
-void ChunkWriter::events(std::span<const model::StreamEvent> events, std::string_view raw, model::Format raw_format,
-                         std::string& out) {
+void ChunkWriter::events(std::span<const model::StreamEvent> events, const model::RawEvent& raw, std::string& out) {
   if (failed_ || closed_) return;
   bool error = std::any_of(events.begin(), events.end(),
                            [](const model::StreamEvent& e) { return e.type == model::StreamEvent::Type::error; });
-  if (raw_format == model::Format::openai_chat && !raw.empty() && !error) {
+  if (raw.format == model::Format::openai_chat && !raw.data.empty() && !error) {
     passthrough_ = true;
     out += "data: ";
-    out += raw;
+    out += raw.data;
     out += "\n\n";
     return;
   }

@@ -197,7 +197,7 @@ const char* skip_value(const char* p, const char* end) {
     }
     return end;
   }
-  while (p < end && *p != ',' && *p != '}' && *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') ++p;
+  while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') ++p;
   return p;
 }
 

@@ -52,6 +52,7 @@ Value copy(const Value& from, Document::AllocatorType& allocator);
 
 // Member lookup that tolerates non-objects; nullptr when absent.
 const Value* find(const Value& object, std::string_view name);
+inline Value* find_mutable(Value& object, std::string_view name) { return const_cast<Value*>(find(object, name)); }
 
 inline std::string_view view(const Value& v) {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view();

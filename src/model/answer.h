@@ -60,6 +60,13 @@ struct Output {
   Finish finish = Finish::stop;
 };
 
+struct Image {
+  std::string b64;             // the picture's bytes in base64, when given inline
+  std::string url;             // or where to fetch it
+  std::string media_type;      // "image/png", …; empty when unknown
+  std::string revised_prompt;  // the prompt the provider actually used, when it says
+};
+
 struct ModelEntry {
   std::string id;
   int64_t created = 0;
@@ -82,6 +89,8 @@ struct Answer {
   std::vector<std::string> embeddings;
   // Models
   std::vector<ModelEntry> models;
+  // Images
+  std::vector<Image> images;
 
   // The answer exactly as a provider of format `raw_format` sent it (with `provider` and usage
   // cost filled in), when a caller of that format may be sent it as is. Empty otherwise.
@@ -90,6 +99,14 @@ struct Answer {
   // Only usage, finish reasons and `raw` are filled: a decoder whose caller speaks raw_format
   // leaves the content in `raw` (model::stored::parse reads it when someone needs it).
   bool summary = false;
+};
+
+// An upstream stream event as the provider sent it: a caller of the same format may be sent it
+// as is instead of the canonical events it was decoded into. Views live during the call only.
+struct RawEvent {
+  Format format = Format::none;  // none: there is nothing to forward
+  std::string_view event;        // the SSE `event` field (empty for the default)
+  std::string_view data;         // the event's data, one line
 };
 
 // One step of a streamed answer. Views point into the decoder's buffers: valid only during the

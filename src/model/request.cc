@@ -29,6 +29,7 @@ int64_t prompt_tokens(const Request& request) {
       tokens += input->IsString() ? estimate_tokens(json::view(*input)) : input->IsArray() ? input->Size() : 1;
     return tokens;
   }
+  if (request.kind == Kind::images) return estimate_tokens(request.prompt);
   int64_t tokens = 0;
   for (const Message& m : request.messages) tokens += 4 + estimate_tokens(text_of(m, "\n", true));
   return tokens;

@@ -23,14 +23,18 @@ namespace sy::model {
 // is the target's, the target is sent the caller's body with minimal edits.
 enum class Format : uint8_t {
   none,
-  openai_chat,        // POST /v1/chat/completions: openai, openai-compatible, azure-openai
-  openai_embeddings,  // POST /v1/embeddings
+  openai_chat,         // POST /v1/chat/completions: openai, openai-compatible, azure-openai
+  openai_embeddings,   // POST /v1/embeddings
+  openai_responses,    // POST /v1/responses: openai (the Responses API)
+  openai_images,       // POST /v1/images/generations: openai, azure-openai
+  anthropic_messages,  // POST /v1/messages: anthropic
 };
 
 enum class Kind : uint8_t {
   chat,        // a conversation answered by a model
   embeddings,  // vectors for inputs
   models,      // a provider's own model list
+  images,      // pictures generated from a prompt
 };
 
 enum class Role : uint8_t { system, developer, user, assistant, tool };
@@ -75,6 +79,10 @@ struct Tool {
   const json::Value* parameters = nullptr;  // a JSON Schema object, or nullptr
   std::optional<bool> strict;
   const json::Value* raw = nullptr;
+  // A tool the provider runs itself (a server or built-in tool such as web search), in the
+  // format of the caller that declared it; none for a function tool the caller runs. Only a
+  // codec that runs that format's tools may be sent it (providers::Capabilities::server_tools).
+  Format server = Format::none;
 };
 
 struct ToolChoice {
@@ -148,6 +156,25 @@ struct Request {
   // Models: the provider whose own list is asked for (GET /v1/models?provider=NAME)
   std::string_view provider;
 
+  // Images (sampling.n is how many; extras carry the rest, e.g. background, output_format)
+  std::string_view prompt;
+  std::string_view size;     // "1024x1024", "auto", …; empty when unset
+  std::string_view quality;  // "low", "medium", "high", "standard", "hd", "auto"; empty when unset
+  std::string_view style;    // "vivid", "natural"; empty when unset
+  bool image_urls = false;   // the caller asked for URLs (OpenAI response_format "url")
+  bool image_b64 = false;    // the caller asked for base64 data ("b64_json"); neither: the
+                             // provider's own default (OpenAI dall-e: URLs; the rest: base64)
+
+  // Conversations a server keeps (the Responses API): continue the one this response ended, and
+  // whether this one may be kept for a later request to continue.
+  std::string_view previous_response_id;
+  std::optional<bool> store;
+  // The first member (its JSON path, e.g. "tools[2].type") that only a provider speaking the
+  // caller's format natively can honour (the Responses API's built-in tools, stored prompts,
+  // hosted tools' items): such a request goes only to targets whose codec declares that format
+  // native (providers::Capabilities::native). Empty when any target can serve it.
+  std::string_view native_only;
+
   Routing routing;
   const json::Value* controls = nullptr;  // Switchyard's own controls (the body's "switchyard")
 
@@ -163,7 +190,8 @@ struct Envelope {
 };
 
 // The prompt-size estimate used before a provider reports real usage (tpm limits, routing
-// conditions, budget reservations): ceil(code points / 4) per text, plus 4 per message.
+// conditions, budget reservations): ceil(code points / 4) per text, plus 4 per message; an
+// image request counts its prompt alone.
 int64_t estimate_tokens(std::string_view text);
 int64_t prompt_tokens(const Request& request);
 

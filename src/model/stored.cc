@@ -162,6 +162,49 @@ std::string models(const Answer& answer) {
   return out + "]}";
 }
 
+// An image answer's usage in OpenAI's images shape: input tokens are the prompt's, all text.
+void append_image_usage(std::string& out, const Usage& u) {
+  out += ",\"usage\":{\"input_tokens\":" + std::to_string(u.prompt_tokens);
+  append_int(out, "output_tokens", u.completion_tokens);
+  append_int(out, "total_tokens", u.prompt_tokens + u.completion_tokens);
+  out += ",\"input_tokens_details\":{\"text_tokens\":" + std::to_string(u.prompt_tokens) + ",\"image_tokens\":0}";
+  if (u.cost >= 0) {
+    out += ",\"cost\":";
+    json::append_number(out, u.cost);
+  }
+  out += '}';
+}
+
+void append_image(std::string& out, const Image& image) {
+  out += '{';
+  bool first = true;
+  auto member = [&](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    if (!first) out += ',';
+    first = false;
+    json::append_string(out, name);
+    out += ':';
+    json::append_string(out, value);
+  };
+  member("url", image.url);
+  member("b64_json", image.b64);
+  member("revised_prompt", image.revised_prompt);
+  out += '}';
+}
+
+std::string images(const Answer& answer, int64_t created) {
+  std::string out = "{\"created\":" + std::to_string(answer.created ? answer.created : created) + ",\"data\":[";
+  for (size_t i = 0; i < answer.images.size(); ++i) {
+    if (i) out += ',';
+    append_image(out, answer.images[i]);
+  }
+  out += ']';
+  if (answer.usage.known) append_image_usage(out, answer.usage);
+  append_extras(out, answer, {"created", "data", "usage"});
+  out += '}';
+  return out;
+}
+
 // ---- parse ----------------------------------------------------------------------------------
 
 std::string string_of(const Value& object, const char* name) {
@@ -298,6 +341,63 @@ void parse_models(const Value& doc, Answer& answer) {
   }
 }
 
+// OpenAI's images usage: {input_tokens, output_tokens, total_tokens, …, cost?}.
+Usage parse_image_usage(const Value& usage) {
+  Usage u;
+  if (!usage.IsObject()) return u;
+  u.known = json::find(usage, "input_tokens") || json::find(usage, "output_tokens");
+  u.prompt_tokens = int_of(usage, "input_tokens", 0);
+  u.completion_tokens = int_of(usage, "output_tokens", 0);
+  if (const Value* cost = json::find(usage, "cost"); cost && cost->IsNumber() && cost->GetDouble() >= 0)
+    u.cost = cost->GetDouble();
+  return u;
+}
+
+// The media type of a base64 image in an answer whose output_format is `format`.
+std::string media_type_of(std::string_view format) {
+  if (format == "jpeg" || format == "webp") return "image/" + std::string(format);
+  return "image/png";
+}
+
+bool parse_images(const Value& doc, Answer& answer, std::string& error, bool content) {
+  answer.kind = Kind::images;
+  const Value& data = doc["data"];
+  std::string media_type = media_type_of(string_of(doc, "output_format"));
+  for (rapidjson::SizeType i = 0; i < data.Size(); ++i) {
+    const Value& item = data[i];
+    const Value* b64 = item.IsObject() ? json::find(item, "b64_json") : nullptr;
+    const Value* url = item.IsObject() ? json::find(item, "url") : nullptr;
+    bool b64_ok = b64 && b64->IsString() && b64->GetStringLength(), url_ok = url && url->IsString() && url->GetStringLength();
+    if (!b64_ok && !url_ok) {
+      error = "data[" + std::to_string(i) + "] has no image (b64_json or url)";
+      return false;
+    }
+    if (!content) continue;
+    Image& image = answer.images.emplace_back();
+    if (b64_ok) {
+      image.b64 = json::view(*b64);
+      image.media_type = media_type;
+    }
+    if (url_ok) image.url = json::view(*url);
+    image.revised_prompt = string_of(item, "revised_prompt");
+  }
+  answer.created = int_of(doc, "created", 0);
+  if (const Value* usage = json::find(doc, "usage")) answer.usage = parse_image_usage(*usage);
+  answer.summary = !content;
+  if (content) keep_extras(doc, answer, {"created", "data", "usage"});
+  return true;
+}
+
+// An image answer: its first item holds an image or a revised prompt; an empty one has
+// `created` and, unlike every OpenAI list, no `object`.
+bool is_images_answer(const Value& doc) {
+  const Value& data = doc["data"];
+  if (data.Empty()) return json::find(doc, "created") && !json::find(doc, "object");
+  const Value& first = data[0];
+  return first.IsObject() &&
+         (json::find(first, "b64_json") || json::find(first, "url") || json::find(first, "revised_prompt"));
+}
+
 // A list is of embeddings when an item has an `embedding` or is an "embedding" object (or, empty, when it names a model or
 // usage as embeddings lists do), else of models.
 bool is_embeddings_list(const Value& doc) {
@@ -337,6 +437,9 @@ std::string serialize(const Answer& answer, std::string_view request_id, int64_t
       return embeddings(answer);
     case Kind::models:
       return models(answer);
+    case Kind::images:
+      if (answer.raw_format == Format::openai_images && !answer.raw.empty()) return answer.raw;
+      return images(answer, created);
   }
   return {};
 }
@@ -351,9 +454,10 @@ bool parse(const json::Value& doc, Answer& answer, std::string& error, bool cont
   if (choices && choices->IsArray()) return parse_chat(doc, answer, error, content);
   const Value* data = json::find(doc, "data");
   if (!data || !data->IsArray()) {
-    error = "neither a chat completion, an embeddings list nor a model list";
+    error = "neither a chat completion, an embeddings list, a model list nor an image answer";
     return false;
   }
+  if (is_images_answer(doc)) return parse_images(doc, answer, error, content);
   if (is_embeddings_list(doc)) return parse_embeddings(doc, answer, error, content);
   parse_models(doc, answer);
   return true;
@@ -367,7 +471,9 @@ bool parse(std::string_view text, Answer& answer, std::string& error) {
   }
   if (!parse(doc, answer, error)) return false;
   if (answer.kind != Kind::models) {
-    answer.raw_format = answer.kind == Kind::chat ? Format::openai_chat : Format::openai_embeddings;
+    answer.raw_format = answer.kind == Kind::chat         ? Format::openai_chat
+                        : answer.kind == Kind::embeddings ? Format::openai_embeddings
+                                                          : Format::openai_images;
     answer.raw = text;
   }
   return true;

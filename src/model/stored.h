@@ -13,6 +13,12 @@
 //   embeddings  {object: "list", data: [{object: "embedding", index, embedding}], model,
 //               provider, usage: {prompt_tokens, total_tokens, cost?}}
 //   models      {object: "list", data: [{id, object: "model", created, owned_by}]}
+//   images      an ImagesResponse: {created, data: [{b64_json | url, revised_prompt?}],
+//               usage?: {input_tokens, output_tokens, total_tokens, input_tokens_details:
+//               {text_tokens, image_tokens: 0}, cost?}, …extras} (the extras are the provider's
+//               background, output_format, size, quality, … as it sent them); read back, usage
+//               takes input_tokens as prompt and output_tokens as completion tokens, and a
+//               base64 image's media type follows output_format (png when absent)
 #pragma once
 
 #include <cstdint>
@@ -24,13 +30,14 @@
 namespace sy::model::stored {
 
 // The stored form of `answer`. An answer a provider sent in this very shape (raw_format
-// openai_chat for chat, openai_embeddings for embeddings) is used as is; otherwise it is
+// openai_chat for chat, openai_embeddings for embeddings, openai_images for images) is used as
+// is; otherwise it is
 // rendered with id "chatcmpl-" + the part of `request_id` after "req_" (for chat answers that
 // have no raw form) and `created` when the answer has none.
 std::string serialize(const Answer& answer, std::string_view request_id, int64_t created);
 
 // Reads a stored form back (kind from its shape; raw and raw_format keep `text` for chat
-// completions and embeddings lists). False with `error` when `text` is not one. Also reads
+// completions, embeddings lists and image answers). False with `error` when `text` is not one. Also reads
 // real OpenAI answers: content as text parts, reasoning_content, legacy function_call finishes.
 bool parse(std::string_view text, Answer& answer, std::string& error);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "providers/anthropic_forward.h"
 #include "providers/sse_parser.h"
 #include "providers/translate.h"
 
@@ -481,8 +482,7 @@ void encode_chat(const EncodeInput& in, UpstreamRequest& out) {
   out.method = "POST";
   out.url = in.provider.base_url + "/messages";
   out.headers = translate::headers(in, auth_headers(in.provider));
-  // Issue 9: a request that arrives in Anthropic's own Messages format will be forwarded here
-  // with minimal edits (model replaced, overrides spliced) instead of being translated.
+  if (in.request.format == model::Format::anthropic_messages && forward_body(in, out.body)) return;
   json::Document arena;
   model::Request request = translate::with_overrides(in, arena);
   out.body = messages_body(request, in.model);
@@ -619,6 +619,12 @@ Decoded decode_chat(int status, std::string_view body, const DecodeContext& ctx)
   for (const Value& block : content->GetArray()) read_block(block, json_tool, out, structured_json);
   const Value* stop = json::find(doc, "stop_reason");
   out.finish = finish_of(stop && stop->IsString() ? json::view(*stop) : "end_turn");
+  // A caller of this very format is sent the message as it came (signatures, citations, server
+  // tool blocks and all), unless structured output was translated into a tool call of ours.
+  if (ctx.request.format == model::Format::anthropic_messages && !structured_json) {
+    a.raw = body;
+    a.raw_format = model::Format::anthropic_messages;
+  }
   if (structured_json) {
     out.text = std::move(*structured_json);
     out.has_text = true;
@@ -701,8 +707,11 @@ model::StreamEvent event_of(model::StreamEvent::Type type) {
 
 class AnthropicStream final : public StreamDecoder {
  public:
+  // A caller of Anthropic's own format is handed every upstream event as sent (RawEvent).
   explicit AnthropicStream(const DecodeContext& ctx)
-      : StreamDecoder("message_stop"),
+      : StreamDecoder("message_stop", ctx.request.format == model::Format::anthropic_messages
+                                          ? model::Format::anthropic_messages
+                                          : model::Format::none),
         provider_(ctx.provider),
         model_(ctx.model),
         json_tool_(!has_tool(ctx.request, kStructuredTool)) {}
@@ -711,6 +720,7 @@ class AnthropicStream final : public StreamDecoder {
   // What each content block is, by its index.
   enum class Block : uint8_t { other, tool, structured, structured_written };
   static constexpr int kMaxBlocks = 4096;  // bounds the table against a hostile stream
+  static constexpr size_t kMaxHeld = 8;    // opening events held back at most
 
   void on_event(const sse::Event& e) override {
     // Events emitted below point into doc_, which lives until the next event (a fresh document
@@ -739,7 +749,28 @@ class AnthropicStream final : public StreamDecoder {
     } else if (type == "error") {
       on_error();
     }
-    // ping and event types added later are ignored.
+    // ping and event types added later are ignored (but forwarded).
+    if (format() == model::Format::anthropic_messages && state_ != State::failed) forward(e, type);
+  }
+
+  // The event as sent, on one line, for the caller (an error event fails the stream instead).
+  // message_start and ping are held back until content or the end arrives (StreamDecoder::held_),
+  // so that an error right after them still lets the call fail over.
+  void forward(const sse::Event& e, std::string_view type) {
+    std::string_view data = e.data;
+    if (data.find('\n') != std::string_view::npos) {
+      line_.clear();
+      json::append_value(line_, doc_);
+      redact(provider_, line_);  // a key written with escapes is plain once re-serialized
+      data = line_;
+    }
+    bool opening = type == "message_start" || type == "ping";
+    if (!forwarded_ && opening && held_.size() < kMaxHeld) {
+      held_.emplace_back(e.event.empty() ? type : e.event, data);
+      return;
+    }
+    forwarded_ = true;
+    raw_ = data;
   }
 
   void on_block_start() {
@@ -882,6 +913,8 @@ class AnthropicStream final : public StreamDecoder {
   const config::Provider& provider_;
   std::string model_;
   bool json_tool_;
+  bool forwarded_ = false;  // an event was handed on raw (the call is committed)
+  std::string line_;        // the current event's data re-serialized on one line
   json::Document doc_;
   std::vector<Block> blocks_;
   std::vector<int> tool_of_block_;  // content block index -> tool call index
@@ -895,12 +928,10 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 }  // namespace
 
 const Codec kCodec = {
-    .format = model::Format::none,
-    .caps = {.chat = true, .embeddings = false, .models = true, .max_n = 1, .n_in_streams = false},
+    .caps = {.models = true, .server_tools = model::Format::anthropic_messages},
     .encode = encode,
     .decode = decode,
     .stream = stream,
-    .answer = nullptr,
 };
 
 }  // namespace sy::providers::anthropic

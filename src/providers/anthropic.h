@@ -41,9 +41,17 @@
 // call of that tool is the output's text (its input JSON) with finish `stop`, never a tool call
 // (unless the caller declared a tool of that very name: then nothing is added or rewritten).
 //
-// Issue 9 seam: this codec translates (format none). When an Anthropic Messages ingress exists,
-// a request in that format will be forwarded here with minimal edits instead of translated
-// (encode_chat() is the single place that decides).
+// Same-format fast path: a request that arrived in Anthropic's own Messages format
+// (model::Format::anthropic_messages) is sent the caller's body with minimal edits
+// (anthropic_forward.h; translated as above only when an override needs it), so thinking
+// signatures, cache_control markers, server tools and their blocks reach Anthropic as written.
+// Its answer is decoded into the canonical answer (which the cache stores) and kept as sent
+// (Answer::raw, raw_format anthropic_messages); its stream is decoded into canonical events with
+// every upstream event (ping and unknown types included, error events excepted) handed on as sent
+// (RawEvent), message_start and ping held back until content arrives so that an error right after
+// them still fails over. Server tools (model::Tool::server) are run by this codec only
+// (caps.server_tools). The caller's own anthropic-version / anthropic-beta headers are not
+// forwarded: the provider's api_version and configured `headers` are sent, as for every caller.
 #pragma once
 
 #include <cstdint>

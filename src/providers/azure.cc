@@ -2,21 +2,27 @@
 
 #include "base/url.h"
 #include "providers/openai.h"
+#include "providers/openai_images.h"
 #include "providers/translate.h"
 
 namespace sy::providers::azure {
 
 namespace {
 
-// Chat completions and embeddings; the exchange never asks for a model list (caps.models is
-// false).
+// Chat completions, embeddings and images; the exchange never asks for a model list
+// (caps.models is false).
 void encode(const EncodeInput& in, UpstreamRequest& out) {
-  bool embeddings = in.request.kind == model::Kind::embeddings;
+  model::Kind kind = in.request.kind;
+  std::string_view operation = kind == model::Kind::embeddings ? "/embeddings"
+                               : kind == model::Kind::images   ? "/images/generations"
+                                                               : "/chat/completions";
   out.method = "POST";
-  out.url = in.provider.base_url + "/openai/deployments/" + path_segment(in.model) +
-            (embeddings ? "/embeddings" : "/chat/completions") + "?api-version=" + in.provider.api_version;
+  out.url = in.provider.base_url + "/openai/deployments/" + path_segment(in.model) + std::string(operation) +
+            "?api-version=" + in.provider.api_version;
   out.headers = translate::headers(in, in.provider.api_key.empty() ? std::string() : "api-key: " + in.provider.api_key + "\n");
-  out.body = embeddings ? openai::embeddings_body(in) : openai::chat_body(in);
+  out.body = kind == model::Kind::embeddings ? openai::embeddings_body(in)
+             : kind == model::Kind::images   ? openai_images::body(in)
+                                             : openai::chat_body(in);
 }
 
 }  // namespace
@@ -27,12 +33,11 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
 // deployment names targets use. Answers and streams are OpenAI's (its decoder also drops
 // Azure's prompt_filter_results events).
 const Codec kCodec = {
-    model::Format::openai_chat,
-    Capabilities{false, true, true, false, true, false, 128, true},
-    encode,
-    openai::decode,
-    openai::stream,
-    nullptr,
+    .caps = {.embeddings = true, .token_input = true, .images = true, .max_n = 128, .n_in_streams = true,
+             .max_images = openai_images::max_images},
+    .encode = encode,
+    .decode = openai::decode,
+    .stream = openai::stream,
 };
 
 }  // namespace sy::providers::azure

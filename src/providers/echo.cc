@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "json/canonical.h"
+#include "providers/echo_image.h"
 #include "providers/translate.h"
 
 namespace sy::providers::echo {
@@ -323,6 +324,9 @@ Decoded answer(const EncodeInput& in) {
     case model::Kind::models:
       models(in, a);
       break;
+    case model::Kind::images:
+      echo_image::answer(in.request, a);
+      break;
   }
   return d;
 }
@@ -330,12 +334,9 @@ Decoded answer(const EncodeInput& in) {
 }  // namespace
 
 const Codec kCodec = {
-    model::Format::none,
-    Capabilities{true, true, true, true, true, true, kMaxN, true},
-    nullptr,
-    nullptr,
-    nullptr,
-    answer,
+    .caps = {.free = true, .embeddings = true, .models = true, .token_input = true, .images = true, .local = true,
+             .max_n = kMaxN, .n_in_streams = true},
+    .answer = answer,
 };
 
 }  // namespace sy::providers::echo

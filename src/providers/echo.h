@@ -27,6 +27,8 @@
 // encoding_format base64, little-endian float32 bytes in base64. Usage: model::prompt_tokens.
 //
 // Model list: the models the config's targets name for this provider, owned_by "echo".
+//
+// Images: a picture of the prompt made offline (providers/echo_image.h), n copies.
 #pragma once
 
 #include "providers/provider.h"

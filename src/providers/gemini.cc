@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "base/url.h"
+#include "providers/gemini_images.h"
 #include "providers/translate.h"
 
 namespace sy::providers::gemini {
@@ -426,6 +427,7 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
     case model::Kind::chat: encode_chat(in, out); return;
     case model::Kind::embeddings: encode_embeddings(in, out); return;
     case model::Kind::models: encode_models(in, out); return;
+    case model::Kind::images: gemini_images::encode(in, out); return;
   }
 }
 
@@ -724,6 +726,7 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
     case model::Kind::chat: return decode_chat(status, body, ctx);
     case model::Kind::embeddings: return decode_embeddings(status, body, ctx);
     case model::Kind::models: return decode_models(status, body, ctx);
+    case model::Kind::images: return gemini_images::decode(status, body, ctx);
   }
   return translate::malformed(ctx, "a Gemini answer");
 }
@@ -862,9 +865,32 @@ std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::ma
 
 }  // namespace
 
+namespace shared {
+
+std::optional<Decoded> failure(int status, std::string_view body, const DecodeContext& ctx, json::Document& doc,
+                               bool& parsed) {
+  return gemini::failure(status, body, ctx, doc, parsed);
+}
+
+std::string_view block_reason(const json::Value& doc) {
+  const Value* feedback = json::find(doc, "promptFeedback");
+  return feedback ? string_at(*feedback, "blockReason") : std::string_view();
+}
+
+Decoded blocked(std::string_view what, std::string_view reason, const DecodeContext& ctx) {
+  Error error{400, ErrorType::content_filtered, "the " + std::string(what) + " was blocked (" + std::string(reason) + ")",
+              "content_filter"};
+  return gemini::blocked(std::move(error), ctx);
+}
+
+bool is_filter_reason(std::string_view finish_reason) { return gemini::is_filter_reason(finish_reason); }
+
+void read_usage(const json::Value& doc, model::Usage& usage) { gemini::read_usage(doc, usage); }
+
+}  // namespace shared
+
 const Codec kCodec = {
-    .format = model::Format::none,
-    .caps = {.chat = true, .embeddings = true, .models = true, .token_input = false, .max_n = 8, .n_in_streams = false},
+    .caps = {.embeddings = true, .models = true, .images = true, .max_n = 8, .max_images = gemini_images::max_images},
     .encode = encode,
     .decode = decode,
     .stream = stream,

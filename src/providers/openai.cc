@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "model/stored.h"
+#include "providers/openai_images.h"
+#include "providers/openai_responses.h"
 #include "providers/translate.h"
 
 namespace sy::providers::openai {
@@ -46,10 +49,14 @@ void append_new_overrides(const EncodeInput& in, const Names& written, std::stri
   }
 }
 
-// The caller's body text with minimal edits: the target's model, routing members dropped,
-// overrides replacing or joining members. False when the text cannot be spliced (a key with
-// an escape): the body is then rendered from the canonical request.
-bool splice_body(const EncodeInput& in, std::string& out) {
+// The caller's body text with minimal edits: the target's model, routing members (and the
+// members named in `drop` that no override names) dropped, overrides replacing or joining
+// members. False when the text cannot be spliced (a key with an escape): the body is then
+// rendered from the canonical request.
+bool splice_body(const EncodeInput& in, std::string& out, std::span<const std::string_view> drop = {}) {
+  auto dropped = [&](std::string_view key) {
+    return std::find(drop.begin(), drop.end(), key) != drop.end() && !override_for(in, key);
+  };
   std::string_view raw = in.request.raw;
   std::vector<json::Member> members;
   if (raw.empty() || !json::top_level_members(raw, members)) return false;
@@ -58,7 +65,7 @@ bool splice_body(const EncodeInput& in, std::string& out) {
   out += "{\"model\":";
   json::append_string(out, in.model);
   for (const auto& m : members) {
-    if (is_routing_member(m.key)) continue;
+    if (is_routing_member(m.key) || dropped(m.key)) continue;
     out += ",\"";
     out.append(m.key);
     out += "\":";
@@ -344,8 +351,14 @@ std::string render_chat(const EncodeInput& in) {
   }
   if (!r.user.empty()) body.string("user", r.user);
   if (r.metadata) body.value("metadata", *r.metadata);
-  for (const auto& [name, value] : r.extras)
-    if (!body.has(name) && !is_routing_member(name)) body.value(name, *value);
+  // Extras are members of the caller's format: an Anthropic Messages caller's (container,
+  // context_management, …) are not OpenAI's, a Responses caller's own (include, truncation, …)
+  // are not chat's, and OpenAI refuses members it does not know.
+  bool responses = r.format == model::Format::openai_responses;
+  if (r.format != model::Format::anthropic_messages)
+    for (const auto& [name, value] : r.extras)
+      if (!body.has(name) && !is_routing_member(name) && !(responses && openai_responses::responses_only(name)))
+        body.value(name, *value);
   body.close();
   return out;
 }
@@ -388,6 +401,7 @@ std::string render_embeddings(const EncodeInput& in) {
 }
 
 void encode(const EncodeInput& in, UpstreamRequest& out) {
+  if (openai_responses::speaks(in.provider, in.request)) return openai_responses::encode(in, out);
   const config::Provider& p = in.provider;
   std::string auth = p.api_key.empty() ? std::string() : "authorization: Bearer " + p.api_key + "\n";
   out.method = "POST";
@@ -408,6 +422,11 @@ void encode(const EncodeInput& in, UpstreamRequest& out) {
       out.headers = auth;
       for (const auto& [name, value] : p.headers) out.headers += name + ": " + value + "\n";
       out.body.clear();
+      return;
+    case model::Kind::images:
+      out.url = p.base_url + "/images/generations";
+      out.headers = translate::headers(in, auth);
+      out.body = openai_images::body(in);
       return;
   }
 }
@@ -755,6 +774,10 @@ std::string chat_body(const EncodeInput& in) {
   return render_chat(in);
 }
 
+bool splice(const EncodeInput& in, std::span<const std::string_view> drop, std::string& out) {
+  return splice_body(in, out, drop);
+}
+
 std::string embeddings_body(const EncodeInput& in) {
   std::string body;
   if (in.request.format == model::Format::openai_embeddings && splice_body(in, body)) return body;
@@ -762,6 +785,7 @@ std::string embeddings_body(const EncodeInput& in) {
 }
 
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
+  if (openai_responses::speaks(ctx.provider, ctx.request)) return openai_responses::decode(status, body, ctx);
   switch (ctx.request.kind) {
     case model::Kind::chat:
       return decode_chat(status, body, ctx);
@@ -769,11 +793,16 @@ Decoded decode(int status, std::string_view body, const DecodeContext& ctx) {
       return decode_embeddings(status, body, ctx);
     case model::Kind::models:
       return decode_models(status, body, ctx);
+    case model::Kind::images:
+      return openai_images::decode(status, body, ctx);
   }
   return translate::malformed(ctx, "an answer");
 }
 
-std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) { return std::make_unique<OpenAIStream>(ctx); }
+std::unique_ptr<StreamDecoder> stream(const DecodeContext& ctx) {
+  if (openai_responses::speaks(ctx.provider, ctx.request)) return openai_responses::stream(ctx);
+  return std::make_unique<OpenAIStream>(ctx);
+}
 
 ErrorType read_error(std::string_view body, const config::Provider& provider, Error& error) {
   json::Document doc;
@@ -797,12 +826,30 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
 }
 
 const Codec kCodec = {
-    model::Format::openai_chat,
-    Capabilities{false, true, true, true, true, false, 128, true},
-    encode,
-    decode,
-    stream,
-    nullptr,
+    .caps = {.embeddings = true,
+             .models = true,
+             .token_input = true,
+             .images = true,
+             .max_n = 128,
+             .n_in_streams = true,
+             .max_images = openai_images::max_images,
+             .native = model::Format::openai_responses},
+    .encode = encode,
+    .decode = decode,
+    .stream = stream,
+};
+
+const Codec kCompatibleCodec = {
+    .caps = {.embeddings = true,
+             .models = true,
+             .token_input = true,
+             .images = true,
+             .max_n = 128,
+             .n_in_streams = true,
+             .max_images = openai_images::max_images},
+    .encode = encode,
+    .decode = decode,
+    .stream = stream,
 };
 
 }  // namespace sy::providers::openai

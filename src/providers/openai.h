@@ -1,11 +1,16 @@
-// OpenAI chat completions, embeddings and model lists (POST {base_url}/chat/completions,
-// POST {base_url}/embeddings, GET {base_url}/models, bearer auth): the codec of `openai` and
-// `openai-compatible` providers, whose answers and streams Azure shares.
+// OpenAI chat completions, embeddings, model lists and images (POST {base_url}/chat/completions,
+// POST {base_url}/embeddings, GET {base_url}/models, POST {base_url}/images/generations
+// (providers/openai_images.h), bearer auth): the codec of `openai` and `openai-compatible`
+// providers, whose answers and streams Azure shares.
 //
-// Requests. A caller that spoke this very format (request.format openai_chat, or
-// openai_embeddings for embeddings) is forwarded its own body with minimal edits: `model` set
-// to the target's, the routing members model/models/provider/switchyard/session_id dropped,
-// each override_param replacing the member of its name or joining the body. Any other request
+// Requests. A Responses API caller's request (request.format openai_responses) to a provider of
+// type `openai` goes to {base_url}/responses as the caller wrote it, and its answer and stream are
+// decoded there (providers/openai_responses.h); to an `openai-compatible` one it is rendered as
+// chat completions like any other format's. A caller that spoke this very format
+// (request.format openai_chat, or openai_embeddings for embeddings) is forwarded its own body
+// with minimal edits: `model` set to the target's, the routing members model/models/provider/
+// switchyard/session_id dropped, each override_param replacing the member of its name or joining
+// the body. Any other request
 // is rendered from its canonical fields (overrides applied through translate::with_overrides):
 // messages with text, image_url, input_audio and file parts, assistant tool_calls and refusals,
 // tool results; tools, tool_choice, parallel_tool_calls, response_format, the sampling
@@ -34,6 +39,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,11 +47,21 @@
 
 namespace sy::providers::openai {
 
+// kCodec serves `openai` providers: it also speaks the Responses API natively (a Responses
+// caller's request goes to {base_url}/responses with minimal edits, providers/openai_responses.h).
+// kCompatibleCodec serves `openai-compatible` ones, whose servers are never sent the Responses API
+// (chat completions, embeddings and images only).
 extern const Codec kCodec;
+extern const Codec kCompatibleCodec;
 
 // The request bodies, for codecs that speak OpenAI's body at other URLs (azure).
 std::string chat_body(const EncodeInput& in);
 std::string embeddings_body(const EncodeInput& in);
+
+// The caller's own body (request.raw) with the same-format fast path's minimal edits, also
+// leaving out the members named in `drop` that no override names (openai_images: a parameter
+// the target's model refuses). False when it cannot be spliced: render the canonical request.
+bool splice(const EncodeInput& in, std::span<const std::string_view> drop, std::string& out);
 
 // The codec's decode and stream, shared with azure.
 Decoded decode(int status, std::string_view body, const DecodeContext& ctx);

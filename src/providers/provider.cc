@@ -15,7 +15,10 @@ StreamDecoder::State StreamDecoder::feed(std::string_view bytes, StreamSink& sin
     } else {
       on_event(event);
     }
-    if (!events_.empty() || !raw_.empty()) sink.on_events(events_, raw_);
+    if (events_.empty() && raw_.empty()) return;
+    for (const auto& [name, data] : held_) sink.on_events({}, {format_, name, data});
+    held_.clear();
+    sink.on_events(events_, {raw_.empty() ? model::Format::none : format_, event.event, raw_});
   });
   if (!ok && state_ == State::open) fail("upstream stream event too large");
   return state_;
@@ -34,14 +37,19 @@ void StreamDecoder::fail(std::string message) {
   if (error_.code.empty()) error_.code = "upstream_stream_failed";
 }
 
-Refusal refusal(const Codec& codec, const model::Request& request) {
+Refusal refusal(const Codec& codec, const model::Request& request, std::string_view model) {
   const Capabilities& caps = codec.caps;
   switch (request.kind) {
     case model::Kind::chat:
       if (!caps.chat) return {"model", "offers chat completions"};
+      if (!request.native_only.empty() && caps.native != request.format)
+        return {request.native_only, "speaks this API natively, which this field needs (built-in tools, stored prompts and items)"};
       if (request.sampling.n > caps.max_n) return {"n", "gives that many answers (n) per request"};
       if (request.sampling.n > 1 && request.stream && !caps.n_in_streams)
         return {"n", "streams more than one answer (n) per request"};
+      for (const model::Tool& tool : request.tools)
+        if (tool.server != model::Format::none && tool.server != caps.server_tools)
+          return {"tools", "runs the server tools the request declares"};
       return {};
     case model::Kind::embeddings:
       if (!caps.embeddings) return {"model", "offers embeddings"};
@@ -49,6 +57,11 @@ Refusal refusal(const Codec& codec, const model::Request& request) {
       return {};
     case model::Kind::models:
       if (!caps.models) return {"provider", "offers a model list"};
+      return {};
+    case model::Kind::images:
+      if (!caps.images) return {"model", "generates images"};
+      if (request.sampling.n > (caps.max_images ? caps.max_images(model) : caps.max_n))
+        return {"n", "gives that many images (n) per request"};
       return {};
   }
   return {};

@@ -56,12 +56,12 @@ struct Decoded {
 };
 
 // Receives a stream's canonical events, one group per upstream event. `raw` is that upstream
-// event's own data when the codec speaks a caller format (StreamDecoder::format()): a caller of
-// that format may forward it instead of rendering `events`. Views live during the call only.
+// event as sent when the codec speaks a caller format (StreamDecoder::format()): a caller of that
+// format may forward it instead of rendering `events`. Views live during the call only.
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  virtual void on_events(std::span<const model::StreamEvent> events, std::string_view raw) = 0;
+  virtual void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) = 0;
 };
 
 // Turns an upstream SSE stream into canonical events. The base runs the incremental parser (any
@@ -93,7 +93,7 @@ class StreamDecoder {
  protected:
   // One upstream event; called only while the stream is open. emit()s canonical events, sets
   // state_ to done at the format's end, or calls fail(). `raw_` may be set to the event's data
-  // for callers of format().
+  // (on one line) for callers of format(); the base adds the event's name.
   virtual void on_event(const sse::Event& event) = 0;
   void emit(const model::StreamEvent& event) { events_.push_back(event); }
   // Fails the stream as a 502 provider_unavailable (code upstream_stream_failed unless set).
@@ -104,6 +104,11 @@ class StreamDecoder {
   model::Usage usage_;
   health::Outcome outcome_ = health::Outcome::malformed;
   std::string_view raw_;
+  // Upstream events (SSE name, data) held back so far: forwarded raw, in order, right before the
+  // next event that emits canonical events or raw data, and dropped if the stream fails first.
+  // A decoder holds back the events that only open a stream, so that an error event right
+  // after them still fails over (the first forwarded event commits the call to this target).
+  std::vector<std::pair<std::string, std::string>> held_;
 
  private:
   sse::Parser parser_;
@@ -120,15 +125,24 @@ struct Capabilities {
   bool embeddings = false;
   bool models = false;          // the provider has its own model list
   bool token_input = false;     // embeds token-id inputs, not only text
+  bool images = false;          // generates images from a prompt
   bool local = false;           // answers inside the core (no FETCH): Codec::answer
   int64_t max_n = 1;            // answers per request it can give
   bool n_in_streams = false;    // and whether it can when streaming
+  // The format whose server tools (model::Tool::server) the provider runs; none: it runs none.
+  model::Format server_tools = model::Format::none;
+  // Images per request the target's model can give (dall-e-3 one, Imagen four, …); max_n when
+  // unset.
+  int64_t (*max_images)(std::string_view model) = nullptr;
+  // A caller format the provider speaks natively: requests of that format are sent as they came
+  // (so even their Request::native_only members reach it). none: every request is translated.
+  model::Format native = model::Format::none;
 };
 
 struct Codec {
-  // The caller format this provider speaks natively (none for translating codecs): a request of
-  // that format is forwarded with minimal edits and its answers may reach such callers as is.
-  model::Format format = model::Format::none;
+  // A codec that speaks a caller format natively forwards requests of that format with minimal
+  // edits and answers them raw (Answer::raw, RawEvent); that is its own decision, by
+  // request.format.
   Capabilities caps;
   // Chat, embeddings or a model list, by request.kind (only kinds caps allows are asked).
   void (*encode)(const EncodeInput& in, UpstreamRequest& out) = nullptr;
@@ -142,15 +156,17 @@ struct Codec {
 const Codec& codec(config::ProviderType type);
 
 // Why a codec cannot serve a request: the request field at fault ("model", "input", "n") and
-// what the target lacks ("offers embeddings"). Empty param when it can serve it.
+// what the target lacks ("offers embeddings"). Empty param when it can serve it. The views point
+// into static text or into the request (Request::native_only), which outlives the call.
 struct Refusal {
   std::string_view param;
   std::string_view lacks;
 };
 
 // The exchange skips targets whose codec refuses the request, and answers 400 naming the field
-// when no target is left ("no target of \"m\" offers embeddings").
-Refusal refusal(const Codec& codec, const model::Request& request);
+// when no target is left ("no target of \"m\" offers embeddings"). `model` is the target's model
+// name at the provider (for limits that depend on it, such as Capabilities::max_images).
+Refusal refusal(const Codec& codec, const model::Request& request, std::string_view model = {});
 
 // USD for the usage at the provider's price for `model`, or -1 when unknown.
 double cost_of(const config::Provider& provider, std::string_view model, int64_t prompt_tokens,

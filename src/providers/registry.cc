@@ -11,8 +11,9 @@ namespace sy::providers {
 const Codec& codec(config::ProviderType type) {
   switch (type) {
     case config::ProviderType::openai:
-    case config::ProviderType::openai_compatible:
       return openai::kCodec;
+    case config::ProviderType::openai_compatible:
+      return openai::kCompatibleCodec;
     case config::ProviderType::azure_openai:
       return azure::kCodec;
     case config::ProviderType::anthropic:

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "json/json.h"
 
 namespace sy::cache {
@@ -60,6 +62,24 @@ TEST(CacheKey, EveryAnswerChangingFieldChangesIt) {
   EXPECT_NE(key_of(split->request, ""), k);
 }
 
+// A server tool is its whole declaration (a web search's max_uses, allowed domains…).
+TEST(CacheKey, ServerToolsCountWhole) {
+  auto a = chat("news?"), b = chat("news?");
+  json::Document tools;
+  std::string error;
+  json::parse(R"([{"type": "web_search_20250305", "name": "web_search", "max_uses": 1},
+                  {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}])", tools, error);
+  for (auto* built : {a.get(), b.get()}) {
+    built->request.tools.emplace_back().name = "web_search";
+    built->request.tools.back().server = model::Format::anthropic_messages;
+  }
+  a->request.tools[0].raw = &tools[0];
+  b->request.tools[0].raw = &tools[0];
+  EXPECT_EQ(key_of(a->request, ""), key_of(b->request, ""));
+  b->request.tools[0].raw = &tools[1];
+  EXPECT_NE(key_of(a->request, ""), key_of(b->request, ""));
+}
+
 TEST(CacheKey, JsonValuesAreCanonical) {
   auto a = chat("x"), b = chat("x");
   json::Document other;
@@ -68,6 +88,49 @@ TEST(CacheKey, JsonValuesAreCanonical) {
   a->request.response_format.schema = &a->doc["schema"];
   b->request.response_format.schema = &other["schema"];
   EXPECT_EQ(key_of(a->request, ""), key_of(b->request, ""));
+}
+
+std::unique_ptr<Built> image(std::string_view prompt) {
+  auto b = std::make_unique<Built>();
+  std::string error;
+  json::parse(R"({"transparent": "transparent", "opaque": "opaque"})", b->doc, error);
+  b->request.kind = model::Kind::images;
+  b->request.model = "gpt-image-1";
+  b->request.prompt = prompt;
+  return b;
+}
+
+TEST(CacheKey, ImageRequests) {
+  auto base = image("a sea otter");
+  Key k = key_of(base->request, "");
+  auto same = image("a sea otter");
+  same->request.user = "someone";  // a label
+  EXPECT_EQ(key_of(same->request, ""), k);
+  auto as_chat = image("a sea otter");
+  as_chat->request.kind = model::Kind::chat;
+  EXPECT_NE(key_of(as_chat->request, ""), k);
+
+  std::vector<std::unique_ptr<Built>> changed;
+  for (int i = 0; i < 9; ++i) changed.push_back(image("a sea otter"));
+  changed[0]->request.prompt = "a sea lion";
+  changed[1]->request.sampling.n = 2;
+  changed[2]->request.size = "1024x1536";
+  changed[3]->request.quality = "high";
+  changed[4]->request.style = "vivid";
+  changed[5]->request.image_urls = true;
+  changed[6]->request.image_b64 = true;
+  changed[7]->request.extras.emplace_back("background", &changed[7]->doc["transparent"]);
+  changed[8]->request.extras.emplace_back("background", &changed[8]->doc["opaque"]);
+  std::vector<Key> keys{k};
+  for (auto& c : changed) keys.push_back(key_of(c->request, ""));
+  for (size_t i = 0; i < keys.size(); ++i)
+    for (size_t j = i + 1; j < keys.size(); ++j) EXPECT_NE(keys[i], keys[j]) << i << " vs " << j;
+  // Field boundaries cannot be forged: size + quality vs. the same bytes split differently.
+  auto a = image("p"), b = image("p");
+  a->request.size = "1024x1024h";
+  b->request.size = "1024x1024";
+  b->request.quality = "h";
+  EXPECT_NE(key_of(a->request, ""), key_of(b->request, ""));
 }
 
 TEST(CacheKey, HexRoundTrip) {

@@ -3,5 +3,6 @@
 #include "providers/anthropic.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return sy::fuzz::fuzz_decoder(sy::providers::anthropic::kCodec, sy::config::ProviderType::anthropic, data, size);
+  return sy::fuzz::fuzz_decoder(sy::providers::anthropic::kCodec, sy::config::ProviderType::anthropic, data, size,
+                                sy::model::Format::anthropic_messages);
 }

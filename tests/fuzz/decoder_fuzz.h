@@ -1,5 +1,7 @@
-// The body of every decoder fuzz target: decode() the input as a complete chat answer, and as
-// an embeddings list and a model list where the codec offers them, under a few statuses; and
+// The body of every decoder fuzz target: decode() the input as a complete chat answer (asked by
+// a caller of another format, or, when the first byte's 0x20 bit is set, of the codec's own
+// format `own`: raw answers and events), and as an embeddings list and a model list where the
+// codec offers them, under a few statuses; and
 // stream-decode it fed whole and in input-chosen chunks. Properties: no crash or sanitizer
 // report; a decoded answer's stored form (what callers are sent) is a JSON object, and so is a
 // raw form when one is given; neither a raw form nor an error message holds the provider key;
@@ -41,7 +43,8 @@ inline void check(const providers::Decoded& d) {
 // Records what a stream decoder hands on, in a form two runs can be compared by.
 class Recorder final : public providers::StreamSink {
  public:
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& event) override {
+    std::string_view raw = event.data;
     for (const model::StreamEvent& e : events) {
       trace += std::to_string(int(e.type)) + ':' + std::to_string(e.output) + ':' + std::to_string(e.tool) + ':';
       trace.append(e.text).append(1, '\0').append(e.id).append(1, '\0').append(e.name).append(1, '\0');
@@ -80,7 +83,8 @@ struct Requests {
   }
 };
 
-inline int fuzz_decoder(const providers::Codec& codec, config::ProviderType type, const uint8_t* data, size_t size) {
+inline int fuzz_decoder(const providers::Codec& codec, config::ProviderType type, const uint8_t* data, size_t size,
+                        model::Format own = model::Format::none) {
   if (size < 2) return 0;
   static const config::Provider provider = [&] {
     config::Provider p;
@@ -94,6 +98,7 @@ inline int fuzz_decoder(const providers::Codec& codec, config::ProviderType type
   static const int kStatuses[] = {200, 400, 401, 429, 500, 529};
   int status = kStatuses[data[0] % 6];
   Requests requests(data[0] & 0x80, data[0] & 0x40);
+  if (data[0] & 0x20) requests.chat.format = own;
   unsigned step = 1 + data[1] % 31;
   std::string_view text(reinterpret_cast<const char*>(data) + 2, size - 2);
   providers::DecodeContext ctx{provider, "m", requests.chat};

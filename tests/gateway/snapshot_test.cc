@@ -37,6 +37,26 @@ TEST_F(CacheFlow, SnapshotsExportAndImport) {
   EXPECT_EQ(submit(kChat)[0].kind, ActionKind::fetch);
 }
 
+TEST_F(CacheFlow, ImageAnswersTravelInSnapshots) {
+  configure(config());
+  const char* image = R"({"model": "e/echo-img", "prompt": "A cute baby sea otter"})";
+  auto first = submit(image, "/v1/images/generations");
+  ASSERT_EQ(first[0].status, 200u);
+  std::string snapshot = submit("", "/v1/cache", "", "GET")[0].body;
+  ASSERT_EQ(parse(snapshot)["entries"].Size(), 1u);
+  Engine fresh(3);
+  ASSERT_TRUE(fresh.configure(config(), "{}"));
+  fresh.submit(1, "PUT", "/v1/cache", "", snapshot, now);
+  auto imported = exchange::decode(fresh.batch().data());
+  ASSERT_EQ(imported[0].status, 200u) << imported[0].body;
+  EXPECT_EQ(parse(imported[0].body)["imported"].GetInt(), 1);
+  fresh.submit(2, "POST", "/v1/images/generations", "x-switchyard-cache: only\n", image, now);
+  auto hit = exchange::decode(fresh.batch().data());
+  EXPECT_EQ(hit[0].status, 200u);
+  EXPECT_EQ(header(hit[0], "x-switchyard-cache"), "HIT");
+  EXPECT_EQ(hit[0].body, first[0].body);
+}
+
 TEST_F(CacheFlow, ABadSnapshotChangesNothing) {
   configure(config());
   std::string good = R"({"key":"0123456789abcdef0123456789abcdef","target":"a/m","expires_at":1e15,"answer":)" +

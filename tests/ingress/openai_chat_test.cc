@@ -590,7 +590,7 @@ struct StreamFixture {
   }
   void send(std::vector<model::StreamEvent> events, std::string_view raw = {},
             model::Format raw_format = model::Format::none) {
-    writer->events(events, raw, raw_format, out);
+    writer->events(events, {raw_format, {}, raw}, out);
   }
   testing::Decoded decoded;
   std::unique_ptr<StreamWriter> writer;
@@ -749,7 +749,7 @@ TEST(OpenAIChatStream, TheIdComesFromTheRequestId) {
   writer->close({}, out);
   std::vector<model::StreamEvent> events{event(Type::text, "x")};
   writer = kCodec.stream(Context{"abc", 5, "m", nullptr});
-  writer->events(events, {}, model::Format::none, out);
+  writer->events(events, {}, out);
   EXPECT_EQ(out, "data: [DONE]\n\ndata: {\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion.chunk\",\"created\":5,\"model\":\"m\","
                  "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"x\"},\"finish_reason\":null}]}\n\n");
 }

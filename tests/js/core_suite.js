@@ -1068,6 +1068,191 @@ export function testCore(name, makeCore) {
         }
       });
 
+      it('responses.create answers a Response, and a stream of typed events ending in response.completed', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          const input = 'Responses package words';
+          const answer = await sy.responses.create({ model: 'echo', input, instructions: 'Be brief.' });
+          assert.equal(answer.object, 'response');
+          assert.match(answer.id, /^resp_/);
+          assert.equal(answer.status, 'completed');
+          assert.equal(answer.output_text, input, 'echo answers the last user text; output_text joins the message parts');
+          const message = answer.output.find((item) => item.type === 'message');
+          assert.deepEqual(message.content.map((part) => part.type), ['output_text']);
+          assert.equal(answer.usage.total_tokens, answer.usage.input_tokens + answer.usage.output_tokens);
+          assert.equal(answer._switchyard.target, 'demo/echo-1');
+
+          const stream = await sy.responses.create({ model: 'echo', input, stream: true });
+          assert.equal(stream._switchyard.target, 'demo/echo-1');
+          const events = [];
+          for await (const event of stream) events.push(event);
+          const types = events.map((e) => e.type);
+          assert.equal(types[0], 'response.created');
+          assert.equal(types.at(-1), 'response.completed');
+          for (const t of ['response.output_item.added', 'response.content_part.added', 'response.output_text.done', 'response.output_item.done']) {
+            assert.ok(types.includes(t), `${t} in ${types}`);
+          }
+          assert.ok(types.indexOf('response.output_item.added') < types.indexOf('response.output_text.delta'));
+          const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
+          assert.equal(deltas.join(''), input);
+          const numbers = events.map((e) => e.sequence_number);
+          assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), 'sequence_number increases');
+          const done = events.at(-1).response;
+          assert.equal(done.status, 'completed');
+          assert.equal(done.output.find((i) => i.type === 'message').content[0].text, input);
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('responses.create continues a kept response (previous_response_id) with a tier; a 400 without one', async () => {
+        const tier = memoryTier();
+        const sy = await open(ECHO_CONFIG, { persist: tier });
+        try {
+          const first = await sy.responses.create({ model: 'echo', input: 'My name is Ada and I like trains.' });
+          const alone = await sy.responses.create({ model: 'echo', input: 'What is my name?', store: false });
+          const next = await sy.responses.create({ model: 'echo', input: 'What is my name?', previous_response_id: first.id });
+          assert.equal(next.output_text, 'What is my name?');
+          assert.equal(next.previous_response_id, first.id);
+          assert.ok(next.usage.input_tokens > alone.usage.input_tokens, `${next.usage.input_tokens} > ${alone.usage.input_tokens}`);
+          assert.ok(tier.gets.length >= 1, 'the kept response was looked up in the tier');
+          await assert.rejects(
+            sy.responses.create({ model: 'echo', input: 'x', previous_response_id: alone.id }),
+            (e) => e instanceof SwitchyardError && e.status === 400 && e.param === 'previous_response_id',
+          );
+        } finally {
+          sy.close();
+        }
+        const plain = await open(ECHO_CONFIG);
+        try {
+          await assert.rejects(plain.responses.create({ model: 'echo', input: 'x', previous_response_id: 'resp_123' }), (e) => {
+            assert.ok(e instanceof SwitchyardError);
+            assert.deepEqual([e.status, e.param, e.type], [400, 'previous_response_id', 'invalid_request_error']);
+            return true;
+          });
+        } finally {
+          plain.close();
+        }
+      });
+
+      it('messages.create answers a Message, a stream of Anthropic events, and countTokens', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          const text = 'Messages package words';
+          const body = { model: 'echo', max_tokens: 256, system: 'Be brief.', messages: userMessage(text) };
+          const answer = await sy.messages.create(body);
+          assert.equal(answer.type, 'message');
+          assert.equal(answer.role, 'assistant');
+          assert.match(answer.id, /^msg_/);
+          assert.deepEqual(answer.content, [{ type: 'text', text }]);
+          assert.equal(answer.stop_reason, 'end_turn');
+          assert.ok(answer.usage.input_tokens > 0 && answer.usage.output_tokens > 0);
+          assert.equal(answer._switchyard.target, 'demo/echo-1');
+
+          const stream = await sy.messages.create({ ...body, stream: true });
+          const events = [];
+          for await (const event of stream) events.push(event);
+          const types = events.map((e) => e.type);
+          assert.equal(types[0], 'message_start');
+          assert.deepEqual(types.slice(-2), ['message_delta', 'message_stop']);
+          assert.ok(!types.includes('ping'), 'ping events are skipped');
+          assert.equal(events[0].message.content.length, 0);
+          const deltas = events.filter((e) => e.type === 'content_block_delta').map((e) => e.delta.text);
+          assert.equal(deltas.join(''), text);
+          assert.equal(events.at(-2).delta.stop_reason, 'end_turn');
+
+          const counted = await sy.messages.countTokens({ model: 'echo', messages: userMessage(text) });
+          assert.ok(Number.isInteger(counted.input_tokens) && counted.input_tokens > 0, JSON.stringify(counted));
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('messages errors come in Anthropic shape and still give status, type and code', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          await assert.rejects(sy.messages.create({ model: 'echo', messages: userMessage('no max_tokens') }), (e) => {
+            assert.ok(e instanceof SwitchyardError);
+            assert.equal(e.status, 400);
+            assert.equal(e.type, 'invalid_request_error');
+            assert.equal(e.metadata.error_type, 'invalid_request');
+            assert.equal(typeof e.code, 'string');
+            assert.match(e.message, /max_tokens/);
+            return true;
+          });
+          await assert.rejects(
+            sy.messages.create({ model: 'nope', max_tokens: 5, messages: userMessage('hi') }),
+            (e) => e instanceof SwitchyardError && e.status === 404 && e.type === 'not_found_error',
+          );
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('responses and messages streams that fail midway throw SwitchyardError with the error event', async () => {
+        const sy = await open(UPSTREAM_CONFIG, { fetch: fakeUpstream(() => 'break-stream').fetch });
+        try {
+          const streams = {
+            responses: await sy.responses.create({ model: 'up/gpt-test', input: 'hi', stream: true }),
+            messages: await sy.messages.create({ model: 'up/gpt-test', max_tokens: 20, messages: userMessage('hi'), stream: true }),
+          };
+          for (const [what, stream] of Object.entries(streams)) {
+            const seen = [];
+            await assert.rejects(
+              (async () => {
+                for await (const event of stream) seen.push(event);
+              })(),
+              (e) => {
+                assert.ok(e instanceof SwitchyardError, `${what}: ${e}`);
+                assert.ok(e.status >= 500, `${what}: status ${e.status}`);
+                assert.ok(e.event, `${what}: the error event is attached`);
+                assert.ok(e.type && e.code, `${what}: type ${e.type} code ${e.code}`);
+                return true;
+              },
+            );
+            assert.ok(seen.length >= 1, `${what}: the events before the failure were yielded`);
+          }
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('images.generate answers an ImagesResponse; echo draws the prompt as an SVG', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          const prompt = 'A lighthouse <at> dusk & "fog"';
+          const answer = await sy.images.generate({ model: 'echo', prompt, response_format: 'b64_json' });
+          assert.equal(typeof answer.created, 'number');
+          assert.equal(answer.data.length, 1);
+          const svg = Buffer.from(answer.data[0].b64_json, 'base64').toString('utf8');
+          assert.match(svg, /<svg[\s>]/);
+          assert.ok(svg.includes('A lighthouse &lt;at&gt; dusk &amp;'), `the prompt, escaped, is in the SVG: ${svg}`);
+          assert.equal(answer._switchyard.target, 'demo/echo-1');
+          const again = await sy.images.generate({ model: 'echo', prompt, response_format: 'b64_json' });
+          assert.equal(again.data[0].b64_json, answer.data[0].b64_json, 'deterministic');
+          await assert.rejects(sy.images.generate({ model: 'echo' }), (e) => e instanceof SwitchyardError && e.status === 400 && e.param === 'prompt');
+        } finally {
+          sy.close();
+        }
+      });
+
+      it('models.retrieve answers one listed id, ids with / included; 404 otherwise', async () => {
+        const sy = await open(ECHO_CONFIG);
+        try {
+          const list = await sy.models();
+          const ids = list.data.map((m) => m.id);
+          assert.ok(ids.includes('echo') && ids.includes('demo/echo-1'), ids.join());
+          for (const id of ids) {
+            const model = await sy.models.retrieve(id);
+            assert.equal(model.id, id);
+            assert.equal(model.object, 'model');
+          }
+          await assert.rejects(sy.models.retrieve('no/such-model'), (e) => e instanceof SwitchyardError && e.status === 404);
+        } finally {
+          sy.close();
+        }
+      });
+
       it('call() renders a service template', async () => {
         const config = { ...ECHO_CONFIG, services: { greet: { model: 'demo/echo-1', prompt: 'Hello {{name}}' } } };
         const sy = await open(config);

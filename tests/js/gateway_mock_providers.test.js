@@ -164,6 +164,82 @@ describe('anthropic', () => {
   });
 });
 
+describe('anthropic: extended thinking and prompt caching', () => {
+  const headers = { 'x-api-key': 'test-key', 'anthropic-version': '2023-06-01' };
+  const messages = (scenario, body) => call(`${mock.scenarioUrl(scenario)}/messages`, { method: 'POST', body, headers });
+  const base = { model: 'claude-sonnet-4-20250514', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 } };
+  const tools = [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+
+  test('a signed thinking block first, streamed as thinking_delta then signature_delta', async () => {
+    const r = await messages('t-plain', { ...base, messages: [{ role: 'user', content: 'why?' }] });
+    assert.equal(r.status, 200, r.text);
+    const [thinking, text] = r.json.content;
+    assert.equal(thinking.type, 'thinking');
+    assert.match(thinking.thinking, /^mock thinking #\d+$/);
+    assert.equal(typeof thinking.signature, 'string');
+    assert.deepEqual(text, { type: 'text', text: 'mock: why?' });
+    const events = sseEvents((await messages('t-plain', { ...base, stream: true, messages: [{ role: 'user', content: 'why?' }] })).text);
+    const first = events.find((e) => e.event === 'content_block_start');
+    assert.deepEqual(first.json, { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    const deltas = events.filter((e) => e.json?.index === 0 && e.event === 'content_block_delta').map((e) => e.json.delta.type);
+    assert.equal(deltas.at(-1), 'signature_delta');
+    assert.ok(deltas.slice(0, -1).every((t) => t === 'thinking_delta'));
+    assert.equal(events.find((e) => e.event === 'content_block_start' && e.json.index === 1).json.content_block.type, 'text');
+    // Without thinking asked for, none.
+    const none = await messages('t-plain', { model: base.model, max_tokens: 100, messages: [{ role: 'user', content: 'why?' }] });
+    assert.equal(none.json.content[0].type, 'text');
+  });
+
+  test('thinking must come back with its signature in a tool-use turn', async () => {
+    mock.setScenario('t-tool', { tool_call: { name: 'get_weather', arguments: { city: 'Paris' } } });
+    const ask = [{ role: 'user', content: 'weather?' }];
+    const first = await messages('t-tool', { ...base, tools, messages: ask });
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.json.content.map((b) => b.type), ['thinking', 'tool_use']);
+    const result = { role: 'user', content: [{ type: 'tool_result', tool_use_id: first.json.content[1].id, content: '21 C' }] };
+    const ok = await messages('t-tool', { ...base, tools, messages: [...ask, { role: 'assistant', content: first.json.content }, result] });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.content.at(-1).text, 'mock: tool result 21 C');
+    const tampered = first.json.content.map((b) => (b.type === 'thinking' ? { ...b, thinking: `${b.thinking}!` } : b));
+    const bad = await messages('t-tool', { ...base, tools, messages: [...ask, { role: 'assistant', content: tampered }, result] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error.message, /Invalid `signature` in `thinking` block/);
+    const dropped = await messages('t-tool', { ...base, tools, messages: [...ask, { role: 'assistant', content: [first.json.content[1]] }, result] });
+    assert.equal(dropped.status, 400);
+    assert.match(dropped.json.error.message, /must start with a thinking block/);
+    // Without thinking the same history needs no thinking block.
+    const { thinking, ...plain } = base;
+    assert.equal((await messages('t-tool', { ...plain, tools, messages: [...ask, { role: 'assistant', content: [first.json.content[1]] }, result] })).status, 200);
+  });
+
+  test('refuses what extended thinking and prompt caching refuse', async () => {
+    const ask = [{ role: 'user', content: 'x' }];
+    const marked = (n) => Array.from({ length: n }, (_, i) => ({ type: 'text', text: `t${i}`, cache_control: { type: 'ephemeral' } }));
+    const cases = [
+      [{ ...base, thinking: { type: 'enabled', budget_tokens: 512 }, messages: ask }, /greater than or equal to 1024/],
+      [{ ...base, max_tokens: 1024, messages: ask }, /must be greater than `thinking.budget_tokens`/],
+      [{ ...base, temperature: 0.5, messages: ask }, /temperature/],
+      [{ ...base, top_k: 5, messages: ask }, /top_k/],
+      [{ ...base, tools, tool_choice: { type: 'any' }, messages: ask }, /forces tool use/],
+      [{ ...base, thinking: { type: 'on' }, messages: ask }, /Input tag 'on'/],
+      [{ model: base.model, max_tokens: 10, system: marked(3), messages: [{ role: 'user', content: marked(2) }] }, /maximum of 4 blocks with cache_control/],
+      [{ model: base.model, max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '2h' } }] }] }, /ttl/],
+      [{ model: base.model, max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'persistent' } }] }] }, /ephemeral/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await messages('t-plain', body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)} → ${r.text}`);
+      assert.equal(r.json.error.type, 'invalid_request_error');
+      assert.match(r.json.error.message, message);
+    }
+    const fine = await messages('t-plain', { model: base.model, max_tokens: 10, cache_control: { type: 'ephemeral' }, system: marked(1),
+      tools: [{ ...tools[0], cache_control: { type: 'ephemeral', ttl: '1h' } }], messages: [{ role: 'user', content: marked(1) }],
+      thinking: { type: 'adaptive' }, output_config: { effort: 'low' }, inference_geo: 'us' });
+    assert.equal(fine.status, 200, fine.text);
+    assert.equal(fine.json.content[0].type, 'thinking');
+  });
+});
+
 describe('gemini', () => {
   const headers = { 'x-goog-api-key': 'k' };
   const gen = (scenario, model, body, { stream = false, sse = true, h = headers, query = '' } = {}) => {

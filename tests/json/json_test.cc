@@ -117,6 +117,10 @@ TEST(Json, ArrayElementsAsWritten) {
   EXPECT_EQ(out, (std::vector<std::string_view>{R"({"a": [1, 2]})", R"("x,]")", "3", "[]"}));
   ASSERT_TRUE(json::array_elements("[]", out));
   EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(json::array_elements("[5]", out));  // a scalar last, right before the bracket
+  EXPECT_EQ(out, (std::vector<std::string_view>{"5"}));
+  ASSERT_TRUE(json::array_elements("[true,null,-1.5e3]", out));
+  EXPECT_EQ(out, (std::vector<std::string_view>{"true", "null", "-1.5e3"}));
   EXPECT_FALSE(json::array_elements("{}", out));
 }
 

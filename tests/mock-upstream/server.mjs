@@ -5,10 +5,10 @@
 //   const mock = await startMock();               // { url, port, setScenario, counts, requests, reset, close }
 //   node tests/mock-upstream/server.mjs --port 9100
 //
-// It speaks OpenAI, Azure OpenAI, Anthropic and Gemini (formats/*.mjs), each picked by its
-// route, and refuses requests the real API would refuse. A provider's base_url selects a
-// scenario with a path prefix:
-//   http://127.0.0.1:PORT/s/<scenario>/v1      → OpenAI (/chat/completions) or Anthropic (/messages)
+// It speaks OpenAI (chat completions and the Responses API), Azure OpenAI, Anthropic and Gemini
+// (formats/*.mjs), each picked by its route, and refuses requests the real API would refuse. A
+// provider's base_url selects a scenario with a path prefix:
+//   http://127.0.0.1:PORT/s/<scenario>/v1      → OpenAI (/chat/completions, /responses) or Anthropic (/messages)
 //   http://127.0.0.1:PORT/s/<scenario>/v1beta  → Gemini (/models/{model}:generateContent…)
 //   http://127.0.0.1:PORT/s/<scenario>         → Azure (/openai/deployments/{deployment}/…)
 //   http://127.0.0.1:PORT/v1                   → scenario "default"
@@ -16,6 +16,7 @@ import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { Refusal, replyFor } from './formats/common.mjs';
 import { openai } from './formats/openai.mjs';
+import { openaiResponses } from './formats/openai_responses.mjs';
 import { azure } from './formats/azure.mjs';
 import { anthropic } from './formats/anthropic.mjs';
 import { gemini } from './formats/gemini.mjs';
@@ -27,7 +28,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // the real API does, and writes the answers, streams and errors in its own shape;
 // misbehaviour (status, latency, resets…) is applied around them, the same for all.
 
-const formats = { openai, azure, anthropic, gemini };
+const formats = { openai, openai_responses: openaiResponses, azure, anthropic, gemini };
 
 // OpenAI and Anthropic share `GET /v1/models`: a route's `when(headers)` tells them apart.
 function matchRoute(method, path, headers) {
@@ -84,7 +85,7 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
     const spec = formats[format];
     const b = behaviourFor(scenario);
     const n = ++serial;
-    const ctx = { serial: n, id: `chatcmpl-mock${n}`, created: 1700000000, sse: query.get('alt') === 'sse' };
+    const ctx = { serial: n, id: `chatcmpl-mock${n}`, created: 1700000000, sse: query.get('alt') === 'sse', behaviour: b };
     const sendJson = (status, value, extra = {}) => {
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...extra });
@@ -124,16 +125,19 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return sendJson(400, spec.errorBody(400, 'mock: request body is not a JSON object', {}));
     }
 
-    // Embeddings and model lists: one JSON answer, validated like the real API.
-    if (route.handler === 'models' || route.handler === 'embeddings') {
+    // Embeddings, model lists and images: one JSON answer, validated like the real API.
+    if (route.handler === 'models' || route.handler === 'embeddings' || route.handler === 'images') {
       let value;
       try {
-        value = route.handler === 'models' ? spec.models({ headers: req.headers, query }, b, ctx) : spec.embeddings(route, parsed, ctx, b);
+        if (route.handler === 'models') value = spec.models({ headers: req.headers, query }, b, ctx);
+        else if (route.handler === 'images') value = spec.images(route, parsed, ctx, b);
+        else value = spec.embeddings(route, parsed, ctx, b);
       } catch (e) {
         if (e instanceof Refusal) return refused(e);
         throw e;
       }
-      if (b.malformed) return sendJson(200, route.handler === 'models' ? spec.malformedModels ?? '{"data": [' : spec.malformedEmbeddings ?? '{"object": "list", "data": [');
+      const malformed = { models: spec.malformedModels ?? '{"data": [', images: spec.malformedImages ?? '{"created": 1700000000, "data": [' };
+      if (b.malformed) return sendJson(200, malformed[route.handler] ?? spec.malformedEmbeddings ?? '{"object": "list", "data": [');
       const full = JSON.stringify(value);
       if (b.truncate_stream_after !== undefined) {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) });
@@ -146,8 +150,8 @@ export async function startMock({ port = 0, host = '127.0.0.1', log = false } = 
 
     let reply;
     try {
-      spec.validate(route, parsed);
-      reply = replyFor(spec.view(route, parsed), b);
+      spec.validate(route, parsed, ctx);
+      reply = replyFor(spec.view(route, parsed, ctx), b);
     } catch (e) {
       if (e instanceof Refusal) return refused(e);
       throw e;

@@ -23,5 +23,14 @@ TEST(Request, TokenEstimates) {
   EXPECT_EQ(prompt_tokens(r), 4 + 4 + 4);  // "12345678\n[image]" is 16 characters, plus 4 per message
 }
 
+TEST(Request, ImageRequestsCountTheirPrompt) {
+  Request r;
+  r.kind = Kind::images;
+  r.prompt = "A cute baby sea otter";  // 21 characters
+  EXPECT_EQ(prompt_tokens(r), 6);
+  r.prompt = {};
+  EXPECT_EQ(prompt_tokens(r), 0);
+}
+
 }  // namespace
 }  // namespace sy::model

@@ -281,6 +281,102 @@ TEST(Stored, RefusesWhatIsNotAStoredForm) {
   EXPECT_EQ(error, "data[1] has no embedding");
 }
 
+// Images: url / b64 / revised prompt, for round-trip comparisons.
+std::string describe_images(const Answer& a) {
+  std::string out = "created " + std::to_string(a.created) + "\n";
+  for (const Image& i : a.images)
+    out += "image url=" + i.url + " b64=" + i.b64 + " type=" + i.media_type + " revised=" + i.revised_prompt + "\n";
+  return out + describe(a);
+}
+
+TEST(Stored, ImagesRenderAsOpenAIsImagesResponse) {
+  Answer a;
+  a.kind = Kind::images;
+  a.model = "gpt-image-1";
+  a.provider = "openai";
+  a.images.push_back({"iVBORw0KGgoAAAANSUhEUg==", "", "image/png", ""});
+  a.images.push_back({"", "https://example.com/img.png", "", "A cute baby sea otter floating on its back"});
+  a.usage = {true, 50, 4160, -1, -1, 0.16667};
+  a.extras.emplace_back("background", "\"transparent\"");
+  a.extras.emplace_back("output_format", "\"png\"");
+  a.extras.emplace_back("size", "\"1024x1024\"");
+  a.extras.emplace_back("quality", "\"high\"");
+  a.extras.emplace_back("created", "\"ignored: written already\"");
+  std::string text = serialize(a, "req_1", 1713833628);
+  EXPECT_TRUE(same_json(text, R"({"created": 1713833628,
+      "data": [{"b64_json": "iVBORw0KGgoAAAANSUhEUg=="},
+               {"url": "https://example.com/img.png", "revised_prompt": "A cute baby sea otter floating on its back"}],
+      "usage": {"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210,
+                "input_tokens_details": {"text_tokens": 50, "image_tokens": 0}, "cost": 0.16667},
+      "background": "transparent", "output_format": "png", "size": "1024x1024", "quality": "high"})"));
+  Answer back;
+  std::string error;
+  ASSERT_TRUE(parse(text, back, error)) << error;
+  EXPECT_EQ(back.kind, Kind::images);
+  EXPECT_EQ(back.raw_format, Format::openai_images);
+  EXPECT_EQ(back.raw, text);
+  EXPECT_EQ(back.created, 1713833628);
+  a.created = 1713833628;
+  a.model = a.provider = "";  // not part of OpenAI's shape
+  a.extras.pop_back();
+  EXPECT_EQ(describe_images(back), describe_images(a));
+  EXPECT_EQ(serialize(back, "req_2", 5), text) << "the raw form is used as is";
+
+  Answer plain;  // no usage, the answer's own created
+  plain.kind = Kind::images;
+  plain.created = 42;
+  plain.images.push_back({"AAAA", "", "", ""});
+  EXPECT_TRUE(same_json(serialize(plain, "req_1", 7), R"({"created":42,"data":[{"b64_json":"AAAA"}]})"));
+}
+
+TEST(Stored, ReadsRealImageAnswers) {
+  Answer a;
+  std::string error;
+  // OpenAI, gpt-image-1 (the API reference's example)
+  ASSERT_TRUE(parse(R"({"created": 1713833628, "data": [{"b64_json": "UklGRg=="}], "background": "transparent",
+      "output_format": "webp", "size": "1024x1024", "quality": "high",
+      "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50,
+                "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}})", a, error)) << error;
+  EXPECT_EQ(a.kind, Kind::images);
+  ASSERT_EQ(a.images.size(), 1u);
+  EXPECT_EQ(a.images[0].media_type, "image/webp");
+  EXPECT_TRUE(a.usage.known);
+  EXPECT_EQ(a.usage.prompt_tokens, 50);
+  EXPECT_EQ(a.usage.completion_tokens, 50);
+  EXPECT_EQ(a.usage.cost, -1);
+  EXPECT_EQ(a.extras.size(), 4u);
+  // Azure, dall-e-3: a URL, the revised prompt and content filter annotations per image
+  ASSERT_TRUE(parse(R"({"created": 1698342300, "data": [{"revised_prompt": "A vivid, natural sunset over a lake.",
+      "prompt_filter_results": {"hate": {"filtered": false, "severity": "safe"}},
+      "url": "https://dalletipusw2.blob.core.windows.net/private/images/e5451cc6/generated_00.png?se=2023-10-27",
+      "content_filter_results": {"violence": {"filtered": false, "severity": "safe"}}}]})", a, error)) << error;
+  ASSERT_EQ(a.images.size(), 1u);
+  EXPECT_EQ(a.images[0].revised_prompt, "A vivid, natural sunset over a lake.");
+  EXPECT_NE(a.images[0].url.find("generated_00.png"), std::string::npos);
+  EXPECT_EQ(a.images[0].b64, "");
+  EXPECT_FALSE(a.usage.known);
+  // An answer with no images, as gpt-image-1 sends when nothing was made
+  ASSERT_TRUE(parse(R"({"created": 1746170898, "data": []})", a, error)) << error;
+  EXPECT_EQ(a.kind, Kind::images);
+  EXPECT_TRUE(a.images.empty());
+  // Summaries read usage only
+  json::Document doc;
+  ASSERT_TRUE(json::parse(R"({"created":1,"data":[{"b64_json":"AAAA"}],"usage":{"input_tokens":3,"output_tokens":9}})", doc, error));
+  ASSERT_TRUE(parse(doc, a, error, false));
+  EXPECT_TRUE(a.summary);
+  EXPECT_TRUE(a.images.empty());
+  EXPECT_EQ(a.usage.completion_tokens, 9);
+}
+
+TEST(Stored, RefusesImageAnswersWithoutImages) {
+  Answer a;
+  std::string error;
+  EXPECT_FALSE(parse(R"({"created":1,"data":[{"b64_json":"AAAA"},{"revised_prompt":"x"}]})", a, error));
+  EXPECT_EQ(error, "data[1] has no image (b64_json or url)");
+  EXPECT_FALSE(parse(R"({"created":1,"data":[{"url":""}]})", a, error));
+  EXPECT_FALSE(parse(R"({"created":1,"data":[{"b64_json":5}]})", a, error));
+}
+
 TEST(Stored, IdsWithoutARequestId) {
   Answer a;
   a.outputs.emplace_back();

@@ -438,7 +438,6 @@ TEST(Anthropic, StreamIgnoresBadIndexesAndUnknownEvents) {
 // Model lists and capabilities (ported from main)
 
 TEST(Anthropic, ListsModelsAndHasNoEmbeddings) {
-  EXPECT_EQ(kCodec.format, model::Format::none);
   EXPECT_TRUE(kCodec.caps.chat);
   EXPECT_TRUE(kCodec.caps.models);
   EXPECT_FALSE(kCodec.caps.embeddings);

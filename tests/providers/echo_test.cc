@@ -289,11 +289,35 @@ TEST(Echo, ListsTheModelsTheConfigNamesForIt) {
       {"id":"echo-2","object":"model","created":0,"owned_by":"echo"}]})"));
 }
 
+TEST(Echo, ImagesOfThePrompt) {
+  model::Request r;
+  r.kind = model::Kind::images;
+  r.prompt = "A cute baby sea otter";
+  r.sampling.n = 2;
+  auto a = answer(r, {}, "echo-img");
+  EXPECT_EQ(a.kind, model::Kind::images);
+  EXPECT_EQ(a.model, "echo-img");
+  EXPECT_EQ(a.provider, "demo");
+  ASSERT_EQ(a.images.size(), 2u);
+  EXPECT_EQ(a.images[0].media_type, "image/svg+xml");
+  EXPECT_FALSE(a.images[0].b64.empty());
+  EXPECT_EQ(a.usage.cost, 0);
+  EXPECT_EQ(answer(r, {}, "echo-img").images[0].b64, a.images[0].b64) << "deterministic";
+  r.prompt = "A cute baby sea lion";
+  EXPECT_NE(answer(r, {}, "echo-img").images[0].b64, a.images[0].b64);
+  std::string text = stored(a);
+  auto doc = parse(text);
+  EXPECT_EQ(doc["created"].GetInt(), 1);
+  EXPECT_EQ(doc["data"].Size(), 2u);
+  EXPECT_TRUE(doc["data"][0].HasMember("b64_json"));
+  EXPECT_EQ(doc["usage"]["output_tokens"].GetInt(), 0);
+}
+
 TEST(Echo, Capabilities) {
+  EXPECT_TRUE(kCodec.caps.images);
   EXPECT_TRUE(kCodec.caps.local && kCodec.caps.free && kCodec.caps.chat && kCodec.caps.embeddings && kCodec.caps.models);
   EXPECT_TRUE(kCodec.caps.token_input && kCodec.caps.n_in_streams);
   EXPECT_EQ(kCodec.caps.max_n, 128);
-  EXPECT_EQ(kCodec.format, model::Format::none);
   EXPECT_NE(kCodec.answer, nullptr);
 }
 

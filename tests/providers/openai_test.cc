@@ -166,6 +166,21 @@ TEST(OpenAI, KeepsToolsOfOtherTypesWhole) {
       "tools":[{"type":"custom","custom":{"name":"grammar_tool","description":"d"}}]})"));
 }
 
+// An Anthropic Messages caller's extras (container, context_management, …) are Anthropic's
+// members, which OpenAI would refuse: not sent. Another format's extras are.
+TEST(OpenAI, ExtrasOfAnAnthropicCallerAreNotSent) {
+  auto env = chat_request(R"({"model":"x","messages":[{"role":"user","content":"hi"}],"temperature":0.5,)"
+                          R"("context_management":{"edits":[]},"container":"c-1"})");
+  ASSERT_EQ(env->request.extras.size(), 2u);
+  env->request.format = model::Format::anthropic_messages;
+  auto e = encode(kCodec, kProvider, "m", env->request);
+  EXPECT_EQ(e.request.body, R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.5})");
+  env->request.format = model::Format::none;
+  auto other = encode(kCodec, kProvider, "m", env->request);
+  EXPECT_TRUE(same_json(other.request.body, R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.5,
+      "context_management":{"edits":[]},"container":"c-1"})"));
+}
+
 // ---- answers ------------------------------------------------------------------------------------
 
 constexpr const char* kAnswer = R"({
@@ -542,7 +557,6 @@ TEST(OpenAI, ListsModels) {
 }
 
 TEST(OpenAI, Capabilities) {
-  EXPECT_EQ(kCodec.format, model::Format::openai_chat);
   EXPECT_TRUE(kCodec.caps.chat && kCodec.caps.embeddings && kCodec.caps.models && kCodec.caps.token_input);
   EXPECT_TRUE(kCodec.caps.n_in_streams);
   EXPECT_FALSE(kCodec.caps.local || kCodec.caps.free);

@@ -27,9 +27,9 @@ class Lines final : public StreamDecoder {
 };
 
 struct Collect final : StreamSink {
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
     for (const auto& e : events) text += std::string(e.text) + "|";
-    raws += std::string(raw) + "|";
+    raws += std::string(raw.data) + "|";
   }
   std::string text, raws;
 };
@@ -75,6 +75,89 @@ TEST(Refusal, FromCapabilities) {
   EXPECT_EQ(refusal(c, r).param, "n");
   r.kind = model::Kind::models;
   EXPECT_EQ(refusal(c, r).param, "provider");
+}
+
+// Server tools (model::Tool::server) go only to codecs that run that format's server tools.
+TEST(Refusal, ServerTools) {
+  Codec c;
+  model::Request r;
+  r.tools.resize(2);
+  r.tools[0].name = "get_weather";
+  EXPECT_EQ(refusal(c, r).param, "");
+  r.tools[1].name = "web_search";
+  r.tools[1].server = model::Format::anthropic_messages;
+  Refusal refused = refusal(c, r);
+  EXPECT_EQ(refused.param, "tools");
+  EXPECT_EQ(refused.lacks, "runs the server tools the request declares");
+  c.caps.server_tools = model::Format::openai_responses;
+  EXPECT_EQ(refusal(c, r).param, "tools");
+  c.caps.server_tools = model::Format::anthropic_messages;
+  EXPECT_EQ(refusal(c, r).param, "");
+  EXPECT_EQ(refusal(codec(config::ProviderType::anthropic), r).param, "");
+  for (auto type : {config::ProviderType::openai, config::ProviderType::openai_compatible, config::ProviderType::azure_openai,
+                    config::ProviderType::gemini, config::ProviderType::echo})
+    EXPECT_EQ(refusal(codec(type), r).param, "tools");
+}
+
+// A decoder that holds back events named "open" until one that carries something.
+class Holding final : public StreamDecoder {
+ public:
+  Holding() : StreamDecoder("end", model::Format::anthropic_messages) {}
+
+ private:
+  void on_event(const sse::Event& e) override {
+    if (e.data == "end") {
+      state_ = State::done;
+      return;
+    }
+    if (e.data == "bad") return fail("bad event");
+    if (e.event == "open") {
+      held_.emplace_back(std::string(e.event), std::string(e.data));
+      return;
+    }
+    raw_ = e.data;
+  }
+};
+
+struct Groups final : StreamSink {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
+    seen += std::string(raw.event) + "=" + std::string(raw.data) + (events.empty() ? "" : "+") + "|";
+    EXPECT_EQ(raw.format, model::Format::anthropic_messages);
+  }
+  std::string seen;
+};
+
+TEST(StreamDecoder, HeldEventsGoRightBeforeTheNextOne) {
+  Holding d;
+  Groups sink;
+  d.feed("event: open\ndata: a\n\nevent: open\ndata: b\n\n", sink);
+  EXPECT_EQ(sink.seen, "") << "nothing yet: the call is not committed";
+  d.feed("event: delta\ndata: c\n\nevent: open\ndata: d\n\ndata: end\n\n", sink);
+  EXPECT_EQ(sink.seen, "open=a|open=b|delta=c|") << "a held event after the first is held until the end, then dropped";
+  Holding failing;
+  Groups none;
+  failing.feed("event: open\ndata: a\n\ndata: bad\n\nevent: delta\ndata: c\n\n", none);
+  EXPECT_EQ(none.seen, "") << "a failed stream hands nothing on";
+}
+
+TEST(Refusal, ImagesPerModel) {
+  Codec c;
+  model::Request r;
+  r.kind = model::Kind::images;
+  EXPECT_EQ(refusal(c, r, "m").param, "model");
+  EXPECT_EQ(refusal(c, r, "m").lacks, "generates images");
+  c.caps.images = true;
+  EXPECT_EQ(refusal(c, r, "m").param, "");
+  r.sampling.n = 3;
+  EXPECT_EQ(refusal(c, r, "m").param, "n") << "max_n (1) without max_images";
+  c.caps.max_n = 8;
+  EXPECT_EQ(refusal(c, r, "m").param, "");
+  c.caps.max_images = [](std::string_view model) -> int64_t { return model == "one" ? 1 : 4; };
+  EXPECT_EQ(refusal(c, r, "one").param, "n");
+  EXPECT_EQ(refusal(c, r, "one").lacks, "gives that many images (n) per request");
+  EXPECT_EQ(refusal(c, r, "four").param, "");
+  r.sampling.n = 5;
+  EXPECT_EQ(refusal(c, r, "four").param, "n");
 }
 
 TEST(Prices, CostAndRedaction) {

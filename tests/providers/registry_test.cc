@@ -13,8 +13,12 @@ TEST(Registry, EveryProviderTypeHasACodec) {
     EXPECT_TRUE(c.caps.local ? c.answer != nullptr : (c.decode != nullptr && c.stream != nullptr))
         << config::provider_type_name(t);
   }
-  EXPECT_EQ(codec(T::openai).format, model::Format::openai_chat);
-  EXPECT_EQ(&codec(T::openai), &codec(T::openai_compatible));
+  // One codec's functions for both; only `openai` speaks the Responses API natively.
+  EXPECT_EQ(codec(T::openai).encode, codec(T::openai_compatible).encode);
+  EXPECT_EQ(codec(T::openai).stream, codec(T::openai_compatible).stream);
+  EXPECT_EQ(codec(T::openai).caps.native, model::Format::openai_responses);
+  EXPECT_EQ(codec(T::openai_compatible).caps.native, model::Format::none);
+  EXPECT_EQ(codec(T::azure_openai).caps.native, model::Format::none);
   EXPECT_TRUE(codec(T::echo).caps.local);
   EXPECT_TRUE(codec(T::echo).caps.free);
   EXPECT_FALSE(codec(T::gemini).caps.token_input);

@@ -265,6 +265,38 @@ inline EnvelopePtr embeddings_request(std::string_view body) {
   return env;
 }
 
+// An image request read from an OpenAI image-generation body (format openai_images, raw = the
+// body): prompt, n, size, quality, style, response_format, user; routing members as chat; other
+// members are extras. No validation.
+inline EnvelopePtr image_request(std::string_view body) {
+  auto env = std::make_unique<model::Envelope>();
+  env->text = body;
+  std::string error;
+  EXPECT_TRUE(json::parse(env->text, env->doc, error)) << error << "\n" << body;
+  model::Request& r = env->request;
+  r.kind = model::Kind::images;
+  r.format = model::Format::openai_images;
+  r.raw = env->text;
+  if (!env->doc.IsObject()) return env;
+  for (auto& m : env->doc.GetObject()) {
+    std::string_view name = json::view(m.name), value = json::view(m.value);
+    if (name == "prompt") r.prompt = value;
+    else if (name == "n" && m.value.IsInt64()) r.sampling.n = m.value.GetInt64();
+    else if (name == "size") r.size = value;
+    else if (name == "quality") r.quality = value;
+    else if (name == "style") r.style = value;
+    else if (name == "response_format") {
+      r.image_urls = value == "url";
+      r.image_b64 = value == "b64_json";
+    }
+    else if (name == "user") r.user = value;
+    else if (name == "model" || name == "models" || name == "provider" || name == "session_id" || name == "switchyard")
+      detail::set_member(r, name, m.value);
+    else r.extras.emplace_back(name, &m.value);
+  }
+  return env;
+}
+
 // A model-list request for the provider named `provider`.
 inline EnvelopePtr models_request(std::string_view provider = "up") {
   auto env = std::make_unique<model::Envelope>();
@@ -377,9 +409,9 @@ struct StreamResult {
 class RecordingSink final : public StreamSink {
  public:
   explicit RecordingSink(StreamResult& result) : result_(result) {}
-  void on_events(std::span<const model::StreamEvent> events, std::string_view raw) override {
+  void on_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
     for (const auto& e : events) result_.events.push_back(describe(e));
-    result_.raw.emplace_back(raw);
+    result_.raw.emplace_back(raw.data);
     result_.groups.push_back(events.size());
     assembler.add(events);
   }

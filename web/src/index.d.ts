@@ -175,6 +175,400 @@ export interface ServiceResult {
   readonly _switchyard: SwitchyardInfo;
 }
 
+// ---- OpenAI Responses API (POST /v1/responses) ----
+
+/** Switchyard's own controls and routing members, accepted in every request body (SPEC section 2). */
+export interface SwitchyardControls {
+  /** OpenRouter-style fallback list, provider preferences and sticky sessions. */
+  models?: string[];
+  provider?: Record<string, unknown>;
+  session_id?: string;
+  switchyard?: {
+    cache?: 'default' | 'no-store' | 'refresh' | 'only';
+    cache_ttl_s?: number;
+    priority?: number;
+    timeout_ms?: number;
+    metadata?: Record<string, unknown>;
+  };
+}
+
+export type ResponseInputContent =
+  | { type: 'input_text'; text: string }
+  | { type: 'input_image'; image_url?: string | null; file_id?: string | null; detail?: 'low' | 'high' | 'auto' }
+  | { type: 'input_file'; file_id?: string | null; file_data?: string; file_url?: string; filename?: string };
+
+export type ResponseOutputContent =
+  | { type: 'output_text'; text: string; annotations: unknown[]; logprobs?: unknown[] }
+  | { type: 'refusal'; refusal: string };
+
+/** A message in `input`: a string or parts; `type: 'message'` may be left out. */
+export interface ResponseInputMessage {
+  type?: 'message';
+  role: 'user' | 'assistant' | 'system' | 'developer';
+  content: string | Array<ResponseInputContent | ResponseOutputContent>;
+  id?: string;
+  status?: 'in_progress' | 'completed' | 'incomplete';
+}
+
+export interface ResponseOutputMessage {
+  type: 'message';
+  id: string;
+  role: 'assistant';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  content: ResponseOutputContent[];
+}
+
+/** A function call the model made; send it back in `input` with its function_call_output. */
+export interface ResponseFunctionCall {
+  type: 'function_call';
+  id?: string;
+  call_id: string;
+  name: string;
+  /** JSON text */
+  arguments: string;
+  status?: 'in_progress' | 'completed' | 'incomplete';
+}
+
+export interface ResponseFunctionCallOutput {
+  type: 'function_call_output';
+  id?: string;
+  call_id: string;
+  output: string | ResponseInputContent[];
+  status?: 'in_progress' | 'completed' | 'incomplete';
+}
+
+/** Reasoning the model did; passed back as it came (encrypted_content included) in later turns. */
+export interface ResponseReasoningItem {
+  type: 'reasoning';
+  id: string;
+  summary: Array<{ type: 'summary_text'; text: string }>;
+  content?: Array<{ type: 'reasoning_text'; text: string }>;
+  encrypted_content?: string | null;
+  status?: 'in_progress' | 'completed' | 'incomplete';
+}
+
+export type ResponseInputItem =
+  | ResponseInputMessage
+  | ResponseOutputMessage
+  | ResponseFunctionCall
+  | ResponseFunctionCallOutput
+  | ResponseReasoningItem
+  | { type: 'item_reference'; id: string };
+
+/** The output items Switchyard's targets produce (an openai target may also answer built-in tool items). */
+export type ResponseOutputItem = ResponseOutputMessage | ResponseFunctionCall | ResponseReasoningItem;
+
+export interface ResponseFunctionTool {
+  type: 'function';
+  name: string;
+  description?: string | null;
+  /** JSON Schema of the arguments */
+  parameters: Record<string, unknown> | null;
+  strict?: boolean | null;
+}
+
+export type ResponseToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; name: string } | { type: string; [field: string]: unknown };
+
+export type ResponseTextFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+
+export interface ResponseCreateRequest extends SwitchyardControls {
+  model: string;
+  input: string | ResponseInputItem[];
+  /** A system message first; not carried over from previous_response_id. */
+  instructions?: string | null;
+  /** Function tools; built-in tools ({type: 'web_search', …}) only where the target can run them. */
+  tools?: Array<ResponseFunctionTool | { type: string; [field: string]: unknown }>;
+  tool_choice?: ResponseToolChoice;
+  parallel_tool_calls?: boolean | null;
+  text?: { format?: ResponseTextFormat; verbosity?: 'low' | 'medium' | 'high' | null };
+  reasoning?: { effort?: 'minimal' | 'low' | 'medium' | 'high' | null; summary?: 'auto' | 'concise' | 'detailed' | null } | null;
+  max_output_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  metadata?: Record<string, string> | null;
+  /** false: the response is not kept (it cannot be a previous_response_id). */
+  store?: boolean | null;
+  /** Continues a kept response: needs a persistent tier (cache.persist), else a 400. */
+  previous_response_id?: string | null;
+  user?: string;
+  stream?: boolean | null;
+  [field: string]: unknown;
+}
+
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number; [field: string]: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number; [field: string]: number };
+  total_tokens: number;
+  /** USD, when prices are known */
+  cost?: number;
+}
+
+/** The Response object, as the Responses API answers it (the OpenAI SDK's `Response`). */
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: 'completed' | 'failed' | 'in_progress' | 'cancelled' | 'queued' | 'incomplete';
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason?: 'max_output_tokens' | 'content_filter' } | null;
+  model: string;
+  output: ResponseOutputItem[];
+  /** Not on the wire: the output_text parts of the message items joined, as the OpenAI SDK adds it. */
+  output_text: string;
+  usage?: ResponseUsage;
+  instructions: string | null | unknown[];
+  tools: unknown[];
+  tool_choice: ResponseToolChoice;
+  parallel_tool_calls: boolean;
+  text?: { format?: ResponseTextFormat; [field: string]: unknown };
+  reasoning?: { effort?: string | null; summary?: string | null } | null;
+  temperature: number | null;
+  top_p: number | null;
+  max_output_tokens?: number | null;
+  previous_response_id?: string | null;
+  store?: boolean;
+  metadata: Record<string, string> | null;
+  [field: string]: unknown;
+}
+
+interface ResponseEventBase {
+  sequence_number: number;
+}
+type ItemEvent = ResponseEventBase & { item_id: string; output_index: number };
+
+/**
+ * The typed events of a streamed response, in the order the Responses API sends them (an openai
+ * target may also forward events of built-in tools, e.g. response.web_search_call.*).
+ */
+export type ResponseStreamEvent =
+  | (ResponseEventBase & { type: 'response.created' | 'response.in_progress' | 'response.queued'; response: ResponseObject })
+  | (ResponseEventBase & { type: 'response.completed' | 'response.incomplete' | 'response.failed'; response: ResponseObject })
+  | (ResponseEventBase & { type: 'response.output_item.added' | 'response.output_item.done'; output_index: number; item: ResponseOutputItem })
+  | (ItemEvent & { type: 'response.content_part.added' | 'response.content_part.done'; content_index: number; part: ResponseOutputContent })
+  | (ItemEvent & { type: 'response.output_text.delta'; content_index: number; delta: string; logprobs?: unknown[] })
+  | (ItemEvent & { type: 'response.output_text.done'; content_index: number; text: string; logprobs?: unknown[] })
+  | (ItemEvent & { type: 'response.refusal.delta'; content_index: number; delta: string })
+  | (ItemEvent & { type: 'response.refusal.done'; content_index: number; refusal: string })
+  | (ItemEvent & { type: 'response.function_call_arguments.delta'; delta: string })
+  | (ItemEvent & { type: 'response.function_call_arguments.done'; name?: string; arguments: string })
+  | (ItemEvent & { type: 'response.reasoning_summary_part.added' | 'response.reasoning_summary_part.done'; summary_index: number; part: { type: 'summary_text'; text: string } })
+  | (ItemEvent & { type: 'response.reasoning_summary_text.delta'; summary_index: number; delta: string })
+  | (ItemEvent & { type: 'response.reasoning_summary_text.done'; summary_index: number; text: string })
+  | (ItemEvent & { type: 'response.reasoning_text.delta'; content_index: number; delta: string })
+  | (ItemEvent & { type: 'response.reasoning_text.done'; content_index: number; text: string });
+
+/** The `error` event of a Responses stream (thrown, never yielded). */
+export interface ResponseErrorEvent extends ResponseEventBase {
+  type: 'error';
+  code: string | null;
+  message: string;
+  param: string | null;
+  [field: string]: unknown;
+}
+
+/**
+ * A streamed response: iterate it once with `for await`; the last event is response.completed
+ * (or response.incomplete), whose `response` is the whole ResponseObject. An `error` event (or
+ * response.failed) is thrown as a SwitchyardError whose `event` is that event. Leaving the loop
+ * early cancels the request.
+ */
+export interface ResponseStream extends AsyncIterable<ResponseStreamEvent> {
+  readonly response: Response;
+  readonly _switchyard: SwitchyardInfo;
+}
+
+// ---- Anthropic Messages API (POST /v1/messages, /v1/messages/count_tokens) ----
+
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
+export type ImageSource =
+  | { type: 'base64'; media_type: 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp'; data: string }
+  | { type: 'url'; url: string };
+
+export type TextBlockParam = { type: 'text'; text: string; cache_control?: CacheControl | null; citations?: unknown[] | null };
+export type ImageBlockParam = { type: 'image'; source: ImageSource; cache_control?: CacheControl | null };
+export type DocumentBlockParam = {
+  type: 'document';
+  source:
+    | { type: 'base64'; media_type: 'application/pdf'; data: string }
+    | { type: 'text'; media_type: 'text/plain'; data: string }
+    | { type: 'url'; url: string }
+    | { type: 'content'; content: string | Array<TextBlockParam | ImageBlockParam> };
+  title?: string | null;
+  context?: string | null;
+  cache_control?: CacheControl | null;
+};
+export type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
+export type ToolResultBlockParam = {
+  type: 'tool_result';
+  tool_use_id: string;
+  content?: string | Array<TextBlockParam | ImageBlockParam>;
+  is_error?: boolean;
+  cache_control?: CacheControl | null;
+};
+/** Thinking comes back with a signature: pass the block back unchanged in the next turn. */
+export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string };
+export type RedactedThinkingBlock = { type: 'redacted_thinking'; data: string };
+export type TextBlock = { type: 'text'; text: string; citations?: unknown[] | null };
+
+export type ContentBlockParam =
+  | TextBlockParam
+  | ImageBlockParam
+  | DocumentBlockParam
+  | (ToolUseBlock & { cache_control?: CacheControl | null })
+  | ToolResultBlockParam
+  | ThinkingBlock
+  | RedactedThinkingBlock;
+
+export interface MessageParam {
+  role: 'user' | 'assistant';
+  content: string | ContentBlockParam[];
+}
+
+export interface MessageTool {
+  name: string;
+  description?: string;
+  /** JSON Schema of the input */
+  input_schema: { type: 'object'; properties?: Record<string, unknown> | null; required?: string[] | null; [field: string]: unknown };
+  type?: 'custom';
+  cache_control?: CacheControl | null;
+}
+
+export type MessageToolChoice =
+  | { type: 'auto'; disable_parallel_tool_use?: boolean }
+  | { type: 'any'; disable_parallel_tool_use?: boolean }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
+  | { type: 'none' };
+
+export interface MessageCreateRequest extends SwitchyardControls {
+  model: string;
+  max_tokens: number;
+  messages: MessageParam[];
+  system?: string | TextBlockParam[];
+  /** Client tools; server tools ({type: 'web_search_20250305', …}) only where the target can run them. */
+  tools?: Array<MessageTool | { type: string; name: string; [field: string]: unknown }>;
+  tool_choice?: MessageToolChoice;
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' };
+  stop_sequences?: string[];
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  metadata?: { user_id?: string | null };
+  stream?: boolean;
+  [field: string]: unknown;
+}
+
+export type MessageCountTokensRequest = Omit<MessageCreateRequest, 'max_tokens' | 'stream'> & { max_tokens?: number };
+
+export type ContentBlock = TextBlock | ToolUseBlock | ThinkingBlock | RedactedThinkingBlock;
+
+export interface MessageUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number | null;
+  cache_read_input_tokens: number | null;
+  [field: string]: unknown;
+}
+
+/** A Message, as the Messages API answers it. */
+export interface Message {
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  model: string;
+  content: ContentBlock[];
+  stop_reason: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | null;
+  stop_sequence: string | null;
+  usage: MessageUsage;
+  /** Not enumerable: how the request was served. */
+  readonly _switchyard: SwitchyardInfo;
+}
+
+export type MessageDelta =
+  | { type: 'text_delta'; text: string }
+  | { type: 'input_json_delta'; partial_json: string }
+  | { type: 'thinking_delta'; thinking: string }
+  | { type: 'signature_delta'; signature: string }
+  | { type: 'citations_delta'; citation: unknown };
+
+/** The events of a streamed message, in Anthropic's order (ping events are skipped). */
+export type MessageStreamEvent =
+  | { type: 'message_start'; message: Omit<Message, '_switchyard'> }
+  | { type: 'content_block_start'; index: number; content_block: ContentBlock }
+  | { type: 'content_block_delta'; index: number; delta: MessageDelta }
+  | { type: 'content_block_stop'; index: number }
+  | {
+      type: 'message_delta';
+      delta: { stop_reason: Message['stop_reason']; stop_sequence: string | null };
+      usage: { output_tokens: number; input_tokens?: number | null; [field: string]: unknown };
+    }
+  | { type: 'message_stop' };
+
+/**
+ * A streamed message: iterate it once with `for await`. An `error` event ({type: 'error',
+ * error: {type, message}}) is thrown as a SwitchyardError whose `event` is that event. Leaving
+ * the loop early cancels the request.
+ */
+export interface MessageStream extends AsyncIterable<MessageStreamEvent> {
+  readonly response: Response;
+  readonly _switchyard: SwitchyardInfo;
+}
+
+// ---- Images (POST /v1/images/generations) ----
+
+export interface ImageGenerateRequest extends SwitchyardControls {
+  prompt: string;
+  model?: string;
+  /** 1–10 (dall-e-3: 1) */
+  n?: number | null;
+  size?: 'auto' | '256x256' | '512x512' | '1024x1024' | '1536x1024' | '1024x1536' | '1792x1024' | '1024x1792' | (string & {}) | null;
+  quality?: 'standard' | 'hd' | 'low' | 'medium' | 'high' | 'auto' | null;
+  style?: 'vivid' | 'natural' | null;
+  /** gpt-image-1 answers b64_json only */
+  response_format?: 'url' | 'b64_json' | null;
+  background?: 'transparent' | 'opaque' | 'auto' | null;
+  output_format?: 'png' | 'jpeg' | 'webp' | null;
+  output_compression?: number | null;
+  moderation?: 'low' | 'auto' | null;
+  user?: string;
+  [field: string]: unknown;
+}
+
+export interface ImagesResponse {
+  created: number;
+  /** b64_json or url per image; the echo provider answers an SVG of the prompt. */
+  data: Array<{ b64_json?: string; url?: string; revised_prompt?: string }>;
+  background?: 'transparent' | 'opaque';
+  output_format?: 'png' | 'webp' | 'jpeg';
+  size?: string;
+  quality?: string;
+  usage?: {
+    input_tokens: number;
+    input_tokens_details?: { image_tokens: number; text_tokens: number };
+    output_tokens: number;
+    total_tokens: number;
+  };
+  /** Not enumerable: how the request was served. */
+  readonly _switchyard: SwitchyardInfo;
+}
+
+/** One entry of GET /v1/models, or GET /v1/models/{id}. */
+export interface Model {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  [field: string]: unknown;
+}
+
 export interface Switchyard {
   chat: {
     completions: {
@@ -183,6 +577,25 @@ export interface Switchyard {
       create(body: ChatCompletionRequest, options?: RequestOptions): Promise<ChatCompletion | ChatCompletionStream>;
     };
   };
+  /** POST /v1/responses: the OpenAI Responses API, routed like chat (any target answers it). */
+  responses: {
+    create(body: ResponseCreateRequest & { stream: true }, options?: RequestOptions): Promise<ResponseStream>;
+    create(body: ResponseCreateRequest & { stream?: false | null }, options?: RequestOptions): Promise<ResponseObject & { readonly _switchyard: SwitchyardInfo }>;
+    create(body: ResponseCreateRequest, options?: RequestOptions): Promise<(ResponseObject & { readonly _switchyard: SwitchyardInfo }) | ResponseStream>;
+  };
+  /**
+   * POST /v1/messages: the Anthropic Messages API, routed like chat (any target answers it).
+   * Errors on this route come in Anthropic's shape; SwitchyardError has status, type and code.
+   */
+  messages: {
+    create(body: MessageCreateRequest & { stream: true }, options?: RequestOptions): Promise<MessageStream>;
+    create(body: MessageCreateRequest & { stream?: false }, options?: RequestOptions): Promise<Message>;
+    create(body: MessageCreateRequest, options?: RequestOptions): Promise<Message | MessageStream>;
+    /** POST /v1/messages/count_tokens: the core's estimate of the prompt's tokens. */
+    countTokens(body: MessageCountTokensRequest, options?: RequestOptions): Promise<{ input_tokens: number; readonly _switchyard: SwitchyardInfo }>;
+  };
+  /** POST /v1/images/generations, routed like chat. */
+  images: { generate(body: ImageGenerateRequest, options?: RequestOptions): Promise<ImagesResponse> };
   /** POST /v1/embeddings through the core (answers as the core's version supports it). */
   embeddings: { create(body: { model: string; input: string | string[]; [field: string]: unknown }, options?: RequestOptions): Promise<any> };
   /** Calls a configured service: POST /v1/services/{name}. */
@@ -192,7 +605,11 @@ export interface Switchyard {
   /** Per-target and cache statistics (GET /v1/stats). Asynchronous: the core answers it. */
   stats(options?: RequestOptions): Promise<any>;
   /** Configured model names and provider/model targets (GET /v1/models). */
-  models(options?: RequestOptions): Promise<any>;
+  models: {
+    (options?: RequestOptions): Promise<{ object: 'list'; data: Model[]; readonly _switchyard: SwitchyardInfo }>;
+    /** GET /v1/models/{id}: one id that models() lists (ids may contain '/'); a 404 otherwise. */
+    retrieve(id: string, options?: RequestOptions): Promise<Model & { readonly _switchyard: SwitchyardInfo }>;
+  };
   cache: {
     /**
      * The core's snapshot (GET /v1/cache), which also holds the persistent tier's entries
@@ -226,8 +643,10 @@ export class SwitchyardError extends Error {
   /** metadata.error_type; for config errors metadata.errors = [{ path, message }]. */
   metadata: { error_type?: string; errors?: Array<{ path: string; message: string }>; [k: string]: unknown };
   headers: Record<string, string>;
-  /** Set when a stream ended with an error chunk. */
+  /** Set when a chat stream ended with an error chunk. */
   chunk?: ChatCompletionChunk;
+  /** Set when a responses or messages stream ended with an error event (that event). */
+  event?: ResponseErrorEvent | ResponseStreamEvent | { type: 'error'; error: { type: string; message: string } };
 }
 
 // ---- lower level: the core adapter and the driver (docs/host-interface.md) ----

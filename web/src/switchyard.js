@@ -5,74 +5,11 @@
 
 import { createDriver } from './driver.js';
 
-// error.type for each metadata.error_type (SPEC section 3), as the core's error bodies have it.
-const BODY_TYPES = {
-  invalid_request: 'invalid_request_error',
-  context_length_exceeded: 'invalid_request_error',
-  content_filtered: 'invalid_request_error',
-  rate_limited: 'rate_limit_error',
-  provider_unavailable: 'server_error',
-  timeout: 'timeout_error',
-  auth: 'authentication_error',
-  no_healthy_target: 'server_error',
-  cache_miss_offline: 'server_error',
-  internal: 'server_error',
-};
+import { SwitchyardError, packageError } from './errors.js';
+import { chunkStream, messageEventStream, responseEventStream } from './streams.js';
 
-// The error_type of an answer that carried no error document, from its status.
-function errorTypeOf(status) {
-  if (status === 401 || status === 403) return 'auth';
-  if (status === 408 || status === 504) return 'timeout';
-  if (status === 429) return 'rate_limited';
-  if (status >= 500) return 'internal';
-  return 'invalid_request';
-}
-
-/** An error answered by the core (SPEC section 3), or a misuse of the package. */
-export class SwitchyardError extends Error {
-  /**
-   * @param {string} message
-   * @param {{ status?: number, type?: string, code?: string|null, param?: string|null,
-   *           metadata?: object, headers?: object, cause?: unknown }} [fields] what the error
-   *   document says; the defaults follow the core's vocabulary (type from
-   *   metadata.error_type, which comes from the status when not given)
-   */
-  constructor(message, { status = 500, type, code, param, metadata, headers, cause } = {}) {
-    super(message, cause === undefined ? undefined : { cause });
-    const errorType = metadata?.error_type ?? errorTypeOf(status);
-    this.name = 'SwitchyardError';
-    this.status = status;
-    this.type = type ?? BODY_TYPES[errorType] ?? 'server_error';
-    this.code = code ?? errorType;
-    this.param = param ?? null;
-    this.metadata = { error_type: errorType, ...(metadata ?? {}) };
-    this.headers = headers ?? {};
-  }
-
-  /** From an error document {"error": {...}} (or anything else a failing answer carried). */
-  static fromBody(status, text, headers = {}) {
-    let error;
-    try {
-      error = JSON.parse(text).error;
-    } catch {}
-    if (!error || typeof error !== 'object') {
-      return new SwitchyardError(text || `HTTP ${status}`, { status, headers });
-    }
-    return new SwitchyardError(error.message ?? `HTTP ${status}`, {
-      status,
-      type: error.type,
-      code: error.code,
-      param: error.param,
-      metadata: error.metadata,
-      headers,
-    });
-  }
-}
-
-// An error made by the package itself (not by the core), in the core's vocabulary.
-function packageError(status, errorType, message, { code, param, cause } = {}) {
-  return new SwitchyardError(message, { status, code, param, cause, metadata: { error_type: errorType } });
-}
+export { SwitchyardError } from './errors.js';
+export { sseData, sseEvents } from './streams.js';
 
 function notImplemented(what, param) {
   return packageError(501, 'internal', `${what} is not implemented by this version of switchyard`, {
@@ -108,6 +45,19 @@ function withInfo(value, info) {
   return value;
 }
 
+// A Response object gets `output_text` (its message items' output_text parts joined), as the
+// official OpenAI SDK adds it; a stream is left as it is.
+function withOutputText(response) {
+  if (response?.object !== 'response' || !Array.isArray(response.output) || 'output_text' in response) return response;
+  const texts = [];
+  for (const item of response.output) {
+    if (item?.type !== 'message' || !Array.isArray(item.content)) continue;
+    for (const part of item.content) if (part?.type === 'output_text' && typeof part.text === 'string') texts.push(part.text);
+  }
+  response.output_text = texts.join('');
+  return response;
+}
+
 async function readJson(response) {
   const text = await response.text();
   if (!response.ok) throw SwitchyardError.fromBody(response.status, text, plainHeaders(response.headers));
@@ -116,81 +66,6 @@ async function readJson(response) {
   } catch (cause) {
     throw packageError(502, 'internal', 'the core answered a body that is not JSON', { code: 'bad_response', cause });
   }
-}
-
-/** Parses a text/event-stream body into the `data` payload of each event. */
-export async function* sseData(body) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let data = [];
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let newline;
-      while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
-        if (line === '') {
-          if (data.length > 0) yield data.join('\n');
-          data = [];
-        } else if (line.startsWith('data:')) {
-          data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-        }
-      }
-      if (done) {
-        if (buffer.startsWith('data:')) data.push(buffer.slice(buffer.startsWith('data: ') ? 6 : 5));
-        if (data.length > 0) yield data.join('\n');
-        return;
-      }
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-}
-
-/**
- * An async iterable of chat.completion.chunk objects. Ends after `data: [DONE]`. A chunk whose
- * `error` is set (an upstream failure after the stream started) is not yielded: the iterator
- * throws a SwitchyardError carrying it as `chunk`. Leaving the loop early cancels the request.
- */
-function chunkStream(response) {
-  const info = switchyardInfo(response);
-  let used = false;
-  return {
-    response,
-    get _switchyard() {
-      return info;
-    },
-    async *[Symbol.asyncIterator]() {
-      if (used) throw packageError(400, 'invalid_request', 'a stream can be iterated only once');
-      used = true;
-      for await (const data of sseData(response.body)) {
-        if (data.trim() === '[DONE]') return;
-        let chunk;
-        try {
-          chunk = JSON.parse(data);
-        } catch (cause) {
-          throw packageError(502, 'internal', 'the stream carried an event that is not JSON', { code: 'bad_response', cause });
-        }
-        if (chunk && chunk.error) {
-          const e = chunk.error;
-          const error = new SwitchyardError(e.message ?? 'the stream failed', {
-            status: Number(e.status ?? e.metadata?.status ?? 502),
-            type: e.type,
-            code: e.code,
-            param: e.param,
-            metadata: e.metadata,
-            headers: info.headers,
-          });
-          error.chunk = chunk;
-          throw error;
-        }
-        yield chunk;
-      }
-    },
-  };
 }
 
 /** True when `persist` is a tier object of the host-interface shape. */
@@ -303,16 +178,34 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     return withInfo(await readJson(response), switchyardInfo(response));
   }
 
+  // A POST whose answer is either JSON or, when the body asked for a stream and the core
+  // answers one, the events of `makeStream`'s kind.
+  async function jsonOrStream(path, body, requestOptions, makeStream) {
+    const response = await request('POST', path, body, requestOptions);
+    const type = response.headers.get('content-type') ?? '';
+    if (response.ok && type.includes('text/event-stream')) return makeStream(response, switchyardInfo(response));
+    return withInfo(await readJson(response), switchyardInfo(response));
+  }
+
+  const models = (requestOptions) => json('GET', '/v1/models', undefined, requestOptions);
+  models.retrieve = (id, requestOptions) => json('GET', `/v1/models/${encodeURIComponent(id)}`, undefined, requestOptions);
+
   return {
     chat: {
       completions: {
-        async create(body, requestOptions) {
-          const response = await request('POST', '/v1/chat/completions', body, requestOptions);
-          const type = response.headers.get('content-type') ?? '';
-          if (response.ok && type.includes('text/event-stream')) return chunkStream(response);
-          return withInfo(await readJson(response), switchyardInfo(response));
-        },
+        create: (body, requestOptions) => jsonOrStream('/v1/chat/completions', body, requestOptions, chunkStream),
       },
+    },
+    responses: {
+      create: async (body, requestOptions) =>
+        withOutputText(await jsonOrStream('/v1/responses', body, requestOptions, responseEventStream)),
+    },
+    messages: {
+      create: (body, requestOptions) => jsonOrStream('/v1/messages', body, requestOptions, messageEventStream),
+      countTokens: (body, requestOptions) => json('POST', '/v1/messages/count_tokens', body, requestOptions),
+    },
+    images: {
+      generate: (body, requestOptions) => json('POST', '/v1/images/generations', body, requestOptions),
     },
     embeddings: {
       create: (body, requestOptions) => json('POST', '/v1/embeddings', body, requestOptions),
@@ -322,7 +215,7 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     pipeline: (name, input, requestOptions) =>
       json('POST', `/v1/pipelines/${encodeURIComponent(name)}`, input ?? {}, requestOptions),
     stats: (requestOptions) => json('GET', '/v1/stats', undefined, requestOptions),
-    models: (requestOptions) => json('GET', '/v1/models', undefined, requestOptions),
+    models,
     cache: cacheApi(request, send),
     close() {
       if (closed) return;

@@ -1,14 +1,16 @@
 // Anthropic Messages API (https://docs.anthropic.com/en/api/messages):
 //   POST /v1/messages   x-api-key: <key>   anthropic-version: 2023-06-01
 // Validation follows the API's own refusals (max_tokens required, no "system" role, content
-// block types, tool_use/tool_result pairing, temperature 0..1, no unknown members).
+// block types, tool_use/tool_result pairing, temperature 0..1, no unknown members, at most four
+// cache_control breakpoints, extended thinking's rules and signatures).
 import { argumentFragments, countTokens, isBase64, isObject, pieces, refuse, sse } from './common.mjs';
 
 const MEMBERS = new Set([
   'model', 'messages', 'max_tokens', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p',
   'top_k', 'tools', 'tool_choice', 'thinking', 'service_tier', 'container', 'mcp_servers', 'context_management',
+  'inference_geo', 'output_config', 'cache_control',
 ]);
-const BLOCK_TYPES = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
+const BLOCK_TYPES = ['text', 'image', 'document', 'search_result', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
 const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 const TOOL_ID = /^[a-zA-Z0-9_-]+$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
@@ -72,10 +74,18 @@ function validate(body) {
       }
       for (const k of Object.keys(b)) {
         const allowed = { text: ['text', 'citations'], image: ['source'], document: ['source', 'title', 'context', 'citations'], tool_use: ['id', 'name', 'input'],
-          tool_result: ['tool_use_id', 'content', 'is_error'], thinking: ['thinking', 'signature'], redacted_thinking: ['data'] }[b.type];
+          tool_result: ['tool_use_id', 'content', 'is_error'], thinking: ['thinking', 'signature'], redacted_thinking: ['data'],
+          search_result: ['source', 'title', 'content', 'citations'] }[b.type];
         if (k !== 'type' && k !== 'cache_control' && !allowed.includes(k)) invalid(`${at}.${b.type}.${k}: Extra inputs are not permitted`);
       }
       if (b.type === 'text' && (typeof b.text !== 'string' || !b.text)) invalid('messages: text content blocks must be non-empty');
+      if (b.type === 'thinking') {
+        if (typeof b.thinking !== 'string') invalid(`${at}.thinking.thinking: Field required`);
+        if (typeof b.signature !== 'string') invalid(`${at}.thinking.signature: Field required`);
+        if (b.signature !== signatureOf(b.thinking)) invalid(`${at}: Invalid \`signature\` in \`thinking\` block`);
+        if (m.role !== 'assistant') invalid(`${at}: thinking blocks may only appear in assistant messages`);
+      }
+      if (b.type === 'redacted_thinking' && typeof b.data !== 'string') invalid(`${at}.redacted_thinking.data: Field required`);
       if (b.type === 'image') {
         const s = b.source;
         if (s?.type === 'base64') {
@@ -132,6 +142,8 @@ function validate(body) {
       }
     });
   }
+  validateThinking(body);
+  validateCacheControl(body);
   if (body.tool_choice !== undefined) {
     const c = body.tool_choice;
     if (!isObject(c)) invalid('tool_choice: Input should be a valid dictionary');
@@ -140,6 +152,60 @@ function validate(body) {
     if (!body.tools && c.type !== 'none') invalid('tool_choice may only be specified while providing tools.');
   }
 }
+
+// Extended thinking (https://docs.claude.com/en/docs/build-with-claude/extended-thinking): the
+// budget, the parameters thinking excludes, and the signed thinking a tool-use turn must keep.
+function validateThinking(body) {
+  const t = body.thinking;
+  if (t === undefined) return;
+  if (!isObject(t) || !['enabled', 'disabled', 'adaptive'].includes(t.type)) {
+    invalid(`thinking: Input tag '${t?.type}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'`);
+  }
+  if (t.type === 'disabled') return;
+  if (t.type === 'enabled') {
+    if (!Number.isInteger(t.budget_tokens) || t.budget_tokens < 1024) invalid('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
+    if (!(body.max_tokens > t.budget_tokens)) invalid('`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
+  }
+  if (body.temperature !== undefined && body.temperature !== 1) invalid('`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility');
+  if (body.top_k !== undefined) invalid('`top_k` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility');
+  if (['any', 'tool'].includes(body.tool_choice?.type)) invalid('Thinking may not be enabled when tool_choice forces tool use.');
+  const messages = body.messages;
+  const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');
+  const blocks = lastAssistant >= 0 ? blocksOf(messages[lastAssistant].content) : [];
+  if (blocks.some((b) => b.type === 'tool_use') && !['thinking', 'redacted_thinking'].includes(blocks[0]?.type)) {
+    invalid(`messages.${lastAssistant}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`);
+  }
+}
+
+// Prompt caching: cache_control is {type: "ephemeral", ttl?: "5m" | "1h"}, on at most four blocks
+// (system blocks, tools, message blocks; a top-level cache_control counts as one).
+function validateCacheControl(body) {
+  const marked = [];
+  const visit = (b, at) => {
+    if (!isObject(b) || b.cache_control === undefined || b.cache_control === null) return;
+    const cc = b.cache_control;
+    if (!isObject(cc) || cc.type !== 'ephemeral') invalid(`${at}.cache_control.type: Input should be 'ephemeral'`);
+    if (cc.ttl !== undefined && !['5m', '1h'].includes(cc.ttl)) invalid(`${at}.cache_control.ephemeral.ttl: Input should be '5m' or '1h'`);
+    marked.push(at);
+  };
+  visit(body, 'cache_control');
+  if (Array.isArray(body.system)) body.system.forEach((b, i) => visit(b, `system.${i}`));
+  (Array.isArray(body.tools) ? body.tools : []).forEach((t, i) => visit(t, `tools.${i}`));
+  body.messages.forEach((m, i) => blocksOf(m.content).forEach((b, j) => {
+    visit(b, `messages.${i}.content.${j}`);
+    if (b?.type === 'tool_result' && Array.isArray(b.content)) b.content.forEach((c, k) => visit(c, `messages.${i}.content.${j}.content.${k}`));
+  }));
+  if (marked.length > 4) invalid(`A maximum of 4 blocks with cache_control may be provided. Found ${marked.length}.`);
+}
+
+// The mock's thinking text and the signature it checks when the block comes back.
+function fnv(text) {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(String(text), 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+export const signatureOf = (thinking) => Buffer.from(`mock-signature:${fnv(thinking)}`).toString('base64');
+const thinkingOf = (ctx) => (['enabled', 'adaptive'].includes(ctx.body?.thinking?.type) ? `mock thinking #${ctx.serial}` : null);
 
 function blockText(b) {
   if (b.type === 'text') return b.text;
@@ -187,8 +253,10 @@ function usageOf(reply, outputTokens = reply.usage.completion) {
 
 const toolUseId = (c) => `toolu_mock${c.index}_${c.name}`;
 
-function content(reply) {
+function content(ctx, reply) {
   const blocks = [];
+  const thinking = thinkingOf(ctx);
+  if (thinking) blocks.push({ type: 'thinking', thinking, signature: signatureOf(thinking) });
   if (reply.text) blocks.push({ type: 'text', text: reply.text });
   for (const c of reply.toolCalls) blocks.push({ type: 'tool_use', id: toolUseId(c), name: c.name, input: c.args });
   return blocks;
@@ -254,7 +322,7 @@ export const anthropic = {
   completion(ctx, reply) {
     return {
       id: `msg_mock${ctx.serial}`, type: 'message', role: 'assistant', model: ctx.model,
-      content: content(reply),
+      content: content(ctx, reply),
       stop_reason: reply.nativeFinish ?? STOP[reply.finish],
       stop_sequence: reply.stopSequence ?? null,
       usage: usageOf(reply),
@@ -272,6 +340,14 @@ export const anthropic = {
       sse({ type: 'ping' }, 'ping'),
     ];
     let index = 0;
+    const thinking = thinkingOf(ctx);
+    if (thinking) {
+      events.push(sse({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }, 'content_block_start'));
+      for (const piece of pieces(thinking)) events.push(sse({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } }, 'content_block_delta'));
+      events.push(sse({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: signatureOf(thinking) } }, 'content_block_delta'));
+      events.push(sse({ type: 'content_block_stop', index }, 'content_block_stop'));
+      index++;
+    }
     if (reply.text) {
       events.push(sse({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } }, 'content_block_start'));
       for (const piece of pieces(reply.text)) events.push(sse({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }, 'content_block_delta'));

@@ -5,7 +5,7 @@
 // content-filter annotations, and a stream starts with a chunk whose `choices` is empty and
 // which carries only `prompt_filter_results`.
 import { refuse } from './common.mjs';
-import { chatView, completion, embeddings, errorBody as openaiErrorBody, openai, streamEvents, validateChat } from './openai.mjs';
+import { chatView, completion, embeddings, errorBody as openaiErrorBody, imageFamily, images, openai, streamEvents, validateChat } from './openai.mjs';
 
 const FILTER_OK = {
   hate: { filtered: false, severity: 'safe' }, self_harm: { filtered: false, severity: 'safe' },
@@ -30,16 +30,18 @@ export const azure = {
   routes: [
     { method: 'POST', pattern: /^\/openai\/deployments\/([^/]+)\/chat\/completions$/, name: 'POST /openai/deployments/{deployment}/chat/completions', handler: 'chat' },
     { method: 'POST', pattern: /^\/openai\/deployments\/([^/]+)\/embeddings$/, name: 'POST /openai/deployments/{deployment}/embeddings', handler: 'embeddings' },
+    { method: 'POST', pattern: /^\/openai\/deployments\/([^/]+)\/images\/generations$/, name: 'POST /openai/deployments/{deployment}/images/generations', handler: 'images' },
   ],
 
   errorBody,
 
   // Before auth, like Azure: no api-version → 404; a malformed one → 400.
-  route(req, route, match, b) {
+  route(req, route, match, b, ctx) {
     const version = req.query.get('api-version');
     if (version === null) refuse(404, 'Resource not found', { azure: '404' });
     if (!API_VERSION.test(version)) refuse(400, 'API version not supported', { azure: 'BadRequest' });
     const deployment = decodeURIComponent(match[1]);
+    ctx.deployment = deployment;
     if (Array.isArray(b.deployments) && !b.deployments.includes(deployment)) {
       refuse(404, 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.', { azure: 'DeploymentNotFound' });
     }
@@ -90,4 +92,11 @@ export const azure = {
   malformedEvent: openai.malformedEvent,
   // The deployment picks the model: `model` may be sent (the SDKs do) and is ignored.
   embeddings: (route, body) => embeddings(body, { model: 'text-embedding-3-small', requireModel: false, extraMembers: ['input_type'] }),
+  // The deployment's name tells the model family (dall-e-3, gpt-image-1 …); `model` may be sent
+  // and is ignored. dall-e-3 images carry content filter annotations, gpt-image-1's none.
+  images: (route, body, ctx) => images(body, {
+    model: ctx.deployment,
+    annotate: (item) => (imageFamily(ctx.deployment) === 'gpt' ? item
+      : { ...item, content_filter_results: FILTER_OK, prompt_filter_results: FILTER_OK }),
+  }),
 };

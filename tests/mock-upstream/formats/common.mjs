@@ -1,6 +1,7 @@
 // What every wire format of the mock shares: deterministic answers derived from
 // the request, word-count "tokens", and the provider-independent reply that each
 // format then writes in its own shape.
+import zlib from 'node:zlib';
 
 export const countTokens = (text) => (String(text ?? '').match(/\S+/g) ?? []).length;
 
@@ -105,3 +106,52 @@ export function embedVector(text, dims = 8) {
 
 /** A vector as OpenAI's encoding_format "base64": little-endian float32s. */
 export const base64Floats = (vector) => Buffer.from(new Float32Array(vector).buffer).toString('base64');
+
+/** The FNV-1a hash of a text's UTF-8 bytes (32 bits). */
+export function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(String(text), 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([head, body, crc]);
+}
+
+/**
+ * The mock's picture of a text: a valid 8×8 RGB PNG of one colour drawn from the FNV-1a hash
+ * of `text` and `index` (the n-th image of a request), as base64. Deterministic, so tests can
+ * compute the image they expect.
+ */
+export function pngOf(text, index = 0) {
+  const h = fnv1a(`${text}\u0000${index}`);
+  const side = 8;
+  const row = Buffer.alloc(1 + side * 3);  // filter byte 0, then RGB pixels
+  for (let x = 0; x < side; x++) row.set([h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff], 1 + x * 3);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);  // 8 bits, RGB, deflate, no filter method, no interlace
+  const raw = Buffer.concat(Array.from({ length: side }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(raw, { level: 9 })), pngChunk('IEND', Buffer.alloc(0)),
+  ]).toString('base64');
+}

@@ -4,7 +4,7 @@
 //   key: x-goog-api-key header or ?key=
 // Requests are protobuf JSON: unknown names are refused ("Invalid JSON payload received.
 // Unknown name …"), both lowerCamel and snake_case member names are accepted.
-import { countTokens, embedVector, isBase64, isObject, pieces, refuse } from './common.mjs';
+import { countTokens, embedVector, isBase64, isObject, pieces, pngOf, refuse } from './common.mjs';
 
 const STATUS = {
   400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED',
@@ -42,7 +42,11 @@ const PART = ['text', 'inlineData', 'fileData', 'functionCall', 'functionRespons
 const DATA = ['text', 'inlineData', 'fileData', 'functionCall', 'functionResponse', 'executableCode', 'codeExecutionResult'];
 const GENERATION = ['stopSequences', 'responseMimeType', 'responseSchema', 'responseJsonSchema', 'responseModalities', 'candidateCount',
   'maxOutputTokens', 'temperature', 'topP', 'topK', 'seed', 'presencePenalty', 'frequencyPenalty', 'responseLogprobs', 'logprobs',
-  'enableEnhancedCivicAnswers', 'speechConfig', 'thinkingConfig', 'mediaResolution'];
+  'enableEnhancedCivicAnswers', 'speechConfig', 'thinkingConfig', 'mediaResolution', 'imageConfig'];
+const MODALITIES = ['TEXT', 'IMAGE', 'AUDIO'];
+const IMAGE_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
+// Output tokens of one image (gemini-2.5-flash-image).
+const IMAGE_TOKENS = 1290;
 const SCHEMA = ['type', 'format', 'title', 'description', 'nullable', 'enum', 'maxItems', 'minItems', 'properties', 'required',
   'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering', 'default', 'items', 'minimum', 'maximum'];
 const TOOL = ['functionDeclarations', 'googleSearch', 'googleSearchRetrieval', 'codeExecution', 'urlContext', 'computerUse', 'fileSearch', 'googleMaps'];
@@ -94,7 +98,30 @@ function validateContent(content, at, { system = false } = {}) {
   };
 }
 
-function validate(body) {
+// responseModalities (any case, as Google accepts) and imageConfig; image output only from image
+// models, one candidate at a time (as Gemini answers).
+function validateModalities(g, model) {
+  if (g.responseModalities !== undefined) {
+    if (!Array.isArray(g.responseModalities)) invalid("Invalid value at 'generation_config.response_modalities'", 'generation_config.response_modalities');
+    g.responseModalities.forEach((m, i) => {
+      if (!MODALITIES.includes(String(m).toUpperCase())) {
+        invalid(`Invalid value at 'generation_config.response_modalities[${i}]' (type.googleapis.com/google.ai.generativelanguage.v1beta.GenerationConfig.Modality), "${m}"`, `generation_config.response_modalities[${i}]`);
+      }
+    });
+  }
+  if (g.imageConfig !== undefined) {
+    const c = members(g.imageConfig, ['aspectRatio', 'imageSize'], 'generation_config.image_config');
+    if (c.aspectRatio !== undefined && !IMAGE_RATIOS.includes(c.aspectRatio)) invalid(`* GenerateContentRequest.generation_config.image_config.aspect_ratio: Unsupported aspect ratio: ${c.aspectRatio}\n`, 'generation_config.image_config.aspect_ratio');
+    if (c.imageSize !== undefined && !['1K', '2K', '4K'].includes(c.imageSize)) invalid(`* GenerateContentRequest.generation_config.image_config.image_size: Unsupported image size: ${c.imageSize}\n`, 'generation_config.image_config.image_size');
+  }
+  if (!wantsImages(g)) return;
+  if (model !== undefined && !model.includes('image')) invalid('Model does not support the requested response modalities: image');
+  if (g.candidateCount !== undefined && g.candidateCount !== 1) invalid(`Multiple candidates is not enabled for models/${model}`);
+}
+
+const wantsImages = (g) => Array.isArray(g.responseModalities) && g.responseModalities.some((m) => String(m).toUpperCase() === 'IMAGE');
+
+function validate(body, model) {
   const r = members(body, REQUEST);
   if (!Array.isArray(r.contents) || r.contents.length === 0) invalid('* GenerateContentRequest.contents: contents is not specified\n', 'contents');
   const contents = r.contents.map((c, i) => validateContent(c, `contents[${i}]`));
@@ -159,6 +186,7 @@ function validate(body) {
       invalid(`Invalid value at 'generation_config.max_output_tokens' (TYPE_INT32), ${JSON.stringify(g.maxOutputTokens)}`, 'generation_config.max_output_tokens');
     }
     if (g.responseSchema !== undefined) validateSchema(g.responseSchema, 'generation_config.response_schema');
+    validateModalities(g, model);
   }
   return { contents, declared: mode === 'NONE' ? [] : declared, generation: r.generationConfig ? members(r.generationConfig, GENERATION) : {}, system: r.systemInstruction };
 }
@@ -175,8 +203,8 @@ function responseText(response) {
   return JSON.stringify(response);
 }
 
-function view(body) {
-  const { contents, declared, generation, system } = validate(body);
+function view(body, model) {
+  const { contents, declared, generation, system } = validate(body, model);
   let last = { kind: 'user', pieces: [] };
   for (let i = contents.length - 1; i >= 0; i--) {
     if ((contents[i].role ?? 'user') !== 'user') continue;
@@ -236,6 +264,7 @@ export const gemini = {
     { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):streamGenerateContent$/, name: 'POST /v1beta/models/{model}:streamGenerateContent', handler: 'chat', stream: true },
     { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):batchEmbedContents$/, name: 'POST /v1beta/models/{model}:batchEmbedContents', handler: 'embeddings' },
     { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):embedContent$/, name: 'POST /v1beta/models/{model}:embedContent', handler: 'embeddings', single: true },
+    { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):predict$/, name: 'POST /v1beta/models/{model}:predict', handler: 'images' },
     { method: 'GET', pattern: /^\/v1beta\/models$/, name: 'GET /v1beta/models', handler: 'models' },
   ],
 
@@ -244,7 +273,11 @@ export const gemini = {
   route(req, route, match, b, ctx) {
     ctx.model = decodeURIComponent(match[1] ?? '');
     if (Array.isArray(b.models) && route.handler !== 'models' && !b.models.includes(ctx.model)) {
-      refuse(404, `models/${ctx.model} is not found for API version v1beta, or is not supported for ${route.handler === 'embeddings' ? 'embedContent' : 'generateContent'}. Call ListModels to see the list of available models and their supported methods.`);
+      refuse(404, notFound(ctx.model, route));
+    }
+    // Imagen only predicts, and only Imagen predicts.
+    if ((route.handler === 'images') !== ctx.model.startsWith('imagen') && route.handler !== 'models' && route.handler !== 'embeddings') {
+      refuse(404, notFound(ctx.model, route));
     }
   },
 
@@ -282,7 +315,7 @@ export const gemini = {
   },
 
   validate() {},  // done by view(), which needs the parsed turns
-  view: (route, body) => view(body),
+  view: (route, body, ctx) => view(body, ctx?.model),
   isStream: (route) => Boolean(route.stream),
   model: (route, body, ctx) => ctx.model,
 
@@ -296,6 +329,8 @@ export const gemini = {
 
   completion(ctx, reply) {
     const finish = reply.nativeFinish ?? FINISH[reply.finish];
+    const generation = members(ctx.body.generationConfig ?? ctx.body.generation_config ?? {}, GENERATION);
+    if (wantsImages(generation)) return imageCompletion(ctx, reply, generation, finish);
     const parts = BLOCKING.has(finish) ? [] : fullParts(reply);
     return { candidates: [candidate(parts, finish)], usageMetadata: usageOf(reply), modelVersion: ctx.model, responseId: `mock${ctx.serial}` };
   },
@@ -335,9 +370,58 @@ export const gemini = {
 
   models: (req, b) => modelList(req.query, b),
   embeddings: (route, body, ctx) => (route.single ? embedContent(body, ctx.model) : batchEmbedContents(body, ctx.model)),
+  images: (route, body, ctx, b) => predict(body, ctx.model, b),
+  malformedImages: '{"predictions": [{"bytesBase64Encoded": "iVBOR',
   malformedEmbeddings: '{"embeddings": [{"values": [0.1,',
   malformedModels: '{"models": [{"name": "models/gem',
 };
+
+const notFound = (model, route) => `models/${model} is not found for API version v1beta, or is not supported for ${
+  { embeddings: 'embedContent', images: 'predict' }[route.handler] ?? 'generateContent'}. Call ListModels to see the list of available models and their supported methods.`;
+
+// An image model's answer: the picture of the last user turn as inlineData (after the text when
+// TEXT is asked too), 1290 output tokens. A blocking finish reason (scenario finish_reason
+// IMAGE_SAFETY …) or NO_IMAGE gives no image; NO_IMAGE answers the text instead.
+function imageCompletion(ctx, reply, generation, finish) {
+  const text = generation.responseModalities.some((m) => String(m).toUpperCase() === 'TEXT');
+  const image = { inlineData: { mimeType: 'image/png', data: pngOf(reply.text) } };
+  let parts = text ? [{ text: reply.text }, image] : [image];
+  if (BLOCKING.has(finish)) parts = [];
+  else if (finish === 'NO_IMAGE' || finish === 'IMAGE_OTHER') parts = [{ text: reply.text }];
+  const out = parts.some((p) => p.inlineData) ? IMAGE_TOKENS : 0;
+  const usageMetadata = { promptTokenCount: reply.usage.prompt, candidatesTokenCount: out, totalTokenCount: reply.usage.prompt + out,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: reply.usage.prompt }] };
+  if (out) usageMetadata.candidatesTokensDetails = [{ modality: 'IMAGE', tokenCount: out }];
+  return { candidates: [candidate(parts, finish)], usageMetadata, modelVersion: ctx.model, responseId: `mock${ctx.serial}` };
+}
+
+// ---------------------------------------------------------------------------
+// Imagen (https://ai.google.dev/gemini-api/docs/imagen): POST models/{imagen}:predict with
+// {instances: [{prompt}], parameters: {sampleCount 1..4, aspectRatio, imageSize, personGeneration}};
+// the answer is {predictions: [{mimeType, bytesBase64Encoded}]}. Scenario finish_reason (any)
+// filters every image: {} without includeRaiReason, raiFilteredReason entries with it.
+
+const IMAGEN_PARAMETERS = ['sampleCount', 'aspectRatio', 'imageSize', 'personGeneration', 'negativePrompt', 'enhancePrompt', 'seed',
+  'addWatermark', 'includeRaiReason', 'includeSafetyAttributes', 'outputOptions', 'language', 'guidanceScale', 'safetySetting'];
+const RAI_REASON = "Unable to show generated images. All images were filtered out because they violated Vertex AI's usage guidelines. You will not be charged for blocked images.";
+
+function predict(body, model, b) {
+  const r = members(body, ['instances', 'parameters']);
+  if (!Array.isArray(r.instances) || r.instances.length === 0) invalid('* PredictRequest.instances: instances is not specified\n', 'instances');
+  if (r.instances.length > 1) invalid('Only one prompt is supported per request.', 'instances');
+  const instance = members(r.instances[0], ['prompt', 'image', 'mask'], 'instances[0]');
+  if (typeof instance.prompt !== 'string' || !instance.prompt) invalid('* PredictRequest.instances[0].prompt: prompt is not specified\n', 'instances[0].prompt');
+  const p = members(r.parameters ?? {}, IMAGEN_PARAMETERS, 'parameters');
+  const count = p.sampleCount ?? 4;
+  if (!Number.isInteger(count) || count < 1 || count > 4) invalid(`Number of images must be between 1 and 4, got ${JSON.stringify(p.sampleCount)}.`, 'parameters.sampleCount');
+  if (p.aspectRatio !== undefined && !['1:1', '3:4', '4:3', '9:16', '16:9'].includes(p.aspectRatio)) invalid(`Unsupported aspect ratio: ${p.aspectRatio}`, 'parameters.aspectRatio');
+  if (p.imageSize !== undefined && (!['1K', '2K'].includes(p.imageSize) || model.includes('fast'))) invalid(`Unsupported image size: ${p.imageSize} for models/${model}`, 'parameters.imageSize');
+  if (p.personGeneration !== undefined && !['dont_allow', 'allow_adult', 'allow_all'].includes(p.personGeneration)) {
+    invalid(`Unsupported person generation mode: ${p.personGeneration}`, 'parameters.personGeneration');
+  }
+  if (b.finish_reason !== undefined) return p.includeRaiReason ? { predictions: [{ raiFilteredReason: RAI_REASON }] } : {};
+  return { predictions: Array.from({ length: count }, (_, i) => ({ mimeType: 'image/png', bytesBase64Encoded: pngOf(instance.prompt, i) })) };
+}
 
 // alt=sse: "data: …" lines ended with CRLF, as Google sends them; otherwise one JSON array
 // written element by element.

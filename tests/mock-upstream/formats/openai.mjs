@@ -1,6 +1,6 @@
 // OpenAI chat completions (https://platform.openai.com/docs/api-reference/chat), as
 // OpenAI answers them; Azure OpenAI (azure.mjs) reuses the body validation and shapes.
-import { argumentFragments, base64Floats, countTokens, embedVector, isObject, pieces, refuse, sse } from './common.mjs';
+import { argumentFragments, base64Floats, countTokens, embedVector, fnv1a, isObject, pieces, pngOf, refuse, sse } from './common.mjs';
 
 // Request members OpenAI accepts; anything else is refused like the real API does
 // ("Unrecognized request argument supplied: …").
@@ -160,6 +160,7 @@ export const openai = {
   routes: [
     { method: 'POST', pattern: /^\/v1\/chat\/completions$/, name: 'POST /v1/chat/completions', handler: 'chat' },
     { method: 'POST', pattern: /^\/v1\/embeddings$/, name: 'POST /v1/embeddings', handler: 'embeddings' },
+    { method: 'POST', pattern: /^\/v1\/images\/generations$/, name: 'POST /v1/images/generations', handler: 'images' },
     // Anthropic's model list has the same path: a request with Anthropic's headers is its.
     { method: 'GET', pattern: /^\/v1\/models$/, name: 'GET /v1/models', handler: 'models',
       when: (h) => h['anthropic-version'] === undefined && h['x-api-key'] === undefined },
@@ -207,6 +208,8 @@ export const openai = {
 
   models: (req, b) => modelList(b),
   embeddings: (route, body) => embeddings(body),
+  // dall-e-2 when no model is named, as OpenAI defaults.
+  images: (route, body) => images(body, { model: body.model ?? 'dall-e-2' }),
 };
 
 // ---------------------------------------------------------------------------
@@ -254,4 +257,100 @@ export function embeddings(body, { model = body.model, extraMembers = [], requir
 export function modelList(b) {
   const ids = Array.isArray(b.models) ? b.models : ['m1', 'm2', 'm3'];
   return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) };
+}
+
+// ---------------------------------------------------------------------------
+// Images (https://platform.openai.com/docs/api-reference/images/create): the GPT image models
+// answer base64 PNGs with usage; dall-e models answer URLs (or base64 with response_format
+// b64_json), dall-e-3 with a revised prompt.
+
+const IMAGE_MEMBERS = new Set(['model', 'prompt', 'n', 'quality', 'response_format', 'output_format', 'output_compression',
+  'stream', 'partial_images', 'size', 'moderation', 'background', 'style', 'user']);
+const IMAGE_RULES = {
+  gpt: { sizes: ['auto', '1024x1024', '1536x1024', '1024x1536'], qualities: ['low', 'medium', 'high', 'auto'], prompt: 32000 },
+  'dall-e-3': { sizes: ['1024x1024', '1792x1024', '1024x1792'], qualities: ['standard', 'hd', 'auto'], prompt: 4000 },
+  'dall-e-2': { sizes: ['256x256', '512x512', '1024x1024'], qualities: ['standard', 'auto'], prompt: 1000 },
+};
+// Output tokens per image by quality (gpt-image-1 at 1024x1024).
+const IMAGE_TOKENS = { low: 272, medium: 1056, high: 4160 };
+
+/** The model family an image model (or Azure deployment) name means; GPT image rules by default. */
+export function imageFamily(model) {
+  const m = String(model).toLowerCase();
+  if (/dall-?e-?3/.test(m)) return 'dall-e-3';
+  if (/dall-?e-?2/.test(m)) return 'dall-e-2';
+  return 'gpt';
+}
+
+const supported = (values) => values.map((v) => `'${v}'`).join(', ').replace(/, ([^,]*)$/, ', and $1');
+
+function oneOf(body, name, values) {
+  const v = body[name];
+  if (v != null && !values.includes(v)) invalid(`Invalid value: '${v}'. Supported values are: ${supported(values)}.`, name, 'invalid_value');
+}
+
+function integerIn(body, name, lo, hi) {
+  const v = body[name];
+  if (v == null) return;
+  if (!Number.isInteger(v)) invalid(`Invalid type for '${name}': expected an integer, but got ${typeof v} instead.`, name, 'invalid_type');
+  if (v < lo) invalid(`Invalid '${name}': integer below minimum value. Expected a value >= ${lo}, but got ${v} instead.`, name, 'integer_below_min_value');
+  if (v > hi) invalid(`Invalid '${name}': integer above maximum value. Expected a value <= ${hi}, but got ${v} instead.`, name, 'integer_above_max_value');
+}
+
+/** Validates an image-generation body the way OpenAI does for a model of `family`. */
+export function validateImages(body, family) {
+  for (const k of Object.keys(body)) if (!IMAGE_MEMBERS.has(k)) invalid(`Unknown parameter: '${k}'.`, k, 'unknown_parameter');
+  // The GPT image models always answer base64 and refuse the parameter outright.
+  if (family === 'gpt' && body.response_format !== undefined) invalid("Unknown parameter: 'response_format'.", 'response_format', 'unknown_parameter');
+  const rules = IMAGE_RULES[family];
+  if (body.prompt == null) invalid("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
+  if (typeof body.prompt !== 'string') invalid(`Invalid type for 'prompt': expected a string, but got ${typeof body.prompt} instead.`, 'prompt', 'invalid_type');
+  if (body.prompt.length > rules.prompt) {
+    invalid(`Invalid 'prompt': string too long. Expected a string with maximum length ${rules.prompt}, but got a string with length ${body.prompt.length} instead.`, 'prompt', 'string_above_max_length');
+  }
+  integerIn(body, 'n', 1, 10);
+  if (family === 'dall-e-3' && body.n != null && body.n !== 1) invalid('You must provide n=1 for this model.');
+  oneOf(body, 'size', rules.sizes);
+  oneOf(body, 'quality', rules.qualities);
+  oneOf(body, 'style', ['vivid', 'natural']);
+  oneOf(body, 'response_format', ['url', 'b64_json']);
+  oneOf(body, 'output_format', ['png', 'jpeg', 'webp']);
+  oneOf(body, 'background', ['transparent', 'opaque', 'auto']);
+  oneOf(body, 'moderation', ['low', 'auto']);
+  integerIn(body, 'output_compression', 0, 100);
+  integerIn(body, 'partial_images', 0, 3);
+  if (body.stream) invalid('mock: image streams are not implemented', 'stream');
+}
+
+/**
+ * An ImagesResponse for a validated body: n pictures of the prompt (pngOf(prompt, i)). GPT image
+ * models: base64 with background, output_format, size, quality and usage (input = prompt words,
+ * output = per-image tokens by quality); dall-e: URLs unless response_format is b64_json,
+ * dall-e-3 items with `revised_prompt`. `annotate(item)` adds a provider's own members per item.
+ */
+export function images(body, { model, family = imageFamily(model), annotate = (item) => item } = {}) {
+  validateImages(body, family);
+  const n = body.n ?? 1;
+  const data = Array.from({ length: n }, (_, i) => {
+    const png = pngOf(body.prompt, i);
+    if (family === 'gpt') return annotate({ b64_json: png });
+    const item = {};
+    if (family === 'dall-e-3') item.revised_prompt = `mock revised: ${body.prompt}`;
+    if (body.response_format === 'b64_json') item.b64_json = png;
+    else item.url = `https://images.mock.test/${encodeURIComponent(model)}/${fnv1a(body.prompt).toString(16)}-${i}.png`;
+    return annotate(item);
+  });
+  const answer = { created: 1700000000, data };
+  if (family !== 'gpt') return answer;
+  const quality = !body.quality || body.quality === 'auto' ? 'high' : body.quality;
+  const input = countTokens(body.prompt);
+  const output = IMAGE_TOKENS[quality] * n;
+  return {
+    ...answer,
+    background: !body.background || body.background === 'auto' ? 'opaque' : body.background,
+    output_format: body.output_format ?? 'png',
+    size: !body.size || body.size === 'auto' ? '1024x1024' : body.size,
+    quality,
+    usage: { total_tokens: input + output, input_tokens: input, output_tokens: output, input_tokens_details: { text_tokens: input, image_tokens: 0 } },
+  };
 }
