@@ -584,6 +584,12 @@ const Service* Config::find_service(std::string_view name) const {
   return nullptr;
 }
 
+const Pipeline* Config::find_pipeline(std::string_view name) const {
+  for (const auto& p : pipelines)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
 const GatewayKey* Config::find_key(std::string_view key) const {
   for (const auto& k : keys)
     if (k.key == key) return &k;
