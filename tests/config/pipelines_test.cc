@@ -324,5 +324,22 @@ TEST(SchemaAllows, WalksPropertiesAndItemsAndStopsWhereAnythingGoes) {
   EXPECT_TRUE(allows(R"({"type": "string"})", {}));
 }
 
+TEST(Services, ASchemaIsKeptAsJsonText) {
+  auto config = load_ok(R"({})");
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->find_service("translate")->schema, "") << "no schema: a text answer";
+  const std::string& schema = config->find_service("describe")->schema;
+  auto doc = parse(schema);
+  EXPECT_STREQ(doc["type"].GetString(), "object");
+  EXPECT_FALSE(doc["additionalProperties"].GetBool());
+  std::vector<Problem> problems;
+  for (const char* bad : {R"("object")", "[]", "true", "null"}) {
+    std::string text = R"({"providers": {"e": {"type": "echo"}}, "services": {"s": {"model": "e/m", "prompt": "p", "schema": )" +
+                       std::string(bad) + "}}}";
+    EXPECT_EQ(load(text, "{}", problems), nullptr) << bad;
+    EXPECT_EQ(at(problems, "services.s.schema"), "must be a JSON Schema (a JSON object)") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sy::config
