@@ -84,9 +84,9 @@ stop_gateway() {
   fi
 }
 
-# One header's value from a file of response headers (curl -D).
+# One header's value from a file of response headers (curl -D); empty when absent.
 header_value() {  # file, name
-  grep -i "^$2:" "$1" | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'
+  { grep -i "^$2:" "$1" || true; } | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'
 }
 
 # A JSON body's field for display: with jq the value of filter $1, otherwise the whole body.

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { startGateway } from '../../worker/gateway.mjs';
-import { track } from './gateway/helpers.js';
+import { freePort, track } from './gateway/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-examples-test-'));
@@ -50,6 +50,7 @@ function run(command, args, env) {
 const runPackage = (name, ...args) => run(process.execPath, [`examples/${name}/package.mjs`, ...args], offlineEnv());
 
 // A gateway on the example's offline config; the script finds it through SWITCHYARD_PORT.
+// (One test lets a script start its own with ./dev start, as a user's first run does.)
 async function runCurl(name, ...args) {
   const gateway = await startGateway({ configPath: path.join(ROOT, 'examples', name, 'config.json'), port: 0, outDir: path.join(tmp, name), wasmPath });
   track(gateway.child);
@@ -129,6 +130,14 @@ describe('examples with curl against the gateway', () => {
     const result = await runCurl('load-balancing');
     assert.match(result.stdout, /^gateway: http:\/\/127\.0\.0\.1:\d+ \(already running\)$/m);
     checkLoadBalancing(result, 6);
+  });
+
+  test('load-balancing: with no gateway on its port, the script runs ./dev start and stops it after', async () => {
+    const port = await freePort();
+    const result = await run(path.join(ROOT, 'examples/load-balancing/curl.sh'), ['2'], offlineEnv({ SWITCHYARD_PORT: String(port) }));
+    assert.match(result.stdout, new RegExp(`^gateway: starting ./dev start on http://127\\.0\\.0\\.1:${port} `, 'm'));
+    checkLoadBalancing(result, 2);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }));
   });
 
   test('caching: the cache is emptied, then the same call twice, MISS then HIT', async () => {
