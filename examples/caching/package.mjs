@@ -5,7 +5,7 @@
 //   node examples/caching/package.mjs [topic]
 import { createSwitchyard } from 'switchyard';
 
-import { describeConfig, exampleConfig } from '../lib/config.mjs';
+import { describeConfig, describeError, exampleConfig } from '../lib/config.mjs';
 
 const topic = process.argv[2] ?? 'how rainbows form';
 
@@ -23,7 +23,10 @@ try {
     console.log(`  answer: ${JSON.stringify(answer.text)}`);
     answers.push(answer.text);
   }
+} catch (error) {
+  console.error(describeError(error));
+  process.exitCode = 1;
 } finally {
   sy.close();
 }
-console.log(`same answer: ${answers[0] === answers[1] ? 'yes' : 'no'}`);
+if (answers.length === 2) console.log(`same answer: ${answers[0] === answers[1] ? 'yes' : 'no'}`);

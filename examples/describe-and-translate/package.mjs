@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { SwitchyardError, createSwitchyard } from 'switchyard';
+import { createSwitchyard } from 'switchyard';
 
-import { describeConfig, exampleConfig } from '../lib/config.mjs';
+import { describeConfig, describeError, exampleConfig } from '../lib/config.mjs';
 
 const here = new URL('.', import.meta.url);
 const imageArg = process.argv[2] ?? new URL('sun.png', here).pathname;
@@ -45,9 +45,8 @@ try {
     else if (event.type === 'done') console.log(`done: output ${JSON.stringify(event.answer.output)}`);
   }
 } catch (error) {
-  if (!(error instanceof SwitchyardError)) throw error;
-  const where = error.step ? ` in step '${error.step}'` : '';
-  console.error(`pipeline failed${where}: ${error.status} ${error.code}: ${error.message}`);
+  // A SwitchyardError; a failing step is named by error.step, the steps done before are error.steps.
+  console.error(`pipeline ${describeError(error)}`);
   process.exitCode = 1;
 } finally {
   sy.close();

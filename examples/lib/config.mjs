@@ -32,7 +32,13 @@ function chooseProvider(env) {
  */
 export async function exampleConfig(dir, env = process.env) {
   const folder = dir instanceof URL || String(dir).startsWith('file:') ? new URL(dir).pathname : String(dir);
-  const provider = chooseProvider(env);
+  let provider;
+  try {
+    provider = chooseProvider(env);
+  } catch (error) {
+    console.error(error.message);
+    process.exit(2);
+  }
   const file = path.join(folder, provider ? `config.${provider.name}.json` : 'config.json');
   const config = JSON.parse(await readFile(file, 'utf8'));
   return {
@@ -41,6 +47,13 @@ export async function exampleConfig(dir, env = process.env) {
     config,
     env: provider ? { [provider.key]: env[provider.key] } : {},
   };
+}
+
+/** The one line a script prints for an error the core answered (SwitchyardError), else its stack. */
+export function describeError(error) {
+  if (error?.name !== 'SwitchyardError') return error?.stack ?? String(error);
+  const where = error.step ? ` in step '${error.step}'` : '';
+  return `failed${where}: ${error.status} ${error.code}: ${error.message}`;
 }
 
 /** One line saying which config runs, for the start of an example's output. */

@@ -5,7 +5,7 @@
 //   node examples/load-balancing/package.mjs [N]
 import { createSwitchyard } from 'switchyard';
 
-import { describeConfig, exampleConfig } from '../lib/config.mjs';
+import { describeConfig, describeError, exampleConfig } from '../lib/config.mjs';
 
 const calls = Number(process.argv[2] ?? 6);
 if (!Number.isInteger(calls) || calls < 1) {
@@ -26,8 +26,13 @@ try {
     spread.set(target, (spread.get(target) ?? 0) + 1);
     console.log(`call ${i}: ${target}  ${JSON.stringify(answer.text)}`);
   }
+} catch (error) {
+  console.error(describeError(error));
+  process.exitCode = 1;
 } finally {
   sy.close();
 }
-console.log(`spread over ${calls} calls:`);
-for (const [target, count] of [...spread].sort()) console.log(`  ${target}  ${count}`);
+if (!process.exitCode) {
+  console.log(`spread over ${calls} calls:`);
+  for (const [target, count] of [...spread].sort()) console.log(`  ${target}  ${count}`);
+}
