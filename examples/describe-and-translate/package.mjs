@@ -6,13 +6,14 @@
 //   node examples/describe-and-translate/package.mjs [image file or https URL] [language]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { createSwitchyard } from 'switchyard';
 
 import { describeConfig, describeError, exampleConfig } from '../lib/config.mjs';
 
 const here = new URL('.', import.meta.url);
-const imageArg = process.argv[2] ?? new URL('sun.png', here).pathname;
+const imageArg = process.argv[2] ?? fileURLToPath(new URL('sun.png', here));
 const lang = process.argv[3] ?? 'French';
 
 // An image the providers accept: an http(s) URL as it is, a file as a data: URL.

@@ -6,6 +6,7 @@
 // examples/lib/gateway.sh makes the same choice for the curl scripts.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const PROVIDERS = [
   { name: 'openai', key: 'OPENAI_API_KEY' },
@@ -31,7 +32,7 @@ function chooseProvider(env) {
  * "env:NAME" references (just the chosen provider's key), for createSwitchyard.
  */
 export async function exampleConfig(dir, env = process.env) {
-  const folder = dir instanceof URL || String(dir).startsWith('file:') ? new URL(dir).pathname : String(dir);
+  const folder = dir instanceof URL || String(dir).startsWith('file:') ? fileURLToPath(dir) : String(dir);
   let provider;
   try {
     provider = chooseProvider(env);
