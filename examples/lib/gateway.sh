@@ -43,8 +43,8 @@ example_config() {
 
 # True when a gateway answers at $URL and lists model $1.
 gateway_serves() {
-  curl -s -f -m 2 "$URL/health" >/dev/null 2>&1 || return 1
-  curl -s -m 2 "$URL/v1/models" | grep -q "\"id\":\"$1\""
+  curl -s -f -m 5 "$URL/health" >/dev/null 2>&1 || return 1
+  curl -s -m 5 "$URL/v1/models" | grep -q "\"id\":\"$1\""
 }
 
 example_gateway() {
@@ -54,7 +54,7 @@ example_gateway() {
     echo "gateway: $URL (already running)"
     return
   fi
-  if curl -s -m 2 "$URL/health" >/dev/null 2>&1; then
+  if curl -s -m 5 "$URL/health" >/dev/null 2>&1; then
     echo "something else answers on $URL (not this example's config): stop it or set SWITCHYARD_PORT" >&2
     exit 1
   fi
