@@ -413,6 +413,17 @@ class Loader {
     problem(path, "unknown model \"" + name + "\" (configure it under models, or write provider/model)");
   }
 
+  // A "schema" member: a JSON object (a JSON Schema), kept as its JSON text.
+  void schema(const Value& parent, const std::string& path, std::string& out) {
+    const Value* v = json::find(parent, "schema");
+    if (!v) return;
+    if (!v->IsObject()) {
+      problem(path + ".schema", "must be a JSON Schema (a JSON object)");
+      return;
+    }
+    json::append_value(out, *v);
+  }
+
   void services(const Value& root, Config& config) {
     const Value* list = json::find(root, "services");
     if (!list || !object(list, "services")) return;
@@ -421,11 +432,12 @@ class Loader {
       s.name.assign(m.name.GetString(), m.name.GetStringLength());
       std::string path = "services." + s.name;
       if (!object(&m.value, path)) continue;
-      only(m.value, path, {"model", "system", "prompt", "image"});
+      only(m.value, path, {"model", "system", "prompt", "image", "schema"});
       if (string(m.value, path, "model", s.model, true)) model_ref(path + ".model", s.model, config);
       string(m.value, path, "system", s.system);
       string(m.value, path, "prompt", s.prompt);
       string(m.value, path, "image", s.image);
+      schema(m.value, path, s.schema);
       if (s.prompt.empty() && s.image.empty()) problem(path + ".prompt", "a service needs a prompt or an image");
       config.services.push_back(std::move(s));
     }
