@@ -126,7 +126,7 @@ bool Run::when_holds(size_t i) const {
   std::string error;
   if (!json::parse(condition_fields(scope()), fields, error)) return false;
   condition::Facts facts;
-  facts.body = &fields;
+  facts.fields = &fields;
   return condition::matches(setup_.pipeline->steps[i].when, facts);
 }
 

@@ -132,15 +132,18 @@ std::string condition_fields(const Scope& scope) {
   json::append_value(out, scope.input);
   for (size_t i = 0; i < scope.steps.size(); ++i) {
     const StepState& s = scope.steps[i];
-    if (!s.finished()) continue;
     out += ',';
     json::append_string(out, scope.pipeline.steps[i].id);
+    if (!s.finished() || !s.has_text) {
+      out += ":null";
+      continue;
+    }
     out += ":{\"text\":";
-    if (s.has_text) json::append_string(out, s.text);
-    else out += "null";
-    out += ",\"json\":";
-    if (s.has_text && s.json) json::append_value(out, *s.json);
-    else out += "null";
+    json::append_string(out, s.text);
+    if (s.json) {
+      out += ",\"json\":";
+      json::append_value(out, *s.json);
+    }
     out += '}';
   }
   return out + "}";

@@ -41,7 +41,8 @@ std::string output_value(const Scope& scope);
 // template names first, else the last step.
 size_t output_step(const config::Pipeline& pipeline);
 
-// {"input": <input>, "<step>": {"text", "json"}...} of the finished steps: what `when` reads.
+// What `when` reads (condition::Facts::fields): {"input": <input>, "<step>": {"text", "json"?}
+// of each finished step, or null (skipped, failed without a fallback, or not run)}.
 std::string condition_fields(const Scope& scope);
 
 }  // namespace sy::pipeline

@@ -2,6 +2,7 @@
 // each step a full exchange call.
 #include <gtest/gtest.h>
 
+#include "condition/condition.h"
 #include "pipeline/pipeline_harness.h"
 
 namespace sy::engine {
@@ -76,6 +77,43 @@ TEST_F(RunTest, StepCacheControl) {
   reply(fetch_with(call("p", R"({"x": "go"})"), "1 go")->id, "uno");
   auto again = call("p", R"({"x": "go"})");
   EXPECT_NE(fetch_with(again, "1 go"), nullptr);
+}
+
+condition::Condition when(std::string_view text) {
+  json::Document doc;
+  std::string error, path;
+  EXPECT_TRUE(json::parse(text, doc, error));
+  condition::Condition c;
+  EXPECT_TRUE(condition::parse_condition(doc, c, path, error, {true})) << path << ": " << error;
+  return c;
+}
+
+// `when` reads the input and earlier outputs; a false one skips the step (null output), and the
+// steps after it still run.
+TEST_F(RunTest, WhenSkipsAStep) {
+  auto p = pipeline("w", {step("detect", "a/m-a", "D {{x}}", {{"x", "{{input.x}}"}}),
+                          step("translate", "a/m-a", "T {{x}}", {{"x", "{{input.x}}"}}),
+                          step("spanish", "b/m-b", "S {{x}}", {{"x", "{{input.x}}"}}),
+                          step("final", "a/m-a", "F {{t}}|{{s}}", {{"t", "{{translate.text}}"}, {"s", "{{spanish.text}}"}})});
+  p.steps[1].has_when = true;
+  p.steps[1].when = when(R"({"detect.text": {"$ne": "en"}})");
+  p.steps[1].after = {0};
+  p.steps[2].has_when = true;
+  p.steps[2].when = when(R"({"input.lang": "es"})");
+  install(pipeline_config(), {p});
+  auto started = call("w", R"({"x": "hello", "lang": "fr"})");
+  ASSERT_NE(fetch_with(started, "D hello"), nullptr);
+  EXPECT_EQ(fetch_with(started, "S hello"), nullptr);  // skipped at once: lang is not es
+  auto after_detect = reply(fetch_with(started, "D hello")->id, "en");
+  EXPECT_EQ(fetch_with(after_detect, "T hello"), nullptr);  // skipped: the text is "en"
+  const Action* final_fetch = fetch_with(after_detect, "F |");
+  ASSERT_NE(final_fetch, nullptr);
+  auto body = parse(find(reply(final_fetch->id, "done"), ActionKind::respond)->body);
+  EXPECT_TRUE(body["steps"]["translate"]["skipped"].GetBool());
+  EXPECT_TRUE(body["steps"]["spanish"]["text"].IsNull());
+  EXPECT_FALSE(body["steps"]["translate"].HasMember("error"));
+  auto spanish = call("w", R"({"x": "hello", "lang": "es"})");
+  EXPECT_NE(fetch_with(spanish, "S hello"), nullptr);
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ TEST_F(ValuesTest, TheOutputStepIsTheOneTheOutputNames) {
 
 TEST_F(ValuesTest, ConditionFieldsOfFinishedSteps) {
   EXPECT_EQ(condition_fields({pipeline, input, steps}),
-            R"({"input":{"q":"why","n":3,"list":[{"k":"v"}]},"a":{"text":"{\"items\": [\"x\", {\"y\": 1}]}","json":{"items":["x",{"y":1}]}},"b":{"text":null,"json":null}})");
+            R"({"input":{"q":"why","n":3,"list":[{"k":"v"}]},"a":{"text":"{\"items\": [\"x\", {\"y\": 1}]}","json":{"items":["x",{"y":1}]}},"b":null})");
 }
 
 TEST(WalkTest, ObjectsAndArrays) {
