@@ -214,5 +214,24 @@ TEST_F(PipelinesTest, TheKeyAppliesToEveryStep) {
   EXPECT_STREQ(parse(respond->body)["error"]["param"].GetString(), "steps.two");
 }
 
+// A pipeline as the config loads it, on the echo provider (it answers with the prompt).
+TEST_F(PipelinesTest, APipelineFromTheConfigOnEcho) {
+  configure(R"({"providers": {"echo": {"type": "echo"}},
+    "services": {"upper": {"model": "echo/e1", "prompt": "up {{t}}"}, "wrap": {"model": "echo/e1", "prompt": "[{{a}}+{{b}}]"}},
+    "pipelines": {"chain": {"steps": [
+        {"id": "one", "service": "upper", "input": {"t": "{{input.t}}"}},
+        {"id": "two", "service": "upper", "input": {"t": "{{input.t}}!"}},
+        {"id": "both", "service": "wrap", "input": {"a": "{{one.text}}", "b": "{{two.text}}"}}],
+      "timeout_ms": 1000}}})");
+  auto actions = call("chain", R"({"t": "x"})");
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].status, 200u) << actions[0].body;
+  auto body = parse(actions[0].body);
+  EXPECT_STREQ(body["output"].GetString(), "[up x+up x!]");
+  EXPECT_STREQ(body["steps"]["one"]["provider"].GetString(), "echo");
+  EXPECT_STREQ(body["steps"]["both"]["cache"].GetString(), "BYPASS");
+  EXPECT_EQ(deadline(), exchange::kNever);  // nothing left running, no deadline kept
+}
+
 }  // namespace
 }  // namespace sy::engine
