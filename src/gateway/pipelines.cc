@@ -51,7 +51,9 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
   setup.hooks.controls = [headers = p.headers, body_controls](exchange::Controls& out, Error& e) {
     return read_controls(headers, body_controls.get(), out, e);
   };
-  setup.hooks.allows = [rt, key](std::string_view model, Error& e) { return allows_model(*rt, key, model, e); };
+  setup.hooks.allows = [rt, key](std::string_view model, Error& e) {
+    return within_budget(*rt, key, e) && allows_model(*rt, key, model, e);
+  };
   setup.hooks.spent = [rt, key](const model::Usage& usage) {
     if (key >= 0 && usage.cost > 0) rt->keys[size_t(key)].spent_usd += usage.cost;
   };

@@ -31,7 +31,7 @@ namespace sy::pipeline {
 struct Hooks {
   // The caller's controls (headers and body), read afresh for each step; false with an error.
   std::function<bool(exchange::Controls&, Error&)> controls;
-  // Whether the caller's key may use `model`; false with the error.
+  // Whether the caller's key may use `model` (and has budget left); false with the error.
   std::function<bool(std::string_view model, Error&)> allows;
   // A step's call succeeded and cost this much (the caller's budget).
   std::function<void(const model::Usage&)> spent;

@@ -214,6 +214,19 @@ TEST_F(PipelinesTest, TheKeyAppliesToEveryStep) {
   EXPECT_STREQ(parse(respond->body)["error"]["param"].GetString(), "steps.two");
 }
 
+// Each step is charged to the key: a budget spent by the first step refuses the second.
+TEST_F(PipelinesTest, StepsSpendTheKeysBudget) {
+  install(upstream_config(R"(, "keys": {"sk-a": {"budget_usd": 0.00001}})"),
+          {pipeline("p", {step("one", "a/m-a", "1 {{x}}", {{"x", "{{input.x}}"}}),
+                          step("two", "a/m-a", "2 {{x}}", {{"x", "{{one.text}}"}})})});
+  auto started = call("p", R"({"x": "go"})", "authorization: Bearer sk-a\n");
+  auto second = reply(fetch_with(started, "1 go")->id, "uno");  // costs $0.00002
+  const Action* respond = find(second, ActionKind::respond);
+  ASSERT_NE(respond, nullptr);
+  EXPECT_EQ(respond->status, 402u);
+  EXPECT_STREQ(parse(respond->body)["error"]["param"].GetString(), "steps.two");
+}
+
 // A pipeline as the config loads it, on the echo provider (it answers with the prompt).
 TEST_F(PipelinesTest, APipelineFromTheConfigOnEcho) {
   configure(R"({"providers": {"echo": {"type": "echo"}},
