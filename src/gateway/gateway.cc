@@ -60,6 +60,10 @@ void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
 void Gateway::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
                     double now) {
   drop(id);  // a host reusing an id starts afresh
+  if (auto run = runs_.find(id); run != runs_.end()) {
+    run->second->cancel(now);
+    runs_.erase(run);
+  }
   Pending p;
   p.request_id = new_request_id();
   p.method = method;

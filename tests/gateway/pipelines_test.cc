@@ -116,6 +116,14 @@ TEST_F(PipelinesTest, CancellingTheRequestCancelsEveryStepInFlight) {
   EXPECT_EQ(deadline(), exchange::kNever);
 }
 
+TEST_F(PipelinesTest, AHostReusingTheIdCancelsTheRunningPipeline) {
+  install(pipeline_config(), {diamond(config::OnError::fail)});
+  up_to_the_pair();
+  engine.submit(last_id, "GET", "/health", "", "", now);
+  EXPECT_EQ(of_kind(take(), ActionKind::fetch_abort).size(), 2u);
+  EXPECT_EQ(engine.impl().exchange.in_flight(), 0u);
+}
+
 TEST_F(PipelinesTest, StepTimeoutIsTheStepsOwn) {
   auto p = pipeline("t", {step("slow", "a/m-a", "S {{x}}", {{"x", "{{input.x}}"}})});
   p.steps[0].timeout_ms = 300;
