@@ -19,7 +19,6 @@ const wasmPath = process.env.SWITCHYARD_WASM || undefined;
 const gateways = [];
 // The pipeline example needs the runner (POST /v1/pipelines answers 501 without it). It passes
 // with the runner merged (h10/run); then this goes, with the two `skip` options that use it.
-const PIPELINE_RUNNER_MISSING = 'waits for the pipeline runner: POST /v1/pipelines answers 501 until it is merged';
 
 after(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
@@ -115,7 +114,7 @@ describe('examples through the npm package', () => {
     checkCaching(await runPackage('caching', 'tides'), 'tides');
   });
 
-  test('describe-and-translate', { skip: PIPELINE_RUNNER_MISSING }, async () => {
+  test('describe-and-translate', async () => {
     const { code, stdout, stderr } = await runPackage('describe-and-translate');
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^output: "Describe this image in one sentence\.\\n\[image\]"$/m);
@@ -151,7 +150,7 @@ describe('examples with curl against the gateway', () => {
     checkCaching(result, 'the \\"tides\\" \\\\ moon');
   });
 
-  test('describe-and-translate', { skip: PIPELINE_RUNNER_MISSING }, async () => {
+  test('describe-and-translate', async () => {
     const { code, stdout, stderr } = await runCurl('describe-and-translate');
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^status: 200$/m);
