@@ -31,6 +31,7 @@ test_packages=(
   g++ libgtest-dev googletest libbenchmark-dev
   libclang-rt-19-dev  # libFuzzer + ASan/UBSan runtimes for clang-19 (the fuzz targets in tests/fuzz)
   emscripten node-acorn binaryen
+  curl  # examples/*/curl.sh, run by tests/js/examples.test.js
   chromium
 )
 case "$purpose" in

@@ -42,12 +42,15 @@ std::shared_ptr<const json::Document> copy(const Value& v) {
   return doc;
 }
 
-bool leaf(std::string_view field, const Value& spec, Condition& out, std::string& error_path, std::string& error) {
+bool leaf(std::string_view field, const Value& spec, Condition& out, std::string& error_path, std::string& error,
+          const ParseOptions& options) {
   out.op = Condition::Op::all;
   std::vector<std::string> path = split(field);
-  if (!known_field(path)) {
+  bool empty_segment = std::any_of(path.begin(), path.end(), [](auto& p) { return p.empty(); });
+  if (options.any_field ? empty_segment : !known_field(path)) {
     error_path = std::string(field);
-    error = "unknown field (use metadata.<name>, params.<name>, prompt_tokens or model)";
+    error = options.any_field ? "a field must be dot-separated names with no empty part"
+                              : "unknown field (use metadata.<name>, params.<name>, prompt_tokens or model)";
     return false;
   }
   auto add = [&](Condition::Op op, const Value& value) {
@@ -84,8 +87,23 @@ bool leaf(std::string_view field, const Value& spec, Condition& out, std::string
   return true;
 }
 
+// `v`'s member or array item named `segment` (an array takes a decimal index), or null.
+const Value* step_into(const Value& v, const std::string& segment) {
+  if (!v.IsArray()) return json::find(v, segment);
+  if (segment.empty() || segment.size() > 9 || segment.find_first_not_of("0123456789") != std::string::npos) return nullptr;
+  size_t i = 0;
+  for (char d : segment) i = i * 10 + size_t(d - '0');
+  return i < v.Size() ? &v[rapidjson::SizeType(i)] : nullptr;
+}
+
 const Value* resolve(const Condition& c, const Facts& facts, Value& scratch) {
   const std::string& head = c.path[0];
+  if (facts.fields && facts.fields->IsObject()) {
+    if (const Value* v = json::find(*facts.fields, head)) {
+      for (size_t i = 1; v && i < c.path.size(); ++i) v = step_into(*v, c.path[i]);
+      return v;
+    }
+  }
   if (head == "prompt_tokens") {
     scratch.SetInt64(facts.prompt_tokens);
     return &scratch;
@@ -116,7 +134,8 @@ int order(const Value& a, const Value& b) {
 
 }  // namespace
 
-bool parse_condition(const Value& v, Condition& out, std::string& error_path, std::string& error) {
+bool parse_condition(const Value& v, Condition& out, std::string& error_path, std::string& error,
+                     const ParseOptions& options) {
   if (!v.IsObject() || v.MemberCount() == 0) {
     error = "must be a non-empty object of field conditions, $and or $or";
     return false;
@@ -135,18 +154,23 @@ bool parse_condition(const Value& v, Condition& out, std::string& error_path, st
       for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i) {
         Condition part;
         std::string inner;
-        if (!parse_condition(m.value[i], part, inner, error)) {
+        if (!parse_condition(m.value[i], part, inner, error, options)) {
           error_path = std::string(name) + "[" + std::to_string(i) + "]" + (inner.empty() ? "" : "." + inner);
           return false;
         }
         child.children.push_back(std::move(part));
       }
-    } else if (!leaf(name, m.value, child, error_path, error)) {
+    } else if (!leaf(name, m.value, child, error_path, error, options)) {
       return false;
     }
     out.children.push_back(std::move(child));
   }
   return true;
+}
+
+void fields(const Condition& c, std::vector<std::vector<std::string>>& out) {
+  if (!c.path.empty()) out.push_back(c.path);
+  for (const auto& child : c.children) fields(child, out);
 }
 
 bool uses_field(const Condition& c, std::string_view head) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <initializer_list>
 
+#include "config/pipelines.h"
 #include "config/presets.h"
 #include "json/json.h"
 
@@ -413,6 +414,17 @@ class Loader {
     problem(path, "unknown model \"" + name + "\" (configure it under models, or write provider/model)");
   }
 
+  // A "schema" member: a JSON object (a JSON Schema), kept as its JSON text.
+  void schema(const Value& parent, const std::string& path, std::string& out) {
+    const Value* v = json::find(parent, "schema");
+    if (!v) return;
+    if (!v->IsObject()) {
+      problem(path + ".schema", "must be a JSON Schema (a JSON object)");
+      return;
+    }
+    json::append_value(out, *v);
+  }
+
   void services(const Value& root, Config& config) {
     const Value* list = json::find(root, "services");
     if (!list || !object(list, "services")) return;
@@ -421,51 +433,121 @@ class Loader {
       s.name.assign(m.name.GetString(), m.name.GetStringLength());
       std::string path = "services." + s.name;
       if (!object(&m.value, path)) continue;
-      only(m.value, path, {"model", "system", "prompt", "image"});
+      only(m.value, path, {"model", "system", "prompt", "image", "schema"});
       if (string(m.value, path, "model", s.model, true)) model_ref(path + ".model", s.model, config);
       string(m.value, path, "system", s.system);
       string(m.value, path, "prompt", s.prompt);
       string(m.value, path, "image", s.image);
+      schema(m.value, path, s.schema);
       if (s.prompt.empty() && s.image.empty()) problem(path + ".prompt", "a service needs a prompt or an image");
       config.services.push_back(std::move(s));
     }
   }
 
+  // pipelines.<name>: an array of steps (steps at "pipelines.<name>[i]"), or an object
+  // {steps, output, timeout_ms} (steps at "pipelines.<name>.steps[i]"); then the cross-step checks.
   void pipelines(const Value& root, Config& config) {
     const Value* list = json::find(root, "pipelines");
     if (!list || !object(list, "pipelines")) return;
     for (auto& m : list->GetObject()) {
       Pipeline p;
       p.name.assign(m.name.GetString(), m.name.GetStringLength());
-      std::string path = "pipelines." + p.name;
-      if (!m.value.IsArray() || m.value.Empty()) {
-        problem(path, "must be a non-empty array of steps");
+      pipelines::Paths paths;
+      paths.pipeline = "pipelines." + p.name;
+      paths.output = paths.pipeline + ".output";
+      const Value* steps = &m.value;
+      std::string steps_path = paths.pipeline;
+      if (m.value.IsObject()) {
+        only(m.value, paths.pipeline, {"steps", "output", "timeout_ms"});
+        string(m.value, paths.pipeline, "output", p.output);
+        number(m.value, paths.pipeline, "timeout_ms", p.timeout_ms, 1, 24 * 3600e3);
+        steps_path += ".steps";
+        steps = json::find(m.value, "steps");
+      }
+      if (!steps || !steps->IsArray() || steps->Empty()) {
+        problem(steps_path, m.value.IsObject() ? "must be a non-empty array of steps"
+                                               : "must be a non-empty array of steps, or an object {steps, output, timeout_ms}");
         continue;
       }
-      for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i) {
-        std::string at = path + "[" + std::to_string(i) + "]";
-        const Value& v = m.value[i];
-        if (!object(&v, at)) continue;
-        only(v, at, {"id", "service", "input"});
+      for (rapidjson::SizeType i = 0; i < steps->Size(); ++i) {
+        std::string at = steps_path + "[" + std::to_string(i) + "]";
         PipelineStep step;
-        string(v, at, "id", step.id, true);
-        if (string(v, at, "service", step.service, true) && !config.find_service(step.service))
-          problem(at + ".service", "unknown service \"" + step.service + "\"");
-        for (auto& earlier : p.steps)
-          if (!step.id.empty() && earlier.id == step.id) problem(at + ".id", "duplicate step id \"" + step.id + "\"");
-        if (const Value* in = json::find(v, "input"); in && object(in, at + ".input")) {
-          for (auto& im : in->GetObject()) {
-            if (!im.value.IsString()) {
-              problem(at + ".input." + im.name.GetString(), "must be a string template");
-              continue;
-            }
-            step.input.emplace_back(json::view(im.name), json::view(im.value));
-          }
-        }
+        if (object(&(*steps)[i], at)) pipeline_step((*steps)[i], at, config, p, step);
         p.steps.push_back(std::move(step));
+        paths.steps.push_back(at);
       }
+      pipelines::check(config, p, paths, problems_);
       config.pipelines.push_back(std::move(p));
     }
+  }
+
+  static bool step_id(std::string_view id) {
+    auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    auto rest = [&](char c) { return letter(c) || (c >= '0' && c <= '9') || c == '-'; };
+    return !id.empty() && letter(id[0]) && std::all_of(id.begin() + 1, id.end(), rest);
+  }
+
+  void pipeline_step(const Value& v, const std::string& at, const Config& config, const Pipeline& p, PipelineStep& step) {
+    only(v, at, {"id", "service", "model", "system", "prompt", "image", "schema", "input", "when", "cache", "timeout_ms",
+                 "on_error", "fallback_value"});
+    if (string(v, at, "id", step.id, true)) {
+      if (!step_id(step.id)) problem(at + ".id", "must match ^[A-Za-z_][A-Za-z0-9_-]*$");
+      else if (step.id == "input") problem(at + ".id", "\"input\" names the pipeline's input: choose another id");
+      for (auto& earlier : p.steps)
+        if (earlier.id == step.id) problem(at + ".id", "duplicate step id \"" + step.id + "\"");
+    }
+    if (json::find(v, "service") && string(v, at, "service", step.service, true) && !config.find_service(step.service))
+      problem(at + ".service", "unknown service \"" + step.service + "\"");
+    if (json::find(v, "model") && string(v, at, "model", step.model, true)) model_ref(at + ".model", step.model, config);
+    string(v, at, "system", step.system);
+    string(v, at, "prompt", step.prompt);
+    string(v, at, "image", step.image);
+    schema(v, at, step.schema);
+    if (json::find(v, "service")) {
+      for (const char* inline_member : {"system", "prompt", "image", "schema"})
+        if (json::find(v, inline_member))
+          problem(at + "." + inline_member, "a step with a service takes its templates from the service");
+    } else if (!json::find(v, "model")) {
+      problem(at, "a step needs a service, or a model with a prompt or an image");
+    } else if (step.prompt.empty() && step.image.empty()) {
+      problem(at + ".prompt", "a step with a model and no service needs a prompt or an image");
+    }
+    if (const Value* in = json::find(v, "input"); in && object(in, at + ".input")) {
+      for (auto& im : in->GetObject()) {
+        if (!im.value.IsString()) problem(at + ".input." + im.name.GetString(), "must be a string template");
+        else step.input.emplace_back(json::view(im.name), json::view(im.value));
+      }
+    }
+    step_controls(v, at, step);
+  }
+
+  // A step's when, cache, timeout_ms, on_error and fallback_value.
+  void step_controls(const Value& v, const std::string& at, PipelineStep& step) {
+    if (const Value* when = json::find(v, "when")) {
+      std::string error_path, error;
+      if (condition::parse_condition(*when, step.when, error_path, error, condition::ParseOptions{true}))
+        step.has_when = true;
+      else
+        problem(at + ".when" + (error_path.empty() ? "" : "." + error_path), error);
+    }
+    if (string(v, at, "cache", step.cache) &&
+        step.cache != "default" && step.cache != "no-store" && step.cache != "refresh" && step.cache != "only")
+      problem(at + ".cache", "must be \"default\", \"no-store\", \"refresh\" or \"only\"");
+    if (step.cache == "default") step.cache.clear();
+    number(v, at, "timeout_ms", step.timeout_ms, 1, 3600e3);
+    std::string on_error;
+    if (string(v, at, "on_error", on_error)) {
+      if (on_error == "skip") step.on_error = OnError::skip;
+      else if (on_error == "fallback_value") step.on_error = OnError::fallback_value;
+      else if (on_error != "fail") problem(at + ".on_error", "must be \"fail\", \"skip\" or \"fallback_value\"");
+    }
+    const Value* fallback = json::find(v, "fallback_value");
+    if (fallback && step.on_error != OnError::fallback_value)
+      problem(at + ".fallback_value", "only a step whose on_error is \"fallback_value\" takes one");
+    else if (!fallback && step.on_error == OnError::fallback_value)
+      problem(at + ".fallback_value", "is required when on_error is \"fallback_value\"");
+    else if (fallback)
+      json::append_value(step.fallback_value, *fallback);
   }
 
   void settings(const Value& root, Config& config) {
@@ -581,6 +663,12 @@ const Model* Config::find_model(std::string_view name) const {
 const Service* Config::find_service(std::string_view name) const {
   for (const auto& s : services)
     if (s.name == name) return &s;
+  return nullptr;
+}
+
+const Pipeline* Config::find_pipeline(std::string_view name) const {
+  for (const auto& p : pipelines)
+    if (p.name == name) return &p;
   return nullptr;
 }
 

@@ -85,17 +85,46 @@ struct Service {
   std::string system;  // templates with {{field}} placeholders
   std::string prompt;
   std::string image;
+  // A JSON Schema (JSON text) the answer must follow: the call asks for structured output
+  // (response_format json_schema, through every provider's structured-output path) and exposes
+  // the parsed answer as `.json`. Empty: a text answer.
+  std::string schema;
 };
+
+// What a pipeline template refers to, parsed at load: {{input.a.b}}, {{step.text}},
+// {{step.json.a.0.b}} (array items by index).
+struct Reference {
+  enum class Kind { input, text, json };
+  Kind kind = Kind::input;
+  int step = -1;                   // text / json: index into Pipeline::steps
+  std::vector<std::string> path;   // input: after "input."; json: after "json."
+};
+
+enum class OnError { fail, skip, fallback_value };
 
 struct PipelineStep {
   std::string id;
-  std::string service;
-  std::vector<std::pair<std::string, std::string>> input;  // field -> template
+  std::string service;  // a configured service, or empty: then `model` with inline templates
+  std::string model;    // overrides the service's model; the model when there is no service
+  // Inline templates (no service), as a service's: {{field}} takes a field of this step's input.
+  std::string system, prompt, image, schema;
+  std::vector<std::pair<std::string, std::string>> input;  // field -> pipeline template
+  // A condition (condition/condition.h) over "input.*" and "<step>.text" / "<step>.json.*":
+  // false skips the step (its output is null). Unset: always runs.
+  bool has_when = false;
+  condition::Condition when;
+  std::string cache;        // "default" (empty), "no-store", "refresh", "only": the step's cache control
+  double timeout_ms = 0;    // the step's deadline; 0: the config-wide one
+  OnError on_error = OnError::fail;
+  std::string fallback_value;  // JSON text: the step's output when it fails (on_error fallback_value)
+  std::vector<size_t> after;   // indexes of the steps its templates and `when` refer to
 };
 
 struct Pipeline {
   std::string name;
-  std::vector<PipelineStep> steps;
+  std::vector<PipelineStep> steps;  // as declared; `after` edges form a DAG (checked at load)
+  std::string output;               // a template whose value is the answer; empty: the last step's text
+  double timeout_ms = 0;            // the whole pipeline's deadline; 0: none beyond the steps'
 };
 
 struct Retry {
@@ -158,6 +187,7 @@ struct Config {
   int find_provider(std::string_view name) const;
   const Model* find_model(std::string_view name) const;
   const Service* find_service(std::string_view name) const;
+  const Pipeline* find_pipeline(std::string_view name) const;
   const GatewayKey* find_key(std::string_view key) const;
 };
 
@@ -173,6 +203,11 @@ std::shared_ptr<const Config> load(std::string_view text, std::string_view env_j
                                    std::vector<Problem>& problems);
 
 const char* provider_type_name(ProviderType type);
+
+// Reads a pipeline template's placeholder name ("input.lang", "describe.text",
+// "describe.json.items.0.name") against the steps of `pipeline`. False when it can name nothing
+// in such a pipeline: an empty segment, an unknown step, a step member other than text / json.
+bool parse_reference(std::string_view name, const Pipeline& pipeline, Reference& out);
 const char* strategy_name(Strategy strategy);
 
 }  // namespace sy::config

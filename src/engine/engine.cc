@@ -83,7 +83,7 @@ void Engine::submit(uint32_t id, std::string_view method, std::string_view targe
 }
 
 void Engine::cancel(uint32_t id, double now) {
-  impl_->event(now, [&] { if (!impl_->gateway.cancel(id)) impl_->exchange.cancel(id, now); });
+  impl_->event(now, [&] { if (!impl_->gateway.cancel(id, now)) impl_->exchange.cancel(id, now); });
 }
 
 void Engine::fetch_response(uint32_t fetch_id, int status, std::string_view headers, double now) {

@@ -11,13 +11,15 @@ namespace sy::engine {
 
 struct Engine::Impl {
   explicit Impl(uint64_t seed);
-  // One host event: a fresh batch, the event's work, then calls waiting for a limit start in
-  // slots that freed meanwhile.
+  // One host event: a fresh batch, the event's work, then pipelines move on and calls waiting for
+  // a limit start in slots that freed meanwhile (which may move pipelines again).
   template <class F>
   void event(double now, F&& work) {
     batch.clear();
     work();
+    gateway.after_event(now);
     exchange.after_event(now);
+    gateway.after_event(now);
   }
 
   Rng rng;

@@ -132,7 +132,7 @@ void Exchange::open_attempt(Call& c) {
   double timeout = provider.timeout_ms > 0 ? provider.timeout_ms : config.timeout_ms;
   c.wake_at = std::min(now_ + timeout, c.deadline);
   schedule(c);
-  batch_.fetch(c.fetch_id, c.id, c.request().stream, up.method, up.url, up.headers, up.body);
+  batch_.fetch(c.fetch_id, c.owner, c.request().stream, up.method, up.url, up.headers, up.body);
 }
 
 // A local codec (echo) answers inside the core: its answer is handled like a decoded upstream

@@ -17,6 +17,7 @@ namespace sy::exchange {
 
 struct Call {
   uint32_t id = 0;
+  uint32_t owner = 0;  // the host request its fetches belong to
   std::string request_id;
   std::shared_ptr<Runtime> rt;
   std::unique_ptr<model::Envelope> env;

@@ -25,6 +25,7 @@ void Exchange::start(Start s, double now) {
   auto owned = std::make_unique<Call>();
   Call& c = *owned;
   c.id = s.id;
+  c.owner = s.owner ? s.owner : s.id;
   c.request_id = std::move(s.request_id);
   c.rt = runtime_;
   c.env = std::move(s.envelope);

@@ -45,7 +45,8 @@ struct Controls {
 };
 
 struct Start {
-  uint32_t id = 0;          // the host's request id
+  uint32_t id = 0;          // the host's request id, or an id the gateway made for a call of its own
+  uint32_t owner = 0;       // the host request its fetches belong to (FETCH names it); 0: `id`
   std::string request_id;   // "req_…"
   std::unique_ptr<model::Envelope> envelope;
   Controls controls;

@@ -32,7 +32,7 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
     case Handler::cache:
       return cache_route(id, p, now);
     case Handler::pipelines:
-      return respond(id, p, {501, ErrorType::invalid_request, "pipelines are not implemented yet", "not_implemented"});
+      return pipeline_request(id, p, now);
     case Handler::model:
       return model_entry(id, p);
     case Handler::chat:

@@ -1,6 +1,7 @@
 // Requests in: head (route, CORS, keys), body (limit, deadline), end (dispatch by route).
 #include "gateway/gateway.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -59,6 +60,10 @@ void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
 void Gateway::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
                     double now) {
   drop(id);  // a host reusing an id starts afresh
+  if (auto run = runs_.find(id); run != runs_.end()) {
+    run->second->cancel(now);
+    runs_.erase(run);
+  }
   Pending p;
   p.request_id = new_request_id();
   p.method = method;
@@ -121,7 +126,12 @@ void Gateway::end(uint32_t id, double now) {
   dispatch(id, p, now);
 }
 
-bool Gateway::cancel(uint32_t id) {
+bool Gateway::cancel(uint32_t id, double now) {
+  if (auto run = runs_.find(id); run != runs_.end()) {
+    run->second->cancel(now);
+    runs_.erase(run);
+    return true;
+  }
   if (!pending_.count(id)) return false;
   drop(id);
   return true;
@@ -146,10 +156,15 @@ void Gateway::timer(double now) {
                              "body_timeout"});
     pending_.erase(it);
   }
+  for (auto& [id, run] : runs_)
+    if (run->deadline() <= now) run->expire(now);
+  after_event(now);
 }
 
 double Gateway::next_deadline() const {
-  return deadlines_.empty() ? exchange::kNever : deadlines_.begin()->first;
+  double at = deadlines_.empty() ? exchange::kNever : deadlines_.begin()->first;
+  for (const auto& [id, run] : runs_) at = std::min(at, run->deadline());
+  return at;
 }
 
 }  // namespace sy::gateway

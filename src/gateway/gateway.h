@@ -19,6 +19,7 @@
 #include "gateway/keys.h"
 #include "gateway/routes.h"
 #include "ingress/ingress.h"
+#include "pipeline/run.h"
 
 namespace sy::gateway {
 
@@ -34,8 +35,11 @@ class Gateway {
   void begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers, double now);
   void body(uint32_t id, std::string_view bytes, double now);
   void end(uint32_t id, double now);
-  // The caller went away before its request reached the exchange (true), or it never had one here.
-  bool cancel(uint32_t id);
+  // The caller went away before its request reached the exchange, or during its pipeline (whose
+  // steps are then cancelled): true; or it never had one here.
+  bool cancel(uint32_t id, double now = 0);
+  // After every host event: pipelines whose steps answered move on (pipeline/run.h).
+  void after_event(double now);
   // The host's answer to CACHE_LIST / CACHE_CLEAR; false when no snapshot route waits for `id`.
   bool cache_result(uint32_t id, std::string_view entries, double now);
   void timer(double now);
@@ -73,6 +77,7 @@ class Gateway {
               double now);
   void resume(uint32_t id, Pending& p, double now);
   void recalled(uint32_t id, Pending& p, std::string_view entry, double now);
+  void pipeline_request(uint32_t id, Pending& p, double now);
   void count_tokens(uint32_t id, const Pending& p, const model::Request& request);
   void model_entry(uint32_t id, const Pending& p);
   std::vector<std::string> model_ids(int key) const;
@@ -90,6 +95,8 @@ class Gateway {
   std::shared_ptr<Runtime> runtime_;
   std::unordered_map<uint32_t, Pending> pending_;
   std::set<std::pair<double, uint32_t>> deadlines_;  // bodies still arriving
+  std::unordered_map<uint32_t, std::unique_ptr<pipeline::Run>> runs_;  // pipelines running, by request
+  uint32_t next_step_call_ = 0x80000000u;  // exchange ids of pipeline steps: above any host id
 };
 
 }  // namespace sy::gateway

@@ -20,39 +20,15 @@ bool field(const Value& input, std::string_view name, std::string& out) {
   return true;
 }
 
-// The chat body for a call of `service` with `input` (an object): an optional system message and
-// one user message (the prompt as text, or text and image parts when the service has an image).
-bool build_request(const config::Service& service, const Value& input, std::string& body, Error& error) {
-  auto lookup = [&](std::string_view name, std::string& out) { return field(input, name, out); };
-  std::string system, prompt, image, missing;
-  if (!render_template(service.system, lookup, system, missing) || !render_template(service.prompt, lookup, prompt, missing) ||
-      !render_template(service.image, lookup, image, missing))
-    return body::refuse(error, missing, "service \"" + service.name + "\" needs input field \"" + missing + "\"",
-                        "missing_input");
-  body = "{\"model\":";
-  json::append_string(body, service.model);
-  body += ",\"messages\":[";
-  if (!system.empty()) {
-    body += "{\"role\":\"system\",\"content\":";
-    json::append_string(body, system);
-    body += "},";
+// A response_format json_schema name from a service name: [A-Za-z0-9_-] only (others become '_'),
+// at most 64 characters, "schema" when nothing is left.
+std::string schema_name(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, 64)) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    out += ok ? c : '_';
   }
-  body += "{\"role\":\"user\",\"content\":";
-  if (image.empty()) {
-    json::append_string(body, prompt);
-  } else {
-    body += '[';
-    if (!prompt.empty()) {
-      body += "{\"type\":\"text\",\"text\":";
-      json::append_string(body, prompt);
-      body += "},";
-    }
-    body += "{\"type\":\"image_url\",\"image_url\":{\"url\":";
-    json::append_string(body, image);
-    body += "}}]";
-  }
-  body += "}]}";
-  return true;
+  return out.empty() ? "schema" : out;
 }
 
 bool decode(model::Envelope& env, const DecodeArgs& args, Error& error) {
@@ -68,7 +44,7 @@ bool decode(model::Envelope& env, const DecodeArgs& args, Error& error) {
     return body::refuse(error, "", "request body is not valid JSON: " + reason, "invalid_json");
   if (!input.IsObject()) return body::refuse(error, "", "service input must be a JSON object", "invalid_input");
   std::string built;
-  if (!build_request(*service, input, built, error)) return false;
+  if (!build_body(*service, {}, input, built, error)) return false;
   env.text = std::move(built);
   return openai_chat::kCodec.decode(env, args, error);
 }
@@ -113,6 +89,48 @@ std::string answer(std::string_view stored, const model::Answer* answer, const C
 std::string error(const Error& e) { return error_body(e); }
 
 }  // namespace
+
+bool build_body(const config::Service& service, std::string_view model_override, const json::Value& input,
+                std::string& body, Error& error) {
+  auto lookup = [&](std::string_view name, std::string& out) { return field(input, name, out); };
+  std::string system, prompt, image, missing;
+  if (!render_template(service.system, lookup, system, missing) || !render_template(service.prompt, lookup, prompt, missing) ||
+      !render_template(service.image, lookup, image, missing))
+    return body::refuse(error, missing, "service \"" + service.name + "\" needs input field \"" + missing + "\"",
+                        "missing_input");
+  body = "{\"model\":";
+  json::append_string(body, model_override.empty() ? std::string_view(service.model) : model_override);
+  body += ",\"messages\":[";
+  if (!system.empty()) {
+    body += "{\"role\":\"system\",\"content\":";
+    json::append_string(body, system);
+    body += "},";
+  }
+  body += "{\"role\":\"user\",\"content\":";
+  if (image.empty()) {
+    json::append_string(body, prompt);
+  } else {
+    body += '[';
+    if (!prompt.empty()) {
+      body += "{\"type\":\"text\",\"text\":";
+      json::append_string(body, prompt);
+      body += "},";
+    }
+    body += "{\"type\":\"image_url\",\"image_url\":{\"url\":";
+    json::append_string(body, image);
+    body += "}}]";
+  }
+  body += "}]";
+  if (!service.schema.empty()) {
+    body += ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":";
+    json::append_string(body, schema_name(service.name));
+    body += ",\"schema\":";
+    body += service.schema;
+    body += ",\"strict\":false}}";
+  }
+  body += '}';
+  return true;
+}
 
 const Codec kCodec{model::Format::openai_chat, decode, answer, nullptr, error};
 

@@ -73,5 +73,64 @@ TEST(Condition, ProblemsNameTheirPlace) {
   bad(R"([])", "", "non-empty object");
 }
 
+// Pipelines' `when`: any field head parses with any_field; routing keeps refusing unknown heads.
+TEST(ConditionPipeline, AnyFieldOnlyWhenAsked) {
+  auto doc = parse(R"({"describe.json.score": {"$gt": 0.5}, "input.lang": "es"})");
+  Condition condition;
+  std::string path, error;
+  EXPECT_FALSE(parse_condition(doc, condition, path, error));
+  EXPECT_EQ(path, "describe.json.score");
+  EXPECT_TRUE(parse_condition(doc, condition, path, error, ParseOptions{true})) << error;
+  std::vector<std::vector<std::string>> seen;
+  fields(condition, seen);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::vector<std::string>{"describe", "json", "score"}));
+  EXPECT_EQ(seen[1], (std::vector<std::string>{"input", "lang"}));
+  auto bad = parse(R"({"$or": [{"input..lang": "es"}]})");
+  EXPECT_FALSE(parse_condition(bad, condition, path, error, ParseOptions{true}));
+  EXPECT_EQ(path, "$or[0].input..lang");
+  EXPECT_EQ(error, "a field must be dot-separated names with no empty part");
+}
+
+bool when(std::string_view condition_text, std::string_view fields_text) {
+  auto doc = parse(condition_text);
+  auto values = parse(fields_text);
+  Condition condition;
+  std::string path, error;
+  EXPECT_TRUE(parse_condition(doc, condition, path, error, ParseOptions{true})) << path << ": " << error;
+  Facts facts;
+  facts.fields = &values;
+  return matches(condition, facts);
+}
+
+TEST(ConditionPipeline, EvaluatesOverPipelineValues) {
+  constexpr const char* values =
+      R"({"input": {"lang": "es", "n": 3}, "describe": {"text": "a cat", "json": {"score": 0.8, "tags": ["cat", "pet"]}}, "skipped": null})";
+  EXPECT_TRUE(when(R"({"input.lang": "es"})", values));
+  EXPECT_FALSE(when(R"({"input.lang": {"$in": ["fr", "de"]}})", values));
+  EXPECT_TRUE(when(R"({"input.n": {"$gte": 3}, "describe.text": "a cat"})", values));
+  EXPECT_TRUE(when(R"({"describe.json.score": {"$gt": 0.5}})", values));
+  EXPECT_TRUE(when(R"({"describe.json.tags.1": "pet"})", values)) << "a numeric segment indexes an array";
+  EXPECT_FALSE(when(R"({"describe.json.tags.2": {"$eq": "pet"}})", values));
+  EXPECT_TRUE(when(R"({"describe.json.tags.x": {"$ne": "pet"}})", values)) << "missing: $ne holds";
+  EXPECT_TRUE(when(R"({"skipped": null})", values)) << "a skipped step's output is null";
+  EXPECT_FALSE(when(R"({"skipped.text": "x"})", values));
+  EXPECT_TRUE(when(R"({"$or": [{"input.lang": "fr"}, {"describe.json.score": {"$lt": 1}}]})", values));
+}
+
+TEST(ConditionPipeline, FieldsWinOverRequestFactsOnlyForTheirMembers) {
+  auto body = parse(R"({"max_tokens": 5})");
+  auto values = parse(R"({"model": {"text": "step named model"}})");
+  auto doc = parse(R"({"model.text": "step named model", "params.max_tokens": 5})");
+  Condition condition;
+  std::string path, error;
+  ASSERT_TRUE(parse_condition(doc, condition, path, error, ParseOptions{true}));
+  Facts facts;
+  facts.body = &body;
+  facts.model = "fast";
+  facts.fields = &values;
+  EXPECT_TRUE(matches(condition, facts));
+}
+
 }  // namespace
 }  // namespace sy::condition

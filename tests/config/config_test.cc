@@ -40,7 +40,7 @@ TEST(Config, LoadsTheSpecExampleShape) {
         {"provider": "demo", "model": "echo-1", "override_params": {"temperature": 0}}]}
     },
     "services": {"t": {"model": "fast", "system": "To {{lang}}", "prompt": "{{text}}"}},
-    "pipelines": {"p": [{"id": "a", "service": "t", "input": {"text": "{{input.x}}"}}]},
+    "pipelines": {"p": [{"id": "a", "service": "t", "input": {"text": "{{input.x}}", "lang": "es"}}]},
     "retry": {"attempts": 2, "on_status": [429, 503], "backoff_ms": 50},
     "timeout_ms": 1000,
     "cache": {"enabled": true, "policy": "lfu", "max_bytes": 4096, "ttl_s": 60},

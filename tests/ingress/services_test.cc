@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/harness.h"
 #include "ingress/ingress_test_util.h"
 
 namespace sy::ingress::services {
@@ -151,5 +152,107 @@ TEST(ServicesCodec, NeverStreamsAndErrorsAsEverywhere) {
   EXPECT_EQ(kCodec.error(e), error_body(e));
 }
 
+constexpr const char* kSchemaConfig = R"({"providers": {"echo": {"type": "echo"}},
+  "services": {
+    "rate.it": {"model": "echo/echo-1", "prompt": "Rate {{text}}",
+                 "schema": {"type": "object", "properties": {"label": {"type": "string"}, "score": {"type": "number"}},
+                            "required": ["label", "score"]}},
+    "plain": {"model": "echo/echo-1", "system": "Be {{mood}}.", "prompt": "{{text}}"}}})";
+
+config::Service inline_service(std::string schema = {}) {
+  config::Service s;
+  s.name = "describe";
+  s.model = "echo/echo-1";
+  s.prompt = "Describe {{what}}";
+  s.image = "{{picture}}";
+  s.schema = std::move(schema);
+  return s;
+}
+
+// The runner's entry point: a service (or a step's inline templates) plus a rendered input.
+TEST(ServicesBuildBody, RendersTheTemplatesWithTheModelOverride) {
+  auto input = parse(R"({"what": "this", "picture": "https://example.com/a.png", "extra": 1})");
+  std::string body;
+  Error error;
+  ASSERT_TRUE(build_body(inline_service(), "echo/echo-2", input, body, error)) << error.message;
+  EXPECT_EQ(body, R"({"model":"echo/echo-2","messages":[{"role":"user","content":[{"type":"text","text":"Describe this"},)"
+                  R"({"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]})");
+  ASSERT_TRUE(build_body(inline_service(), "", input, body, error));
+  EXPECT_STREQ(parse(body)["model"].GetString(), "echo/echo-1") << "no override: the service's model";
+}
+
+TEST(ServicesBuildBody, ASchemaAsksForStructuredOutput) {
+  auto input = parse(R"({"what": "this", "picture": ""})");
+  std::string body;
+  Error error;
+  ASSERT_TRUE(build_body(inline_service(R"({"type":"object","properties":{"n":{"type":"integer"}}})"), "", input, body, error));
+  EXPECT_EQ(body, R"({"model":"echo/echo-1","messages":[{"role":"user","content":"Describe this"}],)"
+                  R"("response_format":{"type":"json_schema","json_schema":{"name":"describe",)"
+                  R"("schema":{"type":"object","properties":{"n":{"type":"integer"}}},"strict":false}}})");
+}
+
+TEST(ServicesBuildBody, TheSchemaNameIsMadeSafe) {
+  auto input = parse(R"({"what": "x", "picture": ""})");
+  std::string body;
+  Error error;
+  config::Service s = inline_service("{}");
+  s.name = "déjà vu/" + std::string(80, 'a');
+  ASSERT_TRUE(build_body(s, "", input, body, error));
+  std::string name = parse(body)["response_format"]["json_schema"]["name"].GetString();
+  EXPECT_EQ(name, "d__j___vu_" + std::string(64 - 10, 'a')) << "each byte outside [A-Za-z0-9_-] becomes '_', 64 at most";
+  s.name = "";
+  ASSERT_TRUE(build_body(s, "", input, body, error));
+  EXPECT_STREQ(parse(body)["response_format"]["json_schema"]["name"].GetString(), "schema");
+}
+
+TEST(ServicesBuildBody, AMissingFieldIsA400NamingIt) {
+  auto input = parse(R"({"what": "x"})");
+  std::string body;
+  Error error;
+  ASSERT_FALSE(build_body(inline_service(), "", input, body, error));
+  EXPECT_EQ(error.status, 400);
+  EXPECT_EQ(error.code, "missing_input");
+  EXPECT_EQ(error.param, "picture");
+  EXPECT_EQ(error.message, "service \"describe\" needs input field \"picture\"");
+}
+
+TEST(ServicesDecode, AServiceWithASchemaAsksForJson) {
+  auto config = testing::load_config(kSchemaConfig);
+  ASSERT_TRUE(config);
+  model::Envelope env;
+  env.text = R"({"text": "the film"})";
+  Error error;
+  ASSERT_TRUE(kCodec.decode(env, DecodeArgs{*config, "rate.it"}, error)) << error.message;
+  auto body = parse(env.text);
+  const json::Value& format = body["response_format"];
+  EXPECT_STREQ(format["type"].GetString(), "json_schema");
+  EXPECT_STREQ(format["json_schema"]["name"].GetString(), "rate_it");
+  EXPECT_FALSE(format["json_schema"]["strict"].GetBool());
+  EXPECT_EQ(format["json_schema"]["schema"]["required"].Size(), 2u);
+  env = model::Envelope();
+  env.text = R"({"text": "hi", "mood": "brief"})";
+  ASSERT_TRUE(kCodec.decode(env, DecodeArgs{*config, "plain"}, error));
+  EXPECT_FALSE(parse(env.text).HasMember("response_format")) << "no schema, a text answer";
+}
+
 }  // namespace
 }  // namespace sy::ingress::services
+
+namespace sy::engine {
+namespace {
+
+// Through the whole exchange: echo answers an instance of the schema, exposed as "json".
+TEST_F(EngineTest, ServicesWithASchemaAnswerJson) {
+  configure(ingress::services::kSchemaConfig);
+  auto actions = submit(R"({"text": "the film"})", "/v1/services/rate.it");
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].status, 200u) << actions[0].body;
+  auto body = parse(actions[0].body);
+  ASSERT_TRUE(body["json"].IsObject()) << actions[0].body;
+  EXPECT_STREQ(body["json"]["label"].GetString(), "Rate the film");
+  EXPECT_EQ(body["json"]["score"].GetDouble(), 0);
+  EXPECT_EQ(json::view(body["text"]), R"({"label":"Rate the film","score":0})");
+}
+
+}  // namespace
+}  // namespace sy::engine

@@ -1267,6 +1267,60 @@ export function testCore(name, makeCore) {
         }
       });
 
+      it('pipeline() runs steps in the core: parallel pairs, json, a failing step, and a stream', async () => {
+        const config = {
+          ...ECHO_CONFIG,
+          cache: { enabled: true },
+          services: {
+            shout: { model: 'demo/echo-1', prompt: '{{text}}!' },
+            score: { model: 'demo/echo-1', prompt: 'Rate {{text}}', schema: { type: 'object', properties: { label: { type: 'string' } }, required: ['label'] } },
+          },
+          pipelines: {
+            pair: {
+              steps: [
+                { id: 'a', service: 'shout', input: { text: '{{input.word}}' } },
+                { id: 'b', service: 'score', input: { text: '{{input.word}}' } },
+                { id: 'both', model: 'demo/echo-1', prompt: '{{x}} / {{y}}', input: { x: '{{a.text}}', y: '{{b.json.label}}' } },
+              ],
+            },
+            offline: [
+              { id: 'first', service: 'shout', input: { text: '{{input.word}}' } },
+              { id: 'second', service: 'shout', input: { text: '{{first.text}}' }, cache: 'only' },
+            ],
+          },
+        };
+        const sy = await open(config);
+        try {
+          const answer = await sy.pipeline('pair', { word: 'hello' });
+          assert.deepEqual(Object.keys(answer.steps).sort(), ['a', 'b', 'both']);
+          assert.equal(answer.steps.a.text, 'hello!');
+          assert.equal(typeof answer.steps.b.json.label, 'string');
+          assert.equal(answer.output, `hello! / ${answer.steps.b.json.label}`);
+          assert.equal(answer.steps.both.provider, 'demo');
+          assert.equal(answer.usage.total_tokens, Object.values(answer.steps).reduce((n, s) => n + s.usage.total_tokens, 0));
+          const again = await sy.pipeline('pair', { word: 'hello' });
+          assert.deepEqual(Object.values(again.steps).map((s) => s.cache), ['HIT', 'HIT', 'HIT'], 'a repeated pipeline is served from the cache step by step');
+
+          const events = [];
+          for await (const e of await sy.pipeline('pair', { word: 'stream me' }, { stream: true })) events.push(e);
+          assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => e.step.id).sort(), ['a', 'b', 'both']);
+          assert.equal(events.at(-1).type, 'done');
+          const deltas = events.filter((e) => e.type === 'delta').map((e) => e.text).join('');
+          assert.equal(deltas, events.at(-1).answer.output, 'the last step streams its tokens');
+
+          await assert.rejects(sy.pipeline('offline', { word: 'x' }), (e) => {
+            assert.ok(e instanceof SwitchyardError, String(e));
+            assert.equal(e.status, 504);
+            assert.equal(e.step, 'second');
+            assert.deepEqual(Object.keys(e.steps), ['first'], 'the finished steps come with the error');
+            return true;
+          });
+          await assert.rejects(sy.pipeline('nope', {}), (e) => e instanceof SwitchyardError && e.status === 404);
+        } finally {
+          sy.close();
+        }
+      });
+
       it('throws SwitchyardError with the error document fields', async () => {
         const sy = await open(ECHO_CONFIG);
         try {

@@ -175,6 +175,60 @@ export interface ServiceResult {
   readonly _switchyard: SwitchyardInfo;
 }
 
+// ---- pipelines (POST /v1/pipelines/{name}) ----
+
+export interface PipelineOptions extends RequestOptions {
+  /** Stream the pipeline's events (sent as the body's `stream` member, which is not input). */
+  stream?: boolean;
+}
+
+/** One step's result in a pipeline's answer (`steps[id]`). */
+export interface PipelineStepResult {
+  /** The step's answer text; null when it was skipped. */
+  text: string | null;
+  /** The parsed answer, when the step's service has a `schema`. */
+  json?: unknown;
+  model: string;
+  provider: string;
+  cache: 'HIT' | 'MISS' | 'BYPASS' | 'COALESCED' | string;
+  attempts: number;
+  /** How long the step took. */
+  ms: number;
+  usage: Usage;
+  /** Set when `when` was false or the step failed with on_error "skip". */
+  skipped?: true;
+  /** The error of a failed step whose on_error is "skip" or "fallback_value". */
+  error?: { message: string; type: string; code: string | null; param?: string | null; metadata?: Record<string, unknown> };
+}
+
+export interface PipelineAnswer {
+  /** The output template's value: a string, or JSON when it is one {{step.json…}} / {{input…}} placeholder. */
+  output: unknown;
+  steps: Record<string, PipelineStepResult>;
+  /** Summed over the steps. */
+  usage: Usage;
+  /** USD, summed over the steps. */
+  cost: number;
+  /** Not enumerable: how the request was served. */
+  readonly _switchyard: SwitchyardInfo;
+}
+
+/** A streamed pipeline's events, in order: `step` per finished or skipped step, `delta` per token of the output step, then `done`. */
+export type PipelineStreamEvent =
+  | { type: 'step'; step: PipelineStepResult & { id: string } }
+  | { type: 'delta'; text: string }
+  | { type: 'done'; answer: Omit<PipelineAnswer, '_switchyard'> };
+
+/**
+ * A streamed pipeline: iterate it once with `for await`; it ends after `done`. An `error` event
+ * (a failing step, the deadline) is thrown as a SwitchyardError with `step`, `steps` and `event`.
+ * Leaving the loop early cancels the pipeline and every step in flight.
+ */
+export interface PipelineStream extends AsyncIterable<PipelineStreamEvent> {
+  readonly response: Response | null;
+  readonly _switchyard: SwitchyardInfo;
+}
+
 // ---- OpenAI Responses API (POST /v1/responses) ----
 
 /** Switchyard's own controls and routing members, accepted in every request body (SPEC section 2). */
@@ -600,8 +654,15 @@ export interface Switchyard {
   embeddings: { create(body: { model: string; input: string | string[]; [field: string]: unknown }, options?: RequestOptions): Promise<any> };
   /** Calls a configured service: POST /v1/services/{name}. */
   call(service: string, input?: Record<string, unknown>, options?: RequestOptions): Promise<ServiceResult>;
-  /** Runs a configured pipeline: POST /v1/pipelines/{name} (as the core's version supports it). */
-  pipeline(name: string, input?: Record<string, unknown>, options?: RequestOptions): Promise<any>;
+  /**
+   * Runs a configured pipeline: POST /v1/pipelines/{name} with `input` as the body. Answers the
+   * whole answer, or with `stream: true` its events (each step as it finishes, the output step's
+   * tokens, then the answer). A failure is a SwitchyardError whose `step` names the failing step
+   * and whose `steps` holds the steps that finished.
+   */
+  pipeline(name: string, input: Record<string, unknown> | undefined, options: PipelineOptions & { stream: true }): Promise<PipelineStream>;
+  pipeline(name: string, input?: Record<string, unknown>, options?: PipelineOptions & { stream?: false }): Promise<PipelineAnswer>;
+  pipeline(name: string, input?: Record<string, unknown>, options?: PipelineOptions): Promise<PipelineAnswer | PipelineStream>;
   /** Per-target and cache statistics (GET /v1/stats). Asynchronous: the core answers it. */
   stats(options?: RequestOptions): Promise<any>;
   /** Configured model names and provider/model targets (GET /v1/models). */
@@ -645,8 +706,16 @@ export class SwitchyardError extends Error {
   headers: Record<string, string>;
   /** Set when a chat stream ended with an error chunk. */
   chunk?: ChatCompletionChunk;
-  /** Set when a responses or messages stream ended with an error event (that event). */
-  event?: ResponseErrorEvent | ResponseStreamEvent | { type: 'error'; error: { type: string; message: string } };
+  /** Set when a responses, messages or pipeline stream ended with an error event (that event, or a pipeline's error event data). */
+  event?:
+    | ResponseErrorEvent
+    | ResponseStreamEvent
+    | { type: 'error'; error: { type: string; message: string } }
+    | { error: Record<string, unknown>; steps?: Record<string, PipelineStepResult> };
+  /** A pipeline's error: the id of the step that failed (metadata.step), null when none is named (a deadline, an unknown pipeline). */
+  step?: string | null;
+  /** A pipeline's error: the steps that finished before it. */
+  steps?: Record<string, PipelineStepResult>;
 }
 
 // ---- lower level: the core adapter and the driver (docs/host-interface.md) ----

@@ -1,6 +1,7 @@
 // Streamed answers as async iterables, one per wire format the core speaks to callers:
 // chat.completion.chunk objects (POST /v1/chat/completions), the Responses API's typed events
-// (POST /v1/responses) and Anthropic's message events (POST /v1/messages). Each is iterated
+// (POST /v1/responses), Anthropic's message events (POST /v1/messages) and a pipeline's
+// step / delta / done events (POST /v1/pipelines/{name}). Each is iterated
 // once; leaving the loop early cancels the request; a failure after the stream started is
 // thrown as a SwitchyardError (status, type, code, param) carrying the event as `event`.
 
@@ -136,5 +137,49 @@ export function messageEventStream(response, info) {
     if (type === 'ping') return undefined;
     if (type === 'error') throw streamError(event.error && typeof event.error === 'object' ? event.error : {}, info, event);
     return event;
+  });
+}
+
+/**
+ * The error a pipeline answered (a failing status's body, or a stream's `error` event's data):
+ * {"error": {..., metadata: {step}}, "steps": {...}}. The SwitchyardError also carries `step`
+ * (the failing step's id, null when no step is named: a deadline, an unknown pipeline) and
+ * `steps` (the steps that finished before it, by id).
+ */
+export function pipelineError(error, body) {
+  const steps = body && typeof body === 'object' && body.steps && typeof body.steps === 'object' ? body.steps : {};
+  const step = error.metadata?.step;
+  error.step = typeof step === 'string' ? step : null;
+  error.steps = steps;
+  return error;
+}
+
+/**
+ * A pipeline's events: `step` ({id, text, json?, model, provider, cache, attempts, ms, usage,
+ * skipped?, error?}, one per finished or skipped step) → {type: 'step', step}; `delta` ({text},
+ * the output step's tokens) → {type: 'delta', text}; `done` (the whole answer) →
+ * {type: 'done', answer}, which ends the stream. An `error` event ({error, steps}) is thrown
+ * as a SwitchyardError with `step`, `steps` and `event` (its data). Other events are skipped.
+ */
+export function pipelineEventStream(response, info) {
+  let done = false;
+  return eventStream(response, info, ({ event: name, data }) => {
+    if (done) return DONE;
+    const event = parseEvent(data);
+    switch (name) {
+      case 'step':
+        return { type: 'step', step: event };
+      case 'delta':
+        return { type: 'delta', text: typeof event?.text === 'string' ? event.text : '' };
+      case 'done':
+        done = true;
+        return { type: 'done', answer: event };
+      case 'error': {
+        const inner = event?.error && typeof event.error === 'object' ? event.error : { message: 'the pipeline failed' };
+        throw pipelineError(streamError(inner, info, event), event);
+      }
+      default:
+        return undefined;
+    }
   });
 }

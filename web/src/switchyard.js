@@ -6,7 +6,7 @@
 import { createDriver } from './driver.js';
 
 import { SwitchyardError, packageError } from './errors.js';
-import { chunkStream, messageEventStream, responseEventStream } from './streams.js';
+import { chunkStream, messageEventStream, pipelineError, pipelineEventStream, responseEventStream } from './streams.js';
 
 export { SwitchyardError } from './errors.js';
 export { sseData, sseEvents } from './streams.js';
@@ -212,8 +212,7 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     },
     call: (service, input, requestOptions) =>
       json('POST', `/v1/services/${encodeURIComponent(service)}`, input ?? {}, requestOptions),
-    pipeline: (name, input, requestOptions) =>
-      json('POST', `/v1/pipelines/${encodeURIComponent(name)}`, input ?? {}, requestOptions),
+    pipeline: (name, input, requestOptions) => runPipeline(request, name, input, requestOptions),
     stats: (requestOptions) => json('GET', '/v1/stats', undefined, requestOptions),
     models,
     cache: cacheApi(request, send),
@@ -225,6 +224,51 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
         const closing = isTier(persist) ? undefined : tier?.close?.(); // a tier passed in is the caller's
         closing?.catch?.(() => {});
       } catch {}
+    },
+  };
+}
+
+// sy.pipeline (exported for the package tests): POST /v1/pipelines/{name} with the input as the
+// body; `stream: true` is sent as the body's `stream` member (the core reads and removes it).
+// Answers the answer object, or the pipeline's event stream; a failure is a SwitchyardError
+// naming the failing step.
+export async function runPipeline(request, name, input, requestOptions = {}) {
+  const { stream = false, ...rest } = requestOptions ?? {};
+  const body = stream ? { ...(input ?? {}), stream: true } : (input ?? {});
+  const response = await request('POST', `/v1/pipelines/${encodeURIComponent(name)}`, body, rest);
+  const info = switchyardInfo(response);
+  const type = response.headers.get('content-type') ?? '';
+  if (response.ok && type.includes('text/event-stream')) return pipelineEventStream(response, info);
+  const text = await response.text();
+  if (!response.ok) {
+    let parsed = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    throw pipelineError(SwitchyardError.fromBody(response.status, text, info.headers), parsed);
+  }
+  let answer;
+  try {
+    answer = JSON.parse(text);
+  } catch (cause) {
+    throw packageError(502, 'internal', 'the core answered a body that is not JSON', { code: 'bad_response', cause });
+  }
+  withInfo(answer, info);
+  return stream ? answerAsStream(answer, info) : answer;
+}
+
+// A whole answer where a stream was asked for (a core that does not stream pipelines): its
+// steps, then `done`.
+function answerAsStream(answer, info) {
+  const steps = answer?.steps && typeof answer.steps === 'object' ? answer.steps : {};
+  return {
+    response: null,
+    get _switchyard() {
+      return info;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (const [id, step] of Object.entries(steps)) yield { type: 'step', step: { id, ...step } };
+      yield { type: 'done', answer };
     },
   };
 }

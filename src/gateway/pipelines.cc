@@ -1,0 +1,86 @@
+// POST /v1/pipelines/{name}: the input object checked, the run set up with the caller's key and
+// controls (pipeline/run.h runs it), and pipelines moved on after each event.
+#include "gateway/controls.h"
+#include "gateway/gateway.h"
+
+namespace sy::gateway {
+
+namespace {
+
+Error bad_input(std::string message, std::string param = {}) {
+  return {400, ErrorType::invalid_request, std::move(message), "invalid_input", std::move(param)};
+}
+
+// The body as the pipeline's input: a JSON object whose `stream` (a boolean) and `switchyard`
+// (controls) members are taken out.
+bool read_input(std::string_view body, json::Document& input, bool& stream, std::shared_ptr<json::Document>& controls,
+                Error& error) {
+  std::string reason;
+  if (!json::valid_utf8(body)) return error = bad_input("request body is not valid UTF-8"), false;
+  if (!json::parse(body.empty() ? std::string_view("{}") : body, input, reason))
+    return error = {400, ErrorType::invalid_request, "request body is not valid JSON: " + reason, "invalid_json"}, false;
+  if (!input.IsObject()) return error = bad_input("pipeline input must be a JSON object"), false;
+  if (const json::Value* s = json::find(input, "stream")) {
+    if (!s->IsBool()) return error = bad_input("stream must be a boolean", "stream"), false;
+    stream = s->GetBool();
+    input.RemoveMember("stream");
+  }
+  if (const json::Value* c = json::find(input, "switchyard")) {
+    controls = std::make_shared<json::Document>();
+    controls->CopyFrom(*c, controls->GetAllocator());
+    input.RemoveMember("switchyard");
+  }
+  return true;
+}
+
+}  // namespace
+
+void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
+  const config::Pipeline* pipeline = runtime_->config->find_pipeline(p.name);
+  if (!pipeline)
+    return respond(id, p, {404, ErrorType::invalid_request, "unknown pipeline \"" + p.name + "\"", "pipeline_not_found"});
+  Error error;
+  if (!within_budget(*runtime_, p.key, error)) return respond(id, p, error);
+  pipeline::Setup setup;
+  std::shared_ptr<json::Document> body_controls;
+  if (!read_input(p.body, setup.input, setup.stream, body_controls, error)) return respond(id, p, error);
+  exchange::Controls probe;
+  if (!read_controls(p.headers, body_controls.get(), probe, error)) return respond(id, p, error);
+  std::shared_ptr<Runtime> rt = runtime_;
+  int key = p.key;
+  setup.hooks.controls = [headers = p.headers, body_controls](exchange::Controls& out, Error& e) {
+    return read_controls(headers, body_controls.get(), out, e);
+  };
+  setup.hooks.allows = [rt, key](std::string_view model, Error& e) {
+    return within_budget(*rt, key, e) && allows_model(*rt, key, model, e);
+  };
+  setup.hooks.spent = [rt, key](const model::Usage& usage) {
+    if (key >= 0 && usage.cost > 0) rt->keys[size_t(key)].spent_usd += usage.cost;
+  };
+  setup.id = id;
+  setup.request_id = p.request_id;
+  setup.tenant = tenant(key);
+  setup.headers = p.cors;
+  setup.config = runtime_->config;
+  setup.pipeline = pipeline;
+  auto run = std::make_unique<pipeline::Run>(exchange_, batch_, next_step_call_, std::move(setup));
+  pipeline::Run& started = *run;
+  runs_[id] = std::move(run);
+  started.begin(now);
+  if (started.over()) runs_.erase(id);
+}
+
+// Until no run is dirty: cancelling one run's step can settle another's (a single-flight follower).
+void Gateway::after_event(double now) {
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (auto& entry : runs_) {
+      if (!entry.second->dirty()) continue;
+      entry.second->advance(now);
+      moved = true;
+    }
+  }
+  for (auto it = runs_.begin(); it != runs_.end();) it = it->second->over() ? runs_.erase(it) : std::next(it);
+}
+
+}  // namespace sy::gateway

@@ -1,0 +1,101 @@
+// One pipeline call (POST /v1/pipelines/{name}), run in the core. Each step is a full exchange
+// call (exchange::Exchange::start) with the caller's key, controls and the step's own cache mode
+// and timeout. A step starts as soon as every step in its `after` finished; steps that become
+// ready together start in the same core event. A step whose `when` is false is skipped; a
+// failing step follows its on_error; a failure with on_error "fail", the pipeline's deadline or
+// the host's cancellation cancel every step in flight.
+//
+// Answers arrive in the exchange's Caller callbacks, where nothing may start or cancel other
+// calls: they only mark the run dirty; advance() (called by the gateway after each event) moves
+// it on. The step's calls have ids of their own (never a host request id); their FETCHes name the
+// pipeline's request as their owner.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/errors.h"
+#include "config/config.h"
+#include "exchange/actions.h"
+#include "exchange/exchange.h"
+#include "json/json.h"
+#include "pipeline/step.h"
+#include "pipeline/values.h"
+
+namespace sy::pipeline {
+
+// What the run asks of the gateway.
+struct Hooks {
+  // The caller's controls (headers and body), read afresh for each step; false with an error.
+  std::function<bool(exchange::Controls&, Error&)> controls;
+  // Whether the caller's key may use `model` (and has budget left); false with the error.
+  std::function<bool(std::string_view model, Error&)> allows;
+  // A step's call succeeded and cost this much (the caller's budget).
+  std::function<void(const model::Usage&)> spent;
+};
+
+struct Setup {
+  uint32_t id = 0;             // the host's request id
+  std::string request_id;      // "req_…"
+  std::string tenant;          // the gateway key, for each step's cache partition
+  std::string headers;         // extra header lines of the answer (CORS)
+  std::shared_ptr<const config::Config> config;
+  const config::Pipeline* pipeline = nullptr;  // in *config
+  json::Document input;        // the call's input object (`stream` removed)
+  bool stream = false;         // answer as text/event-stream
+  Hooks hooks;
+};
+
+class StepCaller;
+
+class Run {
+ public:
+  // `next_call` hands out the ids of step calls (never a host's request id).
+  Run(exchange::Exchange& exchange, exchange::ActionBatch& batch, uint32_t& next_call, Setup setup);
+  ~Run();
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  void begin(double now);
+  // Looks at what landed since and starts what became ready, until nothing changes.
+  void advance(double now);
+  // The pipeline's deadline passed: 504, every running step cancelled.
+  void expire(double now);
+  // The caller went away: every running step cancelled, nothing answered.
+  void cancel(double now);
+
+  bool dirty() const { return dirty_; }
+  bool over() const { return over_; }
+  double deadline() const { return deadline_; }
+
+ private:
+  friend class StepCaller;
+  Scope scope() const { return {*setup_.pipeline, setup_.input, steps_}; }
+  bool ready(size_t i) const;
+  bool when_holds(size_t i) const;
+  void start_step(size_t i, double now);
+  void settle(size_t i, double now);
+  void step_failed(size_t i, const Error& error, double now);
+  void report(size_t i);
+  void stop_running(double now);
+  void succeed();
+  void fail(const Error& error);
+  void respond(int status, std::string_view content_type, const std::string& body);
+  void event(std::string_view name, const std::string& data);
+  void delta(std::string_view text);
+
+  exchange::Exchange& exchange_;
+  exchange::ActionBatch& batch_;
+  uint32_t& next_call_;
+  Setup setup_;
+  std::vector<StepState> steps_;
+  size_t output_step_ = 0;
+  double deadline_ = exchange::kNever;
+  bool dirty_ = false;
+  bool over_ = false;
+};
+
+}  // namespace sy::pipeline
