@@ -34,12 +34,8 @@ const char* error_type_name(ErrorType type) { return kErrorTypeNames[int(type)];
 
 const char* error_body_type(ErrorType type) { return kBodyTypes[int(type)]; }
 
-std::string error_body(const Error& error) {
-  std::string out = "{\"error\":{\"message\":";
-  json::append_string(out, error.message);
-  out += ",\"type\":";
-  json::append_string(out, error_body_type(error.type));
-  out += ",\"code\":";
+void append_error_details(std::string& out, const Error& error) {
+  out += "\"code\":";
   json::append_string(out, error.code.empty() ? error_type_name(error.type) : error.code);
   out += ",\"param\":";
   if (error.param.empty()) out += "null";
@@ -50,7 +46,17 @@ std::string error_body(const Error& error) {
     out += ',';
     out += error.metadata_json;
   }
-  out += "}}}";
+  out += '}';
+}
+
+std::string error_body(const Error& error) {
+  std::string out = "{\"error\":{\"message\":";
+  json::append_string(out, error.message);
+  out += ",\"type\":";
+  json::append_string(out, error_body_type(error.type));
+  out += ',';
+  append_error_details(out, error);
+  out += "}}";
   return out;
 }
 

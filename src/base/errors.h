@@ -49,4 +49,8 @@ struct Error {
 // param null when no field is at fault.
 std::string error_body(const Error& error);
 
+// Appends the members every error shape shares: "code" (never null), "param" (null when none)
+// and "metadata" {"error_type", …metadata_json}, comma-separated, without a leading comma.
+void append_error_details(std::string& out, const Error& error);
+
 }  // namespace sy

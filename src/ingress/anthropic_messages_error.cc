@@ -39,18 +39,8 @@ void append_error(std::string& out, const Error& error) {
   json::append_string(out, error_type(error));
   out += ",\"message\":";
   json::append_string(out, error.message);
-  out += ",\"code\":";
-  json::append_string(out, error.code.empty() ? error_type_name(error.type) : error.code);
-  out += ",\"param\":";
-  if (error.param.empty()) out += "null";
-  else json::append_string(out, error.param);
-  out += ",\"metadata\":{\"error_type\":";
-  json::append_string(out, error_type_name(error.type));
-  if (!error.metadata_json.empty()) {
-    out += ',';
-    out += error.metadata_json;
-  }
-  out += '}';
+  out += ',';
+  append_error_details(out, error);
 }
 
 std::string error_body(const Error& error) {
