@@ -123,18 +123,21 @@ bool history_of(std::string_view record, std::string& out) {
          append_items(out, before) && append_items(out, after);
 }
 
+// Reads env.doc, which decode has parsed already.
 void references(const model::Envelope& env, std::vector<Reference>& out) {
   const model::Request& r = env.request;
   if (!r.previous_response_id.empty())
     out.push_back({"previous_response_id", std::string(r.previous_response_id), "previous_response_not_found",
                    "Previous response"});
-  std::vector<std::string> storage;
-  std::string_view input = member(members_of(env.text, storage), "input");
-  std::vector<std::string_view> items;
-  if (input.empty() || input.front() != '[' || !json::array_elements(input, items)) return;
-  for (size_t i = 0; i < items.size(); ++i) {
-    std::string id = reference_of(items[i]);
-    if (!id.empty()) out.push_back({"input[" + std::to_string(i) + "]", std::move(id), "item_not_found", "Item", true});
+  const json::Value* input = json::find(env.doc, "input");
+  if (!input || !input->IsArray()) return;
+  for (rapidjson::SizeType i = 0; i < input->Size(); ++i) {
+    const json::Value& item = (*input)[i];
+    const json::Value* type = json::find(item, "type");
+    const json::Value* id = json::find(item, "id");
+    bool reference = type ? type->IsString() && json::view(*type) == "item_reference" : !json::find(item, "role");
+    if (reference && id && id->IsString())
+      out.push_back({"input[" + std::to_string(i) + "]", std::string(json::view(*id)), "item_not_found", "Item", true});
   }
 }
 
