@@ -825,28 +825,29 @@ ErrorType read_error(std::string_view body, const config::Provider& provider, Er
   return ErrorType::internal;
 }
 
+// What every OpenAI-format server offers; `openai` itself also speaks the Responses API.
+constexpr Capabilities kCompatibleCaps = {.embeddings = true,
+                                          .models = true,
+                                          .token_input = true,
+                                          .images = true,
+                                          .max_n = 128,
+                                          .n_in_streams = true,
+                                          .max_images = openai_images::max_images};
+
+constexpr Capabilities with_native(Capabilities caps, model::Format format) {
+  caps.native = format;
+  return caps;
+}
+
 const Codec kCodec = {
-    .caps = {.embeddings = true,
-             .models = true,
-             .token_input = true,
-             .images = true,
-             .max_n = 128,
-             .n_in_streams = true,
-             .max_images = openai_images::max_images,
-             .native = model::Format::openai_responses},
+    .caps = with_native(kCompatibleCaps, model::Format::openai_responses),
     .encode = encode,
     .decode = decode,
     .stream = stream,
 };
 
 const Codec kCompatibleCodec = {
-    .caps = {.embeddings = true,
-             .models = true,
-             .token_input = true,
-             .images = true,
-             .max_n = 128,
-             .n_in_streams = true,
-             .max_images = openai_images::max_images},
+    .caps = kCompatibleCaps,
     .encode = encode,
     .decode = decode,
     .stream = stream,
