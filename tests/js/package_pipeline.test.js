@@ -8,34 +8,7 @@ import { describe, test } from 'node:test';
 import { SwitchyardError } from '../../web/src/errors.js';
 import { pipelineEventStream } from '../../web/src/streams.js';
 import { runPipeline } from '../../web/src/switchyard.js';
-
-const encoder = new TextEncoder();
-
-// A fetch Response whose body arrives in the given pieces (strings or byte arrays).
-function responseOf(pieces, { status = 200, type = 'text/event-stream', headers = {} } = {}) {
-  const queue = pieces.map((p) => (typeof p === 'string' ? encoder.encode(p) : p));
-  const body = new ReadableStream({
-    pull(controller) {
-      if (queue.length === 0) return controller.close();
-      controller.enqueue(queue.shift());
-    },
-  });
-  return new Response(body, { status, headers: { 'content-type': type, ...headers } });
-}
-
-// The bytes of `text` cut at pseudo-random places (seeded): lines, CRLFs and UTF-8 split across reads.
-function splitBytes(text, seed) {
-  const bytes = encoder.encode(text);
-  const out = [];
-  let state = seed;
-  for (let at = 0; at < bytes.length; ) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const n = 1 + (state % 7);
-    out.push(bytes.slice(at, at + n));
-    at += n;
-  }
-  return out;
-}
+import { responseOf, splitBytes } from './pieces.js';
 
 async function collect(iterable) {
   const out = [];

@@ -7,35 +7,7 @@ import { describe, test } from 'node:test';
 
 import { SwitchyardError } from '../../web/src/errors.js';
 import { chunkStream, messageEventStream, responseEventStream, sseEvents } from '../../web/src/streams.js';
-
-const encoder = new TextEncoder();
-
-// A fetch Response whose body arrives in the given pieces (strings or byte arrays).
-function responseOf(pieces) {
-  const queue = pieces.map((p) => (typeof p === 'string' ? encoder.encode(p) : p));
-  const body = new ReadableStream({
-    pull(controller) {
-      if (queue.length === 0) return controller.close();
-      controller.enqueue(queue.shift());
-    },
-  });
-  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-}
-
-// The bytes of `text` cut at pseudo-random places (seeded), so that lines, CRLFs and UTF-8
-// sequences end up split across reads.
-function splitBytes(text, seed) {
-  const bytes = encoder.encode(text);
-  const out = [];
-  let state = seed;
-  for (let at = 0; at < bytes.length; ) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const n = 1 + (state % 7);
-    out.push(bytes.slice(at, at + n));
-    at += n;
-  }
-  return out;
-}
+import { responseOf, splitBytes } from './pieces.js';
 
 const info = { headers: { 'x-switchyard-request-id': 'r1' } };
 
