@@ -92,7 +92,22 @@ export interface ChatMessage {
   tool_call_id?: string;
 }
 
-export interface ChatCompletionRequest {
+/** Switchyard's own controls and routing members, accepted in every request body (SPEC section 2). */
+export interface SwitchyardControls {
+  /** OpenRouter-style fallback list, provider preferences and sticky sessions. */
+  models?: string[];
+  provider?: Record<string, unknown>;
+  session_id?: string;
+  switchyard?: {
+    cache?: 'default' | 'no-store' | 'refresh' | 'only';
+    cache_ttl_s?: number;
+    priority?: number;
+    timeout_ms?: number;
+    metadata?: Record<string, unknown>;
+  };
+}
+
+export interface ChatCompletionRequest extends SwitchyardControls {
   model: string;
   messages: ChatMessage[];
   stream?: boolean;
@@ -103,18 +118,6 @@ export interface ChatCompletionRequest {
   tool_choice?: unknown;
   response_format?: unknown;
   stream_options?: { include_usage?: boolean };
-  /** OpenRouter-style fallback list, provider preferences and sticky sessions. */
-  models?: string[];
-  provider?: Record<string, unknown>;
-  session_id?: string;
-  /** Switchyard's own controls (SPEC section 2). */
-  switchyard?: {
-    cache?: 'default' | 'no-store' | 'refresh' | 'only';
-    cache_ttl_s?: number;
-    priority?: number;
-    timeout_ms?: number;
-    metadata?: Record<string, unknown>;
-  };
   [field: string]: unknown;
 }
 
@@ -230,21 +233,6 @@ export interface PipelineStream extends AsyncIterable<PipelineStreamEvent> {
 }
 
 // ---- OpenAI Responses API (POST /v1/responses) ----
-
-/** Switchyard's own controls and routing members, accepted in every request body (SPEC section 2). */
-export interface SwitchyardControls {
-  /** OpenRouter-style fallback list, provider preferences and sticky sessions. */
-  models?: string[];
-  provider?: Record<string, unknown>;
-  session_id?: string;
-  switchyard?: {
-    cache?: 'default' | 'no-store' | 'refresh' | 'only';
-    cache_ttl_s?: number;
-    priority?: number;
-    timeout_ms?: number;
-    metadata?: Record<string, unknown>;
-  };
-}
 
 export type ResponseInputContent =
   | { type: 'input_text'; text: string }
