@@ -30,18 +30,18 @@ export function barChart(rows, { title, unit = '', series = [''], empty = 'no da
     figure.append(Object.assign(document.createElement('p'), { className: 'chart-empty', textContent: empty }));
     return figure;
   }
-  const barHeight = 16;
-  const rowHeight = series.length * (barHeight + 2) + 8;
-  const labelWidth = 150;
-  const width = 420;
-  const plotWidth = width - labelWidth - 70;
+  const barHeight = 12;
+  const rowHeight = series.length * (barHeight + 2) + 6;
+  const labelWidth = 110;
+  const width = 300;
+  const plotWidth = width - labelWidth - 50;
   const max = Math.max(1e-9, ...rows.flatMap((r) => r.values.map(Number)));
   const legend = series.length > 1 ? 18 : 0;
   const svg = node('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight + legend}`, role: 'img', 'aria-label': title ?? 'bar chart' });
   series.forEach((name, s) => {
     if (!legend) return;
-    svg.append(node('rect', { x: labelWidth + s * 90, y: 2, width: 10, height: 10, class: `series-${s}` }));
-    svg.append(node('text', { x: labelWidth + s * 90 + 14, y: 11, class: 'legend' }, name));
+    svg.append(node('rect', { x: labelWidth + s * 60, y: 2, width: 9, height: 9, class: `series-${s}` }));
+    svg.append(node('text', { x: labelWidth + s * 60 + 12, y: 10, class: 'legend' }, name));
   });
   rows.forEach((row, i) => {
     const top = legend + i * rowHeight + 4;

@@ -19,6 +19,14 @@ const STATUS = {
   504: 'No answer in time',
 };
 
+// Where the error type says more than the status does.
+const HEADS = {
+  cache_miss_offline: 'Not in the cache',
+  no_healthy_target: 'No healthy target',
+  context_length_exceeded: 'The conversation is too long',
+  content_filtered: 'Filtered',
+};
+
 const TYPES = {
   cache_miss_offline: 'the request asked for cached answers only and none is cached for it',
   no_healthy_target: 'every target is failing or its breaker is open',
@@ -38,7 +46,7 @@ const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** One sentence for { status, message, code, param, metadata } (a SwitchyardError has them). */
 export function describeFailure({ status, message, param, metadata, step } = {}) {
-  const head = STATUS[status] ?? (status ? `Error ${status}` : 'Something went wrong');
+  const head = HEADS[metadata?.error_type] ?? STATUS[status] ?? (status ? `Error ${status}` : 'Something went wrong');
   const parts = [`${head}${status ? ` (HTTP ${status})` : ''}: ${sentence(message ?? 'no details were given')}`];
   const problems = Array.isArray(metadata?.errors) ? metadata.errors : [];
   if (problems.length) {
