@@ -222,4 +222,107 @@ describe('demos', { timeout: 120000 }, () => {
     assert.deepEqual(errors, []);
     await context.close();
   });
+
+  describe('the gateway page and /demos/ on the gateway', () => {
+    let gateway;
+    before(async () => {
+      const config = {
+        providers: { echo: { type: 'echo' } },
+        models: { chat: { strategy: 'fallback', targets: [{ provider: 'echo', model: 'echo-1' }] } },
+        cache: { enabled: true },
+      };
+      gateway = await startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(tmp, 'gw'), demosDir: built });
+    });
+    after(async () => {
+      await gateway?.stop();
+    });
+
+    async function send(page, text) {
+      const turns = await page.$$eval('#history .turn', (t) => t.length);
+      await page.fill('#message', text);
+      await page.click('#send');
+      await page.waitForFunction((n) => document.querySelectorAll('#history .turn').length === n + 2 || !document.querySelector('#error').hidden, turns);
+      await page.waitForFunction(() => !document.querySelector('#send').disabled);
+    }
+
+    it('two turns keep the history (the second request carries the first), stats drawn, errors as sentences', async () => {
+      const context = await browser.newContext();
+      const { page, errors } = await openPage(context, `${gateway.url}/`);
+      const bodies = [];
+      page.on('request', (r) => r.url().endsWith('/v1/chat/completions') && bodies.push(JSON.parse(r.postData())));
+      await page.waitForFunction(() => [...document.querySelectorAll('#model option')].some((o) => o.value === 'chat'));
+      await page.selectOption('#model', 'chat');
+
+      await send(page, 'What is a switchyard?');
+      await page.uncheck('#stream'); // the second turn not streamed: both paths keep the history
+      await send(page, 'And where is one?');
+      const turns = await page.$$eval('#history .turn', (t) => t.map((d) => [d.dataset.role, d.querySelector('.text').textContent]));
+      assert.deepEqual(turns, [
+        ['user', 'What is a switchyard?'],
+        ['assistant', 'What is a switchyard?'], // echo answers the last user message
+        ['user', 'And where is one?'],
+        ['assistant', 'And where is one?'],
+      ]);
+      assert.equal(bodies.length, 2);
+      assert.deepEqual(bodies[0].messages, [{ role: 'user', content: 'What is a switchyard?' }]);
+      assert.equal(bodies[0].stream, true);
+      assert.deepEqual(bodies[1].messages, [
+        { role: 'user', content: 'What is a switchyard?' },
+        { role: 'assistant', content: 'What is a switchyard?' },
+        { role: 'user', content: 'And where is one?' },
+      ]);
+      assert.equal(bodies[1].stream, false);
+      // the conversation is kept in localStorage and listed
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('switchyard.gateway.conversations')));
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0].messages.length, 4);
+      assert.deepEqual(await page.$$eval('#conversations li', (l) => l.map((i) => i.textContent)), ['What is a switchyard?']);
+
+      // the stats view: charts from GET /v1/stats, refreshed after the answers
+      await page.waitForFunction(() => {
+        const bar = document.querySelector('#stats figure:first-child rect.bar');
+        return bar && Number(bar.dataset.value) === 2;
+      });
+      const captions = await page.$$eval('#stats figcaption', (f) => f.map((x) => x.textContent));
+      assert.deepEqual(captions, ['Requests per target', 'Latency per target', 'Errors per target', 'Breakers', 'Cache hit rate']);
+      assert.deepEqual(await page.$$eval('#stats .breaker', (b) => b.map((x) => [x.dataset.target, x.dataset.state])), [['echo/echo-1', 'closed']]);
+      await screenshot(page, 'gateway');
+
+      // an unknown model: a sentence with the status and the field at fault, the turn taken back
+      await page.evaluate(() => document.querySelector('#model').append(new Option('no-such-model', 'no-such-model')));
+      await page.selectOption('#model', 'no-such-model');
+      await send(page, 'Hello?');
+      const sentence = await page.textContent('#error');
+      assert.match(sentence, /^Not found \(HTTP 404\): unknown model "no-such-model": [^{}]*\. The field at fault is “model”\.$/);
+      assert.equal(await page.$$eval('#history .turn', (t) => t.length), 4);
+      assert.equal(await page.inputValue('#message'), 'Hello?');
+      await screenshot(page, 'gateway-error');
+
+      // the gateway out of reach: the network failure explained
+      await page.route('**/v1/chat/completions', (route) => route.abort('connectionrefused'));
+      await page.selectOption('#model', 'chat');
+      await send(page, 'Hello?');
+      assert.match(await page.textContent('#error'), /^The gateway could not be reached \(Failed to fetch\): is it still running/);
+
+      // a new conversation starts empty, the old one stays listed and opens again
+      await page.click('#new');
+      assert.equal(await page.$$eval('#history .turn', (t) => t.length), 0);
+      await page.click('#conversations li button');
+      assert.equal(await page.$$eval('#history .turn', (t) => t.length), 4);
+      assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+      await context.close();
+    });
+
+    it('serves the demos at /demos/: the playground runs there', async () => {
+      const context = await browser.newContext();
+      const { page, errors } = await openPage(context, `${gateway.url}/demos/playground/`);
+      await page.waitForFunction(() => window.playground?.ready === true);
+      await page.click('#run-cache');
+      await page.waitForFunction(() => window.playground.runs.cache === 1);
+      assert.deepEqual(await page.$$eval('#cache-calls tbody tr', (r) => r.map((x) => x.dataset.cache)), ['MISS', 'HIT']);
+      assert.equal(await page.isVisible('#gateway-link'), true);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  });
 });
