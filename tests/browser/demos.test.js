@@ -158,6 +158,49 @@ describe('demos', { timeout: 120000 }, () => {
     await context.close();
   });
 
+  it('playground: a typed key goes to the provider’s URL only, and the examples run on that provider', async () => {
+    const context = await browser.newContext();
+    const seen = []; // [url, authorization] of every request leaving the page's origin
+    await context.route('**/*', async (route) => {
+      const request = route.request();
+      if (request.url().startsWith(`${originOf(site)}/`)) return route.continue();
+      seen.push([request.method(), request.url(), (await request.allHeaders()).authorization ?? null]);
+      const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-expose-headers': '*' };
+      if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+      const body = JSON.parse(request.postData());
+      const text = `stand-in answer to: ${body.messages.at(-1).content}`;
+      return route.fulfill({
+        status: 200,
+        headers: { ...cors, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: 'chatcmpl-stand-in', object: 'chat.completion', created: 1, model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+        }),
+      });
+    });
+    const { page } = await openPage(context, `${originOf(site)}/playground/`);
+    await page.waitForFunction(() => window.playground?.ready === true);
+    await page.selectOption('#provider', 'openai');
+    await page.waitForSelector('#config-error:not([hidden])'); // no key yet: refused, and said so
+    assert.match(await page.textContent('#config-error'), /OPENAI_API_KEY is not set\. Type the key OPENAI_API_KEY above\.$/);
+    await page.fill('#keys input[data-env="OPENAI_API_KEY"]', 'sk-typed-in');
+    await page.click('#apply');
+    await page.waitForFunction(() => window.playground.ready && window.playground.sy && document.querySelector('#config-error').hidden);
+    await page.click('#run-cache');
+    await page.waitForFunction(() => window.playground.runs.cache === 1 || document.querySelector('#cache-output.error'));
+    assert.deepEqual(await page.$$eval('#cache-calls tbody tr', (r) => r.map((x) => [x.dataset.cache, x.cells[3].textContent])), [
+      ['MISS', 'openai/gpt-4o'],
+      ['HIT', 'openai/gpt-4o'],
+    ]);
+    assert.match(await page.textContent('#cache-output'), /^stand-in answer to: Explain how rainbows form/);
+    const posts = seen.filter(([method]) => method === 'POST');
+    assert.deepEqual(posts, [['POST', 'https://api.openai.com/v1/chat/completions', 'Bearer sk-typed-in']]);
+    assert.ok(seen.every(([, url]) => url.startsWith('https://api.openai.com/')), JSON.stringify(seen));
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).length), 0);
+    await context.close();
+  });
+
   // Clicks each shipped prompt and an unknown question; answers what the page showed.
   async function askOffline(page) {
     const buttons = await page.$$('#prompts button');

@@ -7,7 +7,7 @@
 // In the repository the pages map "switchyard" to ../../src/index.js (web/src); in the build
 // web/src sits at out/src, so that one import-map path is rewritten. ./dev start runs this (it
 // is a copy: fast); the gateway serves the result at /demos/.
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,8 +20,13 @@ const BUILD_PATH = '"switchyard": "../src/index.js"';
 
 const exists = (p) => stat(p).then(() => true, () => false);
 
-/** Builds into outDir; returns { outDir, core: whether web/dist was there to copy }. */
-export async function buildDemos(outDir = path.join(root, 'build/demos')) {
+/**
+ * Builds into finalDir: in a folder next to it, then moved into place, so that finalDir holds
+ * either the old build or the whole new one (a running gateway still needs a restart to see
+ * it). Returns { outDir, core: whether web/dist was there to copy }.
+ */
+export async function buildDemos(finalDir = path.join(root, 'build/demos')) {
+  const outDir = `${finalDir}.building-${process.pid}`;
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   for (const name of PAGES) {
@@ -42,7 +47,9 @@ export async function buildDemos(outDir = path.join(root, 'build/demos')) {
   await cp(path.join(root, 'web/src'), path.join(outDir, 'src'), { recursive: true });
   const core = await exists(path.join(root, 'web/dist/switchyard_core.wasm'));
   if (core) await cp(path.join(root, 'web/dist'), path.join(outDir, 'dist'), { recursive: true });
-  return { outDir, core };
+  await rm(finalDir, { recursive: true, force: true });
+  await rename(outDir, finalDir);
+  return { outDir: finalDir, core };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

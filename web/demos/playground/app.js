@@ -83,7 +83,9 @@ async function applyConfig() {
   } catch (error) {
     $('status').textContent = 'not running';
     // A config the core refuses is a 400 listing every problem with its path.
-    return show('config-error', describeFailure({ ...error, message: 'the core refused this config' }), true);
+    const missing = envNamesOf($('config').value).filter((name) => !env[name]);
+    const hint = missing.length ? ` Type the key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} above.` : '';
+    return show('config-error', describeFailure({ ...error, message: 'the core refused this config' }) + hint, true);
   }
   state.spread = {};
   state.ready = true;
