@@ -365,7 +365,43 @@ describe('demos', { timeout: 120000 }, () => {
       assert.deepEqual(await page.$$eval('#cache-calls tbody tr', (r) => r.map((x) => x.dataset.cache)), ['MISS', 'HIT']);
       assert.equal(await page.isVisible('#gateway-link'), true);
       assert.deepEqual(errors, []);
+      // the demos' index links both
+      await page.goto(`${gateway.url}/demos`);
+      assert.equal(page.url(), `${gateway.url}/demos/`);
+      assert.deepEqual(await page.$$eval('a', (a) => a.map((x) => x.getAttribute('href'))), ['playground/', 'offline/']);
+      await screenshot(page, 'demos');
       await context.close();
     });
+  });
+
+  it('the gateway page without the demos (none bound): chat, a stats table and plain sentences', async () => {
+    const config = {
+      providers: { echo: { type: 'echo' } },
+      models: { chat: { strategy: 'fallback', targets: [{ provider: 'echo', model: 'echo-1' }] } },
+    };
+    const gateway = await startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(tmp, 'gw-bare'), demosDir: null });
+    const context = await browser.newContext();
+    try {
+      const r = await fetch(`${gateway.url}/demos/playground/`);
+      assert.equal(r.status, 404);
+      assert.match((await r.json()).error.message, /The demos are not built here/);
+      const { page } = await openPage(context, `${gateway.url}/`);
+      await page.waitForFunction(() => [...document.querySelectorAll('#model option')].some((o) => o.value === 'chat'));
+      await page.selectOption('#model', 'chat');
+      await page.fill('#message', 'plain page');
+      await page.click('#send');
+      await page.waitForSelector('#history .turn[data-role="assistant"]');
+      await page.waitForFunction(() => document.querySelector('#stats table tbody tr'));
+      assert.deepEqual(await page.$$eval('#stats tbody td', (c) => c.slice(0, 3).map((x) => x.textContent)), ['echo/echo-1', '1', '0']);
+      await page.evaluate(() => document.querySelector('#model').append(new Option('nope', 'nope')));
+      await page.selectOption('#model', 'nope');
+      await page.fill('#message', 'again');
+      await page.click('#send');
+      await page.waitForSelector('#error:not([hidden])');
+      assert.match(await page.textContent('#error'), /^Error 404: unknown model "nope"[^{}]* \(the field at fault is “model”\)\.$/);
+    } finally {
+      await context.close();
+      await gateway.stop();
+    }
   });
 });
