@@ -17,6 +17,8 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
 };
 
 export function listen(server) {
@@ -29,11 +31,15 @@ export function close(server) {
   return new Promise((ok) => server.close(ok));
 }
 
-/** A static file server for the repository on loopback: each one is an origin of its own. */
-export function serveRepository() {
+/**
+ * A static file server for the repository (or another folder, `dir`) on loopback: each one is
+ * an origin of its own. A path ending in / serves its index.html.
+ */
+export function serveRepository(dir = root) {
   return listen(createServer(async (req, res) => {
-    const path = resolve(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (path !== root && !path.startsWith(root + sep)) return res.writeHead(403).end();
+    let path = resolve(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (path !== dir && !path.startsWith(dir + sep)) return res.writeHead(403).end();
+    if (req.url.split('?')[0].endsWith('/')) path = join(path, 'index.html');
     try {
       if (!(await stat(path)).isFile()) throw new Error('not a file');
     } catch {
