@@ -188,6 +188,7 @@ export function createDriver(core, host) {
   // context holds it, and the setTimeout handle (null while a hand-over is pending).
   const timer = { at: undefined, owner: null, handle: null };
   const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
+  const writes = new Set(); // one promise per CACHE_PUT dispatched and not yet settled
   let nextRid = 1;
 
   function newRid() {
@@ -283,9 +284,13 @@ export function createDriver(core, host) {
           // Owned by request `id`; answered even when that request already went away.
           enqueue(stateFor(action.id || context.rid), action);
           break;
-        case CACHE_PUT:
+        case CACHE_PUT: {
+          const written = new Promise((resolve) => (action.written = resolve));
+          writes.add(written);
+          written.then(() => writes.delete(written));
           enqueue(stateFor(context.rid), action);
           break;
+        }
         default:
           break; // unknown kinds are ignored, for forward compatibility
       }
@@ -699,14 +704,19 @@ export function createDriver(core, host) {
     call(state, () => core.cacheResult(action.id || state.rid, new Uint8Array(0), now()));
   }
 
-  // Fire and forget for the caller; the pump waits for the write before it ends.
+  // Fire and forget for the caller; the pump waits for the write before it ends, and so does
+  // flush().
   function cachePut(state, action) {
-    if (!host.cache || typeof host.cache.put !== 'function') return;
+    if (!host.cache || typeof host.cache.put !== 'function') {
+      action.written?.();
+      return;
+    }
     state.tierOps++;
     Promise.resolve()
       .then(() => host.cache.put(action.url, action.body, action.atMs))
       .catch((error) => host.log?.(`switchyard: cache tier put failed: ${messageOf(error)}`))
       .finally(() => {
+        action.written?.();
         state.tierOps--;
         notify(state);
       });
@@ -752,6 +762,8 @@ export function createDriver(core, host) {
       state.wake = null;
       if (state.keepAlive !== null) clearTimeout(state.keepAlive);
       requests.delete(state.rid);
+      for (const action of state.queue) action.written?.(); // a failed pump performs no more
+      state.queue.length = 0;
       releaseTimer(state);
       if (!state.responded) {
         state.responded = true;
@@ -801,6 +813,14 @@ export function createDriver(core, host) {
       host.waitUntil?.(done);
       options.onSettled?.(done);
       return response;
+    },
+
+    /**
+     * Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled, whether
+     * it succeeded or failed (failures are logged). What the core asks for later is not waited for.
+     */
+    flush() {
+      return Promise.all([...writes]).then(() => undefined);
     },
 
     /**

@@ -11,9 +11,10 @@ export interface CreateSwitchyardOptions {
   /**
    * The persistent cache tier (L2) under the core's own cache: 'memory' (default: none),
    * 'indexeddb' (browsers and web workers), 'fs' (the Node entry: a directory, see
-   * persistOptions.dir), or a tier object of your own. The core uses it when the config's cache
-   * has "persist": true (and "enabled": true): an L1 miss asks the tier before going upstream,
-   * every stored answer is written to it, and cache.export() / cache.clear() list and empty it.
+   * persistOptions.dir), or a tier object of your own. Any of these but 'memory' turns the
+   * config's cache "enabled" and "persist" on where the config leaves them unset (an explicit
+   * false stays false): an L1 miss asks the tier before going upstream, every stored answer is
+   * written to it, and cache.export() / cache.clear() list and empty it.
    */
   persist?: 'memory' | 'indexeddb' | 'fs' | CacheTier;
   persistOptions?: PersistOptions;
@@ -675,8 +676,12 @@ export interface Switchyard {
     /** Empties the core's cache and, through the core, the persistent tier (DELETE /v1/cache). */
     clear(options?: RequestOptions): Promise<any>;
   };
-  /** Frees the core. Finish or cancel pending requests first. */
-  close(): void;
+  /**
+   * Frees the core at once (later calls reject with a 400). Resolves once the cache tier writes
+   * already asked for have settled and a tier the package opened is closed, so a new Switchyard
+   * on the same store finds them. Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
 }
 
 export function createSwitchyard(options: CreateSwitchyardOptions): Promise<Switchyard>;

@@ -94,6 +94,25 @@ function checkOptions({ config, transport, persist, fetchImpl }) {
   }
 }
 
+// `persist` other than 'memory' asks for a persistent response cache: the config's `cache` gets
+// `enabled` and `persist` true where it leaves them unset (an explicit false stays false). The
+// gateway's config semantics are unchanged: there, only `cache.persist` turns the tier on.
+export function withPersistence(config, persist) {
+  if (persist === 'memory') return config;
+  let doc = config;
+  if (typeof config === 'string') {
+    try {
+      doc = JSON.parse(config);
+    } catch {
+      return config; // the core reports what is wrong with it
+    }
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return config;
+  const cache = doc.cache ?? {};
+  if (cache === null || typeof cache !== 'object' || Array.isArray(cache)) return config;
+  return { ...doc, cache: { ...cache, enabled: cache.enabled ?? true, persist: cache.persist ?? true } };
+}
+
 // Loads and configures a core; throws the core's config error (400, every problem listed).
 async function startCore(loadCore, seed, config, env) {
   const core = await loadCore(seed);
@@ -150,7 +169,7 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
   } = options ?? {};
   const fetchImpl = userFetch ?? globalThis.fetch;
   checkOptions({ config, transport, persist, fetchImpl });
-  const core = await startCore(loadCore, seed, config, env);
+  const core = await startCore(loadCore, seed, withPersistence(config, persist), env);
   const tier = await openPersistentTier(core, persist, persistOptions, openTier);
   if (tier) core.enablePersistence(true); // the core now lists, fills and empties it
   const driver = createDriver(core, {
@@ -160,6 +179,7 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     cache: tier ?? undefined,
   });
   let closed = false;
+  let closing = null;
 
   function send(method, path, headers, text, { signal, onSettled } = {}) {
     if (closed) return Promise.reject(packageError(400, 'invalid_request', 'this Switchyard was closed'));
@@ -216,14 +236,20 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     stats: (requestOptions) => json('GET', '/v1/stats', undefined, requestOptions),
     models,
     cache: cacheApi(request, send),
+    // Frees the core at once (later calls reject); resolves once the cache tier writes already
+    // asked for settled and the tier the package opened was closed. Twice: the same promise.
     close() {
-      if (closed) return;
+      if (closing) return closing;
       closed = true;
       core.free();
-      try {
-        const closing = isTier(persist) ? undefined : tier?.close?.(); // a tier passed in is the caller's
-        closing?.catch?.(() => {});
-      } catch {}
+      closing = driver
+        .flush()
+        .then(() => (isTier(persist) ? undefined : tier?.close?.())) // a tier passed in is the caller's
+        .then(
+          () => undefined,
+          () => undefined,
+        );
+      return closing;
     },
   };
 }
