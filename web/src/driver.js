@@ -168,14 +168,17 @@ function bounded(promise, ms) {
  * @param {object} core the adapter of web/src/core_c.js (or web/src/core_emscripten.js)
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
  *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number,
- *           keepAliveMs?: number, bodyLingerMs?: number }} host
+ *           keepAliveMs?: number, bodyLingerMs?: number, fetchWhole?: Function }} host
  *   `cache` is the persistent tier, if any:
  *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
  *     entries() → async iterable of entry lines, clear() → Promise }
  *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
+ *   `fetchWhole(url, { method, headers (text), body?, signal })` → Promise<{ status, headers
+ *   (text), body: Uint8Array }>, if given, performs every FETCH the core takes whole (flags bit0
+ *   clear; transport 'emscripten'); streaming ones always use `fetch`
  *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
  *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
- * @returns {{ request: Function, counters: () => object }}
+ * @returns {{ request: Function, flush: () => Promise<void>, counters: () => object }}
  */
 export function createDriver(core, host) {
   const now = host.now ?? (() => Date.now());
@@ -601,6 +604,10 @@ export function createDriver(core, host) {
       return;
     }
     f.controller = new AbortController();
+    if (host.fetchWhole && !(action.flags & 1)) {
+      fetchWhole(state, f, fid, action);
+      return;
+    }
     const init = {
       method: action.method || 'GET',
       headers: textToHeaders(action.headers),
@@ -613,6 +620,31 @@ export function createDriver(core, host) {
         if (f.aborted) return;
         call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
         if (response.body) await readUpstream(state, f, fid, response.body.getReader());
+        if (f.aborted) return;
+        call(state, () => core.fetchEnd(fid, now()));
+      } catch (error) {
+        if (f.aborted) return;
+        call(state, () => core.fetchError(fid, messageOf(error) || 'network error', now()));
+      } finally {
+        fetches.delete(fid);
+        state.inflight.delete(fid);
+        notify(state);
+      }
+    })();
+  }
+
+  // A fetch whose body the core takes whole, through host.fetchWhole (transport 'emscripten'):
+  // the answer is reported as the fetch() path reports it (response, body, end; or an error).
+  function fetchWhole(state, f, fid, action) {
+    const init = { method: action.method || 'GET', headers: action.headers, signal: f.controller.signal };
+    if (action.body.length > 0) init.body = action.body;
+    (async () => {
+      try {
+        const answer = await host.fetchWhole(action.url, init);
+        if (f.aborted) return;
+        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, now()));
+        if (f.aborted) return;
+        if (answer.body.length > 0) call(state, () => core.fetchBody(fid, answer.body, now()));
         if (f.aborted) return;
         call(state, () => core.fetchEnd(fid, now()));
       } catch (error) {

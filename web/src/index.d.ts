@@ -6,7 +6,13 @@ export type SwitchyardConfig = Record<string, unknown> | string;
 
 export interface CreateSwitchyardOptions {
   config: SwitchyardConfig;
-  /** 'fetch' (default). 'emscripten' is not implemented yet: a 501 SwitchyardError (code 'not_implemented'). */
+  /**
+   * 'fetch' (default): upstream requests through `fetch`. 'emscripten': non-streaming upstream
+   * requests go from C++ through the Emscripten Fetch API (XMLHttpRequest); streaming ones still
+   * use `fetch`. Outcomes (errors, retries, fallbacks) are the same. Needs a global
+   * XMLHttpRequest: in Node install one (e.g. npm xhr2 as globalThis.XMLHttpRequest; absolute
+   * URLs only), else createSwitchyard throws a 400 SwitchyardError (param 'transport').
+   */
   transport?: 'fetch' | 'emscripten';
   /**
    * The persistent cache tier (L2) under the core's own cache: 'memory' (default: none),

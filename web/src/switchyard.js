@@ -11,13 +11,6 @@ import { chunkStream, messageEventStream, pipelineError, pipelineEventStream, re
 export { SwitchyardError } from './errors.js';
 export { sseData, sseEvents } from './streams.js';
 
-function notImplemented(what, param) {
-  return packageError(501, 'internal', `${what} is not implemented by this version of switchyard`, {
-    code: 'not_implemented',
-    param,
-  });
-}
-
 function plainHeaders(headers) {
   const out = {};
   for (const [name, value] of headers) out[name] = value;
@@ -75,8 +68,17 @@ function isTier(value) {
 
 // Refuses options the package cannot work with (SPEC section 5), before the core is loaded.
 function checkOptions({ config, transport, persist, fetchImpl }) {
-  if (transport === 'emscripten') throw notImplemented("transport 'emscripten'", 'transport');
-  if (transport !== 'fetch') {
+  if (transport === 'emscripten' && typeof globalThis.XMLHttpRequest !== 'function') {
+    throw packageError(
+      400,
+      'invalid_request',
+      "transport 'emscripten' needs an XMLHttpRequest (the Emscripten Fetch API is built on it), and this environment " +
+        "has none: in Node, install one, e.g. npm xhr2 (`globalThis.XMLHttpRequest = (await import('xhr2')).default`; " +
+        "absolute upstream URLs only), or use transport 'fetch'",
+      { param: 'transport' },
+    );
+  }
+  if (transport !== 'fetch' && transport !== 'emscripten') {
     throw packageError(400, 'invalid_request', `unknown transport '${transport}' (expected 'fetch' or 'emscripten')`, {
       param: 'transport',
     });
@@ -170,10 +172,18 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
   const fetchImpl = userFetch ?? globalThis.fetch;
   checkOptions({ config, transport, persist, fetchImpl });
   const core = await startCore(loadCore, seed, withPersistence(config, persist), env);
+  if (transport === 'emscripten' && typeof core.fetchWhole !== 'function') {
+    core.free();
+    throw packageError(400, 'invalid_request', "transport 'emscripten' needs the Emscripten build of the core (this core has no Emscripten Fetch API)", {
+      param: 'transport',
+    });
+  }
   const tier = await openPersistentTier(core, persist, persistOptions, openTier);
   if (tier) core.enablePersistence(true); // the core now lists, fills and empties it
   const driver = createDriver(core, {
     fetch: (url, init) => fetchImpl(url, init), // unbound window.fetch throws
+    // transport 'emscripten': whole (non-streaming) upstream requests go through C++.
+    fetchWhole: transport === 'emscripten' ? core.fetchWhole : undefined,
     now: () => Date.now(),
     log,
     cache: tier ?? undefined,
