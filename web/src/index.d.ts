@@ -769,6 +769,11 @@ export interface DriverHost {
    * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
    */
   bodyLingerMs?: number;
+  /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
+  fetchWhole?: (
+    url: string,
+    init: { method: string; headers: string; body?: Uint8Array; signal: AbortSignal },
+  ) => Promise<{ status: number; headers: string; body: Uint8Array }>;
 }
 
 export interface Driver {
@@ -780,6 +785,8 @@ export interface Driver {
     body?: string | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | null,
     options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
   ): Promise<Response>;
+  /** Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled. */
+  flush(): Promise<void>;
   /** For tests and diagnostics: the one timer (armed, fired, handed over) and task wake-ups. */
   counters(): { armed: number; fired: number; handovers: number; wakeups: number; keepAlives: number; live: number; deadline: number | undefined };
 }
