@@ -1,9 +1,9 @@
 // What every Chromium test needs: the repository served on a loopback origin, and Debian's
-// chromium driven by playwright-core (never a downloaded browser).
+// chromium driven by playwright-core (never a downloaded browser); a CORS proxy for upstreams.
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,4 +68,31 @@ export async function requireWebBuild() {
   await stat(join(root, 'web/dist/switchyard_core.wasm')).catch(() => {
     throw new Error('web/dist/switchyard_core.wasm is missing: build the `web` preset first');
   });
+}
+
+/**
+ * Forwards to `target` (the mock's origin) with CORS for any origin; a client that goes away
+ * aborts the forwarded request, and a reset upstream resets the client. For upstreams without
+ * CORS (tests/mock-upstream) reached from a page of another origin.
+ */
+export function corsProxy(target) {
+  return listen(createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+      'access-control-expose-headers': '*',
+    };
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    const headers = { ...req.headers };
+    delete headers.host;
+    const up = request(`${target}${req.url}`, { method: req.method, headers }, (answer) => {
+      res.writeHead(answer.statusCode, { ...answer.headers, ...cors });
+      answer.pipe(res);
+      answer.on('error', () => res.destroy());
+    });
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  }));
 }

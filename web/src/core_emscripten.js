@@ -4,6 +4,7 @@
 // event.
 
 import { createCCore } from './core_c.js';
+import { createEmscriptenFetch, hasEmscriptenFetch } from './fetch_emscripten.js';
 
 /**
  * @param {object} module an instantiated Emscripten module (what the factory resolves to).
@@ -22,5 +23,8 @@ export function createEmscriptenCore(module, seed = 0) {
   for (const name of Object.keys(module)) {
     if (name.startsWith('_sy_')) exports[name.slice(1)] = module[name];
   }
-  return createCCore(exports, seed);
+  const core = createCCore(exports, seed);
+  // transport 'emscripten': the driver's fetchWhole over the build's Emscripten Fetch API.
+  if (hasEmscriptenFetch(module)) core.fetchWhole = createEmscriptenFetch(module);
+  return core;
 }

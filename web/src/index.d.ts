@@ -6,14 +6,21 @@ export type SwitchyardConfig = Record<string, unknown> | string;
 
 export interface CreateSwitchyardOptions {
   config: SwitchyardConfig;
-  /** 'fetch' (default). 'emscripten' is not implemented yet: a 501 SwitchyardError (code 'not_implemented'). */
+  /**
+   * 'fetch' (default): upstream requests through `fetch`. 'emscripten': non-streaming upstream
+   * requests go from C++ through the Emscripten Fetch API (XMLHttpRequest); streaming ones still
+   * use `fetch`. Outcomes (errors, retries, fallbacks) are the same. Needs a global
+   * XMLHttpRequest: in Node install one (e.g. npm xhr2 as globalThis.XMLHttpRequest; absolute
+   * URLs only), else createSwitchyard throws a 400 SwitchyardError (param 'transport').
+   */
   transport?: 'fetch' | 'emscripten';
   /**
    * The persistent cache tier (L2) under the core's own cache: 'memory' (default: none),
    * 'indexeddb' (browsers and web workers), 'fs' (the Node entry: a directory, see
-   * persistOptions.dir), or a tier object of your own. The core uses it when the config's cache
-   * has "persist": true (and "enabled": true): an L1 miss asks the tier before going upstream,
-   * every stored answer is written to it, and cache.export() / cache.clear() list and empty it.
+   * persistOptions.dir), or a tier object of your own. Any of these but 'memory' turns the
+   * config's cache "enabled" and "persist" on where the config leaves them unset (an explicit
+   * false stays false): an L1 miss asks the tier before going upstream, every stored answer is
+   * written to it, and cache.export() / cache.clear() list and empty it.
    */
   persist?: 'memory' | 'indexeddb' | 'fs' | CacheTier;
   persistOptions?: PersistOptions;
@@ -675,8 +682,12 @@ export interface Switchyard {
     /** Empties the core's cache and, through the core, the persistent tier (DELETE /v1/cache). */
     clear(options?: RequestOptions): Promise<any>;
   };
-  /** Frees the core. Finish or cancel pending requests first. */
-  close(): void;
+  /**
+   * Frees the core at once (later calls reject with a 400). Resolves once the cache tier writes
+   * already asked for have settled and a tier the package opened is closed, so a new Switchyard
+   * on the same store finds them. Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
 }
 
 export function createSwitchyard(options: CreateSwitchyardOptions): Promise<Switchyard>;
@@ -758,6 +769,11 @@ export interface DriverHost {
    * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
    */
   bodyLingerMs?: number;
+  /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
+  fetchWhole?: (
+    url: string,
+    init: { method: string; headers: string; body?: Uint8Array; signal: AbortSignal },
+  ) => Promise<{ status: number; headers: string; body: Uint8Array }>;
 }
 
 export interface Driver {
@@ -769,6 +785,8 @@ export interface Driver {
     body?: string | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | null,
     options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
   ): Promise<Response>;
+  /** Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled. */
+  flush(): Promise<void>;
   /** For tests and diagnostics: the one timer (armed, fired, handed over) and task wake-ups. */
   counters(): { armed: number; fired: number; handovers: number; wakeups: number; keepAlives: number; live: number; deadline: number | undefined };
 }
