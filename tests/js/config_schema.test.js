@@ -288,7 +288,7 @@ describe('config schema agrees with the core', () => {
     core = await loadEmscriptenCore(1);
   });
 
-  test('the schema is draft-07 with an $id, and its own examples compile', () => {
+  test('the schema is draft-07 with an $id, and the corpus covers it', () => {
     assert.equal(SCHEMA.$schema, 'http://json-schema.org/draft-07/schema#');
     assert.match(SCHEMA.$id, /^https:\/\//);
     assert.ok(Object.keys(VALID).length >= 10 && Object.keys(INVALID).length >= 80);
