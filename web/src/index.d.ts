@@ -1,5 +1,7 @@
 // Types for the switchyard npm package (SPEC section 5). The same API is exported by the
-// browser entry (index.js) and the Node entry (node.js).
+// browser entry (index.js) and the Node entry (node.js); the CommonJS entry (index.cjs, types in
+// index.d.cts) exports createSwitchyard and SwitchyardError with these types. The config types
+// (ConfigDocument, Config*) are generated from config.schema.json: scripts/schema-to-dts.mjs.
 
 /**
  * The config document (SPEC section 1): an object, or its JSON text. Its type is generated from
