@@ -31,9 +31,16 @@ export function close(server) {
 
 /** A static file server for the repository on loopback: each one is an origin of its own. */
 export function serveRepository() {
+  return serveDirectory(root);
+}
+
+/** A static file server for one directory (a built app, say) on loopback. */
+export function serveDirectory(base) {
+  base = resolve(base);
   return listen(createServer(async (req, res) => {
-    const path = resolve(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (path !== root && !path.startsWith(root + sep)) return res.writeHead(403).end();
+    let path = resolve(join(base, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (path !== base && !path.startsWith(base + sep)) return res.writeHead(403).end();
+    if (path === base) path = join(base, 'index.html');
     try {
       if (!(await stat(path)).isFile()) throw new Error('not a file');
     } catch {

@@ -74,7 +74,7 @@ function isTier(value) {
 }
 
 // Refuses options the package cannot work with (SPEC section 5), before the core is loaded.
-function checkOptions({ config, transport, persist, fetchImpl }) {
+function checkOptions({ config, transport, persist, fetchImpl, wasmUrl, wasmModule }) {
   if (transport === 'emscripten') throw notImplemented("transport 'emscripten'", 'transport');
   if (transport !== 'fetch') {
     throw packageError(400, 'invalid_request', `unknown transport '${transport}' (expected 'fetch' or 'emscripten')`, {
@@ -92,11 +92,17 @@ function checkOptions({ config, transport, persist, fetchImpl }) {
   if (typeof fetchImpl !== 'function') {
     throw packageError(400, 'invalid_request', 'no fetch() in this environment: pass options.fetch', { param: 'fetch' });
   }
+  if (wasmUrl !== undefined && typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
+    throw packageError(400, 'invalid_request', 'wasmUrl must be a string or a URL', { param: 'wasmUrl' });
+  }
+  if (wasmModule !== undefined && !(wasmModule instanceof WebAssembly.Module)) {
+    throw packageError(400, 'invalid_request', 'wasmModule must be a WebAssembly.Module', { param: 'wasmModule' });
+  }
 }
 
 // Loads and configures a core; throws the core's config error (400, every problem listed).
-async function startCore(loadCore, seed, config, env) {
-  const core = await loadCore(seed);
+async function startCore(loadCore, seed, config, env, wasm) {
+  const core = await loadCore(seed, wasm);
   const configText = typeof config === 'string' ? config : JSON.stringify(config);
   const envText = typeof env === 'string' ? env : JSON.stringify(env ?? {});
   const failure = core.configure(configText, envText);
@@ -132,7 +138,8 @@ async function openPersistentTier(core, persist, persistOptions, openTier) {
 
 /**
  * @param {object} options see index.d.ts
- * @param {(seed: number|bigint) => Promise<object>} defaultLoadCore the entry's core loader
+ * @param {(seed: number|bigint, wasm: {wasmUrl?: string|URL, wasmModule?: WebAssembly.Module}) => Promise<object>} defaultLoadCore
+ *   the entry's core loader
  * @param {(persist: string, options: object) => Promise<object|undefined>} [openTier] the
  *   entry's persistent tiers: a tier for a `persist` name it knows, undefined for one it does not
  */
@@ -147,10 +154,12 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     seed = Math.floor(Math.random() * 2 ** 52),
     loadCore = defaultLoadCore,
     log,
+    wasmUrl,
+    wasmModule,
   } = options ?? {};
   const fetchImpl = userFetch ?? globalThis.fetch;
-  checkOptions({ config, transport, persist, fetchImpl });
-  const core = await startCore(loadCore, seed, config, env);
+  checkOptions({ config, transport, persist, fetchImpl, wasmUrl, wasmModule });
+  const core = await startCore(loadCore, seed, config, env, { wasmUrl, wasmModule });
   const tier = await openPersistentTier(core, persist, persistOptions, openTier);
   if (tier) core.enablePersistence(true); // the core now lists, fills and empties it
   const driver = createDriver(core, {

@@ -1,0 +1,82 @@
+// Builds tests/bundlers/app (index.html + main.js, `import { createSwitchyard } from 'switchyard'`)
+// with each bundler as a new user would: the package installed as a plain folder under the app's
+// node_modules (what `npm install` leaves, copied from web/ per the package's `files`), and no
+// bundler configuration beyond entry, output folder and format. tests/browser/bundlers.test.js
+// serves each output on loopback and runs it in Chromium.
+
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const web = fileURLToPath(new URL('../../web/', import.meta.url));
+
+/** A fresh app folder in `dir`: the app's files and the package as installed. */
+export async function makeApp(dir) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await cp(join(here, 'app'), dir, { recursive: true });
+  const installed = join(dir, 'node_modules', 'switchyard');
+  const { files } = JSON.parse(await readFile(join(web, 'package.json'), 'utf8'));
+  for (const entry of ['package.json', ...files]) {
+    await cp(join(web, entry), join(installed, entry), { recursive: true }).catch((error) => {
+      if (error.code !== 'ENOENT') throw error; // a listed file that this checkout lacks (the schema)
+    });
+  }
+  return dir;
+}
+
+// The page for bundlers that do not process HTML: the bundle as a module or a classic script.
+async function writePage(outDir, { module = true } = {}) {
+  const html = (await readFile(join(here, 'app', 'index.html'), 'utf8')).replace(
+    '<script type="module" src="./main.js"></script>',
+    module ? '<script type="module" src="./main.js"></script>' : '<script src="./main.js"></script>',
+  );
+  await writeFile(join(outDir, 'index.html'), html);
+}
+
+/** `vite build`: Vite processes index.html itself. */
+export async function buildVite(app, outDir) {
+  const { build } = await import('vite');
+  await build({ root: app, configFile: false, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+}
+
+/** The Vite dev server on loopback (its JS API); resolves to { url, close }. */
+export async function serveViteDev(app) {
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    root: app, configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false },
+  });
+  await server.listen();
+  return { url: server.resolvedUrls.local[0], close: () => server.close() };
+}
+
+/** `esbuild --bundle --format=esm`, through its API. */
+export async function buildEsbuild(app, outDir) {
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [join(app, 'main.js')], bundle: true, format: 'esm', outdir: outDir, logLevel: 'error' });
+  await writePage(outDir);
+}
+
+/** Rollup with @rollup/plugin-node-resolve only (what a Rollup user has), ES output. */
+export async function buildRollup(app, outDir) {
+  const { rollup } = await import('rollup');
+  const { nodeResolve } = await import('@rollup/plugin-node-resolve');
+  const bundle = await rollup({ input: join(app, 'main.js'), plugins: [nodeResolve({ browser: true })], logLevel: 'silent' });
+  try {
+    await bundle.write({ dir: outDir, format: 'es' });
+  } finally {
+    await bundle.close();
+  }
+  await writePage(outDir);
+}
+
+/** webpack 5, mode production, nothing but the entry and the output folder. */
+export async function buildWebpack(app, outDir) {
+  const { default: webpack } = await import('webpack');
+  const compiler = webpack({ mode: 'production', context: app, entry: './main.js', output: { path: outDir } });
+  const stats = await new Promise((ok, fail) => compiler.run((error, result) => (error ? fail(error) : ok(result))));
+  await new Promise((ok) => compiler.close(ok));
+  if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true }));
+  await writePage(outDir, { module: false });
+}
