@@ -109,4 +109,8 @@ describe('the package in bundled apps, zero config', () => {
   it('rollup emits no wasm: the app shows the error naming the URL and wasmUrl', async () => {
     assertWasmError(await built('rollup', buildRollup), /\/dist\/switchyard_core\.wasm: the server answered HTTP 40[34]/);
   });
+
+  it('rollup with @web/rollup-plugin-import-meta-assets emits the wasm and the app answers', async () => {
+    assertAnswered(await built('rollup-assets', (app, outDir) => buildRollup(app, outDir, { assets: true })));
+  });
 });

@@ -58,11 +58,17 @@ export async function buildEsbuild(app, outDir) {
   await writePage(outDir);
 }
 
-/** Rollup with @rollup/plugin-node-resolve only (what a Rollup user has), ES output. */
-export async function buildRollup(app, outDir) {
+/**
+ * Rollup with @rollup/plugin-node-resolve only (what a Rollup user has), ES output; with
+ * `assets`, also @web/rollup-plugin-import-meta-assets, the plugin that emits the files named
+ * by `new URL('…', import.meta.url)` (Rollup itself does not).
+ */
+export async function buildRollup(app, outDir, { assets = false } = {}) {
   const { rollup } = await import('rollup');
   const { nodeResolve } = await import('@rollup/plugin-node-resolve');
-  const bundle = await rollup({ input: join(app, 'main.js'), plugins: [nodeResolve({ browser: true })], logLevel: 'silent' });
+  const plugins = [nodeResolve({ browser: true })];
+  if (assets) plugins.push((await import('@web/rollup-plugin-import-meta-assets')).importMetaAssets());
+  const bundle = await rollup({ input: join(app, 'main.js'), plugins, logLevel: 'silent' });
   try {
     await bundle.write({ dir: outDir, format: 'es' });
   } finally {
