@@ -41,9 +41,9 @@ export function wasmError(url, why, cause) {
 
 const isWasmType = (response) => /^application\/wasm\b/i.test(response.headers.get('content-type') ?? '');
 
-// Fetches and instantiates in one go: streaming compilation when the server says
-// application/wasm, the bytes otherwise (a wrong MIME type still works, only slower).
-async function instantiateFromUrl(url, imports) {
+// Fetches and compiles: while it streams when the server says application/wasm, from the bytes
+// otherwise (a wrong MIME type still works, only slower, and is not fetched twice).
+async function compileFromUrl(url) {
   let response;
   try {
     response = await fetch(url, { credentials: 'same-origin' });
@@ -52,29 +52,40 @@ async function instantiateFromUrl(url, imports) {
   }
   if (!response.ok) throw wasmError(url, `the server answered HTTP ${response.status}`);
   try {
-    if (isWasmType(response) && typeof WebAssembly.instantiateStreaming === 'function') {
-      return (await WebAssembly.instantiateStreaming(response, imports)).instance;
+    if (isWasmType(response) && typeof WebAssembly.compileStreaming === 'function') {
+      return await WebAssembly.compileStreaming(response);
     }
-    return (await WebAssembly.instantiate(await response.arrayBuffer(), imports)).instance;
+    return await WebAssembly.compile(await response.arrayBuffer());
   } catch (cause) {
     throw wasmError(url, `it is not a WebAssembly module this page may compile (${cause?.message ?? cause})`, cause);
   }
 }
 
-/**
- * Where the wasm comes from: `{ url }` (fetched, compiled while it streams), `{ module }` (a
- * compiled WebAssembly.Module), or `{ binary, url }` (bytes already read; url names them in errors).
- */
-async function instantiate(source, imports) {
-  if (source.module) return WebAssembly.instantiate(source.module, imports);
-  if (source.binary) {
-    try {
-      return (await WebAssembly.instantiate(source.binary, imports)).instance;
-    } catch (cause) {
-      throw wasmError(source.url, `it is not a WebAssembly module (${cause?.message ?? cause})`, cause);
-    }
+async function compileBinary(binary, url) {
+  try {
+    return await WebAssembly.compile(binary);
+  } catch (cause) {
+    throw wasmError(url, `it is not a WebAssembly module (${cause?.message ?? cause})`, cause);
   }
-  return instantiateFromUrl(source.url, imports);
+}
+
+// Compiled modules by URL: a second Switchyard in the same page or process instantiates the
+// module the first one compiled instead of fetching and compiling it again. A failure is not kept.
+const compiled = new Map();
+
+/**
+ * The compiled core for `source`: `{ module }` (a WebAssembly.Module), `{ url }` (fetched and
+ * compiled while it streams) or `{ binary, url }` (bytes already read; url names them).
+ */
+function compileCore(source) {
+  if (source.module) return Promise.resolve(source.module);
+  let module = compiled.get(source.url);
+  if (!module) {
+    module = source.binary ? compileBinary(source.binary, source.url) : compileFromUrl(source.url);
+    compiled.set(source.url, module);
+    module.catch(() => compiled.delete(source.url));
+  }
+  return module;
 }
 
 /**
@@ -88,7 +99,7 @@ export async function instantiateCore(factory, source, seed, moduleOptions = {})
   });
   const ready = factory({
     instantiateWasm(imports, done) {
-      instantiate(source, imports).then(done, fail);
+      compileCore(source).then((module) => WebAssembly.instantiate(module, imports)).then(done, fail);
       return {}; // the exports arrive through done()
     },
     ...moduleOptions,
