@@ -58,13 +58,16 @@ describe('the package in bundled apps, zero config', () => {
     await browser?.close();
   });
 
-  // Builds with `builder` into build/bundlers/<name>, serves it, runs it.
-  async function built(name, builder, { beforeServe } = {}) {
+  // Builds with `builder` into build/bundlers/<name> (once), serves it, runs it.
+  const outputs = new Map();
+  async function built(name, builder, { beforeServe, headers } = {}) {
     const outDir = join(work, name);
-    await rm(outDir, { recursive: true, force: true });
-    await builder(app, outDir);
-    await beforeServe?.(outDir);
-    const server = await serveDirectory(outDir);
+    if (!outputs.has(outDir)) {
+      await rm(outDir, { recursive: true, force: true });
+      outputs.set(outDir, builder(app, outDir).then(() => beforeServe?.(outDir)));
+    }
+    await outputs.get(outDir);
+    const server = await serveDirectory(outDir, { headers });
     try {
       return await runApp(browser, `${originOf(server)}/index.html`);
     } finally {
@@ -97,6 +100,17 @@ describe('the package in bundled apps, zero config', () => {
       },
     });
     assertWasmError(result, /http:\/\/127\.0\.0\.1:\d+\/assets\/switchyard_core-[\w-]+\.wasm: the server answered HTTP 404/);
+  });
+
+  it('a Content-Security-Policy that forbids compiling WebAssembly: the error names the URL and the cause', async () => {
+    const result = await built('vite', buildVite, { headers: { 'content-security-policy': "script-src 'self'" } });
+    assertWasmError(result, /\/assets\/switchyard_core-[\w-]+\.wasm: the page's Content-Security-Policy forbids compiling WebAssembly: allow 'wasm-unsafe-eval' in script-src/);
+  });
+
+  it('a Content-Security-Policy that forbids fetching it: the error names the URL and connect-src', async () => {
+    const csp = "script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'";
+    const result = await built('vite', buildVite, { headers: { 'content-security-policy': csp } });
+    assertWasmError(result, /\/assets\/switchyard_core-[\w-]+\.wasm: the fetch failed \(.*connect-src/);
   });
 
   // esbuild (0.28) and Rollup (4, with @rollup/plugin-node-resolve) leave

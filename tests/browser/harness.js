@@ -34,8 +34,8 @@ export function serveRepository() {
   return serveDirectory(root);
 }
 
-/** A static file server for one directory (a built app, say) on loopback. */
-export function serveDirectory(base) {
+/** A static file server for one directory (a built app, say) on loopback; `headers` go on every answer. */
+export function serveDirectory(base, { headers = {} } = {}) {
   base = resolve(base);
   return listen(createServer(async (req, res) => {
     let path = resolve(join(base, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
@@ -46,7 +46,7 @@ export function serveDirectory(base) {
     } catch {
       return res.writeHead(404).end();
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers });
     createReadStream(path).pipe(res);
   }));
 }

@@ -57,15 +57,24 @@ async function compileFromUrl(url) {
     }
     return await WebAssembly.compile(await response.arrayBuffer());
   } catch (cause) {
-    throw wasmError(url, `it is not a WebAssembly module this page may compile (${cause?.message ?? cause})`, cause);
+    throw compileError(url, cause);
   }
+}
+
+// A compile failure: a Content-Security-Policy without 'wasm-unsafe-eval', or not a wasm at all.
+function compileError(url, cause) {
+  const message = String(cause?.message ?? cause);
+  if (/content.security.policy/i.test(message)) {
+    return wasmError(url, `the page's Content-Security-Policy forbids compiling WebAssembly: allow 'wasm-unsafe-eval' in script-src (${message})`, cause);
+  }
+  return wasmError(url, `it is not a WebAssembly module (${message})`, cause);
 }
 
 async function compileBinary(binary, url) {
   try {
     return await WebAssembly.compile(binary);
   } catch (cause) {
-    throw wasmError(url, `it is not a WebAssembly module (${cause?.message ?? cause})`, cause);
+    throw compileError(url, cause);
   }
 }
 
