@@ -1,28 +1,31 @@
 // Builds tests/bundlers/app (index.html + main.js, `import { createSwitchyard } from 'switchyard'`)
 // with each bundler as a new user would: the package installed as a plain folder under the app's
-// node_modules (what `npm install` leaves, copied from web/ per the package's `files`), and no
+// node_modules (the `npm pack` tarball of web/, unpacked as `npm install` does), and no
 // bundler configuration beyond entry, output folder and format. tests/browser/bundlers.test.js
 // serves each output on loopback and runs it in Chromium.
 
+import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const web = fileURLToPath(new URL('../../web/', import.meta.url));
 
-/** A fresh app folder in `dir`: the app's files and the package as installed. */
+/** A fresh app folder in `dir`: the app's files and the package as `npm install` of its tarball leaves it. */
 export async function makeApp(dir) {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await cp(join(here, 'app'), dir, { recursive: true });
   const installed = join(dir, 'node_modules', 'switchyard');
-  const { files } = JSON.parse(await readFile(join(web, 'package.json'), 'utf8'));
-  for (const entry of ['package.json', ...files]) {
-    await cp(join(web, entry), join(installed, entry), { recursive: true }).catch((error) => {
-      if (error.code !== 'ENOENT') throw error; // a listed file that this checkout lacks (the schema)
-    });
-  }
+  await mkdir(installed, { recursive: true });
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: web });
+  const tarball = join(dir, JSON.parse(stdout)[0].filename);
+  await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+  await rm(tarball);
   return dir;
 }
 
