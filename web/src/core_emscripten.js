@@ -71,6 +71,7 @@ function compileError(url, cause) {
 }
 
 async function compileBinary(binary, url) {
+  if (typeof binary === 'function') binary = await binary(); // read only when not compiled yet
   try {
     return await WebAssembly.compile(binary);
   } catch (cause) {
@@ -84,7 +85,8 @@ const compiled = new Map();
 
 /**
  * The compiled core for `source`: `{ module }` (a WebAssembly.Module), `{ url }` (fetched and
- * compiled while it streams) or `{ binary, url }` (bytes already read; url names them).
+ * compiled while it streams) or `{ binary, url }` (the bytes, or a function that reads them; url
+ * names them).
  */
 function compileCore(source) {
   if (source.module) return Promise.resolve(source.module);

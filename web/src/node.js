@@ -16,26 +16,25 @@ export { openFsTier } from './cache_fs.js';
 
 const packagedWasm = new URL('../dist/switchyard_core.wasm', import.meta.url);
 
-let packagedBinary = null; // read once per process
+// Reads a wasm file; the error names it and the option to set.
+function reader(path) {
+  return () =>
+    readFile(path).catch((cause) => {
+      throw wasmError(path, `it could not be read (${cause.code ?? cause.message})`, cause);
+    });
+}
 
 // A path, a file: URL (string or URL) or an http(s) URL: what the core is instantiated from.
-async function wasmSource(wasmUrl) {
+// Files are read only when not compiled yet (core_emscripten.js keeps compiled modules).
+function wasmSource(wasmUrl) {
   if (wasmUrl === undefined || wasmUrl === null) {
-    try {
-      packagedBinary ??= await readFile(packagedWasm);
-    } catch (cause) {
-      throw wasmError(fileURLToPath(packagedWasm), `it could not be read (${cause.code ?? cause.message})`, cause);
-    }
-    return { binary: packagedBinary, url: fileURLToPath(packagedWasm) };
+    const path = fileURLToPath(packagedWasm);
+    return { binary: reader(path), url: path };
   }
   const text = String(wasmUrl);
   if (/^https?:/i.test(text)) return { url: text };
   const path = /^file:/i.test(text) ? fileURLToPath(text) : text;
-  try {
-    return { binary: await readFile(path), url: path };
-  } catch (cause) {
-    throw wasmError(path, `it could not be read (${cause.code ?? cause.message})`, cause);
-  }
+  return { binary: reader(path), url: path };
 }
 
 /**
@@ -44,7 +43,7 @@ async function wasmSource(wasmUrl) {
  * @param {{ wasmUrl?: string|URL, wasmModule?: WebAssembly.Module }} [options]
  */
 export async function loadEmscriptenCore(seed, { wasmUrl, wasmModule, ...moduleOptions } = {}) {
-  const source = wasmModule ? { module: wasmModule } : await wasmSource(wasmUrl);
+  const source = wasmModule ? { module: wasmModule } : wasmSource(wasmUrl);
   return instantiateCore(createSwitchyardCore, source, seed, moduleOptions);
 }
 
