@@ -3,8 +3,9 @@
 //
 // Both files of the core are named statically, so that bundlers emit them with zero config:
 // the Emscripten glue by a static import, the wasm by `new URL('…', import.meta.url)` written
-// literally (Vite, webpack 5 and Parcel copy the file and rewrite the URL). The wasm is
-// fetched and compiled while it downloads; `wasmUrl` (or `wasmModule`) overrides it.
+// literally (Vite and webpack 5 copy the file and rewrite the URL; Rollup does with
+// @web/rollup-plugin-import-meta-assets; esbuild does not: tests/browser/bundlers.test.js).
+// The wasm is fetched and compiled while it downloads; `wasmUrl` (or `wasmModule`) overrides it.
 
 import createSwitchyardCore from '../dist/switchyard_core.mjs';
 import { instantiateCore, wasmError } from './core_emscripten.js';
