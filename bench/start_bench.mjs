@@ -2,7 +2,8 @@
 // (a fresh browser context per run, the package served on loopback with no HTTP caching) and in
 // Node (a fresh process per run). Prints the median and the range of several runs, and where a
 // Chromium start goes: the package's module graph, fetch + compile + instantiate of the wasm, the
-// rest of createSwitchyard (config), the first answer; and a second Switchyard in the same page.
+// rest of createSwitchyard (config), the first answer; a second Switchyard in the same page; and
+// the app of tests/bundlers built by Vite, from navigation to its answer on the page.
 //
 //   node bench/start_bench.mjs [--runs 9] [--only chromium,node] [--root <repository>] [--json]
 //
@@ -32,13 +33,14 @@ const CONFIG = { providers: { demo: { type: 'echo' } } };
 const REQUEST = { model: 'demo/echo-1', messages: [{ role: 'user', content: 'hi' }] };
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
-// The repository on loopback, uncached; `/` is an empty page to run the measurement in.
-function serve() {
+// A folder (the repository by default) on loopback, uncached; `/` is an empty page to run the
+// measurement in.
+function serve(base = root) {
   const server = createServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>start</title>');
-    const path = resolve(join(root, pathname));
-    if (!path.startsWith(root + sep) || !(await stat(path).then((s) => s.isFile(), () => false))) return res.writeHead(404).end();
+    const path = resolve(join(base, pathname));
+    if (!path.startsWith(base + sep) || !(await stat(path).then((s) => s.isFile(), () => false))) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     createReadStream(path).pipe(res);
   });
@@ -81,6 +83,31 @@ async function pageCompile() {
   return { compileMs: compiled - start, exports: WebAssembly.Module.exports(module).length };
 }
 
+// The app of tests/bundlers built by `vite build` (the package from its npm pack tarball):
+// navigation start → the answer in the page, HTML, one bundle and the wasm included.
+async function bundledRuns(browser) {
+  const { buildVite, makeApp } = await import(join(root, 'tests/bundlers/build.mjs'));
+  const work = join(root, 'build', 'start-bench');
+  const outDir = join(work, 'vite');
+  await buildVite(await makeApp(join(work, 'app')), outDir);
+  const server = await serve(outDir);
+  const results = [];
+  try {
+    for (let i = 0; i < runs + 1; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+      await page.waitForFunction(() => document.getElementById('answer')?.dataset.state === 'answered');
+      const at = Number(await page.locator('#answer').getAttribute('data-at'));
+      await context.close();
+      if (i > 0) results.push({ bundledMs: at });
+    }
+  } finally {
+    server.close();
+  }
+  return results;
+}
+
 async function chromiumRuns() {
   const server = await serve();
   const origin = `http://127.0.0.1:${server.address().port}/`;
@@ -102,6 +129,8 @@ async function chromiumRuns() {
       await context.close();
       if (i > 0) results.push({ ...start, ...compile }); // the first run warms the browser process up
     }
+    const bundled = await bundledRuns(browser);
+    bundled.forEach((b, i) => Object.assign(results[i], b));
   } finally {
     await browser.close();
     server.close();
@@ -162,6 +191,7 @@ if (args.json) {
     wasmFetchMs: '  wasm download (resource timing)',
     secondMs: 'a second createSwitchyard() → its first answer',
     compileMs: 'wasm alone: fetch + compileStreaming',
+    bundledMs: 'vite-built app: navigation → answer shown',
   };
   for (const [where, numbers] of Object.entries(report)) {
     for (const [key, label] of Object.entries(labels)) {

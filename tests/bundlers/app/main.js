@@ -10,6 +10,7 @@ try {
     messages: [{ role: 'user', content: 'hello from a bundle' }],
   });
   out.textContent = answer.choices[0].message.content;
+  out.dataset.at = String(performance.now()); // ms since navigation (bench/start_bench.mjs reads it)
   out.dataset.state = 'answered';
 } catch (error) {
   out.textContent = `${error.name}: ${error.message}`;
