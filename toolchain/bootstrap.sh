@@ -73,7 +73,7 @@ fi
 # npm packages (workerd, playwright-core, google-closure-compiler).
 cd "$repo_root"
 stamp=node_modules/.package-lock.json
-if [[ ! -f "$stamp" || package.json -nt "$stamp" || ( -f package-lock.json && package-lock.json -nt "$stamp" ) ]]; then
+if [[ ! -f "$stamp" || package.json -nt "$stamp" || web/package.json -nt "$stamp" || ( -f package-lock.json && package-lock.json -nt "$stamp" ) ]]; then
   if [[ -f package-lock.json ]]; then
     say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildDemos } from '../../web/demos/build.mjs';
 import { makeSnapshot } from '../../web/demos/offline/make-snapshot.mjs';
 import { startGateway } from '../../worker/gateway.mjs';
-import { close, launchChromium, originOf, requireWebBuild, root, serveRepository } from './harness.js';
+import { close, launchChromium, originOf, requireWebBuild, root, serveDirectory, serveRepository } from './harness.js';
 
 const SCREENSHOTS = path.join(root, 'build/screenshots');
 const PROMPTS = JSON.parse(fs.readFileSync(path.join(root, 'web/demos/offline/prompts.json'), 'utf8'));
@@ -45,7 +45,7 @@ describe('demos', { timeout: 120000 }, () => {
   before(async () => {
     await requireWebBuild();
     await buildDemos(built);
-    [repo, site] = await Promise.all([serveRepository(), serveRepository(built)]);
+    [repo, site] = await Promise.all([serveRepository(), serveDirectory(built)]);
     browser = await launchChromium();
   });
 

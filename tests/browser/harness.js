@@ -31,21 +31,27 @@ export function close(server) {
   return new Promise((ok) => server.close(ok));
 }
 
+/** A static file server for the repository on loopback: each one is an origin of its own. */
+export function serveRepository() {
+  return serveDirectory(root);
+}
+
 /**
- * A static file server for the repository (or another folder, `dir`) on loopback: each one is
- * an origin of its own. A path ending in / serves its index.html.
+ * A static file server for one directory (a built app, say) on loopback; `headers` go on every
+ * answer. A path ending in / serves its index.html.
  */
-export function serveRepository(dir = root) {
+export function serveDirectory(base, { headers = {} } = {}) {
+  base = resolve(base);
   return listen(createServer(async (req, res) => {
-    let path = resolve(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (path !== dir && !path.startsWith(dir + sep)) return res.writeHead(403).end();
+    let path = resolve(join(base, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (path !== base && !path.startsWith(base + sep)) return res.writeHead(403).end();
     if (req.url.split('?')[0].endsWith('/')) path = join(path, 'index.html');
     try {
       if (!(await stat(path)).isFile()) throw new Error('not a file');
     } catch {
       return res.writeHead(404).end();
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers });
     createReadStream(path).pipe(res);
   }));
 }

@@ -373,6 +373,15 @@ export interface CreateSwitchyardOptions {
   loadCore?: (seed: number | bigint) => Promise<CoreAdapter>;
   /** Receives the core's log lines. */
   log?: (line: string) => void;
+  /**
+   * Where the core's WebAssembly is fetched from (default: the package's dist/switchyard_core.wasm
+   * next to its glue, which Vite and webpack 5 copy into the build; the file is exported as
+   * 'switchyard/wasm'). In Node: a file path, a file: URL or an http(s) URL. A wasm that cannot
+   * be loaded rejects with a SwitchyardError (500, code 'wasm_unavailable') naming the URL.
+   */
+  wasmUrl?: string | URL;
+  /** An already compiled core (a WebAssembly.Module), used instead of fetching one. */
+  wasmModule?: WebAssembly.Module;
 }
 
 export interface PersistOptions {

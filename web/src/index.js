@@ -1,8 +1,14 @@
 // switchyard: the npm package's default entry (browsers and web workers; workerd-style
-// runtimes too). Loads the Emscripten build of the core from ../dist next to this file.
-// Node resolves the package to node.js instead (package.json "exports" conditions).
+// runtimes too). Node resolves the package to node.js instead (package.json "exports" conditions).
+//
+// Both files of the core are named statically, so that bundlers emit them with zero config:
+// the Emscripten glue by a static import, the wasm by `new URL('…', import.meta.url)` written
+// literally (Vite and webpack 5 copy the file and rewrite the URL; Rollup does with
+// @web/rollup-plugin-import-meta-assets; esbuild does not: tests/browser/bundlers.test.js).
+// The wasm is fetched and compiled while it downloads; `wasmUrl` (or `wasmModule`) overrides it.
 
-import { createEmscriptenCore } from './core_emscripten.js';
+import createSwitchyardCore from '../dist/switchyard_core.mjs';
+import { instantiateCore, wasmError } from './core_emscripten.js';
 import { createSwitchyardWith } from './switchyard.js';
 
 export { SwitchyardError } from './switchyard.js';
@@ -11,16 +17,24 @@ export { createEmscriptenCore } from './core_emscripten.js';
 export { createCCore } from './core_c.js';
 export { openIndexedDbTier } from './cache_indexeddb.js';
 
-const coreUrl = new URL('../dist/switchyard_core.mjs', import.meta.url);
+// The wasm next to the glue, where a bundler emitted it (or the package's own dist/ unbundled).
+function defaultWasmUrl() {
+  try {
+    return new URL('../dist/switchyard_core.wasm', import.meta.url);
+  } catch (cause) {
+    // A bundle in a format without import.meta (an IIFE or CommonJS build).
+    throw wasmError('../dist/switchyard_core.wasm (relative to a bundle without import.meta.url)', 'there is no URL to resolve it against', cause);
+  }
+}
 
-/** Instantiates the Emscripten build and wraps it in the core adapter. */
-export async function loadEmscriptenCore(seed, moduleOptions = {}) {
-  const { default: factory } = await import(coreUrl.href);
-  const module = await factory({
-    locateFile: (file) => new URL(file, coreUrl).href,
-    ...moduleOptions,
-  });
-  return createEmscriptenCore(module, seed);
+/**
+ * Instantiates the Emscripten build and wraps it in the core adapter.
+ * @param {number|bigint} seed
+ * @param {{ wasmUrl?: string|URL, wasmModule?: WebAssembly.Module }} [options]
+ */
+export async function loadEmscriptenCore(seed, { wasmUrl, wasmModule, ...moduleOptions } = {}) {
+  const source = wasmModule ? { module: wasmModule } : { url: String(wasmUrl ?? defaultWasmUrl()) };
+  return instantiateCore(createSwitchyardCore, source, seed, moduleOptions);
 }
 
 /** The persistent tiers of browsers and web workers: 'indexeddb'. */
@@ -34,5 +48,5 @@ export async function openTier(persist, persistOptions = {}) {
 
 /** SPEC section 5; options and results are described in index.d.ts. */
 export function createSwitchyard(options) {
-  return createSwitchyardWith(options, (seed) => loadEmscriptenCore(seed), openTier);
+  return createSwitchyardWith(options, loadEmscriptenCore, openTier);
 }

@@ -67,7 +67,7 @@ function isTier(value) {
 }
 
 // Refuses options the package cannot work with (SPEC section 5), before the core is loaded.
-function checkOptions({ config, transport, persist, fetchImpl }) {
+function checkOptions({ config, transport, persist, fetchImpl, wasmUrl, wasmModule }) {
   if (transport === 'emscripten' && typeof globalThis.XMLHttpRequest !== 'function') {
     throw packageError(
       400,
@@ -94,6 +94,12 @@ function checkOptions({ config, transport, persist, fetchImpl }) {
   if (typeof fetchImpl !== 'function') {
     throw packageError(400, 'invalid_request', 'no fetch() in this environment: pass options.fetch', { param: 'fetch' });
   }
+  if (wasmUrl !== undefined && typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
+    throw packageError(400, 'invalid_request', 'wasmUrl must be a string or a URL', { param: 'wasmUrl' });
+  }
+  if (wasmModule !== undefined && !(wasmModule instanceof WebAssembly.Module)) {
+    throw packageError(400, 'invalid_request', 'wasmModule must be a WebAssembly.Module', { param: 'wasmModule' });
+  }
 }
 
 // `persist` other than 'memory' asks for a persistent response cache: the config's `cache` gets
@@ -116,8 +122,8 @@ export function withPersistence(config, persist) {
 }
 
 // Loads and configures a core; throws the core's config error (400, every problem listed).
-async function startCore(loadCore, seed, config, env) {
-  const core = await loadCore(seed);
+async function startCore(loadCore, seed, config, env, wasm) {
+  const core = await loadCore(seed, wasm);
   const configText = typeof config === 'string' ? config : JSON.stringify(config);
   const envText = typeof env === 'string' ? env : JSON.stringify(env ?? {});
   const failure = core.configure(configText, envText);
@@ -153,7 +159,8 @@ async function openPersistentTier(core, persist, persistOptions, openTier) {
 
 /**
  * @param {object} options see index.d.ts
- * @param {(seed: number|bigint) => Promise<object>} defaultLoadCore the entry's core loader
+ * @param {(seed: number|bigint, wasm: {wasmUrl?: string|URL, wasmModule?: WebAssembly.Module}) => Promise<object>} defaultLoadCore
+ *   the entry's core loader
  * @param {(persist: string, options: object) => Promise<object|undefined>} [openTier] the
  *   entry's persistent tiers: a tier for a `persist` name it knows, undefined for one it does not
  */
@@ -168,10 +175,12 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     seed = Math.floor(Math.random() * 2 ** 52),
     loadCore = defaultLoadCore,
     log,
+    wasmUrl,
+    wasmModule,
   } = options ?? {};
   const fetchImpl = userFetch ?? globalThis.fetch;
-  checkOptions({ config, transport, persist, fetchImpl });
-  const core = await startCore(loadCore, seed, withPersistence(config, persist), env);
+  checkOptions({ config, transport, persist, fetchImpl, wasmUrl, wasmModule });
+  const core = await startCore(loadCore, seed, withPersistence(config, persist), env, { wasmUrl, wasmModule });
   if (transport === 'emscripten' && typeof core.fetchWhole !== 'function') {
     core.free();
     throw packageError(400, 'invalid_request', "transport 'emscripten' needs the Emscripten build of the core (this core has no Emscripten Fetch API)", {
