@@ -4,8 +4,12 @@
 // Both files of the core are named statically, so that bundlers emit them with zero config:
 // the Emscripten glue by a static import, the wasm by `new URL('…', import.meta.url)` written
 // literally (Vite and webpack 5 copy the file and rewrite the URL; Rollup does with
-// @web/rollup-plugin-import-meta-assets; esbuild does not: tests/browser/bundlers.test.js).
-// The wasm is fetched and compiled while it downloads; `wasmUrl` (or `wasmModule`) overrides it.
+// @web/rollup-plugin-import-meta-assets). The wasm is fetched and compiled while it downloads;
+// `wasmUrl` (or `wasmModule`) overrides it. esbuild and plain Rollup leave the URL as it is and
+// emit no wasm: when the default URL, still unrewritten, cannot be had, the core comes from
+// dist/switchyard_core_wasm_{1,2}.js (the wasm's bytes in strings), imported only then: esbuild
+// bundles them, the others split them into chunks that are never fetched when the wasm is found
+// (tests/browser/bundlers.test.js).
 
 import createSwitchyardCore from '../dist/switchyard_core.mjs';
 import { instantiateCore, wasmError } from './core_emscripten.js';
@@ -33,8 +37,21 @@ function defaultWasmUrl() {
  * @param {{ wasmUrl?: string|URL, wasmModule?: WebAssembly.Module }} [options]
  */
 export async function loadEmscriptenCore(seed, { wasmUrl, wasmModule, ...moduleOptions } = {}) {
-  const source = wasmModule ? { module: wasmModule } : { url: String(wasmUrl ?? defaultWasmUrl()) };
+  let source;
+  if (wasmModule) source = { module: wasmModule };
+  else if (wasmUrl !== undefined && wasmUrl !== null) source = { url: String(wasmUrl) };
+  else source = defaultSource();
   return instantiateCore(createSwitchyardCore, source, seed, moduleOptions);
+}
+
+// The default URL, with the inline copy as its fallback while the URL is the package's own
+// name for the file: the bundlers that emit the wasm rename it, and their failures stay errors.
+function defaultSource() {
+  const url = String(defaultWasmUrl());
+  if (!new URL(url).pathname.endsWith('/dist/switchyard_core.wasm')) return { url };
+  // Literal names, so that bundlers include the parts (two lazy chunks, each under 500 kB).
+  const inline = () => Promise.all([import('../dist/switchyard_core_wasm_1.js'), import('../dist/switchyard_core_wasm_2.js')]);
+  return { url, inline };
 }
 
 /** The persistent tiers of browsers and web workers: 'indexeddb'. */
