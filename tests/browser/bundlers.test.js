@@ -155,6 +155,12 @@ describe('the package in bundled apps, zero config', () => {
     assert.deepEqual(await inlineCopies(join(work, 'esbuild')), ['/main.js']);
   });
 
+  it('esbuild --bundle --format=iife (no import.meta.url): the app answers from the inline copy, nothing fails', async () => {
+    const result = await built('esbuild-iife', (app, outDir) => buildEsbuild(app, outDir, { format: 'iife' }));
+    assertAnswered(result);
+    assert.deepEqual(await inlineCopies(join(work, 'esbuild-iife')), ['/main.js']);
+  });
+
   it('rollup emits no wasm: the app answers from the inline copy, a chunk fetched after the 404', async () => {
     const result = await built('rollup', buildRollup);
     assertAnswered(result, { failedRequests: [defaultWasm404] });

@@ -158,6 +158,9 @@ export async function instantiateCore(factory, source, seed, moduleOptions = {})
       compileCore(source).then((module) => WebAssembly.instantiate(module, imports)).then(done, fail);
       return {}; // the exports arrive through done()
     },
+    // Never asked for the wasm (instantiateWasm hands it over): set so that the glue does not
+    // resolve its own `new URL(…, import.meta.url)`, which throws in bundles without import.meta.
+    locateFile: (name) => name,
     ...moduleOptions,
   });
   return createEmscriptenCore(await Promise.race([ready, failed]), seed);
