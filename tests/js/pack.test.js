@@ -1,7 +1,7 @@
 // What the npm package ships (web/ is the package): `npm pack --dry-run --json` in web/ lists
 // every module of web/src, the Emscripten build (.mjs + .wasm), the inline copy of the wasm
 // (dist/switchyard_core_wasm_{1,2}.js, toolchain/inline_wasm.mjs), the README, the LICENSE and the
-// config schema when there is one, and nothing else (no tests, demos or build files); every
+// config schema, and nothing else (no tests, demos or build files); every
 // `exports` target is in that list. Needs the `web` build (web/dist).
 
 import assert from 'node:assert/strict';
@@ -41,7 +41,7 @@ describe('npm pack of web/', () => {
     assert.equal(manifest.private, undefined);
   });
 
-  it('holds every module of web/src, the .mjs, the .wasm and its inline copy, README.md, LICENSE and the schema if present', async () => {
+  it('holds every module of web/src, the .mjs, the .wasm and its inline copy, README.md, LICENSE and the schema', async () => {
     const sources = (await readdir(join(web, 'src'))).filter((name) => /\.(c?js|d\.c?ts)$/.test(name));
     assert.ok(sources.includes('index.js') && sources.includes('index.d.ts'));
     const expected = [
@@ -53,8 +53,8 @@ describe('npm pack of web/', () => {
       'README.md',
       'LICENSE',
       'package.json',
+      'config.schema.json',
     ];
-    if (await exists(join(web, 'config.schema.json'))) expected.push('config.schema.json');
     for (const file of expected) assert.ok(files.includes(file), `${file} is not in the package`);
   });
 
@@ -66,7 +66,6 @@ describe('npm pack of web/', () => {
   it('ships every target of its exports map', () => {
     const targets = [...exportTargets(manifest.exports), manifest.types].map((target) => target.replace(/^\.\//, ''));
     for (const target of targets) {
-      if (target === 'config.schema.json' && !files.includes(target)) continue; // written by the types work
       assert.ok(files.includes(target), `exports target ${target} is not in the package`);
     }
     assert.equal(manifest.exports['./wasm'], './dist/switchyard_core.wasm');

@@ -364,11 +364,6 @@ export interface CreateSwitchyardOptions {
   fetch?: typeof fetch;
   /** The core's only randomness (default: random). */
   seed?: number | bigint;
-  /**
-   * Where the core's .wasm is fetched from (default: next to the module, switchyard_core.wasm),
-   * e.g. a bundler's asset URL or a CDN.
-   */
-  wasmUrl?: string | URL;
   /** Loads the core adapter; by default the entry's own loader of web/dist. */
   loadCore?: (seed: number | bigint) => Promise<CoreAdapter>;
   /** Receives the core's log lines. */
