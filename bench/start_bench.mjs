@@ -2,20 +2,23 @@
 // (a fresh browser context per run, the package served on loopback with no HTTP caching) and in
 // Node (a fresh process per run). Prints the median and the range of several runs, and where a
 // Chromium start goes: the package's module graph, fetch + compile + instantiate of the wasm, the
-// rest of createSwitchyard (config), the first answer; a second Switchyard in the same page; and
-// the app of tests/bundlers built by Vite, from navigation to its answer on the page.
+// rest of createSwitchyard (config), the first answer; a second Switchyard in the same page; the
+// inline copy of the wasm (dist/switchyard_core_wasm_{1,2}.js): import, decode, compile; and the
+// app of tests/bundlers built by Vite and by esbuild (which takes the inline copy), from
+// navigation to its answer on the page, with the gzip -9 size of what each page fetched.
 //
 //   node bench/start_bench.mjs [--runs 9] [--only chromium,node] [--root <repository>] [--json]
 //
 // --root serves and imports another checkout (e.g. the main branch, for a before/after).
 
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 import { chromium } from 'playwright-core';
 
@@ -83,29 +86,53 @@ async function pageCompile() {
   return { compileMs: compiled - start, exports: WebAssembly.Module.exports(module).length };
 }
 
-// The app of tests/bundlers built by `vite build` (the package from its npm pack tarball):
-// navigation start → the answer in the page, HTML, one bundle and the wasm included.
+// The inline copy alone, in a fresh page: import of its two modules, decode into bytes, compile.
+async function pageInline() {
+  const start = performance.now();
+  const { inlineBytes } = await import('/web/src/core_emscripten.js');
+  const parts = await Promise.all([import('/web/dist/switchyard_core_wasm_1.js'), import('/web/dist/switchyard_core_wasm_2.js')]);
+  const imported = performance.now();
+  const bytes = inlineBytes(parts);
+  const decoded = performance.now();
+  await WebAssembly.compile(bytes);
+  return { inlineImportMs: imported - start, inlineDecodeMs: decoded - imported, inlineCompileMs: performance.now() - decoded };
+}
+
+// The app of tests/bundlers built by `vite build` and by esbuild (the package from its npm pack
+// tarball): navigation start → the answer in the page, HTML, bundle and wasm (or inline copy)
+// included; and the gzip -9 bytes of the files each page fetched (its first run).
 async function bundledRuns(browser) {
-  const { buildVite, makeApp } = await import(join(root, 'tests/bundlers/build.mjs'));
+  const { buildEsbuild, buildVite, makeApp } = await import(join(root, 'tests/bundlers/build.mjs'));
   const work = join(root, 'build', 'start-bench');
-  const outDir = join(work, 'vite');
-  await buildVite(await makeApp(join(work, 'app')), outDir);
-  const server = await serve(outDir);
-  const results = [];
-  try {
-    for (let i = 0; i < runs + 1; i++) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
-      await page.waitForFunction(() => document.getElementById('answer')?.dataset.state === 'answered');
-      const at = Number(await page.locator('#answer').getAttribute('data-at'));
-      await context.close();
-      if (i > 0) results.push({ bundledMs: at });
+  const app = await makeApp(join(work, 'app'));
+  const results = Array.from({ length: runs }, () => ({}));
+  for (const [name, builder] of [['vite', buildVite], ['esbuild', buildEsbuild]]) {
+    const outDir = join(work, name);
+    await builder(app, outDir);
+    const server = await serve(outDir);
+    try {
+      for (let i = 0; i < runs + 1; i++) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const fetched = [];
+        page.on('response', (r) => r.ok() && fetched.push(new URL(r.url()).pathname));
+        await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+        await page.waitForFunction(() => document.getElementById('answer')?.dataset.state === 'answered');
+        const at = Number(await page.locator('#answer').getAttribute('data-at'));
+        await context.close();
+        if (i === 0) results.forEach((r) => (r[`${name}GzipKB`] = gzipKB(outDir, fetched)));
+        else results[i - 1][`${name}Ms`] = at;
+      }
+    } finally {
+      server.close();
     }
-  } finally {
-    server.close();
   }
   return results;
+}
+
+// The gzip -9 size (KB) of the files at `paths` under `dir`.
+function gzipKB(dir, paths) {
+  return paths.reduce((sum, path) => sum + gzipSync(readFileSync(join(dir, path)), { level: 9 }).length, 0) / 1000;
 }
 
 async function chromiumRuns() {
@@ -126,8 +153,11 @@ async function chromiumRuns() {
       const other = await context.newPage();
       await other.goto(origin);
       const compile = await other.evaluate(pageCompile);
+      const third = await context.newPage();
+      await third.goto(origin);
+      const inline = await third.evaluate(pageInline);
       await context.close();
-      if (i > 0) results.push({ ...start, ...compile }); // the first run warms the browser process up
+      if (i > 0) results.push({ ...start, ...compile, ...inline }); // the first run warms the browser process up
     }
     const bundled = await bundledRuns(browser);
     bundled.forEach((b, i) => Object.assign(results[i], b));
@@ -191,7 +221,13 @@ if (args.json) {
     wasmFetchMs: '  wasm download (resource timing)',
     secondMs: 'a second createSwitchyard() → its first answer',
     compileMs: 'wasm alone: fetch + compileStreaming',
-    bundledMs: 'vite-built app: navigation → answer shown',
+    inlineImportMs: 'inline copy: import of its two modules',
+    inlineDecodeMs: 'inline copy: decode into bytes',
+    inlineCompileMs: 'inline copy: WebAssembly.compile',
+    viteMs: 'vite-built app: navigation → answer shown',
+    viteGzipKB: 'vite-built app: fetched, gzip -9 (KB)',
+    esbuildMs: 'esbuild-built app (inline copy): → answer',
+    esbuildGzipKB: 'esbuild-built app: fetched, gzip -9 (KB)',
   };
   for (const [where, numbers] of Object.entries(report)) {
     for (const [key, label] of Object.entries(labels)) {

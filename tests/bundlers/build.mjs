@@ -54,11 +54,21 @@ export async function serveViteDev(app) {
   return { url: server.resolvedUrls.local[0], close: () => server.close() };
 }
 
-/** `esbuild --bundle --format=esm`, through its API. */
-export async function buildEsbuild(app, outDir) {
+/**
+ * `esbuild --bundle --format=esm`, through its API; with `format: 'iife'` (esbuild's default
+ * for browsers), the app's code after its import runs in an async function (IIFEs have no
+ * top-level await) and the page loads a classic script.
+ */
+export async function buildEsbuild(app, outDir, { format = 'esm' } = {}) {
   const { build } = await import('esbuild');
-  await build({ entryPoints: [join(app, 'main.js')], bundle: true, format: 'esm', outdir: outDir, logLevel: 'error' });
-  await writePage(outDir);
+  let entry = join(app, 'main.js');
+  if (format === 'iife') {
+    const [imports, ...body] = (await readFile(entry, 'utf8')).split(/^(?=const out)/m);
+    entry = join(app, 'main_iife.js');
+    await writeFile(entry, `${imports}(async () => {\n${body.join('')}})();\n`);
+  }
+  await build({ entryPoints: [entry], bundle: true, format, outfile: join(outDir, 'main.js'), logLevel: 'error' });
+  await writePage(outDir, { module: format === 'esm' });
 }
 
 /**

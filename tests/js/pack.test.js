@@ -1,5 +1,6 @@
 // What the npm package ships (web/ is the package): `npm pack --dry-run --json` in web/ lists
-// every module of web/src, the Emscripten build (.mjs + .wasm), the README, the LICENSE and the
+// every module of web/src, the Emscripten build (.mjs + .wasm), the inline copy of the wasm
+// (dist/switchyard_core_wasm_{1,2}.js, toolchain/inline_wasm.mjs), the README, the LICENSE and the
 // config schema, and nothing else (no tests, demos or build files); every
 // `exports` target is in that list. Needs the `web` build (web/dist).
 
@@ -40,13 +41,15 @@ describe('npm pack of web/', () => {
     assert.equal(manifest.private, undefined);
   });
 
-  it('holds every module of web/src, the .mjs and the .wasm, README.md, LICENSE and the schema if present', async () => {
+  it('holds every module of web/src, the .mjs, the .wasm and its inline copy, README.md, LICENSE and the schema', async () => {
     const sources = (await readdir(join(web, 'src'))).filter((name) => /\.(c?js|d\.c?ts)$/.test(name));
     assert.ok(sources.includes('index.js') && sources.includes('index.d.ts'));
     const expected = [
       ...sources.map((name) => `src/${name}`),
       'dist/switchyard_core.mjs',
       'dist/switchyard_core.wasm',
+      'dist/switchyard_core_wasm_1.js',
+      'dist/switchyard_core_wasm_2.js',
       'README.md',
       'LICENSE',
       'package.json',
@@ -56,7 +59,7 @@ describe('npm pack of web/', () => {
   });
 
   it('holds nothing else: no tests, demos or build files', () => {
-    const allowed = /^(src\/[\w.-]+\.(c?js|d\.c?ts)|dist\/switchyard_core\.(mjs|wasm)|README\.md|LICENSE|package\.json|config\.schema\.json)$/;
+    const allowed = /^(src\/[\w.-]+\.(c?js|d\.c?ts)|dist\/switchyard_core\.(mjs|wasm)|dist\/switchyard_core_wasm_[12]\.js|README\.md|LICENSE|package\.json|config\.schema\.json)$/;
     assert.deepEqual(files.filter((file) => !allowed.test(file)), []);
   });
 

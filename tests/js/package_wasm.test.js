@@ -1,7 +1,9 @@
 // Where the package's core comes from (web/src/core_emscripten.js, the Node entry web/src/node.js):
 // the `wasmUrl` option as a path, a file: URL or an http(s) URL (served with and without the
 // application/wasm type), `wasmModule`, and the SwitchyardError for a wasm that cannot be had,
-// which names what was tried and the option to set. Needs the `web` build.
+// which names what was tried and the option to set; the inline copy of the wasm
+// (dist/switchyard_core_wasm_{1,2}.js), the browser entry's fallback for its default URL only.
+// Needs the `web` build.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -9,6 +11,9 @@ import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import createSwitchyardCore from '../../web/dist/switchyard_core.mjs';
+import { inlineBytes, instantiateCore } from '../../web/src/core_emscripten.js';
+import * as browserEntry from '../../web/src/index.js';
 import { SwitchyardError, createSwitchyard } from '../../web/src/node.js';
 
 const wasmFile = new URL('../../web/dist/switchyard_core.wasm', import.meta.url);
@@ -20,6 +25,23 @@ async function answers(sy) {
     assert.equal(answer.object, 'chat.completion');
   } finally {
     sy.close();
+  }
+}
+
+const inlineParts = () => Promise.all([import('../../web/dist/switchyard_core_wasm_1.js'), import('../../web/dist/switchyard_core_wasm_2.js')]);
+
+// Replaces globalThis.fetch for the duration of `body`: `answer(url)` answers every call.
+async function withFetch(answer, body) {
+  const real = globalThis.fetch;
+  const calls = [];
+  globalThis.fetch = async (url, init) => {
+    calls.push(String(url));
+    return answer(String(url), init, real);
+  };
+  try {
+    return await body(calls);
+  } finally {
+    globalThis.fetch = real;
   }
 }
 
@@ -80,5 +102,66 @@ describe('the wasm of the package', () => {
   it('options of the wrong kind are refused before anything is loaded', async () => {
     await assert.rejects(createSwitchyard({ config, wasmUrl: 42 }), { name: 'SwitchyardError', status: 400, param: 'wasmUrl' });
     await assert.rejects(createSwitchyard({ config, wasmModule: bytes }), { name: 'SwitchyardError', status: 400, param: 'wasmModule' });
+  });
+
+  it('the inline copy holds the same bytes as the wasm', async () => {
+    assert.deepEqual(inlineBytes(await inlineParts()), new Uint8Array(bytes));
+    const [first, second] = await inlineParts();
+    assert.throws(() => inlineBytes([first]), /do not make up the wasm/);
+    assert.throws(() => inlineBytes([first, first]), /do not make up the wasm/);
+    assert.throws(() => inlineBytes([second, first]), /do not make up the wasm/);
+  });
+
+  it('the browser entry falls back to the inline copy when its default URL answers 404, and keeps the module', async () => {
+    await withFetch(() => new Response('not found', { status: 404 }), async (calls) => {
+      await answers(await browserEntry.createSwitchyard({ config }));
+      assert.equal(calls.length, 1);
+      assert.match(calls[0], /^file:\/\/.*\/web\/dist\/switchyard_core\.wasm$/);
+      await answers(await browserEntry.createSwitchyard({ config })); // compiled once: not fetched again
+      assert.equal(calls.length, 1);
+    });
+  });
+
+  it('the browser entry does not fall back for a wasmUrl, even one named like the default', async () => {
+    await withFetch((url, init, real) => real(url, init), async (calls) => {
+      await assertWasmError(browserEntry.createSwitchyard({ config, wasmUrl: `${origin}/missing.wasm` }), `${origin}/missing.wasm: the server answered HTTP 404. Serve`);
+      const named = `${origin}/dist/switchyard_core.wasm`;
+      await assertWasmError(browserEntry.createSwitchyard({ config, wasmUrl: named }), `${named}: the server answered HTTP 404. Serve`);
+      assert.deepEqual(calls, [`${origin}/missing.wasm`, named]);
+    });
+  });
+
+  it('with an inline copy, a URL that fails to fetch or is not a wasm is replaced by it; a CSP refusal is not', async () => {
+    let imported = 0;
+    const inline = () => {
+      imported++;
+      return inlineParts();
+    };
+    await instantiateCore(createSwitchyardCore, { url: `${origin}/page.html`, inline }, 0);
+    assert.equal(imported, 1);
+    await instantiateCore(createSwitchyardCore, { url: 'http://127.0.0.1:1/dist/switchyard_core.wasm', inline }, 0);
+    assert.equal(imported, 2);
+    const realCompile = WebAssembly.compile;
+    WebAssembly.compile = async () => {
+      throw new WebAssembly.CompileError("Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive");
+    };
+    try {
+      const url = `${origin}/csp/dist/switchyard_core.wasm`;
+      const served = () => new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } });
+      await withFetch(served, () =>
+        assertWasmError(instantiateCore(createSwitchyardCore, { url, inline }, 0), `${url}: the page's Content-Security-Policy forbids compiling WebAssembly`),
+      );
+    } finally {
+      WebAssembly.compile = realCompile;
+    }
+    assert.equal(imported, 2);
+  });
+
+  it('when the inline copy is not available either, the error names the URL, both failures and wasmUrl', async () => {
+    const inline = () => Promise.reject(new Error('Failed to fetch dynamically imported module'));
+    await assertWasmError(
+      instantiateCore(createSwitchyardCore, { url: `${origin}/gone/dist/switchyard_core.wasm`, inline }, 0),
+      `${origin}/gone/dist/switchyard_core.wasm: the server answered HTTP 404, and its inline copy (switchyard/dist/switchyard_core_wasm_*.js) was not available (Failed to fetch dynamically imported module)`,
+    );
   });
 });

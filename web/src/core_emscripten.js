@@ -45,6 +45,14 @@ export function wasmError(url, why, cause) {
 
 const isWasmType = (response) => /^application\/wasm\b/i.test(response.headers.get('content-type') ?? '');
 
+// What each wasm_unavailable error says after its URL, for the error of a fallback that failed too.
+const reasons = new WeakMap();
+function unavailable(url, why, cause) {
+  const error = wasmError(url, why, cause);
+  reasons.set(error, why);
+  return error;
+}
+
 // Fetches and compiles: while it streams when the server says application/wasm, from the bytes
 // otherwise (a wrong MIME type still works, only slower, and is not fetched twice).
 async function compileFromUrl(url) {
@@ -52,9 +60,9 @@ async function compileFromUrl(url) {
   try {
     response = await fetch(url, { credentials: 'same-origin' });
   } catch (cause) {
-    throw wasmError(url, `the fetch failed (${cause?.message ?? cause}; a Content-Security-Policy connect-src may block it)`, cause);
+    throw unavailable(url, `the fetch failed (${cause?.message ?? cause}; a Content-Security-Policy connect-src may block it)`, cause);
   }
-  if (!response.ok) throw wasmError(url, `the server answered HTTP ${response.status}`);
+  if (!response.ok) throw unavailable(url, `the server answered HTTP ${response.status}`);
   try {
     if (isWasmType(response) && typeof WebAssembly.compileStreaming === 'function') {
       return await WebAssembly.compileStreaming(response);
@@ -65,13 +73,15 @@ async function compileFromUrl(url) {
   }
 }
 
+const isCspRefusal = (cause) => /content.security.policy/i.test(String(cause?.message ?? cause));
+
 // A compile failure: a Content-Security-Policy without 'wasm-unsafe-eval', or not a wasm at all.
 function compileError(url, cause) {
   const message = String(cause?.message ?? cause);
-  if (/content.security.policy/i.test(message)) {
-    return wasmError(url, `the page's Content-Security-Policy forbids compiling WebAssembly: allow 'wasm-unsafe-eval' in script-src (${message})`, cause);
+  if (isCspRefusal(cause)) {
+    return unavailable(url, `the page's Content-Security-Policy forbids compiling WebAssembly: allow 'wasm-unsafe-eval' in script-src (${message})`, cause);
   }
-  return wasmError(url, `it is not a WebAssembly module (${message})`, cause);
+  return unavailable(url, `it is not a WebAssembly module (${message})`, cause);
 }
 
 async function compileBinary(binary, url) {
@@ -83,20 +93,51 @@ async function compileBinary(binary, url) {
   }
 }
 
+/**
+ * The bytes of the inline copy (toolchain/inline_wasm.mjs): modules, in order, whose strings
+ * hold one char per byte of the wasm, from `offset`, of `length` bytes in all.
+ */
+export function inlineBytes(parts) {
+  const bytes = new Uint8Array(parts[0]?.length ?? 0);
+  let filled = 0;
+  for (const { default: text, offset, length } of parts) {
+    if (typeof text !== 'string' || length !== bytes.length || offset !== filled || offset + text.length > length) break;
+    for (let i = 0; i < text.length; i++) bytes[offset + i] = text.charCodeAt(i);
+    filled += text.length;
+  }
+  if (!bytes.length || filled !== bytes.length) throw new Error('its parts do not make up the wasm');
+  return bytes;
+}
+
+// When the wasm at `url` could not be had (not for a CSP that forbids compiling any wasm):
+// the inline copy, imported only now. If that fails too, the error says both.
+async function compileInline(url, inline, failure) {
+  if (!reasons.has(failure) || isCspRefusal(failure.cause)) throw failure;
+  let bytes;
+  try {
+    bytes = inlineBytes(await inline());
+  } catch (cause) {
+    const why = `${reasons.get(failure)}, and its inline copy (switchyard/dist/switchyard_core_wasm_*.js) was not available (${cause?.message ?? cause})`;
+    throw wasmError(url, why, cause);
+  }
+  return compileBinary(bytes, `${url} (its inline copy)`);
+}
+
 // Compiled modules by URL: a second Switchyard in the same page or process instantiates the
 // module the first one compiled instead of fetching and compiling it again. A failure is not kept.
 const compiled = new Map();
 
 /**
- * The compiled core for `source`: `{ module }` (a WebAssembly.Module), `{ url }` (fetched and
- * compiled while it streams) or `{ binary, url }` (the bytes, or a function that reads them; url
- * names them).
+ * The compiled core for `source`: `{ module }` (a WebAssembly.Module), `{ url, inline? }`
+ * (fetched and compiled while it streams; `inline` imports the inline copy's modules, used when
+ * the url fails) or `{ binary, url }` (the bytes, or a function that reads them; url names them).
  */
 function compileCore(source) {
   if (source.module) return Promise.resolve(source.module);
   let module = compiled.get(source.url);
   if (!module) {
     module = source.binary ? compileBinary(source.binary, source.url) : compileFromUrl(source.url);
+    if (source.inline) module = module.catch((failure) => compileInline(source.url, source.inline, failure));
     compiled.set(source.url, module);
     module.catch(() => compiled.delete(source.url));
   }
@@ -117,6 +158,9 @@ export async function instantiateCore(factory, source, seed, moduleOptions = {})
       compileCore(source).then((module) => WebAssembly.instantiate(module, imports)).then(done, fail);
       return {}; // the exports arrive through done()
     },
+    // Never asked for the wasm (instantiateWasm hands it over): set so that the glue does not
+    // resolve its own `new URL(…, import.meta.url)`, which throws in bundles without import.meta.
+    locateFile: (name) => name,
     ...moduleOptions,
   });
   return createEmscriptenCore(await Promise.race([ready, failed]), seed);

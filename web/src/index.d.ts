@@ -373,6 +373,8 @@ export interface CreateSwitchyardOptions {
    * next to its glue, which Vite and webpack 5 copy into the build; the file is exported as
    * 'switchyard/wasm'). In Node: a file path, a file: URL or an http(s) URL. A wasm that cannot
    * be loaded rejects with a SwitchyardError (500, code 'wasm_unavailable') naming the URL.
+   * Unset, in a browser, a default URL that no bundler rewrote and that cannot be loaded (esbuild,
+   * Rollup without an assets plugin) is replaced by the inline copy dist/switchyard_core_wasm_*.js.
    */
   wasmUrl?: string | URL;
   /** An already compiled core (a WebAssembly.Module), used instead of fetching one. */
