@@ -604,47 +604,32 @@ export function createDriver(core, host) {
       return;
     }
     f.controller = new AbortController();
+    const init = { method: action.method || 'GET', signal: f.controller.signal };
+    if (action.body.length > 0) init.body = action.body;
     if (host.fetchWhole && !(action.flags & 1)) {
-      fetchWhole(state, f, fid, action);
-      return;
-    }
-    const init = {
-      method: action.method || 'GET',
-      headers: textToHeaders(action.headers),
-      signal: f.controller.signal,
-    };
-    if (action.body.length > 0) init.body = action.body;
-    (async () => {
-      try {
-        const response = await host.fetch(action.url, init);
-        if (f.aborted) return;
-        call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
-        if (response.body) await readUpstream(state, f, fid, response.body.getReader());
-        if (f.aborted) return;
-        call(state, () => core.fetchEnd(fid, now()));
-      } catch (error) {
-        if (f.aborted) return;
-        call(state, () => core.fetchError(fid, messageOf(error) || 'network error', now()));
-      } finally {
-        fetches.delete(fid);
-        state.inflight.delete(fid);
-        notify(state);
-      }
-    })();
-  }
-
-  // A fetch whose body the core takes whole, through host.fetchWhole (transport 'emscripten'):
-  // the answer is reported as the fetch() path reports it (response, body, end; or an error).
-  function fetchWhole(state, f, fid, action) {
-    const init = { method: action.method || 'GET', headers: action.headers, signal: f.controller.signal };
-    if (action.body.length > 0) init.body = action.body;
-    (async () => {
-      try {
-        const answer = await host.fetchWhole(action.url, init);
+      // Taken whole (transport 'emscripten'): the answer arrives in one piece.
+      settleFetch(state, f, fid, async () => {
+        const answer = await host.fetchWhole(action.url, { ...init, headers: action.headers });
         if (f.aborted) return;
         call(state, () => core.fetchResponse(fid, answer.status, answer.headers, now()));
-        if (f.aborted) return;
-        if (answer.body.length > 0) call(state, () => core.fetchBody(fid, answer.body, now()));
+        if (!f.aborted && answer.body.length > 0) call(state, () => core.fetchBody(fid, answer.body, now()));
+      });
+      return;
+    }
+    settleFetch(state, f, fid, async () => {
+      const response = await host.fetch(action.url, { ...init, headers: textToHeaders(action.headers) });
+      if (f.aborted) return;
+      call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
+      if (response.body) await readUpstream(state, f, fid, response.body.getReader());
+    });
+  }
+
+  // Runs `deliver` (which reports the response and its body), then reports the end, or the
+  // error it threw; nothing once the fetch was aborted. The fetch is forgotten either way.
+  function settleFetch(state, f, fid, deliver) {
+    (async () => {
+      try {
+        await deliver();
         if (f.aborted) return;
         call(state, () => core.fetchEnd(fid, now()));
       } catch (error) {
