@@ -3,9 +3,10 @@
 #
 #   toolchain/bootstrap.sh [--for start|test]
 #
-#   --for start   WASI toolchain (clang-19 + wasi-libc + wasm libc++), cmake, ninja,
-#                 RapidJSON, Node.js and the npm packages (workerd): enough for ./dev start
-#   --for test    (default) also g++, GoogleTest, Google Benchmark, Emscripten and Chromium
+#   --for start   WASI toolchain (clang-19 + wasi-libc + wasm libc++), Emscripten (the demos run
+#                 the package's wasm core in the page), cmake, ninja, RapidJSON, Node.js and the
+#                 npm packages (workerd): enough for ./dev start
+#   --for test    (default) also g++, GoogleTest, Google Benchmark and Chromium
 #
 # Idempotent and fast when everything is present: dpkg-query decides what apt-get must
 # install, and npm runs only when node_modules is missing or older than the lock file.
@@ -26,11 +27,11 @@ start_packages=(
   ca-certificates cmake ninja-build rapidjson-dev
   # WASI: Debian's pieces of wasi-sdk. Never libc++-16-dev-wasm32: apt would remove the -19 one.
   clang-19 lld-19 llvm-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
+  emscripten node-acorn binaryen  # the web build: the npm package's core, which the demos run
 )
 test_packages=(
   g++ libgtest-dev googletest libbenchmark-dev
   libclang-rt-19-dev  # libFuzzer + ASan/UBSan runtimes for clang-19 (the fuzz targets in tests/fuzz)
-  emscripten node-acorn binaryen
   curl  # examples/*/curl.sh, run by tests/js/examples.test.js
   chromium
 )
@@ -73,7 +74,7 @@ fi
 # npm packages (workerd, playwright-core, google-closure-compiler).
 cd "$repo_root"
 stamp=node_modules/.package-lock.json
-if [[ ! -f "$stamp" || package.json -nt "$stamp" || ( -f package-lock.json && package-lock.json -nt "$stamp" ) ]]; then
+if [[ ! -f "$stamp" || package.json -nt "$stamp" || web/package.json -nt "$stamp" || ( -f package-lock.json && package-lock.json -nt "$stamp" ) ]]; then
   if [[ -f package-lock.json ]]; then
     say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error

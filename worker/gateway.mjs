@@ -18,6 +18,7 @@ import { createCCore } from '../web/src/core_c.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CONFIG_PATH = path.join(ROOT, 'worker/default-config.json');
 export const WASM_PATH = path.join(ROOT, 'worker/dist/switchyard.wasm');
+export const DEMOS_DIR = path.join(ROOT, 'build/demos'); // web/demos/build.mjs writes it
 const COMPATIBILITY_DATE = '2025-06-01'; // keep in step with worker/wrangler.toml
 
 // Module name (= repository-relative path) → module type in the workerd config.
@@ -96,8 +97,10 @@ function capnpString(text) {
  * Writes config.capnp and the files it embeds into outDir; returns the capnp path. With `kvDir`
  * the worker gets a KV namespace SWITCHYARD_CACHE (its persistent cache tier), served by
  * workerd's bundled KV worker and stored under that directory, so it outlives the process.
+ * With `demosDir` (default build/demos when it exists; null for none) the worker gets a
+ * read-only disk service DEMOS over that folder and serves it at /demos/.
  */
-export function writeWorkerdConfig({ configText, outDir, address, wasmPath = WASM_PATH, kvDir }) {
+export function writeWorkerdConfig({ configText, outDir, address, wasmPath = WASM_PATH, kvDir, demosDir }) {
   if (!fs.existsSync(wasmPath)) {
     throw new GatewayError(`${wasmPath} is missing: build it with \`cmake --preset wasi && cmake --build --preset wasi\``);
   }
@@ -117,6 +120,14 @@ export function writeWorkerdConfig({ configText, outDir, address, wasmPath = WAS
       .filter((n) => n !== 'SWITCHYARD_CACHE')
       .map((n) => `    (name = ${q(n)}, fromEnvironment = ${q(n)}),`),
   ];
+  let demoServices = '';
+  const demos = demosDir === undefined ? (fs.existsSync(DEMOS_DIR) ? DEMOS_DIR : null) : demosDir;
+  if (demos) {
+    bindings.push(`    (name = "DEMOS", service = "demos"),`);
+    demoServices = `
+    # The static demos (web/demos/build.mjs), served by the worker at /demos/.
+    (name = "demos", disk = (path = ${q(path.resolve(demos))}, writable = false)),`;
+  }
   let kvServices = '';
   let kvWorker = '';
   if (kvDir) {
@@ -150,7 +161,7 @@ const config :Workerd.Config = (
     (name = "main", worker = .gateway),
     # Upstream URLs come only from the Switchyard config; loopback and private
     # addresses are allowed so that local models and mock upstreams work.
-    (name = "upstream", network = (allow = ["public", "private", "local"])),${kvServices}
+    (name = "upstream", network = (allow = ["public", "private", "local"])),${demoServices}${kvServices}
   ],
   sockets = [(name = "http", address = ${q(address)}, http = (), service = "main")],
 );
@@ -185,8 +196,10 @@ export function workerdBinary() {
  * Starts workerd for a config and resolves once /health answers.
  * @param {{ configPath?: string, configText?: string, port?: number, host?: string,
  *           env?: Record<string,string>, outDir?: string, wasmPath?: string,
- *           stdio?: 'pipe'|'inherit', timeoutMs?: number, kvDir?: string }} options port 0 picks
- *   a free port; kvDir gives the worker a disk-backed KV namespace SWITCHYARD_CACHE (L2 cache)
+ *           stdio?: 'pipe'|'inherit', timeoutMs?: number, kvDir?: string, demosDir?: string|null }} options
+ *   port 0 picks a free port; kvDir gives the worker a disk-backed KV namespace SWITCHYARD_CACHE
+ *   (L2 cache); demosDir is the static demos' folder served at /demos/ (default build/demos
+ *   when it exists, null for none)
  * @returns {Promise<{ url: string, port: number, child: import('node:child_process').ChildProcess,
  *                     logs: () => string, exited: Promise<number>, stop: () => Promise<number> }>}
  */
@@ -200,6 +213,7 @@ export async function startGateway(options = {}) {
     address: `${host}:${port}`,
     wasmPath: options.wasmPath,
     kvDir: options.kvDir,
+    demosDir: options.demosDir,
   });
 
   // fd 3 is workerd's control channel: it reports the port it listens on as JSON lines.

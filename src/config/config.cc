@@ -713,8 +713,11 @@ std::shared_ptr<const Config> load(std::string_view text, std::string_view env_j
   }
   auto config = std::make_shared<Config>();
   Loader loader(env_value, problems);
-  loader.only(root, "", {"providers", "models", "services", "pipelines", "retry", "timeout_ms", "breaker",
+  // "$schema" names the JSON Schema of the config (web/config.schema.json) for editors: ignored.
+  loader.only(root, "", {"$schema", "providers", "models", "services", "pipelines", "retry", "timeout_ms", "breaker",
                          "cache", "keys", "gateway"});
+  std::string schema_url;
+  loader.string(root, "", "$schema", schema_url);
   loader.providers(root, *config);
   loader.models(root, *config);
   loader.services(root, *config);

@@ -1,7 +1,6 @@
 #include "providers/echo_image.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "json/canonical.h"
@@ -127,9 +126,14 @@ std::string colour_of(std::string_view prompt) {
   json::Hasher h;
   h.update(prompt);
   uint64_t bits = h.finish().lo;
-  char colour[8];
-  std::snprintf(colour, sizeof colour, "#%02x%02x%02x", unsigned(40 + (bits & 0x7f)), unsigned(40 + (bits >> 8 & 0x7f)),
-                unsigned(40 + (bits >> 16 & 0x7f)));
+  // "#rrggbb", each channel 40 + 7 bits of the hash (always two hex digits). Written by hand: a
+  // printf would link libc's whole formatter (and its long double code) into the wasm.
+  std::string colour = "#";
+  for (int shift : {0, 8, 16}) {
+    unsigned channel = 40 + unsigned(bits >> shift & 0x7f);
+    colour += "0123456789abcdef"[channel >> 4];
+    colour += "0123456789abcdef"[channel & 15];
+  }
   return colour;
 }
 

@@ -89,6 +89,15 @@ TEST(Config, ListsEveryProblemWithItsPath) {
   EXPECT_TRUE(has(problems, "surprise", "unknown field"));
 }
 
+TEST(Config, AcceptsAndIgnoresASchemaMemberForEditors) {
+  auto config = load_ok(R"({"$schema": "./node_modules/switchyard/config.schema.json",
+                            "providers": {"e": {"type": "echo"}}})");
+  ASSERT_NE(config, nullptr);
+  EXPECT_EQ(config->providers.size(), 1u);
+  auto problems = problems_of(R"({"$schema": 7, "providers": {"e": {"type": "echo"}}})");
+  EXPECT_TRUE(has(problems, "$schema", "must be a string"));
+}
+
 TEST(Config, MissingEnvironmentVariableIsAProblem) {
   auto problems = problems_of(R"({"providers": {"o": {"type": "openai", "api_key": "env:NOPE"}}})", "{}");
   ASSERT_EQ(problems.size(), 1u);

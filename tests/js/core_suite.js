@@ -1375,10 +1375,12 @@ export function testCore(name, makeCore) {
         }
       });
 
-      it("refuses transport 'emscripten' for now (501), and a persist the environment lacks (400)", async () => {
+      it("refuses transport 'emscripten' without an XMLHttpRequest (400), and a persist the environment lacks (400)", async () => {
+        assert.equal(globalThis.XMLHttpRequest, undefined);
         await assert.rejects(open(ECHO_CONFIG, { transport: 'emscripten' }), (e) => {
           assert.ok(e instanceof SwitchyardError);
-          assert.deepEqual([e.status, e.type, e.code, e.param, e.metadata.error_type], [501, 'server_error', 'not_implemented', 'transport', 'internal']);
+          assert.deepEqual([e.status, e.type, e.param], [400, 'invalid_request_error', 'transport']);
+          assert.match(e.message, /XMLHttpRequest.*xhr2/s);
           return true;
         });
         for (const persist of ['indexeddb', 'fs', 'nope']) {

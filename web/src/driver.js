@@ -168,14 +168,17 @@ function bounded(promise, ms) {
  * @param {object} core the adapter of web/src/core_c.js (or web/src/core_emscripten.js)
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
  *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number,
- *           keepAliveMs?: number, bodyLingerMs?: number }} host
+ *           keepAliveMs?: number, bodyLingerMs?: number, fetchWhole?: Function }} host
  *   `cache` is the persistent tier, if any:
  *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
  *     entries() → async iterable of entry lines, clear() → Promise }
  *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
+ *   `fetchWhole(url, { method, headers (text), body?, signal })` → Promise<{ status, headers
+ *   (text), body: Uint8Array }>, if given, performs every FETCH the core takes whole (flags bit0
+ *   clear; transport 'emscripten'); streaming ones always use `fetch`
  *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
  *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
- * @returns {{ request: Function, counters: () => object }}
+ * @returns {{ request: Function, flush: () => Promise<void>, counters: () => object }}
  */
 export function createDriver(core, host) {
   const now = host.now ?? (() => Date.now());
@@ -188,6 +191,7 @@ export function createDriver(core, host) {
   // context holds it, and the setTimeout handle (null while a hand-over is pending).
   const timer = { at: undefined, owner: null, handle: null };
   const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
+  const writes = new Set(); // one promise per CACHE_PUT dispatched and not yet settled
   let nextRid = 1;
 
   function newRid() {
@@ -283,9 +287,13 @@ export function createDriver(core, host) {
           // Owned by request `id`; answered even when that request already went away.
           enqueue(stateFor(action.id || context.rid), action);
           break;
-        case CACHE_PUT:
+        case CACHE_PUT: {
+          const written = new Promise((resolve) => (action.written = resolve));
+          writes.add(written);
+          written.then(() => writes.delete(written));
           enqueue(stateFor(context.rid), action);
           break;
+        }
         default:
           break; // unknown kinds are ignored, for forward compatibility
       }
@@ -596,18 +604,32 @@ export function createDriver(core, host) {
       return;
     }
     f.controller = new AbortController();
-    const init = {
-      method: action.method || 'GET',
-      headers: textToHeaders(action.headers),
-      signal: f.controller.signal,
-    };
+    const init = { method: action.method || 'GET', signal: f.controller.signal };
     if (action.body.length > 0) init.body = action.body;
+    if (host.fetchWhole && !(action.flags & 1)) {
+      // Taken whole (transport 'emscripten'): the answer arrives in one piece.
+      settleFetch(state, f, fid, async () => {
+        const answer = await host.fetchWhole(action.url, { ...init, headers: action.headers });
+        if (f.aborted) return;
+        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, now()));
+        if (!f.aborted && answer.body.length > 0) call(state, () => core.fetchBody(fid, answer.body, now()));
+      });
+      return;
+    }
+    settleFetch(state, f, fid, async () => {
+      const response = await host.fetch(action.url, { ...init, headers: textToHeaders(action.headers) });
+      if (f.aborted) return;
+      call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
+      if (response.body) await readUpstream(state, f, fid, response.body.getReader());
+    });
+  }
+
+  // Runs `deliver` (which reports the response and its body), then reports the end, or the
+  // error it threw; nothing once the fetch was aborted. The fetch is forgotten either way.
+  function settleFetch(state, f, fid, deliver) {
     (async () => {
       try {
-        const response = await host.fetch(action.url, init);
-        if (f.aborted) return;
-        call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
-        if (response.body) await readUpstream(state, f, fid, response.body.getReader());
+        await deliver();
         if (f.aborted) return;
         call(state, () => core.fetchEnd(fid, now()));
       } catch (error) {
@@ -699,14 +721,19 @@ export function createDriver(core, host) {
     call(state, () => core.cacheResult(action.id || state.rid, new Uint8Array(0), now()));
   }
 
-  // Fire and forget for the caller; the pump waits for the write before it ends.
+  // Fire and forget for the caller; the pump waits for the write before it ends, and so does
+  // flush().
   function cachePut(state, action) {
-    if (!host.cache || typeof host.cache.put !== 'function') return;
+    if (!host.cache || typeof host.cache.put !== 'function') {
+      action.written?.();
+      return;
+    }
     state.tierOps++;
     Promise.resolve()
       .then(() => host.cache.put(action.url, action.body, action.atMs))
       .catch((error) => host.log?.(`switchyard: cache tier put failed: ${messageOf(error)}`))
       .finally(() => {
+        action.written?.();
         state.tierOps--;
         notify(state);
       });
@@ -752,6 +779,8 @@ export function createDriver(core, host) {
       state.wake = null;
       if (state.keepAlive !== null) clearTimeout(state.keepAlive);
       requests.delete(state.rid);
+      for (const action of state.queue) action.written?.(); // a failed pump performs no more
+      state.queue.length = 0;
       releaseTimer(state);
       if (!state.responded) {
         state.responded = true;
@@ -801,6 +830,14 @@ export function createDriver(core, host) {
       host.waitUntil?.(done);
       options.onSettled?.(done);
       return response;
+    },
+
+    /**
+     * Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled, whether
+     * it succeeded or failed (failures are logged). What the core asks for later is not waited for.
+     */
+    flush() {
+      return Promise.all([...writes]).then(() => undefined);
     },
 
     /**

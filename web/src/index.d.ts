@@ -1,19 +1,360 @@
 // Types for the switchyard npm package (SPEC section 5). The same API is exported by the
-// browser entry (index.js) and the Node entry (node.js).
+// browser entry (index.js) and the Node entry (node.js); the CommonJS entry (index.cjs, types in
+// index.d.cts) exports createSwitchyard and SwitchyardError with these types. The config types
+// (ConfigDocument, Config*) are generated from config.schema.json: scripts/schema-to-dts.mjs.
 
-/** The config document (SPEC section 1): an object, or its JSON text. */
-export type SwitchyardConfig = Record<string, unknown> | string;
+/**
+ * The config document (SPEC section 1): an object, or its JSON text. Its type is generated from
+ * the JSON Schema the package ships (switchyard/config.schema.json; a config file may name it in
+ * "$schema" for editor completion). Rules across members (a target's provider must exist…) are
+ * the core's: createSwitchyard refuses such a config with every problem listed.
+ */
+export type SwitchyardConfig = ConfigDocument | string;
+
+// ---- generated from web/config.schema.json by scripts/schema-to-dts.mjs: do not edit ----
+/** The Switchyard configuration document (SPEC section 1), the same for the npm package and the edge gateway. The core's loader (src/config) is the truth: tests/js/config_schema.test.js checks that this schema and the core accept and refuse the same documents. Rules across members (a target naming an unknown provider, a pipeline step naming an unknown service or step, a cycle between steps, a missing env: variable) are checked by the core only. */
+export interface ConfigDocument {
+  /** The JSON Schema of this document, for editors (e.g. "./node_modules/switchyard/config.schema.json"). Ignored by Switchyard. */
+  $schema?: string;
+  /** The providers, by name. Targets refer to them by name; a request for "<provider>/<model>" goes straight to that provider. */
+  providers: {
+    [member: string]: ConfigProvider;
+  };
+  /** Model names callers use, each a target tree (a leaf {provider, model} or a group {strategy, targets}). */
+  models?: {
+    [member: string]: ConfigTarget;
+  };
+  /** Named calls: a model plus templates; {{name}} takes a field of the call's input (sy.call(name, input), POST /v1/services/{name}). */
+  services?: {
+    [member: string]: ConfigService;
+  };
+  /** Named chains of steps (sy.pipeline(name, input), POST /v1/pipelines/{name}): an array of steps, or {steps, output, timeout_ms}. A step runs once the steps it refers to are done. */
+  pipelines?: {
+    [member: string]: ConfigPipeline;
+  };
+  /** Retries of one target before falling back to the next. */
+  retry?: {
+    /**
+     * Retries of one target after its first try.
+     * @default 3
+     */
+    attempts?: number;
+    /**
+     * Upstream statuses that are retried.
+     * @default [408,429,500,502,503,504]
+     */
+    on_status?: ConfigStatusList;
+    /**
+     * The first backoff (doubles per retry).
+     * @default 100
+     */
+    backoff_ms?: number;
+    /**
+     * The longest backoff.
+     * @default 5000
+     */
+    max_backoff_ms?: number;
+  };
+  /**
+   * The whole-request deadline (ms).
+   * @default 60000
+   */
+  timeout_ms?: number;
+  /** The circuit breaker per target. */
+  breaker?: {
+    /**
+     * Consecutive failures that open the breaker.
+     * @default 5
+     */
+    failures?: number;
+    /**
+     * How long an open breaker keeps the target out.
+     * @default 30000
+     */
+    cooldown_ms?: number;
+  };
+  /** The response cache (L1 in the core; with persist, a host tier under it: IndexedDB, a directory, KV). */
+  cache?: {
+    /**
+     * Cache answers.
+     * @default false
+     */
+    enabled?: boolean;
+    /**
+     * What is evicted first when max_bytes is reached.
+     * @default "lru"
+     */
+    policy?: "lru" | "lfu";
+    /**
+     * The in-core cache's byte budget.
+     * @default 67108864
+     */
+    max_bytes?: number;
+    /**
+     * How long an answer is kept (s).
+     * @default 3600
+     */
+    ttl_s?: number;
+    /**
+     * Also keep answers in the host's persistent tier (the package's persist option).
+     * @default false
+     */
+    persist?: boolean;
+    /**
+     * Also store answers cut short by max_tokens.
+     * @default false
+     */
+    store_truncated?: boolean;
+  };
+  /** Gateway keys (Authorization: Bearer <key>). With keys configured every route but /health needs one. A key may be written "env:NAME". */
+  keys?: {
+    [member: string]: ConfigKey;
+  };
+  /** The HTTP front: request bodies and CORS. */
+  gateway?: {
+    /**
+     * Larger request bodies get 413.
+     * @default 4194304
+     */
+    max_body_bytes?: number;
+    /**
+     * A request body must arrive within this time (408 otherwise).
+     * @default 30000
+     */
+    body_timeout_ms?: number;
+    /** Cross-origin callers allowed (default: none). */
+    cors?: {
+      /** Origins like "https://app.example.com" (scheme and host, no path), or ["*"] for any. */
+      origins: string[];
+      /**
+       * access-control-max-age of preflight answers.
+       * @default 600
+       */
+      max_age_s?: number;
+    };
+  };
+}
+
+/** One provider account. */
+export interface ConfigProvider {
+  /** The API it speaks. echo is built in, offline and deterministic: it answers from the request itself. */
+  type: "openai" | "azure-openai" | "anthropic" | "gemini" | "openai-compatible" | "echo";
+  /** The API's base URL (a trailing / is dropped). Required for azure-openai and for openai-compatible without a preset; openai, anthropic and gemini have a default. */
+  base_url?: string;
+  /** openai-compatible only: a known service's base URL (base_url wins when both are given). */
+  preset?: "groq" | "mistral" | "together" | "deepseek" | "xai" | "fireworks" | "openrouter" | "ollama" | "vllm" | "lmstudio";
+  /** A literal key, or "env:NAME" resolved by the host (the package's env option, the gateway's secrets). */
+  api_key?: string;
+  /** Extra headers sent upstream. */
+  headers?: {
+    [member: string]: string;
+  };
+  limits?: ConfigLimits;
+  /** This provider's deadline per attempt (default: the config's timeout_ms). */
+  timeout_ms?: number;
+  /** USD per million tokens, per model name. */
+  prices?: {
+    [member: string]: {
+      /** USD per million prompt tokens. */
+      input?: number;
+      /** USD per million completion tokens. */
+      output?: number;
+    };
+  };
+  /** azure-openai: the api-version query parameter (default "2024-10-21"); anthropic: the anthropic-version header (default "2023-06-01"). */
+  api_version?: string;
+}
+
+/** Rate and concurrency limits (0 = unlimited); over them requests queue by priority. */
+export interface ConfigLimits {
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens per minute (prompt estimate + max_tokens). */
+  tpm?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+}
+
+export type ConfigStatusList = number[];
+
+/**
+ * The share of a weighted group.
+ * @default 1
+ */
+export type ConfigWeight = number;
+
+/** Request members set for this target (a child's win over its group's), e.g. {"temperature": 0}. */
+export interface ConfigOverrideParams {
+  [member: string]: unknown;
+}
+
+/** A leaf {provider, model} or a group {strategy, targets}. */
+export type ConfigTarget = ConfigLeaf | ConfigGroup;
+
+/** One provider/model. */
+export interface ConfigLeaf {
+  /** A provider of this config. */
+  provider: string;
+  /** The provider's model name. */
+  model: string;
+  weight?: ConfigWeight;
+  override_params?: ConfigOverrideParams;
+  /** How a conditional group's conditions and default name this target. */
+  name?: string;
+  limits?: ConfigLimits;
+}
+
+/** Targets balanced by a strategy. */
+export interface ConfigGroup {
+  /**
+   * fallback: in order; round_robin; weighted (by weight); random; least_outstanding; latency (peak-EWMA); cost (cheapest first); usage (most rpm/tpm headroom); conditional (conditions pick a child).
+   * @default "fallback"
+   */
+  strategy?: "fallback" | "round_robin" | "weighted" | "random" | "least_outstanding" | "latency" | "cost" | "usage" | "conditional";
+  /** The children (nest at most 16 levels). */
+  targets: ConfigTarget[];
+  /** Upstream statuses on which this group falls back to its next target. */
+  on_status?: ConfigStatusList;
+  weight?: ConfigWeight;
+  override_params?: ConfigOverrideParams;
+  /** How a conditional parent names this group. */
+  name?: string;
+  /** conditional only: the first condition that holds picks the child named by then. */
+  conditions?: {
+    when: ConfigRoutingCondition;
+    /** The name of a child target. */
+    then: string;
+  }[];
+  /** conditional only: the name of the child used when no condition holds. */
+  default?: string;
+}
+
+/** A value (shorthand for $eq) or an object of operators that must all hold. */
+export type ConfigFieldTest = (string | number | boolean | null | unknown[]) | {
+  $eq?: unknown;
+  $ne?: unknown;
+  $gt?: unknown;
+  $gte?: unknown;
+  $lt?: unknown;
+  $lte?: unknown;
+  $in?: unknown[];
+  $nin?: unknown[];
+};
+
+/** Fields metadata.<path>, params.<path>, prompt_tokens, model, each with a value or operators; $and / $or combine; several members must all hold. */
+export interface ConfigRoutingCondition {
+  $and?: ConfigRoutingCondition[];
+  $or?: ConfigRoutingCondition[];
+  [member: string]: ConfigFieldTest | ConfigRoutingCondition[] | undefined;
+}
+
+/** Fields input.<path>, <step>.text, <step>.json.<path>, each with a value or operators; $and / $or combine. False skips the step. */
+export interface ConfigStepCondition {
+  $and?: ConfigStepCondition[];
+  $or?: ConfigStepCondition[];
+  [member: string]: ConfigFieldTest | ConfigStepCondition[] | undefined;
+}
+
+/** A JSON Schema the answer must follow: the call asks for structured output and exposes the parsed answer as .json. */
+export interface ConfigJsonSchema {
+  [member: string]: unknown;
+}
+
+/** A named call: a model plus templates. */
+export interface ConfigService {
+  /** A configured model, or provider/model. */
+  model: string;
+  /** The system message template. */
+  system?: string;
+  /** The user message template. */
+  prompt?: string;
+  /** An image URL or data: URL template, sent with the prompt. */
+  image?: string;
+  schema?: ConfigJsonSchema;
+}
+
+export type ConfigPipeline = ConfigSteps | {
+  steps: ConfigSteps;
+  /** A template whose value is the answer's output (default: the last step's text). */
+  output?: string;
+  /** The whole pipeline's deadline. */
+  timeout_ms?: number;
+};
+
+export type ConfigSteps = ConfigStep[];
+
+/** A service call, or a model with inline templates. Its input templates take {{input.x}}, {{step.text}} or {{step.json.a.b}}. */
+export interface ConfigStep {
+  /** Unique in the pipeline; later steps refer to {{id.text}}. */
+  id: string;
+  /** A configured service. */
+  service?: string;
+  /** Overrides the service's model; the model when there is no service. */
+  model?: string;
+  /** Without a service: the system message template. */
+  system?: string;
+  /** Without a service: the user message template. */
+  prompt?: string;
+  /** Without a service: the image template. */
+  image?: string;
+  schema?: ConfigJsonSchema;
+  /** The step's input fields, each a template. */
+  input?: {
+    [member: string]: string;
+  };
+  when?: ConfigStepCondition;
+  /**
+   * The step's cache control.
+   * @default "default"
+   */
+  cache?: "default" | "no-store" | "refresh" | "only";
+  /** The step's deadline. */
+  timeout_ms?: number;
+  /**
+   * What a failure of this step does.
+   * @default "fail"
+   */
+  on_error?: "fail" | "skip" | "fallback_value";
+  /** on_error fallback_value: the step's output when it fails. */
+  fallback_value?: unknown;
+}
+
+/** One gateway key. */
+export interface ConfigKey {
+  /**
+   * Models this key may use; "*" for all.
+   * @default ["*"]
+   */
+  models?: string[];
+  /** Requests per minute (0 = unlimited). */
+  rpm?: number;
+  /** Spend limit (0 = none); over it: 402. */
+  budget_usd?: number;
+  /**
+   * May export, import and clear the cache.
+   * @default false
+   */
+  admin?: boolean;
+}
+// ---- end of generated config types ----
 
 export interface CreateSwitchyardOptions {
   config: SwitchyardConfig;
-  /** 'fetch' (default). 'emscripten' is not implemented yet: a 501 SwitchyardError (code 'not_implemented'). */
+  /**
+   * 'fetch' (default): upstream requests through `fetch`. 'emscripten': non-streaming upstream
+   * requests go from C++ through the Emscripten Fetch API (XMLHttpRequest); streaming ones still
+   * use `fetch`. Outcomes (errors, retries, fallbacks) are the same. Needs a global
+   * XMLHttpRequest: in Node install one (e.g. npm xhr2 as globalThis.XMLHttpRequest; absolute
+   * URLs only), else createSwitchyard throws a 400 SwitchyardError (param 'transport').
+   */
   transport?: 'fetch' | 'emscripten';
   /**
    * The persistent cache tier (L2) under the core's own cache: 'memory' (default: none),
    * 'indexeddb' (browsers and web workers), 'fs' (the Node entry: a directory, see
-   * persistOptions.dir), or a tier object of your own. The core uses it when the config's cache
-   * has "persist": true (and "enabled": true): an L1 miss asks the tier before going upstream,
-   * every stored answer is written to it, and cache.export() / cache.clear() list and empty it.
+   * persistOptions.dir), or a tier object of your own. Any of these but 'memory' turns the
+   * config's cache "enabled" and "persist" on where the config leaves them unset (an explicit
+   * false stays false): an L1 miss asks the tier before going upstream, every stored answer is
+   * written to it, and cache.export() / cache.clear() list and empty it.
    */
   persist?: 'memory' | 'indexeddb' | 'fs' | CacheTier;
   persistOptions?: PersistOptions;
@@ -27,6 +368,17 @@ export interface CreateSwitchyardOptions {
   loadCore?: (seed: number | bigint) => Promise<CoreAdapter>;
   /** Receives the core's log lines. */
   log?: (line: string) => void;
+  /**
+   * Where the core's WebAssembly is fetched from (default: the package's dist/switchyard_core.wasm
+   * next to its glue, which Vite and webpack 5 copy into the build; the file is exported as
+   * 'switchyard/wasm'). In Node: a file path, a file: URL or an http(s) URL. A wasm that cannot
+   * be loaded rejects with a SwitchyardError (500, code 'wasm_unavailable') naming the URL.
+   * Unset, in a browser, a default URL that no bundler rewrote and that cannot be loaded (esbuild,
+   * Rollup without an assets plugin) is replaced by the inline copy dist/switchyard_core_wasm_*.js.
+   */
+  wasmUrl?: string | URL;
+  /** An already compiled core (a WebAssembly.Module), used instead of fetching one. */
+  wasmModule?: WebAssembly.Module;
 }
 
 export interface PersistOptions {
@@ -602,6 +954,74 @@ export interface ImagesResponse {
   readonly _switchyard: SwitchyardInfo;
 }
 
+// ---- Embeddings (POST /v1/embeddings) ----
+
+export interface EmbeddingRequest extends SwitchyardControls {
+  model: string;
+  /** A text, texts (at most 2048), an array of token ids, or arrays of token ids. */
+  input: string | string[] | number[] | number[][];
+  /** 1–65536, where the target's model can shorten its vectors. */
+  dimensions?: number | null;
+  /** 'float' (default): arrays of numbers; 'base64': little-endian float32 bytes in base64. */
+  encoding_format?: 'float' | 'base64' | null;
+  user?: string;
+  [field: string]: unknown;
+}
+
+/** The embeddings answer; `embedding` is number[] or, with encoding_format 'base64', a string. */
+export interface EmbeddingsResponse<Vector extends number[] | string = number[]> {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: Vector }>;
+  model: string;
+  provider?: string;
+  usage: { prompt_tokens: number; total_tokens: number; cost?: number };
+  /** Not enumerable: how the request was served. */
+  readonly _switchyard: SwitchyardInfo;
+}
+
+// ---- Statistics (GET /v1/stats) and cache answers ----
+
+/** One provider/model target's counters since the core started. */
+export interface TargetStats {
+  /** provider/model */
+  target: string;
+  /** Upstream attempts started. */
+  requests: number;
+  /** Upstream attempts that failed. */
+  errors: number;
+  /** Latency of successful attempts (to the first byte for streams); null before the first. */
+  latency_ms: { p50: number | null; p99: number | null };
+  tokens: { prompt: number; completion: number };
+  /** USD, where prices are known. */
+  cost_usd: number;
+  breaker: 'closed' | 'open' | 'half_open';
+  /** Attempts in flight. */
+  outstanding: number;
+}
+
+/** What sy.stats() answers (GET /v1/stats). */
+export interface Stats {
+  object: 'switchyard.stats';
+  targets: TargetStats[];
+  /** The core's response cache (L1). */
+  cache: { entries: number; bytes: number; hits: number; misses: number; evictions: number };
+  /** Not enumerable: how the request was served. */
+  readonly _switchyard: SwitchyardInfo;
+}
+
+/** What cache.import() answers: entries stored, and entries skipped as already expired. */
+export interface CacheImportResult {
+  imported: number;
+  expired: number;
+  readonly _switchyard: SwitchyardInfo;
+}
+
+/** What cache.clear() answers: how many entries were removed. */
+export interface CacheClearResult {
+  deleted: number;
+  readonly _switchyard: SwitchyardInfo;
+}
+
 /** One entry of GET /v1/models, or GET /v1/models/{id}. */
 export interface Model {
   id: string;
@@ -639,7 +1059,11 @@ export interface Switchyard {
   /** POST /v1/images/generations, routed like chat. */
   images: { generate(body: ImageGenerateRequest, options?: RequestOptions): Promise<ImagesResponse> };
   /** POST /v1/embeddings through the core (answers as the core's version supports it). */
-  embeddings: { create(body: { model: string; input: string | string[]; [field: string]: unknown }, options?: RequestOptions): Promise<any> };
+  embeddings: {
+    create(body: EmbeddingRequest & { encoding_format: 'base64' }, options?: RequestOptions): Promise<EmbeddingsResponse<string>>;
+    create(body: EmbeddingRequest & { encoding_format?: 'float' | null }, options?: RequestOptions): Promise<EmbeddingsResponse<number[]>>;
+    create(body: EmbeddingRequest, options?: RequestOptions): Promise<EmbeddingsResponse<number[] | string>>;
+  };
   /** Calls a configured service: POST /v1/services/{name}. */
   call(service: string, input?: Record<string, unknown>, options?: RequestOptions): Promise<ServiceResult>;
   /**
@@ -652,7 +1076,7 @@ export interface Switchyard {
   pipeline(name: string, input?: Record<string, unknown>, options?: PipelineOptions & { stream?: false }): Promise<PipelineAnswer>;
   pipeline(name: string, input?: Record<string, unknown>, options?: PipelineOptions): Promise<PipelineAnswer | PipelineStream>;
   /** Per-target and cache statistics (GET /v1/stats). Asynchronous: the core answers it. */
-  stats(options?: RequestOptions): Promise<any>;
+  stats(options?: RequestOptions): Promise<Stats>;
   /** Configured model names and provider/model targets (GET /v1/models). */
   models: {
     (options?: RequestOptions): Promise<{ object: 'list'; data: Model[]; readonly _switchyard: SwitchyardInfo }>;
@@ -671,18 +1095,35 @@ export interface Switchyard {
      * Loads a snapshot (an object, its JSON text, or NDJSON text) into the core (PUT /v1/cache);
      * with a persistent tier, resolves once the entries were also written to it.
      */
-    import(snapshot: CacheSnapshot | string | Uint8Array, options?: RequestOptions): Promise<any>;
+    import(snapshot: CacheSnapshot | string | Uint8Array, options?: RequestOptions): Promise<CacheImportResult>;
     /** Empties the core's cache and, through the core, the persistent tier (DELETE /v1/cache). */
-    clear(options?: RequestOptions): Promise<any>;
+    clear(options?: RequestOptions): Promise<CacheClearResult>;
   };
-  /** Frees the core. Finish or cancel pending requests first. */
-  close(): void;
+  /**
+   * Frees the core at once (later calls reject with a 400). Resolves once the cache tier writes
+   * already asked for have settled and a tier the package opened is closed, so a new Switchyard
+   * on the same store finds them. Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
 }
 
 export function createSwitchyard(options: CreateSwitchyardOptions): Promise<Switchyard>;
 
 /** An error answered by the core (SPEC section 3), or a misuse of the package. */
 export class SwitchyardError extends Error {
+  /** What the error document says; type and code default from metadata.error_type (from the status when not given). */
+  constructor(
+    message: string,
+    fields?: {
+      status?: number;
+      type?: string;
+      code?: string | null;
+      param?: string | null;
+      metadata?: Record<string, unknown>;
+      headers?: Record<string, string>;
+      cause?: unknown;
+    },
+  );
   name: 'SwitchyardError';
   status: number;
   /** The error document's `type`. */
@@ -758,6 +1199,11 @@ export interface DriverHost {
    * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
    */
   bodyLingerMs?: number;
+  /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
+  fetchWhole?: (
+    url: string,
+    init: { method: string; headers: string; body?: Uint8Array; signal: AbortSignal },
+  ) => Promise<{ status: number; headers: string; body: Uint8Array }>;
 }
 
 export interface Driver {
@@ -769,6 +1215,8 @@ export interface Driver {
     body?: string | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | null,
     options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
   ): Promise<Response>;
+  /** Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled. */
+  flush(): Promise<void>;
   /** For tests and diagnostics: the one timer (armed, fired, handed over) and task wake-ups. */
   counters(): { armed: number; fired: number; handovers: number; wakeups: number; keepAlives: number; live: number; deadline: number | undefined };
 }

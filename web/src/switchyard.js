@@ -11,13 +11,6 @@ import { chunkStream, messageEventStream, pipelineError, pipelineEventStream, re
 export { SwitchyardError } from './errors.js';
 export { sseData, sseEvents } from './streams.js';
 
-function notImplemented(what, param) {
-  return packageError(501, 'internal', `${what} is not implemented by this version of switchyard`, {
-    code: 'not_implemented',
-    param,
-  });
-}
-
 function plainHeaders(headers) {
   const out = {};
   for (const [name, value] of headers) out[name] = value;
@@ -74,9 +67,18 @@ function isTier(value) {
 }
 
 // Refuses options the package cannot work with (SPEC section 5), before the core is loaded.
-function checkOptions({ config, transport, persist, fetchImpl }) {
-  if (transport === 'emscripten') throw notImplemented("transport 'emscripten'", 'transport');
-  if (transport !== 'fetch') {
+function checkOptions({ config, transport, persist, fetchImpl, wasmUrl, wasmModule }) {
+  if (transport === 'emscripten' && typeof globalThis.XMLHttpRequest !== 'function') {
+    throw packageError(
+      400,
+      'invalid_request',
+      "transport 'emscripten' needs an XMLHttpRequest (the Emscripten Fetch API is built on it), and this environment " +
+        "has none: in Node, install one, e.g. npm xhr2 (`globalThis.XMLHttpRequest = (await import('xhr2')).default`; " +
+        "absolute upstream URLs only), or use transport 'fetch'",
+      { param: 'transport' },
+    );
+  }
+  if (transport !== 'fetch' && transport !== 'emscripten') {
     throw packageError(400, 'invalid_request', `unknown transport '${transport}' (expected 'fetch' or 'emscripten')`, {
       param: 'transport',
     });
@@ -92,11 +94,36 @@ function checkOptions({ config, transport, persist, fetchImpl }) {
   if (typeof fetchImpl !== 'function') {
     throw packageError(400, 'invalid_request', 'no fetch() in this environment: pass options.fetch', { param: 'fetch' });
   }
+  if (wasmUrl !== undefined && typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL)) {
+    throw packageError(400, 'invalid_request', 'wasmUrl must be a string or a URL', { param: 'wasmUrl' });
+  }
+  if (wasmModule !== undefined && !(wasmModule instanceof WebAssembly.Module)) {
+    throw packageError(400, 'invalid_request', 'wasmModule must be a WebAssembly.Module', { param: 'wasmModule' });
+  }
+}
+
+// `persist` other than 'memory' asks for a persistent response cache: the config's `cache` gets
+// `enabled` and `persist` true where it leaves them unset (an explicit false stays false). The
+// gateway's config semantics are unchanged: there, only `cache.persist` turns the tier on.
+export function withPersistence(config, persist) {
+  if (persist === 'memory') return config;
+  let doc = config;
+  if (typeof config === 'string') {
+    try {
+      doc = JSON.parse(config);
+    } catch {
+      return config; // the core reports what is wrong with it
+    }
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return config;
+  const cache = doc.cache ?? {};
+  if (cache === null || typeof cache !== 'object' || Array.isArray(cache)) return config;
+  return { ...doc, cache: { ...cache, enabled: cache.enabled ?? true, persist: cache.persist ?? true } };
 }
 
 // Loads and configures a core; throws the core's config error (400, every problem listed).
-async function startCore(loadCore, seed, config, env) {
-  const core = await loadCore(seed);
+async function startCore(loadCore, seed, config, env, wasm) {
+  const core = await loadCore(seed, wasm);
   const configText = typeof config === 'string' ? config : JSON.stringify(config);
   const envText = typeof env === 'string' ? env : JSON.stringify(env ?? {});
   const failure = core.configure(configText, envText);
@@ -132,7 +159,8 @@ async function openPersistentTier(core, persist, persistOptions, openTier) {
 
 /**
  * @param {object} options see index.d.ts
- * @param {(seed: number|bigint) => Promise<object>} defaultLoadCore the entry's core loader
+ * @param {(seed: number|bigint, wasm: {wasmUrl?: string|URL, wasmModule?: WebAssembly.Module}) => Promise<object>} defaultLoadCore
+ *   the entry's core loader
  * @param {(persist: string, options: object) => Promise<object|undefined>} [openTier] the
  *   entry's persistent tiers: a tier for a `persist` name it knows, undefined for one it does not
  */
@@ -147,19 +175,30 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     seed = Math.floor(Math.random() * 2 ** 52),
     loadCore = defaultLoadCore,
     log,
+    wasmUrl,
+    wasmModule,
   } = options ?? {};
   const fetchImpl = userFetch ?? globalThis.fetch;
-  checkOptions({ config, transport, persist, fetchImpl });
-  const core = await startCore(loadCore, seed, config, env);
+  checkOptions({ config, transport, persist, fetchImpl, wasmUrl, wasmModule });
+  const core = await startCore(loadCore, seed, withPersistence(config, persist), env, { wasmUrl, wasmModule });
+  if (transport === 'emscripten' && typeof core.fetchWhole !== 'function') {
+    core.free();
+    throw packageError(400, 'invalid_request', "transport 'emscripten' needs the Emscripten build of the core (this core has no Emscripten Fetch API)", {
+      param: 'transport',
+    });
+  }
   const tier = await openPersistentTier(core, persist, persistOptions, openTier);
   if (tier) core.enablePersistence(true); // the core now lists, fills and empties it
   const driver = createDriver(core, {
     fetch: (url, init) => fetchImpl(url, init), // unbound window.fetch throws
+    // transport 'emscripten': whole (non-streaming) upstream requests go through C++.
+    fetchWhole: transport === 'emscripten' ? core.fetchWhole : undefined,
     now: () => Date.now(),
     log,
     cache: tier ?? undefined,
   });
   let closed = false;
+  let closing = null;
 
   function send(method, path, headers, text, { signal, onSettled } = {}) {
     if (closed) return Promise.reject(packageError(400, 'invalid_request', 'this Switchyard was closed'));
@@ -216,14 +255,20 @@ export async function createSwitchyardWith(options, defaultLoadCore, openTier) {
     stats: (requestOptions) => json('GET', '/v1/stats', undefined, requestOptions),
     models,
     cache: cacheApi(request, send),
+    // Frees the core at once (later calls reject); resolves once the cache tier writes already
+    // asked for settled and the tier the package opened was closed. Twice: the same promise.
     close() {
-      if (closed) return;
+      if (closing) return closing;
       closed = true;
       core.free();
-      try {
-        const closing = isTier(persist) ? undefined : tier?.close?.(); // a tier passed in is the caller's
-        closing?.catch?.(() => {});
-      } catch {}
+      closing = driver
+        .flush()
+        .then(() => (isTier(persist) ? undefined : tier?.close?.())) // a tier passed in is the caller's
+        .then(
+          () => undefined,
+          () => undefined,
+        );
+      return closing;
     },
   };
 }

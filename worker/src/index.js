@@ -11,6 +11,8 @@
 //   SWITCHYARD_CACHE   optional KV namespace: the persistent cache tier (L2) under the core's
 //                      own cache (used when the config's cache has "persist": true); without
 //                      it the gateway keeps L1 only
+//   DEMOS              optional service over the static demos (web/demos/build.mjs; a workerd
+//                      disk service in worker/gateway.mjs): served at /demos/, no key needed
 
 import wasmModule from '../dist/switchyard.wasm';
 import demoPage from '../public/index.html';
@@ -28,6 +30,10 @@ let currentCtx = null; // the ctx of the request whose handler is running synchr
 
 export default {
   async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if ((request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/demos' || url.pathname.startsWith('/demos/'))) {
+      return serveDemo(request, env.DEMOS, url.pathname.slice('/demos'.length));
+    }
     let g;
     try {
       g = await (gateway ??= boot(env));
@@ -40,7 +46,6 @@ export default {
       return new Response(g.configError, { status: 500, headers: { 'content-type': 'application/json' } });
     }
 
-    const url = new URL(request.url);
     if ((request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/' || url.pathname === '/index.html')) {
       return new Response(request.method === 'HEAD' ? null : demoPage, {
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
@@ -67,6 +72,36 @@ export default {
     }
   },
 };
+
+const DEMO_TYPES = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json',
+  wasm: 'application/wasm',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  ts: 'text/plain; charset=utf-8',
+};
+
+// A file of the static demos: `path` is what follows /demos (a folder gets its index.html).
+// The disk service sets no content type; module scripts and streaming wasm compilation need one.
+async function serveDemo(request, demos, path) {
+  if (!demos) return errorResponse(404, 'The demos are not built here: run `node web/demos/build.mjs` (./dev start does), then restart the gateway.', 'route_not_found', 'invalid_request');
+  const name = path.split('/').pop();
+  if (path === '' || (name !== '' && !name.includes('.'))) {
+    return new Response(null, { status: 301, headers: { location: `/demos${path}/` } });
+  }
+  const file = path.endsWith('/') ? `${path}index.html` : path;
+  const answer = await demos.fetch(new Request(`http://demos${file}`, { method: request.method }));
+  const type = DEMO_TYPES[file.slice(file.lastIndexOf('.') + 1)];
+  if (!answer.ok || !type) {
+    await answer.body?.cancel();
+    return errorResponse(404, `No demo file at /demos${path}.`, 'route_not_found', 'invalid_request');
+  }
+  return new Response(answer.body, { headers: { 'content-type': type, 'cache-control': 'no-cache' } });
+}
 
 async function boot(env) {
   const wasi = createWasiShim();
@@ -131,7 +166,8 @@ function describeConfigError(text) {
 }
 
 // An error the host itself answers, in SPEC section 3's shape and the core's vocabulary.
-function errorResponse(status, message) {
-  const body = { error: { message, type: 'server_error', code: 'internal', param: null, metadata: { error_type: 'internal' } } };
+function errorResponse(status, message, code = 'internal', errorType = 'internal') {
+  const type = errorType === 'internal' ? 'server_error' : 'invalid_request_error';
+  const body = { error: { message, type, code, param: null, metadata: { error_type: errorType } } };
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
