@@ -326,8 +326,10 @@ export function createDriver(core, host) {
     else handTo(successor(context));
   }
 
+  // One millisecond past the deadline: Node's timers may fire up to 1 ms before Date.now()
+  // reaches their due time, and a wakeup before the deadline only re-arms the timer.
   function arm(state, at) {
-    const delay = Math.min(MAX_DELAY_MS, Math.max(0, Math.ceil(at - now())));
+    const delay = Math.min(MAX_DELAY_MS, Math.max(0, Math.ceil(at - now()) + 1));
     const handle = setTimeout(() => {
       if (timer.handle !== handle) return; // re-armed or released since
       timer.handle = null;
