@@ -8,8 +8,8 @@
 // and a rebuild of the wasm never changes a running gateway.
 //
 // Shared state: the worker's Durable Object namespace SWITCHYARD_STATE (worker/src/state_object.js)
-// is stored under `stateDir` (`./dev start`: SWITCHYARD_STATE_DIR, default build/state), or in
-// memory without one. With `cluster`, workerd joins a cluster of instances that share those
+// is stored under `stateDir` (`./dev start`: SWITCHYARD_STATE_DIR, default build/state), or for
+// the life of the process without one. With `cluster`, workerd joins a cluster of instances that share those
 // objects through a bucket (docs/deploy.md).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -181,7 +181,8 @@ function clusterCapnp(cluster, stateDir) {
  *
  * Shared state: the worker defines the Durable Object namespace SWITCHYARD_STATE (class
  * SwitchyardState), stored on disk under `stateDir` (objects in <stateDir>/switchyard-state/),
- * or in memory when `stateDir` is undefined; `stateDir: false` binds none (every pool then
+ * or, when `stateDir` is undefined, in <outDir>/ephemeral-state/, emptied at every start
+ * (workerd's in-memory storage has no SQL); `stateDir: false` binds none (every pool then
  * lives in the core, as in the npm package). `cluster` (see clusterFromEnv) makes this workerd
  * an instance of a cluster sharing those objects through a bucket; its KV blobs then live in the
  * bucket too. `isolates: n` serves n copies of the gateway worker (n isolates, as n edge
@@ -254,18 +255,17 @@ const kv :Workerd.Worker = (
   let stateMembers = '';
   if (stateDir !== false) {
     bindings.push(`    (name = "SWITCHYARD_STATE", durableObjectNamespace = (className = "SwitchyardState", serviceName = "main")),`);
-    let storage = 'inMemory';
-    if (stateDir) {
-      const dir = path.resolve(stateDir);
-      fs.mkdirSync(dir, { recursive: true });
-      storage = 'localDisk = "state-disk"';
-      stateServices = `
+    // workerd's in-memory storage has no SQL API: without a state dir the objects live in a
+    // folder of outDir that every start empties, so they last as long as the process.
+    const dir = path.resolve(stateDir || path.join(outDir, 'ephemeral-state'));
+    if (!stateDir) fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    stateServices = `
     # The Durable Objects of the shared state (budgets, rate and concurrency pools) on disk.
     (name = "state-disk", disk = (path = ${q(dir)}, writable = true)),`;
-    }
     stateMembers = `
   durableObjectNamespaces = [(className = "SwitchyardState", uniqueKey = ${q(STATE_UNIQUE_KEY)}, enableSql = true)],
-  durableObjectStorage = (${storage}),`;
+  durableObjectStorage = (localDisk = "state-disk"),`;
   }
   const clusterMember = cluster ? clusterCapnp(cluster, stateDir) : '';
 
