@@ -6,13 +6,19 @@
 //   const s3 = await startS3();          // port 0 = any free port
 //   s3.endpoint                          // 'http://127.0.0.1:PORT' (aws_endpoint=…)
 //   s3.keys('bucket')                    // the keys stored, sorted
+//   s3.read('bucket', key)               // an object's bytes (a Buffer), or undefined
 //   s3.counts()                          // { 'PUT object': 12, 'PUT 412': 1, … }
 //   await s3.close();
 //
+//   const s3 = await startS3Process();   // the same in a child process, with its own event loop:
+//                                        // a busy test process then never delays the bucket
+//   await s3.keys('bucket', 'prefix/')   // (async here, over HTTP), await s3.read(bucket, key)
+//
 // Standalone: `node tests/s3-server/server.mjs --port 9000 [--log]`.
 import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const XML = 'application/xml';
 
@@ -202,6 +208,7 @@ export async function startS3({ port = 0, host = '127.0.0.1', log = false } = {}
     endpoint,
     port: server.address().port,
     keys: (name) => [...(buckets.get(name)?.keys() ?? [])].sort(),
+    read: (name, key) => buckets.get(name)?.get(key)?.body,
     counts: () => ({ ...counts }),
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
@@ -210,8 +217,50 @@ export async function startS3({ port = 0, host = '127.0.0.1', log = false } = {}
   };
 }
 
+/**
+ * startS3 in a child process (`node server.mjs --port 0`); keys and read go over HTTP
+ * (ListObjectsV2, GET), so they are async. close() ends the process.
+ */
+export async function startS3Process({ log = false } = {}) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--port', '0', ...(log ? ['--log'] : [])], {
+    stdio: ['ignore', 'pipe', log ? 'inherit' : 'ignore'],
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  const endpoint = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /S3 test server on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the S3 test server exited with code ${code}: ${out}`)));
+  });
+  const keys = async (name, prefix = '') => {
+    const found = [];
+    let token = '';
+    for (;;) {
+      const query = new URLSearchParams({ 'list-type': '2', prefix, ...(token ? { 'continuation-token': token } : {}) });
+      const text = await (await fetch(`${endpoint}/${name}?${query}`)).text();
+      for (const m of text.matchAll(/<Key>([^<]*)<\/Key>/g)) found.push(m[1].replace(/&#(\d+);/g, (_, c) => String.fromCharCode(c)));
+      token = /<NextContinuationToken>([^<]*)</.exec(text)?.[1] ?? '';
+      if (!token) return found;
+    }
+  };
+  const read = async (name, key) => {
+    const response = await fetch(`${endpoint}/${name}/${key.split('/').map(encodeURIComponent).join('/')}`);
+    return response.ok ? Buffer.from(await response.arrayBuffer()) : (await response.arrayBuffer(), undefined);
+  };
+  const close = () => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return { endpoint, port: Number(new URL(endpoint).port), keys, read, close, child };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const at = process.argv.indexOf('--port');
   const s3 = await startS3({ port: at > 0 ? Number(process.argv[at + 1]) : 9000, log: process.argv.includes('--log') });
+  process.once('SIGTERM', () => s3.close().then(() => process.exit(0)));
   console.log(`S3 test server on ${s3.endpoint} (path-style, in memory)`);
 }

@@ -1,4 +1,4 @@
-// Shared gateway state: the pool protocol (docs/host-interface.md, "Shared state") on a Durable
+// Shared gateway state: the pool protocol (the STATE action's operations) on a Durable
 // Object's SQLite storage, and the client the worker hands the driver as `host.state`.
 //
 // One object per name (`key:<key name>`, `provider:<provider name>`); inside it, pools by name.
@@ -6,6 +6,17 @@
 // expires W ms after it was recorded, like rpm), its consumptions and its leases
 // {holder → amount, expires_at}. available = C − consumed (in window) − Σ live leases.
 // The object keeps no config: capacity, window_ms and ttl_ms come with every operation.
+//
+//   {"op":"lease","pool":"budget","holder":"h-…","capacity":0.05,"window_ms":0,"ttl_ms":30000,
+//    "want":0.01,"min":0.004,"spent":0.0123,"returned":0.018}
+// at the object's clock `now`: 1. drop window entries recorded W ms ago or more and leases past
+// expires_at; 2. lease[holder] = max(0, lease[holder] − returned), record `spent` as consumed
+// at now; 3. grant = available >= min ? min(want, available) : 0 (want 0: only report),
+// lease[holder] += grant, expires_at = now + ttl_ms while it holds > 0 (else the row goes);
+// 4. answer {"granted", "lease" (the holder's now), "available" (after), "consumed" (in window),
+// "capacity"}. `{"op":"get","pool","capacity","window_ms"}` answers {"consumed", "leased",
+// "capacity"}. want, min, spent and returned default to 0; a bad operation answers 400
+// {"error": "..."} naming the field.
 //
 // Each operation runs as one SQLite transaction (transactionSync): an answered operation is
 // durable, so it survives a restart of workerd, and in a workerd cluster, the object moving to
