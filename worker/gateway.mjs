@@ -9,8 +9,8 @@
 //
 // Shared state: the worker's Durable Object namespace SWITCHYARD_STATE (worker/src/state_object.js)
 // is stored under `stateDir` (`./dev start`: SWITCHYARD_STATE_DIR, default build/state), or for
-// the life of the process without one. With `cluster`, workerd joins a cluster of instances that share those
-// objects through a bucket (docs/deploy.md).
+// the life of the process without one. With `cluster`, workerd joins a cluster of instances
+// that share those objects through a bucket (docs/deploy.md).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -172,6 +172,61 @@ function clusterCapnp(cluster, stateDir) {
   return `\n  cluster = (\n    ${members.join(',\n    ')},\n  ),`;
 }
 
+// The persistent cache tier's pieces of the config: { binding, services, worker }, empty
+// without a kvDir. In a cluster the KV worker's objects move between instances, so its blobs go
+// to the bucket (a workerd `bucket` service) rather than to this instance's disk.
+function kvParts(kvDir, inCluster) {
+  const q = capnpString;
+  if (!kvDir) return { binding: null, services: '', worker: '' };
+  const dir = path.resolve(kvDir);
+  fs.mkdirSync(path.join(dir, 'objects'), { recursive: true });
+  if (!inCluster) fs.mkdirSync(path.join(dir, 'blobs'), { recursive: true });
+  const blobs = inCluster
+    ? `(name = "kv-blobs", bucket = (path = "kv-blobs")),`
+    : `(name = "kv-blobs", disk = (path = ${q(path.join(dir, 'blobs'))}, writable = true)),`;
+  return {
+    binding: `    (name = "SWITCHYARD_CACHE", kvNamespace = (name = "kv", props = (json = ${q(JSON.stringify({ namespace: 'switchyard-cache' }))}))),`,
+    services: `
+    # The persistent cache tier: workerd's bundled KV worker, stored under ${q(dir)}.
+    (name = "kv", worker = .kv),
+    (name = "kv-objects", disk = (path = ${q(path.join(dir, 'objects'))}, writable = true)),
+    ${blobs}`,
+    worker: `
+const kv :Workerd.Worker = (
+  modules = [(name = "kv.js", bundled = "/workerd/kv.js")],
+  compatibilityDate = ${q(COMPATIBILITY_DATE)},
+  durableObjectNamespaces = [(className = "KVNamespace", uniqueKey = "switchyard-kv", enableSql = true)],
+  durableObjectStorage = (localDisk = "kv-objects"),
+  bindings = [
+    (name = "SHARD", durableObjectNamespace = "KVNamespace"),
+    (name = "BLOBS", service = "kv-blobs"),
+  ],
+);
+`,
+  };
+}
+
+// The shared state's pieces of the config: { binding, services, members (of the first gateway
+// worker, which defines the namespace; every copy binds it) }, empty with stateDir false.
+function stateParts(stateDir, outDir) {
+  const q = capnpString;
+  if (stateDir === false) return { binding: null, services: '', members: '' };
+  // workerd's in-memory storage has no SQL API: without a state dir the objects live in a
+  // folder of outDir that every start empties, so they last as long as the process.
+  const dir = path.resolve(stateDir || path.join(outDir, 'ephemeral-state'));
+  if (!stateDir) fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return {
+    binding: `    (name = "SWITCHYARD_STATE", durableObjectNamespace = (className = "SwitchyardState", serviceName = "main")),`,
+    services: `
+    # The Durable Objects of the shared state (budgets, rate and concurrency pools) on disk.
+    (name = "state-disk", disk = (path = ${q(dir)}, writable = true)),`,
+    members: `
+  durableObjectNamespaces = [(className = "SwitchyardState", uniqueKey = ${q(STATE_UNIQUE_KEY)}, enableSql = true)],
+  durableObjectStorage = (localDisk = "state-disk"),`,
+  };
+}
+
 /**
  * Writes config.capnp and the files it embeds into outDir; returns the capnp path. With `kvDir`
  * the worker gets a KV namespace SWITCHYARD_CACHE (its persistent cache tier), served by
@@ -220,53 +275,10 @@ export function writeWorkerdConfig({
     # The static demos (web/demos/build.mjs), served by the worker at /demos/.
     (name = "demos", disk = (path = ${q(path.resolve(demos))}, writable = false)),`;
   }
-  let kvServices = '';
-  let kvWorker = '';
-  if (kvDir) {
-    const dir = path.resolve(kvDir);
-    fs.mkdirSync(path.join(dir, 'objects'), { recursive: true });
-    if (!cluster) fs.mkdirSync(path.join(dir, 'blobs'), { recursive: true });
-    bindings.push(`    (name = "SWITCHYARD_CACHE", kvNamespace = (name = "kv", props = (json = ${q(JSON.stringify({ namespace: 'switchyard-cache' }))}))),`);
-    // In a cluster the KV worker's objects move between instances, so its blobs go to the bucket.
-    const blobs = cluster
-      ? `(name = "kv-blobs", bucket = (path = "kv-blobs")),`
-      : `(name = "kv-blobs", disk = (path = ${q(path.join(dir, 'blobs'))}, writable = true)),`;
-    kvServices = `
-    # The persistent cache tier: workerd's bundled KV worker, stored under ${q(dir)}.
-    (name = "kv", worker = .kv),
-    (name = "kv-objects", disk = (path = ${q(path.join(dir, 'objects'))}, writable = true)),
-    ${blobs}`;
-    kvWorker = `
-const kv :Workerd.Worker = (
-  modules = [(name = "kv.js", bundled = "/workerd/kv.js")],
-  compatibilityDate = ${q(COMPATIBILITY_DATE)},
-  durableObjectNamespaces = [(className = "KVNamespace", uniqueKey = "switchyard-kv", enableSql = true)],
-  durableObjectStorage = (localDisk = "kv-objects"),
-  bindings = [
-    (name = "SHARD", durableObjectNamespace = "KVNamespace"),
-    (name = "BLOBS", service = "kv-blobs"),
-  ],
-);
-`;
-  }
-
-  // The shared state's Durable Objects: defined by the first gateway worker, bound by every one.
-  let stateServices = '';
-  let stateMembers = '';
-  if (stateDir !== false) {
-    bindings.push(`    (name = "SWITCHYARD_STATE", durableObjectNamespace = (className = "SwitchyardState", serviceName = "main")),`);
-    // workerd's in-memory storage has no SQL API: without a state dir the objects live in a
-    // folder of outDir that every start empties, so they last as long as the process.
-    const dir = path.resolve(stateDir || path.join(outDir, 'ephemeral-state'));
-    if (!stateDir) fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    stateServices = `
-    # The Durable Objects of the shared state (budgets, rate and concurrency pools) on disk.
-    (name = "state-disk", disk = (path = ${q(dir)}, writable = true)),`;
-    stateMembers = `
-  durableObjectNamespaces = [(className = "SwitchyardState", uniqueKey = ${q(STATE_UNIQUE_KEY)}, enableSql = true)],
-  durableObjectStorage = (localDisk = "state-disk"),`;
-  }
+  const kv = kvParts(kvDir, Boolean(cluster));
+  if (kv.binding) bindings.push(kv.binding);
+  const state = stateParts(stateDir, outDir);
+  if (state.binding) bindings.push(state.binding);
   const clusterMember = cluster ? clusterCapnp(cluster, stateDir) : '';
 
   const count = Math.max(1, Math.floor(isolates));
@@ -285,7 +297,7 @@ ${bindings.join('\n')}
   ],
   globalOutbound = "upstream",${members}
 );`;
-  workers.push(worker('gateway', stateMembers));
+  workers.push(worker('gateway', state.members));
   for (let i = 2; i <= count; i++) {
     services.push(`    (name = "main-${i}", worker = .gateway${i}),`);
     sockets.push(`(name = "http-${i}", address = ${q(address.replace(/:\d+$/, ':0'))}, http = (), service = "main-${i}")`);
@@ -299,14 +311,14 @@ const config :Workerd.Config = (
 ${services.join('\n')}
     # Upstream URLs come only from the Switchyard config; loopback and private
     # addresses are allowed so that local models and mock upstreams work.
-    (name = "upstream", network = (allow = ["public", "private", "local"])),${demoServices}${kvServices}${stateServices}
+    (name = "upstream", network = (allow = ["public", "private", "local"])),${demoServices}${kv.services}${state.services}
   ],
   sockets = [
     ${sockets.join(',\n    ')},
   ],${clusterMember}
 );
 ${workers.join('\n')}
-${kvWorker}`;
+${kv.worker}`;
   const file = path.join(outDir, 'config.capnp');
   // The cluster key is a secret: the generated config is for this user only.
   fs.writeFileSync(file, capnp, { mode: 0o600 });
