@@ -105,7 +105,7 @@ function capnpString(text) {
  * The cluster settings of `./dev start` / serve.mjs from SWITCHYARD_CLUSTER_* variables, or null
  * when SWITCHYARD_CLUSTER_BUCKET is unset (no cluster). Throws GatewayError naming the variable.
  *
- *   SWITCHYARD_CLUSTER_BUCKET          s3://bucket/prefix (S3, R2, MinIO) or gs://bucket/prefix
+ *   SWITCHYARD_CLUSTER_BUCKET          s3://bucket/prefix (S3, R2, S3-compatible) or gs://bucket/prefix
  *   SWITCHYARD_CLUSTER_BUCKET_OPTIONS  comma-separated key=value: aws_endpoint=…, aws_region=…,
  *                                      aws_access_key_id=…, aws_secret_access_key=…, aws_credentials_file=…
  *                                      (each falls back to workerd's AWS_* variables)
