@@ -190,6 +190,7 @@ describe('the shared-state Durable Object', () => {
       [JSON.stringify({ ...good, spent: null }), /"spent" must be a finite number >= 0, got null/],
       [JSON.stringify({ op: 'get', pool: 'budget', window_ms: 0 }), /"capacity".*missing/],
       [JSON.stringify({ ...good, pad: 'x'.repeat(5000) }), /larger than 4096 bytes/],
+      [JSON.stringify({ ...good, pad: 'é'.repeat(2100) }), /larger than 4096 bytes/], // 2,100 characters, 4,200 bytes
     ];
     for (const [body, message] of cases) {
       const direct = await raw('key:bad', { body });

@@ -56,7 +56,9 @@ function name(op, member) {
  * min, spent, returned }. Throws StateOpError naming the field at fault.
  */
 export function parseOp(text) {
-  if (text.length > MAX_BODY) throw new StateOpError(`the operation is larger than ${MAX_BODY} bytes`);
+  if (text.length > MAX_BODY || new TextEncoder().encode(text).length > MAX_BODY) {
+    throw new StateOpError(`the operation is larger than ${MAX_BODY} bytes`);
+  }
   let op;
   try {
     op = JSON.parse(text);
