@@ -6,48 +6,19 @@
 // takes the object over (unsafeTimeDivisor shortens the 20 s instance lease) with every write
 // the object acknowledged. Needs worker/dist/switchyard.wasm.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { startGateway } from '../../worker/gateway.mjs';
-import { startS3Process } from '../s3-server/server.mjs';
-import { freePort, track } from './gateway/helpers.js';
+import { BUCKET, startCluster } from './state/cluster.js';
 
 const wasmPath = process.env.SWITCHYARD_WASM || undefined;
 const TEST_WORKER = 'tests/js/state/test_worker.js';
-const BUCKET = 'switchyard-test';
-const TIME_DIVISOR = 2; // a 10 s instance lease; bucket requests must answer within about 0.5 s
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-cluster-test-'));
-const prefix = `cluster-${crypto.randomBytes(4).toString('hex')}`;
-const key = crypto.randomBytes(32).toString('hex');
-let s3;
-const instances = {}; // name → { gw, clusterAddress }
-
-async function startInstance(name) {
-  const clusterAddress = `127.0.0.1:${await freePort()}`;
-  const gw = await startGateway({
-    port: 0,
-    outDir: path.join(tmp, `gw-${name}`),
-    stateDir: path.join(tmp, `state-${name}`),
-    wasmPath,
-    main: TEST_WORKER,
-    timeoutMs: 90000,
-    cluster: {
-      bucket: `s3://${BUCKET}/${prefix}`,
-      bucketOptions: [`aws_endpoint=${s3.endpoint}`, 'aws_region=us-east-1', 'aws_access_key_id=test', 'aws_secret_access_key=test'],
-      address: clusterAddress,
-      key,
-      timeDivisor: TIME_DIVISOR,
-    },
-  });
-  track(gw.child);
-  instances[name] = { gw, clusterAddress };
-  return instances[name];
-}
+let cluster;
+let instances; // name → { gw, clusterAddress }
 
 /** One operation through instance `name`: { status, json, text }; a network failure → status 0. */
 async function op(name, objectName, body) {
@@ -68,25 +39,22 @@ async function op(name, objectName, body) {
 
 async function ok(name, objectName, body) {
   const answer = await op(name, objectName, body);
-  if (answer.status !== 200) {
-    const logs = Object.entries(instances).map(([n, { gw }]) => `${n}'s workerd:\n${gw.logs().slice(-2000)}`).join('\n');
-    assert.fail(`${name} answered ${answer.status}: ${answer.text}\n${logs}`);
-  }
+  if (answer.status !== 200) assert.fail(`${name} answered ${answer.status}: ${answer.text}\n${cluster.logs()}`);
   return answer.json;
 }
 
 const lease = (fields) => ({ op: 'lease', window_ms: 0, ttl_ms: 600000, want: 0, min: 0, spent: 0, returned: 0, ...fields });
 
-const ownershipRecords = async () => (await s3.keys(BUCKET, `${prefix}/`)).filter((k) => k.endsWith('/own.json'));
+const ownershipRecords = async () => (await cluster.keys()).filter((k) => k.endsWith('/own.json'));
 
 // The instance that owns the one object claimed since `known` (ownershipRecords() before): the
 // object's own.json in the bucket names a node, the node's lease record its address.
 async function newOwner(known) {
-  const read = async (k) => JSON.parse(String(await s3.read(BUCKET, k)));
+  const read = async (k) => JSON.parse(String(await cluster.s3.read(BUCKET, k)));
   const owns = (await ownershipRecords()).filter((k) => !known.includes(k));
   assert.equal(owns.length, 1, `one object was claimed: ${owns.join(', ')}`);
   const { node } = await read(owns[0]);
-  const record = (await s3.keys(BUCKET, `${prefix}/`)).find((k) => k.endsWith(`/nodes/${node}.json`));
+  const record = (await cluster.keys()).find((k) => k.endsWith(`/nodes/${node}.json`));
   assert.ok(record, `the owner ${node} has a lease record`);
   const { address } = await read(record);
   const name = Object.keys(instances).find((n) => instances[n].clusterAddress === address);
@@ -96,14 +64,13 @@ async function newOwner(known) {
 
 describe('the shared-state Durable Object in a workerd cluster of two', () => {
   before(async () => {
-    s3 = await startS3Process();
-    await startInstance('a');
-    await startInstance('b');
+    cluster = await startCluster({ tmp, main: TEST_WORKER, wasmPath });
+    instances = cluster.instances;
+    await cluster.start('a');
+    await cluster.start('b');
   });
   after(async () => {
-    for (const { gw } of Object.values(instances)) gw.child.kill('SIGKILL');
-    await Promise.all(Object.values(instances).map(({ gw }) => gw.exited));
-    await s3?.close();
+    await cluster?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -113,7 +80,7 @@ describe('the shared-state Durable Object in a workerd cluster of two', () => {
       assert.equal(response.status, 200);
       await response.arrayBuffer();
     }
-    const nodes = (await s3.keys(BUCKET, `${prefix}/`)).filter((k) => /\/nodes\/[^/]+\.json$/.test(k));
+    const nodes = (await cluster.keys()).filter((k) => /\/nodes\/[^/]+\.json$/.test(k));
     assert.equal(nodes.length, 2, nodes.join(', '));
   });
 
@@ -186,7 +153,7 @@ describe('the shared-state Durable Object in a workerd cluster of two', () => {
     t.diagnostic(`owner ${owner} killed after ${tally.acked - tally.ackedAfterKill} acknowledged ops; the survivor answered again after ${takeoverMs} ms; consumed ${consumed}, acknowledged ${tally.acked}, failed (maybe applied) ${tally.maybe}`);
 
     // The killed instance, restarted on its own disk, rejoins and sees the same numbers.
-    await startInstance(owner);
+    await cluster.start(owner);
     assert.deepEqual(await ok(owner, objectName, get), { consumed, leased: 0, capacity: 1e6 });
   });
 });
