@@ -350,7 +350,8 @@ export function workerdBinary() {
  * @returns {Promise<{ url: string, urls: string[], port: number, clusterUrl: string|null,
  *                     child: import('node:child_process').ChildProcess,
  *                     logs: () => string, exited: Promise<number>, stop: () => Promise<number> }>}
- *   urls: one per isolate (urls[0] = url); clusterUrl: the cluster port, in a cluster
+ *   urls: one per isolate (urls[0] = url); clusterUrl: the cluster port, in a cluster (with
+ *   the port bound when cluster.address asks for port 0)
  */
 export async function startGateway(options = {}) {
   const { port = 8787, host = '127.0.0.1', env = {}, stdio = 'pipe', timeoutMs = 15000, isolates = 1 } = options;
@@ -403,6 +404,7 @@ export async function startGateway(options = {}) {
 
   try {
     const socketNames = ['http', ...Array.from({ length: Math.max(1, Math.floor(isolates)) - 1 }, (_, i) => `http-${i + 2}`)];
+    let clusterPort = null; // workerd reports the cluster port too (`listen-cluster`)
     const ports = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new GatewayError('workerd did not start listening in time')), timeoutMs);
       const bound = new Map();
@@ -415,9 +417,10 @@ export async function startGateway(options = {}) {
           try {
             const event = JSON.parse(line);
             if (event.event === 'listen' && socketNames.includes(event.socket)) bound.set(event.socket, event.port);
+            if (event.event === 'listen-cluster') clusterPort = event.port;
           } catch {}
         }
-        if (bound.size === socketNames.length) {
+        if (bound.size === socketNames.length && (!options.cluster || clusterPort !== null)) {
           clearTimeout(timer);
           resolve(socketNames.map((n) => bound.get(n)));
         }
@@ -431,7 +434,9 @@ export async function startGateway(options = {}) {
     const deadline = Date.now() + timeoutMs;
     let clusterUrl = null;
     if (options.cluster) {
-      clusterUrl = `http://${options.cluster.advertise ?? options.cluster.address}`;
+      // The address bound, with the port workerd reports (the address may ask for port 0).
+      const bound = options.cluster.address.replace(/:\d+$/, '');
+      clusterUrl = `http://${/^(0\.0\.0\.0|\[::\])$/.test(bound) ? '127.0.0.1' : bound}:${clusterPort}`;
       await waitForHealth(clusterUrl, deadline - Date.now(), () => exitCode !== null, '/ready');
     }
     for (const url of urls) await waitForHealth(url, deadline - Date.now(), () => exitCode !== null);

@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import { startGateway } from '../../../worker/gateway.mjs';
 import { startS3Process } from '../../s3-server/server.mjs';
-import { freePort, track } from '../gateway/helpers.js';
+import { track } from '../gateway/helpers.js';
 
 export const BUCKET = 'switchyard-test';
 
@@ -30,7 +30,6 @@ export async function startCluster({ tmp, configText, main, wasmPath, timeDiviso
   const instances = {};
 
   const start = async (name) => {
-    const clusterAddress = `127.0.0.1:${await freePort()}`;
     const gw = await startGateway({
       port: 0,
       configText,
@@ -43,12 +42,13 @@ export async function startCluster({ tmp, configText, main, wasmPath, timeDiviso
       cluster: {
         bucket: `s3://${BUCKET}/${prefix}`,
         bucketOptions: [`aws_endpoint=${s3.endpoint}`, 'aws_region=us-east-1', 'aws_access_key_id=test', 'aws_secret_access_key=test'],
-        address: clusterAddress,
+        address: '127.0.0.1:0', // workerd picks a port and advertises it
         key,
         timeDivisor,
       },
     });
     track(gw.child);
+    const clusterAddress = new URL(gw.clusterUrl).host; // what its lease record in the bucket says
     instances[name] = { gw, clusterAddress };
     return instances[name];
   };
