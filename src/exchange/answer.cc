@@ -111,7 +111,9 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
 void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events, const model::RawEvent& raw) {
   if (c.state != State::streaming) {
     if (!move(c, Event::first_event)) return;
-    c.rt->targets[c.current().target].observe_latency(now_ - c.attempt_started, now_);
+    TargetRuntime& t = c.rt->targets[c.current().target];
+    t.observe_latency(now_ - c.attempt_started, now_);
+    t.stats.first_token.observe_ms(now_ - c.attempt_started);
     c.wake_at = kNever;  // only the whole-request deadline applies once streaming
     schedule(c);
     c.caller->stream_open(meta(c, c.cacheable ? "MISS" : "BYPASS"));

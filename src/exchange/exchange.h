@@ -134,6 +134,9 @@ class Exchange {
   void abort_fetch(Call& c);
   Call* call_of_fetch(uint32_t fetch_id);
   Meta meta(const Call& c, std::string_view cache) const;
+  // metrics.cc
+  void meter(Call& c);
+  void record(Call& c);
 
   Rng& rng_;
   ActionBatch& batch_;
