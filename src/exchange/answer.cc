@@ -102,7 +102,8 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
   else if (c.cacheable || !raw_for_caller) c.stored = model::stored::serialize(answer, c.request_id, c.created);
   store(c, answer);
   if (!move(c, Event::answer)) return;
-  c.caller->answer(c.stored, answer.summary ? nullptr : &answer, meta(c, c.cacheable ? "MISS" : "BYPASS"));
+  c.caller->answer(c.stored, answer.summary ? nullptr : &answer,
+                   noted(c, 200, meta(c, c.cacheable ? "MISS" : "BYPASS")));
   finish(c);
 }
 
@@ -116,7 +117,7 @@ void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events
     t.stats.first_token.observe_ms(now_ - c.attempt_started);
     c.wake_at = kNever;  // only the whole-request deadline applies once streaming
     schedule(c);
-    c.caller->stream_open(meta(c, c.cacheable ? "MISS" : "BYPASS"));
+    c.caller->stream_open(noted(c, 200, meta(c, c.cacheable ? "MISS" : "BYPASS")));
     if (c.cacheable) c.assembler = std::make_unique<model::Assembler>();
   }
   if (c.assembler) c.assembler->add(events);

@@ -264,7 +264,7 @@ void Exchange::fail(Call& c, const Error& error) {
     return failed(c, health::Outcome::malformed, copy, 0);
   }
   if (!move(c, Event::fail)) return;
-  c.caller->fail(error, meta(c, "BYPASS"));
+  c.caller->fail(error, noted(c, error.status, meta(c, "BYPASS")));
   finish(c);
 }
 

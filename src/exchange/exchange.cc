@@ -213,7 +213,7 @@ void Exchange::illegal(Call& c, Event event) {
     c.caller->stream_events({&error_event, 1}, {});
     c.caller->stream_close({});
   } else if (c.state != State::done) {
-    c.caller->fail(e, meta(c, "BYPASS"));
+    c.caller->fail(e, noted(c, e.status, meta(c, "BYPASS")));
   }
   c.state = State::done;
   finish(c);

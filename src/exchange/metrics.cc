@@ -1,6 +1,6 @@
-// What each call adds to its runtime's metrics (stats/metrics.h): the outcome its caller was
-// told (status, cache result, the answer's target), noted by a Caller wrapped around the real
-// one, and recorded with the call's durations when it finishes.
+// What each call adds to its runtime's metrics (stats/metrics.h): the outcome its caller is
+// told (status, cache result, the answer's target), noted where the exchange tells it, and
+// recorded with the call's durations when it finishes.
 #include <algorithm>
 
 #include "exchange/call.h"
@@ -21,41 +21,6 @@ uint32_t target_named(const Runtime& rt, std::string_view name) {
   return direct == rt.direct.end() ? stats::kNoTarget : direct->second;
 }
 
-class Metered final : public Caller {
- public:
-  Metered(std::unique_ptr<Caller> inner, Call& call) : inner_(std::move(inner)), call_(call) {}
-
-  void answer(std::string_view stored, const model::Answer* answer, const Meta& meta) override {
-    note(200, meta);
-    inner_->answer(stored, answer, meta);
-  }
-  void fail(const Error& error, const Meta& meta) override {
-    note(error.status, meta);
-    inner_->fail(error, meta);
-  }
-  void stream_open(const Meta& meta) override {
-    note(200, meta);
-    inner_->stream_open(meta);
-  }
-  void stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override {
-    inner_->stream_events(events, raw);
-  }
-  void stream_close(const model::Usage& usage) override { inner_->stream_close(usage); }
-  void spent(const model::Usage& usage) override { inner_->spent(usage); }
-
- private:
-  void note(int status, const Meta& meta) {
-    Call& c = call_;
-    c.told_status = status;
-    c.told_cache = stats::cache_result_of(meta.cache);
-    if (meta.attempts > 0 && c.attempts > 0) c.told_target = c.plan[c.tried].target;
-    else if (!meta.target.empty()) c.told_target = target_named(*c.rt, meta.target);
-  }
-
-  std::unique_ptr<Caller> inner_;
-  Call& call_;
-};
-
 }  // namespace
 
 void Exchange::meter(Call& c) {
@@ -65,7 +30,14 @@ void Exchange::meter(Call& c) {
     auto it = std::find_if(keys.begin(), keys.end(), [&](const config::GatewayKey& k) { return k.key == c.tenant; });
     if (it != keys.end()) c.key_index = int(it - keys.begin());
   }
-  c.caller = std::make_unique<Metered>(std::move(c.caller), c);
+}
+
+const Meta& Exchange::noted(Call& c, int status, const Meta& meta) {
+  c.told_status = status;
+  c.told_cache = stats::cache_result_of(meta.cache);
+  if (meta.attempts > 0 && c.attempts > 0) c.told_target = c.plan[c.tried].target;
+  else if (!meta.target.empty()) c.told_target = target_named(*c.rt, meta.target);
+  return meta;
 }
 
 void Exchange::record(Call& c) {
