@@ -154,6 +154,26 @@ TEST_F(Metrics, WithoutKeysTheKeyLabelIsADash) {
   EXPECT_EQ(x.value(R"(switchyard_tokens_total{key="-",model="a/m-a",type="prompt"})"), 1000);
 }
 
+// Label sets stay bounded: provider/model pairs the config does not list are labelled one by one
+// up to the runtime's cap (1024), then share "provider/*".
+TEST_F(Metrics, UnlistedModelsAreCappedLabelSets) {
+  configure(R"({"providers": {"e": {"type": "echo"}}})");
+  for (int i = 0; i < 1100; ++i) {
+    std::string body = R"({"model": "e/m)" + std::to_string(i) + R"(", "messages": [{"role": "user", "content": "hi"}]})";
+    ASSERT_EQ(submit(body)[0].status, 200u);
+  }
+  auto x = scrape();
+  size_t requests = 0, prompt = 0;
+  for (const auto& [series, value] : x.series) {
+    requests += series.rfind("switchyard_requests_total{", 0) == 0;
+    prompt += series.rfind("switchyard_tokens_total{", 0) == 0 && series.find("type=\"prompt\"") != std::string::npos;
+  }
+  EXPECT_EQ(requests, 1025u);
+  EXPECT_EQ(prompt, 1025u);
+  EXPECT_EQ(x.value(R"(switchyard_requests_total{target="e/*",status="2xx",cache="bypass"})"), 1100 - 1024);
+  EXPECT_EQ(x.value(R"(switchyard_requests_total{target="e/m7",status="2xx",cache="bypass"})"), 1);
+}
+
 // The host's tier (a fake one here, answering CACHE_GET): its hits and misses reach /v1/stats and
 // /metrics, and an L1 miss the tier answered is a hit overall.
 TEST_F(Metrics, StatsCountBothCacheTiers) {

@@ -137,7 +137,8 @@ function upstreamServer() {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({
         id: 'chatcmpl-m', object: 'chat.completion', created: 1700000000, model: request.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: `${ANSWER} ${request.messages.at(-1).content}` },
+                    finish_reason: 'stop' }],
         usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
       }));
     });
@@ -251,7 +252,7 @@ describe('edge gateway metrics', () => {
   });
 
   test('/v1/stats counts hits from the KV tier (L2)', { timeout: 90000 }, async () => {
-    await waitForFileHolding(kvDir, ANSWER);
+    await waitForFileHolding(kvDir, `${ANSWER} one`);  // the KV write runs after the answer
     await gateway.stop();
     const gw = await start('second');  // L1 empty; KV holds the answers
     const again = await chat(gw.url, { model: 'fast', messages: [{ role: 'user', content: 'one' }] }, admin);
