@@ -33,6 +33,7 @@ void Exchange::start(Start s, double now) {
   c.controls = std::move(s.controls);
   c.tenant = std::move(s.tenant);
   c.created = int64_t(now / 1000);
+  meter(c);
   if (c.controls.timeout_ms > 0) c.deadline = now + c.controls.timeout_ms;
   const model::Request& r = c.request();
   if (!r.routing.session_id.empty()) c.session = c.tenant + '\0' + std::string(r.routing.session_id);
@@ -167,6 +168,7 @@ bool Exchange::cache_result(uint32_t id, std::string_view entry, double now) {
              json::view(*key) == c.key_hex && (target = json::find(doc, "target")) && target->IsString() &&
              (expires = json::find(doc, "expires_at")) && expires->IsNumber() && expires->GetDouble() > now &&
              (answer = json::find(doc, "answer")) && answer->IsObject();
+  c.rt->metrics.tier(hit);
   if (hit) {
     // Back into L1, then answered like an L1 hit.
     std::string value(json::view(*target));
@@ -211,7 +213,7 @@ void Exchange::illegal(Call& c, Event event) {
     c.caller->stream_events({&error_event, 1}, {});
     c.caller->stream_close({});
   } else if (c.state != State::done) {
-    c.caller->fail(e, meta(c, "BYPASS"));
+    c.caller->fail(e, noted(c, e.status, meta(c, "BYPASS")));
   }
   c.state = State::done;
   finish(c);
@@ -224,6 +226,7 @@ void Exchange::fire_for_test(uint32_t id, Event event, double now) {
 }
 
 void Exchange::finish(Call& c) {
+  record(c);
   if (c.fetch_id) fetches_.erase(c.fetch_id);
   if (c.queue_seq) queue_.erase({c.controls.priority, c.queue_seq, c.id});
   if (c.armed != kNever) timers_.erase({c.armed, c.id});

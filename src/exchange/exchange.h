@@ -134,6 +134,11 @@ class Exchange {
   void abort_fetch(Call& c);
   Call* call_of_fetch(uint32_t fetch_id);
   Meta meta(const Call& c, std::string_view cache) const;
+  // metrics.cc
+  void meter(Call& c);
+  // Notes the outcome a caller is told (every answer, fail and stream_open goes through it).
+  const Meta& noted(Call& c, int status, const Meta& meta);
+  void record(Call& c);
 
   Rng& rng_;
   ActionBatch& batch_;

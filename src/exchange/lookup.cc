@@ -79,11 +79,11 @@ void Exchange::serve_stored(Call& c, std::string_view target, std::string_view s
   if (c.request().stream && model::stored::parse(stored, answer, error)) {
     std::vector<model::StreamEvent> events;
     model::replay(answer, false, events);
-    c.caller->stream_open(m);
+    c.caller->stream_open(noted(c, 200, m));
     c.caller->stream_events(events, {});
     c.caller->stream_close(answer.usage);
   } else {
-    c.caller->answer(stored, nullptr, m);
+    c.caller->answer(stored, nullptr, noted(c, 200, m));
   }
   finish(c);
 }

@@ -6,7 +6,7 @@
 #include "gateway/controls.h"
 #include "gateway/gateway.h"
 #include "gateway/responder.h"
-#include "stats/stats.h"
+#include "stats/prometheus.h"
 
 namespace sy::gateway {
 
@@ -154,17 +154,19 @@ void Gateway::model_entry(uint32_t id, const Pending& p) {
 
 // GET /v1/stats (JSON) and GET /metrics (Prometheus text).
 std::string Gateway::stats(bool prometheus, double now) const {
-  std::vector<stats::TargetRow> rows;
-  stats::CacheRow cache{};
+  stats::View view;
   if (const auto& rt = exchange_.runtime()) {
     const config::Config& config = *rt->config;
     for (auto& t : rt->targets)
-      rows.push_back({config.providers[size_t(t.provider)].name + "/" + t.model, &t.stats,
-                      health::breaker_state_name(t.breaker.state(now, config.breaker.cooldown_ms)), t.outstanding});
+      view.targets.push_back({config.providers[size_t(t.provider)].name + "/" + t.model, &t.stats,
+                              health::breaker_state_name(t.breaker.state(now, config.breaker.cooldown_ms)),
+                              t.outstanding});
     auto s = rt->cache.stats();
-    cache = {s.entries, s.bytes, s.hits, s.misses, s.evictions};
+    view.cache = {s.entries, s.bytes, s.hits, s.misses, s.evictions};
+    view.metrics = &rt->metrics;
+    for (const auto& k : config.keys) view.keys.push_back(k.name);
   }
-  return prometheus ? stats::render_prometheus(rows, cache) : stats::render_json(rows, cache);
+  return prometheus ? stats::render_prometheus(view) : stats::render_json(view);
 }
 
 }  // namespace sy::gateway

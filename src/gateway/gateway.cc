@@ -54,6 +54,7 @@ void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
   if (error.status == 405 && p.route) extra += "allow: " + std::string(p.route->methods) + "\n";
   if (error.retry_after_s >= 0) extra += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
   const ingress::Codec* codec = p.route ? codec_of(p.route->handler) : nullptr;
+  if (codec && exchange_.runtime()) exchange_.runtime()->metrics.refused(error.status);  // a model route's
   respond(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
 }
 

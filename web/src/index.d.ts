@@ -1005,8 +1005,20 @@ export interface TargetStats {
 export interface Stats {
   object: 'switchyard.stats';
   targets: TargetStats[];
-  /** The core's response cache (L1). */
-  cache: { entries: number; bytes: number; hits: number; misses: number; evictions: number };
+  /**
+   * The response cache. `entries`, `bytes` and `evictions` are the core's own (L1); `hits` are
+   * lookups answered by either tier, `misses` lookups answered by neither; `l1` and `l2` (the
+   * host's persistent tier: IndexedDB, disk, KV) count each tier's own lookups.
+   */
+  cache: {
+    entries: number;
+    bytes: number;
+    hits: number;
+    misses: number;
+    evictions: number;
+    l1: { hits: number; misses: number };
+    l2: { hits: number; misses: number };
+  };
   /** Not enumerable: how the request was served. */
   readonly _switchyard: SwitchyardInfo;
 }
