@@ -140,6 +140,7 @@ export function shortCppName(name) {
     if (depth === 0) out += c;
     if (c === '>' || c === ')') depth = Math.max(0, depth - 1);
   }
+  if (out.startsWith('operator')) return out;
   return out.replace(/^.* (?=\S+$)/, '') || name; // drops a leading return type
 }
 
@@ -414,7 +415,15 @@ async function startWorkerd(o, upstreamUrl, outDir) {
     });
     child.once('exit', (code) => reject(new Error(`workerd exited (${code}):\n${output}`)));
   });
-  return { child, ...ports, stop: () => (child.kill('SIGTERM'), new Promise((r) => child.once('exit', r))) };
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM'); // workerd sometimes ignores it with an inspector session open
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, ...ports, stop };
 }
 
 function writeBareConfig(outDir, upstreamUrl) {
