@@ -19,6 +19,10 @@
 // Options: --requests N (2000) --concurrency C (10) --warmup W (200) --cache-bytes B (262144;
 //   0 disables the cache) --same (every request identical: cache hits) --every K (1000)
 //   --interval µs (sampling interval, 100) --top T (15) --json (one JSON report on stdout)
+//   --timeouts MS (the config's timeout_ms and gateway.body_timeout_ms; default: the core's)
+//   --idle-after S (--memory: one more row after S seconds without requests)
+//   --no-gc (--memory with workerd: no full GC before each row, and so no wasm memory size,
+//   which is read through Runtime.queryObjects: what the RSS is when V8 alone decides to collect)
 //   --wasm PATH (another build of the core: one whose wasm-opt step ran with -g keeps a name
 //   section, and the profile then names the core's functions; docs/perf-gateway.md says how) --group NAME (also list the top functions of that group).
 //
@@ -77,8 +81,10 @@ const CLIENT_HEADERS = {
   'x-stainless-runtime': 'node',
 };
 
-function gatewayConfig(baseUrl, cacheBytes) {
+function gatewayConfig(baseUrl, cacheBytes, timeoutMs = 0) {
+  const deadlines = timeoutMs > 0 ? { timeout_ms: timeoutMs, gateway: { body_timeout_ms: timeoutMs } } : {};
   return {
+    ...deadlines,
     providers: { up: { type: 'openai-compatible', base_url: baseUrl } },
     models: { chat: { targets: [{ provider: 'up', model: 'bench-model-1' }] } },
     retry: { attempts: 0 },
@@ -88,8 +94,8 @@ function gatewayConfig(baseUrl, cacheBytes) {
 
 export function parseArgs(argv) {
   const o = { target: 'node', worker: 'switchyard', requests: 2000, concurrency: 10, warmup: 200, cacheBytes: 262144, wasm: null, group: null };
-  Object.assign(o, { same: false, every: 1000, interval: 100, top: 15, json: false, memory: false });
-  const numeric = { '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
+  Object.assign(o, { same: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false });
+  const numeric = { '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (numeric[a]) {
@@ -101,6 +107,7 @@ export function parseArgs(argv) {
     } else if (a === '--same') o.same = true;
     else if (a === '--json') o.json = true;
     else if (a === '--memory') o.memory = true;
+    else if (a === '--no-gc') o.noGc = true;
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/gateway_profile.mjs)`);
   }
   if (!['node', 'workerd'].includes(o.target)) throw new Error(`--target is node or workerd, got ${o.target}`);
@@ -219,6 +226,29 @@ export function profileReport(profile, requests, top, group = null) {
 // ---- running the worker's code in Node ---------------------------------------------------------
 
 let capturedInstance = null;
+const coreClock = { ns: 0n, calls: 0 }; // wall time inside the core's exports (sy_*, malloc, free)
+
+// The instance's exports with every function timed (hrtime around the call; no nesting happens:
+// the core calls no JS but the WASI shim).
+function timedExports(exports) {
+  const out = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value !== 'function' || name === '_initialize') {
+      out[name] = value;
+      continue;
+    }
+    out[name] = (...args) => {
+      const t0 = process.hrtime.bigint();
+      try {
+        return value(...args);
+      } finally {
+        coreClock.ns += process.hrtime.bigint() - t0;
+        coreClock.calls++;
+      }
+    };
+  }
+  return out;
+}
 
 // The worker module, imported as workerd would (wasm, text and JSON modules), with the upstream
 // `fetch` answered in memory; the wasm instance is captured for its memory.
@@ -232,8 +262,11 @@ async function loadWorker(kind, wasm) {
   const instantiate = WebAssembly.instantiate;
   WebAssembly.instantiate = async (...args) => {
     const result = await instantiate.apply(WebAssembly, args);
-    capturedInstance = result.instance ?? result;
-    return result;
+    const instance = result.instance ?? result;
+    if (typeof instance.exports.sy_engine_new !== 'function') return result; // not the core
+    capturedInstance = instance;
+    const timed = { exports: timedExports(capturedInstance.exports) };
+    return result.instance ? { instance: timed, module: result.module } : timed;
   };
   const worker = (await import(pathToFileURL(path.join(ROOT, 'worker/src/index.js')).href)).default;
   return { worker, memory: () => capturedInstance?.exports.memory.buffer.byteLength ?? 0 };
@@ -284,18 +317,22 @@ function post(session, method, params = {}) {
 
 async function profileNode(o) {
   const { worker } = await loadWorker(o.worker, o.wasm);
-  const env = { SWITCHYARD_CONFIG: JSON.stringify(gatewayConfig('http://upstream.invalid/v1', o.cacheBytes)) };
+  const env = { SWITCHYARD_CONFIG: JSON.stringify(gatewayConfig('http://upstream.invalid/v1', o.cacheBytes, o.timeouts)) };
   const warm = await driveNode(worker, env, { from: 1e9, count: o.warmup, concurrency: o.concurrency, same: o.same });
   const session = new inspector.Session();
   session.connect();
   const run = await measured(o, (method, params) => post(session, method, params), async () => {
     const cpu0 = process.cpuUsage();
+    Object.assign(coreClock, { ns: 0n, calls: 0 });
     const statuses = await driveNode(worker, env, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same });
     const cpu = process.cpuUsage(cpu0);
     return { statuses, cpuUs: cpu.user + cpu.system };
   });
   session.disconnect();
-  return { target: 'node', worker: o.worker, warmupStatuses: warm, ...run };
+  // Inside the core by the clock, per request (the profiler's sampling thread inflates it less
+  // than it inflates the many short JS calls around it).
+  const core = { coreWallUsPerRequest: Number(coreClock.ns) / 1000 / o.requests, coreCallsPerRequest: coreClock.calls / o.requests };
+  return { target: 'node', worker: o.worker, warmupStatuses: warm, ...run, ...core };
 }
 
 // Runs `load` (→ { statuses, cpuUs }) under the CPU profiler (none with --interval 0); the report
@@ -319,7 +356,7 @@ async function measured(o, send, load) {
 
 async function memoryNode(o) {
   const { worker, memory } = await loadWorker(o.worker, o.wasm);
-  const env = { SWITCHYARD_CONFIG: JSON.stringify(gatewayConfig('http://upstream.invalid/v1', o.cacheBytes)) };
+  const env = { SWITCHYARD_CONFIG: JSON.stringify(gatewayConfig('http://upstream.invalid/v1', o.cacheBytes, o.timeouts)) };
   const session = new inspector.Session();
   session.connect();
   const sample = async (requests) => {
@@ -348,7 +385,7 @@ export function retainedSites(profile, top) {
     const key = `${frameKey(node.callFrame)} [${groupOf(node.callFrame)}]`;
     const here = [...stack, key];
     if (node.selfSize > 0) {
-      const leaf = here.slice(-3).join(' < ');
+      const leaf = here.slice(-3).reverse().join(' < ');
       sites.set(leaf, (sites.get(leaf) ?? 0) + node.selfSize);
     }
     for (const c of node.children ?? []) walk(c, here);
@@ -385,7 +422,7 @@ const BARE_WORKER = `export default {
 // workerd on the gateway (or the bare worker), with its inspector; resolves once both listen.
 async function startWorkerd(o, upstreamUrl, outDir) {
   const gw = await import(pathToFileURL(path.join(ROOT, 'worker/gateway.mjs')).href);
-  const configText = JSON.stringify(gatewayConfig(upstreamUrl, o.cacheBytes));
+  const configText = JSON.stringify(gatewayConfig(upstreamUrl, o.cacheBytes, o.timeouts));
   const wasmPath = o.wasm ? path.resolve(o.wasm) : undefined;
   let file = gw.writeWorkerdConfig({ configText, outDir, address: '127.0.0.1:0', demosDir: null, wasmPath });
   if (o.worker === 'bare') file = writeBareConfig(outDir, upstreamUrl);
@@ -458,8 +495,10 @@ async function cdpConnect(inspectorPort) {
   });
   let id = 0;
   const waiting = new Map();
+  const contexts = []; // execution context ids, once Runtime.enable was sent
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
+    if (message.method === 'Runtime.executionContextCreated') contexts.push(message.params.context.id);
     const w = waiting.get(message.id);
     if (!w) return;
     waiting.delete(message.id);
@@ -468,11 +507,12 @@ async function cdpConnect(inspectorPort) {
   };
   const send = (method, params = {}) =>
     new Promise((resolve, reject) => {
+      if (process.env.GATEWAY_PROFILE_DEBUG) console.error(`cdp ${method}`);
       const mid = ++id;
       waiting.set(mid, { resolve, reject, method });
       socket.send(JSON.stringify({ id: mid, method, params }));
     });
-  return { send, close: () => socket.close() };
+  return { send, contexts, close: () => socket.close() };
 }
 
 // N requests over HTTP at C concurrency (the client runs in this process).
@@ -501,7 +541,8 @@ function procStats(pid) {
 
 // The byte length of every WebAssembly.Memory alive in the isolate (Runtime.queryObjects).
 async function wasmMemories(cdp) {
-  const proto = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  if (!cdp.contexts.length) await cdp.send('Runtime.enable');
+  const proto = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype', contextId: cdp.contexts[0] });
   const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId });
   const sizes = await cdp.send('Runtime.callFunctionOn', {
     objectId: objects.objectId,
@@ -544,10 +585,13 @@ async function profileWorkerd(o) {
 async function memoryWorkerd(o) {
   return withWorkerd({ ...o, warmup: 1 }, async ({ url, pid, cdp }) => {
     const sample = async (requests) => {
-      await cdp.send('HeapProfiler.collectGarbage');
+      // HeapProfiler.collectGarbage never answers in workerd; Runtime.queryObjects collects
+      // garbage before it walks the heap, so it runs first.
+      const wasm = o.noGc ? [] : await wasmMemories(cdp);
       const heap = await cdp.send('Runtime.getHeapUsage');
-      const wasm = o.worker === 'bare' ? [] : await wasmMemories(cdp);
-      return { requests, rss: procStats(pid).rss, heapUsed: heap.usedSize, heapTotal: heap.totalSize, wasmMemory: wasm.reduce((a, b) => a + b, 0) };
+      const row = { requests, rss: procStats(pid).rss, heapUsed: heap.usedSize, heapTotal: heap.totalSize, wasmMemory: wasm.reduce((a, b) => a + b, 0) };
+      if (!o.json) console.error(JSON.stringify(row));
+      return row;
     };
     const samples = [await sample(0)];
     await cdp.send('HeapProfiler.startSampling', { samplingInterval: 4096 });
@@ -558,6 +602,10 @@ async function memoryWorkerd(o) {
       samples.push(await sample(done));
     }
     const { profile } = await cdp.send('HeapProfiler.stopSampling');
+    if (o.idleAfter > 0) {
+      await new Promise((resolve) => setTimeout(resolve, o.idleAfter * 1000));
+      samples.push({ ...(await sample(o.requests)), idleSeconds: o.idleAfter });
+    }
     return { target: 'workerd', worker: o.worker, samples, retained: retainedSites(profile, o.top) };
   });
 }
@@ -573,6 +621,7 @@ function printProfile(r, o) {
   out.push(`${r.target}, worker ${r.worker}: ${o.requests} requests at ${o.concurrency} concurrency, ${o.same ? 'identical' : 'distinct'} bodies, cache ${o.cacheBytes} B; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const sampled = r.sampledBusyUsPerRequest === undefined ? 'not profiled (--interval 0)' : `sampled busy ${r.sampledBusyUsPerRequest.toFixed(1)} µs/request (wall clock while on the stack)`;
   out.push(`statuses ${JSON.stringify(r.statuses)}; CPU ${r.cpuUsPerRequest.toFixed(1)} µs/request (${r.target === 'node' ? 'this process, harness included' : 'workerd process'}), wall ${r.wallUsPerRequest.toFixed(1)} µs/request; ${sampled}`);
+  if (r.coreCallsPerRequest) out.push(`inside the core's exports: ${r.coreWallUsPerRequest.toFixed(1)} µs/request by the clock (${((r.coreWallUsPerRequest / r.wallUsPerRequest) * 100).toFixed(1)}% of the wall time), ${r.coreCallsPerRequest.toFixed(1)} calls/request`);
   if (r.sampledBusyUsPerRequest === undefined) return out.join('\n');
   const table = (title, list, field) => {
     out.push('', `${title}${' '.repeat(Math.max(1, 58 - title.length))}µs/req   share`);
@@ -587,11 +636,13 @@ function printProfile(r, o) {
 }
 
 function printMemory(r, o) {
-  const out = [`${r.target}, worker ${r.worker}: memory over ${o.requests} ${o.same ? 'identical' : 'distinct'} requests, cache ${o.cacheBytes} B (after a forced GC at each row); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`];
+  const gc = o.noGc && r.target === 'workerd' ? 'no forced GC' : 'after a full GC at each row';
+  const out = [`${r.target}, worker ${r.worker}: memory over ${o.requests} ${o.same ? 'identical' : 'distinct'} requests, cache ${o.cacheBytes} B (${gc}); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`];
   out.push(`${'requests'.padStart(9)}${'RSS MB'.padStart(9)}${'heap MB'.padStart(9)}${'wasm MB'.padStart(9)}${r.target === 'node' ? '  ext MB  bufs MB' : ''}`);
   for (const s of r.samples) {
     const extra = r.target === 'node' ? `${mb(s.external)} ${mb(s.arrayBuffers)}` : '';
-    out.push(`${String(s.requests).padStart(9)} ${mb(s.rss)} ${mb(s.heapUsed)} ${mb(s.wasmMemory)}${extra}`);
+    const idle = s.idleSeconds ? `  (after ${s.idleSeconds} s idle)` : '';
+    out.push(`${String(s.requests).padStart(9)} ${mb(s.rss)} ${mb(s.heapUsed)} ${mb(s.wasmMemory)}${extra}${idle}`);
   }
   out.push('', `live sampled allocations at the end: ${(r.retained.totalBytes / 1024).toFixed(0)} KiB; top sites (alloc < caller < caller's caller):`);
   for (const s of r.retained.sites) out.push(`  ${(s.bytes / 1024).toFixed(0).padStart(7)} KiB  ${s.site}`);

@@ -76,7 +76,7 @@ describe('profile arithmetic', () => {
     const heap = { head: { callFrame: frame('(root)'), selfSize: 0, children: [{ callFrame: frame('newState', 'web/src/driver.js', 4), selfSize: 4096, children: [] }] } };
     const retained = retainedSites(heap, 5);
     assert.equal(retained.totalBytes, 4096);
-    assert.match(retained.sites[0].site, /newState driver\.js:5/);
+    assert.match(retained.sites[0].site, /^newState driver\.js:5 \[driver\.js\] < \(root\)/);
   });
 
   it('refuses unknown or malformed options', () => {
@@ -104,6 +104,7 @@ describe('gateway_profile.mjs runs', { timeout: 600000 }, () => {
     const r = await run(['--requests', '50', '--warmup', '5', '--concurrency', '4']);
     assert.equal(r.target, 'node');
     assertSaneProfile(r, 50);
+    assert.ok(r.coreCallsPerRequest >= 2 && r.coreWallUsPerRequest > 0, 'the core\'s exports were not timed');
   });
 
   it('profiles workerd through its inspector', async () => {
