@@ -584,10 +584,10 @@ async function profileWorkerd(o) {
 
 async function memoryWorkerd(o) {
   return withWorkerd({ ...o, warmup: 1 }, async ({ url, pid, cdp }) => {
-    const sample = async (requests) => {
+    const sample = async (requests, gc = !o.noGc) => {
       // HeapProfiler.collectGarbage never answers in workerd; Runtime.queryObjects collects
       // garbage before it walks the heap, so it runs first.
-      const wasm = o.noGc ? [] : await wasmMemories(cdp);
+      const wasm = gc ? await wasmMemories(cdp) : [];
       const heap = await cdp.send('Runtime.getHeapUsage');
       const row = { requests, rss: procStats(pid).rss, heapUsed: heap.usedSize, heapTotal: heap.totalSize, wasmMemory: wasm.reduce((a, b) => a + b, 0) };
       if (!o.json) console.error(JSON.stringify(row));
@@ -602,6 +602,7 @@ async function memoryWorkerd(o) {
       samples.push(await sample(done));
     }
     const { profile } = await cdp.send('HeapProfiler.stopSampling');
+    if (o.noGc) samples.push({ ...(await sample(o.requests, true)), gc: true });
     if (o.idleAfter > 0) {
       await new Promise((resolve) => setTimeout(resolve, o.idleAfter * 1000));
       samples.push({ ...(await sample(o.requests)), idleSeconds: o.idleAfter });
@@ -641,7 +642,7 @@ function printMemory(r, o) {
   out.push(`${'requests'.padStart(9)}${'RSS MB'.padStart(9)}${'heap MB'.padStart(9)}${'wasm MB'.padStart(9)}${r.target === 'node' ? '  ext MB  bufs MB' : ''}`);
   for (const s of r.samples) {
     const extra = r.target === 'node' ? `${mb(s.external)} ${mb(s.arrayBuffers)}` : '';
-    const idle = s.idleSeconds ? `  (after ${s.idleSeconds} s idle)` : '';
+    const idle = (s.idleSeconds ? `  (after ${s.idleSeconds} s idle)` : '') + (s.gc ? '  (after one full GC)' : '');
     out.push(`${String(s.requests).padStart(9)} ${mb(s.rss)} ${mb(s.heapUsed)} ${mb(s.wasmMemory)}${extra}${idle}`);
   }
   out.push('', `live sampled allocations at the end: ${(r.retained.totalBytes / 1024).toFixed(0)} KiB; top sites (alloc < caller < caller's caller):`);
