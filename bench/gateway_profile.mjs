@@ -27,7 +27,7 @@
 //   section, and the profile then names the core's functions; docs/perf-gateway.md says how) --group NAME (also list the top functions of that group).
 //
 // The machine may be loaded: quote shares and ratios, not absolute numbers.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import inspector from 'node:inspector';
@@ -453,6 +453,13 @@ async function startWorkerd(o, upstreamUrl, outDir) {
     child.once('exit', (code) => reject(new Error(`workerd exited (${code}):\n${output}`)));
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  // workerd must not outlive this process, however it ends.
+  const kill = () => {
+    child.kill('SIGKILL');
+    fs.rmSync(outDir, { recursive: true, force: true });
+  };
+  process.once('exit', kill);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(128));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM'); // workerd sometimes ignores it with an inspector session open
@@ -654,8 +661,10 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.target === 'workerd' && typeof WebSocket === 'undefined') {
     // Node 20 has WebSocket behind a flag; the inspector client needs it.
-    const child = spawnSync(process.execPath, ['--experimental-websocket', '--no-warnings', ...process.argv.slice(1)], { stdio: 'inherit' });
-    process.exit(child.status ?? 1);
+    const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', ...process.argv.slice(1)], { stdio: 'inherit' });
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+    child.once('exit', (code) => process.exit(code ?? 1));
+    return;
   }
   const run = { node: { cpu: profileNode, mem: memoryNode }, workerd: { cpu: profileWorkerd, mem: memoryWorkerd } }[o.target];
   const report = await (o.memory ? run.mem : run.cpu)(o);
