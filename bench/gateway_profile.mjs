@@ -23,6 +23,7 @@
 //   --idle-after S (--memory: one more row after S seconds without requests)
 //   --no-gc (--memory with workerd: no full GC before each row, and so no wasm memory size,
 //   which is read through Runtime.queryObjects: what the RSS is when V8 alone decides to collect)
+//   --allocated (--memory: the allocation sites list what was allocated, collected or not)
 //   --wasm PATH (another build of the core: one whose wasm-opt step ran with -g keeps a name
 //   section, and the profile then names the core's functions; docs/perf-gateway.md says how) --group NAME (also list the top functions of that group).
 //
@@ -94,7 +95,7 @@ function gatewayConfig(baseUrl, cacheBytes, timeoutMs = 0) {
 
 export function parseArgs(argv) {
   const o = { target: 'node', worker: 'switchyard', requests: 2000, concurrency: 10, warmup: 200, cacheBytes: 262144, wasm: null, group: null };
-  Object.assign(o, { same: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false });
+  Object.assign(o, { same: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
   const numeric = { '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -108,6 +109,7 @@ export function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--memory') o.memory = true;
     else if (a === '--no-gc') o.noGc = true;
+    else if (a === '--allocated') o.allocated = true;
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/gateway_profile.mjs)`);
   }
   if (!['node', 'workerd'].includes(o.target)) throw new Error(`--target is node or workerd, got ${o.target}`);
@@ -366,7 +368,7 @@ async function memoryNode(o) {
   };
   await driveNode(worker, env, { from: 1e9, count: 1, concurrency: 1, same: false });
   const samples = [await sample(0)];
-  await post(session, 'HeapProfiler.startSampling', { samplingInterval: 4096 });
+  await post(session, 'HeapProfiler.startSampling', samplingParams(o));
   for (let done = 0; done < o.requests; ) {
     const count = Math.min(o.every, o.requests - done);
     await driveNode(worker, env, { from: done, count, concurrency: o.concurrency, same: o.same });
@@ -376,6 +378,13 @@ async function memoryNode(o) {
   const { profile } = await post(session, 'HeapProfiler.stopSampling');
   session.disconnect();
   return { target: 'node', worker: o.worker, samples, retained: retainedSites(profile, o.top) };
+}
+
+// The sampling heap profiler's parameters: with --allocated, objects already collected are kept
+// in the profile, which then shows what each request allocates rather than what stays alive.
+function samplingParams(o) {
+  const all = o.allocated ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {};
+  return { samplingInterval: 4096, ...all };
 }
 
 // Allocation sites of the objects still alive at the end (sampling heap profile), by function.
@@ -601,7 +610,7 @@ async function memoryWorkerd(o) {
       return row;
     };
     const samples = [await sample(0)];
-    await cdp.send('HeapProfiler.startSampling', { samplingInterval: 4096 });
+    await cdp.send('HeapProfiler.startSampling', samplingParams(o));
     for (let done = 0; done < o.requests; ) {
       const count = Math.min(o.every, o.requests - done);
       await driveHttp(url, { from: done, count, concurrency: o.concurrency, same: o.same });
@@ -652,7 +661,8 @@ function printMemory(r, o) {
     const idle = (s.idleSeconds ? `  (after ${s.idleSeconds} s idle)` : '') + (s.gc ? '  (after one full GC)' : '');
     out.push(`${String(s.requests).padStart(9)} ${mb(s.rss)} ${mb(s.heapUsed)} ${mb(s.wasmMemory)}${extra}${idle}`);
   }
-  out.push('', `live sampled allocations at the end: ${(r.retained.totalBytes / 1024).toFixed(0)} KiB; top sites (alloc < caller < caller's caller):`);
+  const what = o.allocated ? `sampled allocations during the run (collected or not): ${(r.retained.totalBytes / o.requests).toFixed(0)} B/request` : 'live sampled allocations at the end';
+  out.push('', `${what}: ${(r.retained.totalBytes / 1024).toFixed(0)} KiB; top sites (alloc < caller < caller's caller):`);
   for (const s of r.retained.sites) out.push(`  ${(s.bytes / 1024).toFixed(0).padStart(7)} KiB  ${s.site}`);
   return out.join('\n');
 }
