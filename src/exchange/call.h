@@ -67,6 +67,12 @@ struct Call {
   std::string upstream_body;
   std::unique_ptr<providers::StreamDecoder> decoder;
 
+  // Telemetry
+  telemetry::Context trace;           // empty: no spans
+  std::string_view failure;           // why the attempt being closed failed (health::outcome_name)
+  std::string_view retry_reason;      // why the last attempt failed: the reason for the next one
+  double lookup_started = 0;          // a tier lookup or a single-flight wait began
+
   const routing::Leaf& current() const { return plan[leaf]; }
 };
 
