@@ -152,6 +152,9 @@ struct Cache {
 
 struct GatewayKey {
   std::string key;
+  // How the key is named wherever it must be (metrics, logs, traces, /v1/key, its shared state):
+  // the configured name, or "key-" + 8 hex digits of a hash of the key. Never the key itself.
+  std::string name;
   std::vector<std::string> models;  // "*" allows all
   double rpm = 0;
   double budget_usd = 0;

@@ -321,6 +321,8 @@ export interface ConfigStep {
 
 /** One gateway key. */
 export interface ConfigKey {
+  /** How the key is named in metrics, logs, traces and GET /v1/key (unique among keys); default "key-" + 8 hex digits of a hash of the key. The key itself is never shown. */
+  name?: string;
   /**
    * Models this key may use; "*" for all.
    * @default ["*"]
