@@ -47,6 +47,8 @@ class Gateway {
   bool cache_result(uint32_t id, std::string_view entries, double now);
   void timer(double now);
   double next_deadline() const;
+  // No request is arriving, waiting for the host's tier or running a pipeline here.
+  bool idle() const { return pending_.empty() && runs_.empty(); }
 
  private:
   // A request between its head and its end, or a snapshot route waiting for the host's tier.

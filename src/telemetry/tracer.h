@@ -1,7 +1,8 @@
 // Telemetry in the core: trace and span ids from the engine's seeded Rng, finished spans batched
 // until 64 are waiting or 1 s passed since the first unsent one (a deadline on the engine's one
-// timer), then handed out as one OTLP/HTTP JSON request for the host to SEND; and one JSON log
-// line per finished request. The tracer does no I/O: the engine drains it after every event
+// timer) or the engine has no request left in flight (then no host holds a timer: the edge
+// worker's timers live in request contexts), then handed out as one OTLP/HTTP JSON request for
+// the host to SEND; and one JSON log line per finished request. The tracer does no I/O: the engine drains it after every event
 // (take()) into SEND and LOG actions. The host reports nothing back, so nothing here waits:
 // a slow or unreachable collector never delays an answer, and spans it lost are not resent.
 #pragma once
