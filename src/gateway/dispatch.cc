@@ -96,10 +96,14 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   Error error;
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
   const model::Request* request = &env->request;
-  telemetry::RequestFacts facts = facts_of(p);
-  facts.model = request->model;
-  facts.stream = request->stream;
-  if (tracer_ && tracer_->bodies()) facts.request_text = env->text;
+  bool traced = tracer_ && (tracer_->logging() || p.trace.valid());
+  telemetry::RequestFacts facts;
+  if (traced) {
+    facts = facts_of(p);
+    facts.model = request->model;
+    facts.stream = request->stream;
+    if (tracer_->bodies()) facts.request_text = env->text;
+  }
   start.id = id;
   start.request_id = p.request_id;
   start.envelope = std::move(env);
@@ -108,7 +112,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   Keeping keeping{exchange_.has_tier(), start.tenant};
   auto responder = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
                                                std::move(p.cors), request, int64_t(now / 1000), keeping);
-  if (tracer_ && (tracer_->logging() || p.trace.valid())) responder->trace(tracer_, std::move(facts));
+  if (traced) responder->trace(tracer_, std::move(facts));
   start.caller = std::move(responder);
   exchange_.start(std::move(start), now);
 }

@@ -99,7 +99,7 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   p.headers = headers;
   size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
-  if (tracer_ && runtime_) {
+  if (tracer_ && runtime_ && (tracer_->logging() || tracer_->tracing())) {
     p.path = path;
     p.started = now;
     p.trace = tracer_->begin();
