@@ -196,6 +196,53 @@ TEST_F(TraceTest, ACancelledRequestEndsItsAttemptAndIsLogged) {
   EXPECT_EQ(spans[2].attrs.at("http.response.status_code"), "499");
 }
 
+TEST_F(TraceTest, TheHostTierAndSingleFlightWaitsAreLookupsToo) {
+  configure(upstream_config(R"(, "cache": {"enabled": true, "persist": true},
+      "telemetry": {"otlp": {"endpoint": "http://otel.test:4318", "headers": {"x-tenant": "t1"}}})"));
+  engine.enable_persistence(true);
+  auto leader = submit(kBody);
+  const Action* get = find(leader, ActionKind::cache_get);
+  ASSERT_TRUE(get);
+  auto follower = submit(kBody);  // identical: waits for the leader (single-flight)
+  EXPECT_FALSE(find(follower, ActionKind::fetch));
+  now += 4;
+  engine.cache_result(get->id, "", now);  // a miss in the host's tier: upstream
+  auto after_miss = take();
+  const Action* fetch = find(after_miss, ActionKind::fetch);
+  ASSERT_TRUE(fetch);
+  now += 6;
+  auto answered = answer(fetch->id, 200, kCompletion);
+  auto spans = spans_of(answered);
+  const SpanView* l2 = nullptr;
+  const SpanView* flight = nullptr;
+  for (const auto& sp : spans) {
+    if (sp.name == "cache l2") l2 = &sp;
+    if (sp.name == "cache single-flight") flight = &sp;
+  }
+  ASSERT_TRUE(l2);
+  EXPECT_EQ(l2->attrs.at("switchyard.cache.result"), "MISS");
+  ASSERT_TRUE(flight);
+  EXPECT_EQ(flight->attrs.at("switchyard.cache.result"), "COALESCED");
+  EXPECT_NE(flight->trace, l2->trace);  // each request its own trace
+  size_t roots = 0;
+  for (const auto& sp : spans) roots += sp.parent.empty();
+  EXPECT_EQ(roots, 2u);
+  EXPECT_EQ(spans.size(), 2u + 3u + 2u);  // roots; the leader's l1, l2, attempt; the follower's l1, wait
+}
+
+TEST_F(TraceTest, AStreamIsLoggedWhenItEnds) {
+  configure(std::string(kEchoConfig).insert(std::string(kEchoConfig).size() - 1, R"(, "telemetry": {"logs": "json"})"));
+  auto actions = submit(R"({"model": "default", "stream": true, "messages": [{"role": "user", "content": "hello there"}]})");
+  ASSERT_TRUE(find(actions, ActionKind::stream_end));
+  const Action* log = find(actions, ActionKind::log);
+  ASSERT_TRUE(log);
+  auto line = parse(log->body);
+  EXPECT_EQ(line["status"].GetInt(), 200);
+  EXPECT_TRUE(line["stream"].GetBool());
+  EXPECT_STREQ(line["target"].GetString(), "echo/echo-1");
+  EXPECT_GT(line["completion_tokens"].GetInt(), 0);
+}
+
 TEST_F(TraceTest, WithoutTelemetryNothingChanges) {
   configure(upstream_config(R"(, "retry": {"attempts": 0})"));
   auto actions = failover();
