@@ -26,7 +26,9 @@ void member(std::string& out, const char* name, double value) {
 }  // namespace
 
 std::string log_line(const RequestFacts& f, bool bodies) {
-  std::string out = "{\"type\":\"request\"";
+  std::string out;
+  out.reserve(512 + (bodies ? f.request_text.size() + f.answer_text.size() : 0));
+  out += "{\"type\":\"request\"";
   member(out, "request_id", f.request_id);
   member(out, "method", f.method);
   member(out, "path", f.path);

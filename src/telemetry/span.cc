@@ -90,7 +90,9 @@ void append_span(std::string& out, const Span& s) {
 }  // namespace
 
 std::string encode_otlp(std::span<const Span> spans, std::string_view service_name) {
-  std::string out = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":";
+  std::string out;
+  out.reserve(256 + spans.size() * 768);
+  out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":";
   json::append_string(out, service_name);
   out += "}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"switchyard\"},\"spans\":[";
   for (size_t i = 0; i < spans.size(); ++i) {

@@ -33,6 +33,7 @@ Span Tracer::child(const Context& parent, std::string name, Kind kind, double st
   s.trace_id = parent.trace_id;
   s.parent_id = parent.span_id;
   s.span_id = hex(16);
+  s.attributes.reserve(8);
   s.name = std::move(name);
   s.kind = kind;
   s.start_ms = start;
@@ -52,6 +53,7 @@ Span Tracer::root_span(const RequestFacts& f) const {
   s.span_id = f.trace.span_id;
   s.name = f.method + " " + f.path;
   s.kind = Kind::server;
+  s.attributes.reserve(16);
   s.start_ms = f.started_ms;
   s.end_ms = f.ended_ms;
   s.add("http.request.method", f.method);
