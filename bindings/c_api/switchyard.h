@@ -37,7 +37,8 @@ enum {
   SY_ACTION_CACHE_GET = 8,    /* id = request id; field url = key: answer with sy_cache_result (the entry, or empty) */
   SY_ACTION_CACHE_PUT = 9,    /* field url = key, body = entry, at_ms = expiry: store it */
   SY_ACTION_CACHE_LIST = 10,  /* id = request id: answer with sy_cache_result (every tier entry, one per line) */
-  SY_ACTION_CACHE_CLEAR = 11  /* id = request id: empty the tier, then answer with an empty sy_cache_result */
+  SY_ACTION_CACHE_CLEAR = 11, /* id = request id: empty the tier, then answer with an empty sy_cache_result */
+  SY_ACTION_SEND = 13         /* status = owning request id (0: none); fields: method, url, headers, body: send it, fire and forget (telemetry); report nothing */
 };
 
 /* Creates an engine with no configuration; every request answers 503 until

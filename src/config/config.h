@@ -169,6 +169,19 @@ struct Gateway {
   double cors_max_age_s = 600;
 };
 
+// Where telemetry goes (SPEC section 1, `telemetry`): one JSON log line per finished request,
+// and traces exported as OTLP/HTTP JSON through the host (SEND actions).
+struct Otlp {
+  std::string endpoint;  // http(s) base URL without a trailing slash; spans go to {endpoint}/v1/traces
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercase, values resolved (env:)
+};
+
+struct Telemetry {
+  bool json_logs = false;   // logs: "json"
+  bool log_bodies = false;  // the log line also carries the request and answer text
+  Otlp otlp;                // endpoint empty: no traces
+};
+
 struct Config {
   std::vector<Provider> providers;
   std::vector<Model> models;
@@ -180,6 +193,7 @@ struct Config {
   Cache cache;
   std::vector<GatewayKey> keys;
   Gateway gateway;
+  Telemetry telemetry;
   uint32_t node_count = 0;  // ids handed out to target nodes
   std::vector<TargetKey> targets;  // every leaf's provider/model, deduplicated
   bool needs_prompt_tokens = false;  // a tpm limit or a prompt_tokens condition needs the estimate

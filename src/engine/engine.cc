@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+
 #include "base/errors.h"
 #include "base/rng.h"
 #include "config/config.h"
@@ -9,7 +11,19 @@
 
 namespace sy::engine {
 
-Engine::Impl::Impl(uint64_t seed) : rng(seed), exchange(rng, batch), gateway(rng, batch, exchange) {}
+Engine::Impl::Impl(uint64_t seed) : rng(seed), tracer(rng), exchange(rng, batch), gateway(rng, batch, exchange) {
+  exchange.set_tracer(&tracer);
+  gateway.set_tracer(&tracer);
+}
+
+void Engine::Impl::report(double now) {
+  telemetry::Outbox out;
+  // With no request in flight the host holds no timer (a workerd timer lives in a request's
+  // context), so what is waiting goes now instead of at its deadline.
+  tracer.take(now, out, exchange.in_flight() == 0 && gateway.idle());
+  for (const std::string& line : out.logs) batch.log(line);
+  for (const telemetry::Send& send : out.sends) batch.send(0, "POST", send.url, send.headers, send.body);
+}
 
 Engine::Engine(uint64_t seed) : impl_(std::make_unique<Impl>(seed)) {}
 Engine::~Engine() = default;
@@ -45,6 +59,7 @@ bool Engine::configure(std::string_view config_json, std::string_view env_json) 
   }
   impl_->exchange.install(config);
   impl_->gateway.install(config);
+  impl_->tracer.install(config->telemetry);
   impl_->last_error.clear();
   return true;
 }
@@ -110,7 +125,7 @@ void Engine::timer(double now) {
 }
 
 double Engine::next_deadline() const {
-  return std::min(impl_->gateway.next_deadline(), impl_->exchange.next_deadline());
+  return std::min({impl_->gateway.next_deadline(), impl_->exchange.next_deadline(), impl_->tracer.next_deadline()});
 }
 
 void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }

@@ -6,6 +6,7 @@
 #include "exchange/actions.h"
 #include "exchange/exchange.h"
 #include "gateway/gateway.h"
+#include "telemetry/tracer.h"
 
 namespace sy::engine {
 
@@ -16,14 +17,19 @@ struct Engine::Impl {
   template <class F>
   void event(double now, F&& work) {
     batch.clear();
+    tracer.set_now(now);
     work();
     gateway.after_event(now);
     exchange.after_event(now);
     gateway.after_event(now);
+    report(now);
   }
+  // Log lines of requests that ended, and spans due for export (SEND), into the batch.
+  void report(double now);
 
   Rng rng;
   exchange::ActionBatch batch;
+  telemetry::Tracer tracer;  // before the exchange and gateway: their calls report to it as they go
   exchange::Exchange exchange;
   gateway::Gateway gateway;
   std::string last_error;

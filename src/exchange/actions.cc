@@ -86,6 +86,11 @@ void ActionBatch::cache_clear(uint32_t request_id) {
   record(ActionKind::cache_clear, request_id, 0, 0, 0, {}, {}, {}, {});
 }
 
+void ActionBatch::send(uint32_t owner, std::string_view method, std::string_view url, std::string_view headers,
+                       std::string_view body) {
+  record(ActionKind::send, 0, owner, 0, 0, method, url, headers, body);
+}
+
 const uint8_t* ActionBatch::data() {
   uint32_t n = uint32_t(buffer_.size() - 4);
   std::memcpy(buffer_.data(), &n, 4);  // wasm32, x86 and arm are little-endian

@@ -159,6 +159,7 @@ void Exchange::close_attempt(Call& c, bool success, bool unhealthy, const model:
   if (!c.holds_slot) return;
   c.holds_slot = false;
   slot_freed_ = true;
+  if (c.trace.valid()) trace_attempt(c, success);
   const routing::Leaf& leaf = c.current();
   TargetRuntime& t = c.rt->targets[leaf.target];
   const config::Config& config = *c.rt->config;
@@ -222,6 +223,7 @@ void Exchange::drain_queue() {
 // An attempt failed: retry, fall back or answer, per the error-class table. A stream already
 // started ends with an error event instead.
 void Exchange::failed(Call& c, health::Outcome outcome, Error error, int upstream_status) {
+  c.failure = health::outcome_name(outcome);
   close_attempt(c, false, health::classify(outcome).unhealthy, nullptr);
   if (c.state == State::streaming) {
     abort_fetch(c);

@@ -77,6 +77,12 @@ struct Call {
   stats::CacheResult told_cache = stats::CacheResult::bypass;
   uint32_t told_target = stats::kNoTarget;
 
+  // Telemetry
+  telemetry::Context trace;           // empty: no spans
+  std::string_view failure;           // why the attempt being closed failed (health::outcome_name)
+  std::string_view retry_reason;      // why the last attempt failed: the reason for the next one
+  double lookup_started = 0;          // a tier lookup or a single-flight wait began
+
   const routing::Leaf& current() const { return plan[leaf]; }
   // Stops the queue-wait clock, if it runs.
   void stop_waiting(double now) {

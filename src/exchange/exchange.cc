@@ -32,6 +32,7 @@ void Exchange::start(Start s, double now) {
   c.caller = std::move(s.caller);
   c.controls = std::move(s.controls);
   c.tenant = std::move(s.tenant);
+  if (tracer_ && tracer_->tracing()) c.trace = std::move(s.trace);
   c.created = int64_t(now / 1000);
   meter(c);
   if (c.controls.timeout_ms > 0) c.deadline = now + c.controls.timeout_ms;
@@ -61,6 +62,7 @@ void Exchange::cancel(uint32_t id, double now) {
   if (it == calls_.end()) return;
   Call& c = *it->second;
   abort_fetch(c);
+  c.failure = "cancelled";
   close_attempt(c, false, false, nullptr);
   if (move(c, Event::cancel)) finish(c);
 }
@@ -134,6 +136,7 @@ void Exchange::on_timer(Call& c) {
     Error e{504, ErrorType::timeout, "request deadline passed after " + std::to_string(c.attempts) + " attempt(s)",
             "deadline_exceeded"};
     if (c.state == State::streaming) return failed(c, health::Outcome::timeout, e, 0);
+    c.failure = "deadline";
     close_attempt(c, false, false, nullptr);
     fail(c, e);
   } else if ((c.state == State::queued || c.state == State::backoff) && c.wake_at <= now) {
@@ -169,6 +172,7 @@ bool Exchange::cache_result(uint32_t id, std::string_view entry, double now) {
              (expires = json::find(doc, "expires_at")) && expires->IsNumber() && expires->GetDouble() > now &&
              (answer = json::find(doc, "answer")) && answer->IsObject();
   c.rt->metrics.tier(hit);
+  if (c.trace.valid()) trace_lookup(c, "l2", hit ? "HIT" : "MISS", c.lookup_started);
   if (hit) {
     // Back into L1, then answered like an L1 hit.
     std::string value(json::view(*target));

@@ -96,13 +96,24 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   Error error;
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
   const model::Request* request = &env->request;
+  bool traced = tracer_ && (tracer_->logging() || p.trace.valid());
+  telemetry::RequestFacts facts;
+  if (traced) {
+    facts = facts_of(p);
+    facts.model = request->model;
+    facts.stream = request->stream;
+    if (tracer_->bodies()) facts.request_text = env->text;
+  }
   start.id = id;
   start.request_id = p.request_id;
   start.envelope = std::move(env);
   start.tenant = tenant(p.key);
+  start.trace = p.trace;
   Keeping keeping{exchange_.has_tier(), start.tenant};
-  start.caller = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
-                                             std::move(p.cors), request, int64_t(now / 1000), keeping);
+  auto responder = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
+                                               std::move(p.cors), request, int64_t(now / 1000), keeping);
+  if (traced) responder->trace(tracer_, std::move(facts));
+  start.caller = std::move(responder);
   exchange_.start(std::move(start), now);
 }
 

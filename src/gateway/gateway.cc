@@ -41,10 +41,38 @@ std::string Gateway::new_request_id() {
 
 void Gateway::respond(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
                       std::string_view extra_headers) {
+  answer(id, p, status, content_type, std::move(body), extra_headers);
+  ended(p, status, {});
+}
+
+void Gateway::answer(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
+                     std::string_view extra_headers) {
   std::string h = answer_headers(content_type, p.request_id, kNoTarget);
   h.append(extra_headers);
   h += p.cors;
   batch_.respond(id, uint32_t(status), false, h, body);
+}
+
+// What telemetry knows of a request from its head.
+telemetry::RequestFacts Gateway::facts_of(const Pending& p) const {
+  telemetry::RequestFacts f;
+  f.request_id = p.request_id;
+  f.method = p.method;
+  f.path = p.path;
+  if (p.key >= 0 && runtime_) f.key = runtime_->config->keys[size_t(p.key)].name;
+  f.started_ms = p.started;
+  f.trace = p.trace;
+  return f;
+}
+
+// A request the gateway answered itself: its log line and root span.
+void Gateway::ended(const Pending& p, int status, std::string_view error) {
+  if (!tracer_ || (!tracer_->logging() && !p.trace.valid())) return;
+  telemetry::RequestFacts f = facts_of(p);
+  f.status = status;
+  f.error = error;
+  f.ended_ms = tracer_->now();
+  tracer_->finish(f);
 }
 
 // An error answered by the gateway itself, in the shape of the route's format.
@@ -55,7 +83,8 @@ void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
   if (error.retry_after_s >= 0) extra += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
   const ingress::Codec* codec = p.route ? codec_of(p.route->handler) : nullptr;
   if (codec && exchange_.runtime()) exchange_.runtime()->metrics.refused(error.status);  // a model route's
-  respond(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
+  answer(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
+  ended(p, error.status, error.code);
 }
 
 void Gateway::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
@@ -71,6 +100,11 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   p.headers = headers;
   size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
+  if (tracer_ && runtime_ && (tracer_->logging() || tracer_->tracing())) {
+    p.path = path;
+    p.started = now;
+    p.trace = tracer_->begin();
+  }
   if (question != std::string_view::npos) p.query = target.substr(question + 1);
   const config::Gateway* settings = runtime_ ? &runtime_->config->gateway : nullptr;
   if (method == "OPTIONS") {

@@ -13,6 +13,7 @@
 #include "exchange/caller.h"
 #include "gateway/keys.h"
 #include "ingress/ingress.h"
+#include "telemetry/tracer.h"
 
 namespace sy::gateway {
 
@@ -39,8 +40,13 @@ class Responder final : public exchange::Caller {
   void stream_events(std::span<const model::StreamEvent> events, const model::RawEvent& raw) override;
   void stream_close(const model::Usage& usage) override;
   void spent(const model::Usage& usage) override;
+  // Telemetry: the request's facts so far; the responder completes them when the request ends
+  // (answered, failed, its stream closed, or cancelled: 499) and hands them to `tracer`.
+  void trace(telemetry::Tracer* tracer, telemetry::RequestFacts facts);
+  ~Responder() override;
 
  private:
+  void ended(int status, const exchange::Meta* meta, std::string_view error, std::string_view body);
   void respond(int status, bool streaming, std::string headers, std::string body);
   void chunk(std::string& bytes);
   void keep(std::string_view answer);
@@ -57,6 +63,8 @@ class Responder final : public exchange::Caller {
   std::string model_;  // the answering model, for the context of a stream
   std::unique_ptr<ingress::StreamWriter> writer_;
   std::string out_;
+  telemetry::Tracer* tracer_ = nullptr;  // set: the request's end goes to telemetry
+  telemetry::RequestFacts facts_;
 };
 
 }  // namespace sy::gateway

@@ -33,5 +33,20 @@ TEST(Actions, EveryKindRoundTrips) {
   EXPECT_TRUE(decode(batch.data()).empty());
 }
 
+TEST(Actions, SendCarriesItsOwnerAndRequest) {
+  ActionBatch batch;
+  batch.send(7, "POST", "http://otel.test/v1/traces", "content-type: application/json\n", "{}");
+  auto actions = decode(batch.data());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::send);
+  EXPECT_EQ(uint32_t(actions[0].kind), 13u);
+  EXPECT_EQ(actions[0].id, 0u);
+  EXPECT_EQ(actions[0].status, 7u);
+  EXPECT_EQ(actions[0].method, "POST");
+  EXPECT_EQ(actions[0].url, "http://otel.test/v1/traces");
+  EXPECT_EQ(actions[0].headers, "content-type: application/json\n");
+  EXPECT_EQ(actions[0].body, "{}");
+}
+
 }  // namespace
 }  // namespace sy::exchange

@@ -90,6 +90,12 @@ const VALID = {
     },
   }),
   'CORS any origin': { providers: echo, gateway: { cors: { origins: ['*'] } } },
+  'telemetry with every member': {
+    providers: echo,
+    telemetry: { logs: 'json', log_bodies: true, otlp: { endpoint: 'https://otel.example.com:4318/', headers: { Authorization: 'env:OTEL_TOKEN', 'x-team': 'a' } } },
+  },
+  'telemetry logs none, otlp without headers': { providers: echo, telemetry: { logs: 'none', otlp: { endpoint: 'http://127.0.0.1:4318' } } },
+  'telemetry empty': { providers: echo, telemetry: {} },
   'pipeline as an array of steps': withPipeline([
     step({ id: 'first' }),
     step({ id: 'second', input: { text: '{{first.text}}' }, model: 'e/other', cache: 'no-store', timeout_ms: 1000, on_error: 'skip' }),
@@ -126,7 +132,7 @@ const INVALID = {
   'not an object': [],
   'providers missing': { models: {} },
   'providers empty': { providers: {} },
-  'unknown top-level member': { providers: echo, telemetry: { logs: 'json' } },
+  'unknown top-level member': { providers: echo, tracing: { logs: 'json' } },
   '$schema not a string': { $schema: 7, providers: echo },
   'provider name with /': { providers: { 'a/b': { type: 'echo' } } },
   'provider not an object': { providers: { e: 'echo' } },
@@ -234,6 +240,17 @@ const INVALID = {
   'cors without origins': { providers: echo, gateway: { cors: { max_age_s: 1 } } },
   'cors origin with a path': { providers: echo, gateway: { cors: { origins: ['https://a.example.com/'] } } },
   'cors origin without a scheme': { providers: echo, gateway: { cors: { origins: ['a.example.com'] } } },
+  'telemetry not an object': { providers: echo, telemetry: 'json' },
+  'telemetry logs neither json nor none': { providers: echo, telemetry: { logs: 'text' } },
+  'telemetry log_bodies not a boolean': { providers: echo, telemetry: { log_bodies: 'yes' } },
+  'telemetry unknown member': { providers: echo, telemetry: { sample_rate: 1 } },
+  'otlp without endpoint': { providers: echo, telemetry: { otlp: { headers: {} } } },
+  'otlp endpoint without a scheme': { providers: echo, telemetry: { otlp: { endpoint: 'otel:4318' } } },
+  'otlp unknown member': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', protocol: 'grpc' } } },
+  'otlp header not a string': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { 'x-n': 1 } } } },
+  'otlp header name with a space': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { 'x n': 'v' } } } },
+  'otlp header value with a line break': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { 'x-n': 'a\nb' } } } },
+  'otlp header value env: without a name': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { authorization: 'env:' } } } },
 };
 
 // Documents the schema accepts and the core refuses: rules across members, or the host's env.

@@ -11,12 +11,14 @@
 //   /upstream       a FETCH to http://up.test/ with the body; 200 with what it answered, 504
 //                   when it has not answered within 5 s (the fetch is aborted)
 //   /cache          GET: CACHE_LIST, answered with the lines; DELETE: CACHE_CLEAR
+//   /send           a SEND (telemetry) of the body to http://collector.test/v1/traces owned by the
+//                   request, then 200 "sent" at once
 // Every request's body must end within bodyTimeoutMs (408) and stay under maxBodyBytes (413).
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export const KIND = { FETCH: 1, FETCH_ABORT: 2, RESPOND: 3, STREAM_CHUNK: 4, STREAM_END: 5, LOG: 7, CACHE_LIST: 10, CACHE_CLEAR: 11 };
+export const KIND = { FETCH: 1, FETCH_ABORT: 2, RESPOND: 3, STREAM_CHUNK: 4, STREAM_END: 5, LOG: 7, CACHE_LIST: 10, CACHE_CLEAR: 11, SEND: 13 };
 
 /** Encodes action records as the core does (docs/host-interface.md, "the batch encoding"). */
 export function encodeActions(actions) {
@@ -66,6 +68,10 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
     r.deadline = Infinity;
     const route = r.path.split('?')[0];
     if (route === '/echo') return respond(rid, 200, body);
+    if (route === '/send') {
+      out.push({ kind: KIND.SEND, status: rid, method: 'POST', url: 'http://collector.test/v1/traces?x=1', headers: 'content-type: application/json\n', body });
+      return respond(rid, 200, 'sent');
+    }
     if (route === '/wait') {
       r.kind = 'wait';
       r.deadline = now + Number(new URLSearchParams(r.path.split('?')[1]).get('ms'));

@@ -39,6 +39,11 @@
 // empty list, a clear answered all the same and logged); CACHE_PUT is performed by the pump of
 // the request on whose behalf the core emitted it, which stays alive until the write settled
 // (the caller's answer never waits for it).
+//
+// SEND (telemetry: OTLP exports) is fire and forget: performed by the pump of the request that
+// owns it (or, with no owner, of the request whose core call emitted it; an orphan pump under
+// host.waitUntil when that one already ended), never awaited by an answer, bounded by
+// host.sendTimeoutMs, never retried; a failure is logged.
 
 const FETCH = 1;
 const FETCH_ABORT = 2;
@@ -50,10 +55,13 @@ const CACHE_GET = 8;
 const CACHE_PUT = 9;
 const CACHE_LIST = 10;
 const CACHE_CLEAR = 11;
+const SEND = 13;
 
 // A persistent tier that has not answered by then (a get, a clear, one step of a listing)
 // counts as having failed.
 const DEFAULT_CACHE_TIMEOUT_MS = 5000;
+// A telemetry SEND that has not completed by then is aborted (and logged).
+const DEFAULT_SEND_TIMEOUT_MS = 10000;
 // setTimeout's longest delay; a later deadline is simply re-armed when this one fires.
 const MAX_DELAY_MS = 0x7fffffff;
 
@@ -178,6 +186,7 @@ function bounded(promise, ms) {
  *   clear; transport 'emscripten'); streaming ones always use `fetch`
  *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
  *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
+ *   `sendTimeoutMs`: a telemetry SEND still running after this long is aborted (default 10000)
  * @returns {{ request: Function, flush: () => Promise<void>, counters: () => object }}
  */
 export function createDriver(core, host) {
@@ -185,13 +194,14 @@ export function createDriver(core, host) {
   const tierTimeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
   const keepAliveMs = Math.min(MAX_DELAY_MS, host.keepAliveMs ?? 0);
   const bodyLingerMs = Math.min(MAX_DELAY_MS, host.bodyLingerMs ?? 0);
+  const sendTimeoutMs = Math.min(MAX_DELAY_MS, host.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
   const requests = new Map(); // request id -> RequestState, while its pump runs
   const fetches = new Map(); // fetch id -> { owner, controller, aborted }
   // The one timer: the deadline it was armed for (undefined: none armed), the request whose
   // context holds it, and the setTimeout handle (null while a hand-over is pending).
   const timer = { at: undefined, owner: null, handle: null };
   const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
-  const writes = new Set(); // one promise per CACHE_PUT dispatched and not yet settled
+  const writes = new Set(); // one promise per CACHE_PUT or SEND dispatched and not yet settled
   let nextRid = 1;
 
   function newRid() {
@@ -292,6 +302,13 @@ export function createDriver(core, host) {
           writes.add(written);
           written.then(() => writes.delete(written));
           enqueue(stateFor(context.rid), action);
+          break;
+        }
+        case SEND: {
+          const sent = new Promise((resolve) => (action.written = resolve));
+          writes.add(sent);
+          sent.then(() => writes.delete(sent));
+          enqueue(stateFor(action.status || context.rid), action);
           break;
         }
         default:
@@ -482,6 +499,9 @@ export function createDriver(core, host) {
         break;
       case CACHE_PUT:
         cachePut(state, action);
+        break;
+      case SEND:
+        send(state, action);
         break;
     }
   }
@@ -741,6 +761,32 @@ export function createDriver(core, host) {
       });
   }
 
+  // ---- telemetry ----------------------------------------------------------------------------
+
+  // Fire and forget: the request's pump stays alive until it settled, its answer never waits.
+  // Bounded by sendTimeoutMs; a failure (network, timeout, non-2xx) is logged, never retried.
+  function send(state, action) {
+    state.tierOps++;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${sendTimeoutMs} ms`)), sendTimeoutMs);
+    const where = action.url.split('?')[0];
+    Promise.resolve()
+      .then(async () => {
+        const init = { method: action.method || 'POST', headers: textToHeaders(action.headers), signal: controller.signal };
+        if (action.body.length > 0) init.body = action.body;
+        const response = await host.fetch(action.url, init);
+        await response.arrayBuffer().catch(() => {}); // read to the end: the connection is reused
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      })
+      .catch((error) => host.log?.(`switchyard: telemetry send to ${where} failed: ${messageOf(controller.signal.reason ?? error)}`))
+      .finally(() => {
+        clearTimeout(timer);
+        action.written?.();
+        state.tierOps--;
+        notify(state);
+      });
+  }
+
   // ---- the pump ------------------------------------------------------------------------------
 
   function idle(state) {
@@ -835,8 +881,9 @@ export function createDriver(core, host) {
     },
 
     /**
-     * Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled, whether
-     * it succeeded or failed (failures are logged). What the core asks for later is not waited for.
+     * Resolves once every cache tier write (CACHE_PUT) and telemetry send (SEND) dispatched so far
+     * has settled, whether it succeeded or failed (failures are logged). What the core asks for
+     * later is not waited for.
      */
     flush() {
       return Promise.all([...writes]).then(() => undefined);

@@ -133,6 +133,28 @@ export interface ConfigDocument {
       max_age_s?: number;
     };
   };
+  /** Request logs and traces. Nothing here ever carries a gateway key (keys are named by keys.*.name) or a provider key. */
+  telemetry?: {
+    /**
+     * "json": one JSON line per finished request (request id, key name, model, target, attempts, cache, status, tokens, cost, ms) through the host's log.
+     * @default "none"
+     */
+    logs?: "json" | "none";
+    /**
+     * Also put the request body and the answer text in each log line (off: no prompt or answer text is logged).
+     * @default false
+     */
+    log_bodies?: boolean;
+    /** Export traces as OTLP/HTTP JSON: a span per request, per upstream attempt and per cache lookup, batched (64 spans, or 1 s after the first unsent one) and sent by the host without delaying any answer. */
+    otlp?: {
+      /** The collector's base URL (a trailing / is dropped); spans are POSTed to {endpoint}/v1/traces. */
+      endpoint: string;
+      /** Headers sent with every export (e.g. authorization); a value may be "env:NAME". */
+      headers?: {
+        [member: string]: string;
+      };
+    };
+  };
 }
 
 /** One provider account. */
