@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+
 #include "base/errors.h"
 #include "base/rng.h"
 #include "config/config.h"
@@ -9,7 +11,8 @@
 
 namespace sy::engine {
 
-Engine::Impl::Impl(uint64_t seed) : rng(seed), exchange(rng, batch), gateway(rng, batch, exchange) {}
+Engine::Impl::Impl(uint64_t seed)
+    : rng(seed), ledger(rng, batch), exchange(rng, batch), gateway(rng, batch, exchange) {}
 
 Engine::Engine(uint64_t seed) : impl_(std::make_unique<Impl>(seed)) {}
 Engine::~Engine() = default;
@@ -106,17 +109,24 @@ void Engine::timer(double now) {
   impl_->event(now, [&] {
     impl_->gateway.timer(now);
     impl_->exchange.timer(now);
+    impl_->ledger.timer(now);
   });
 }
 
 double Engine::next_deadline() const {
-  return std::min(impl_->gateway.next_deadline(), impl_->exchange.next_deadline());
+  return std::min({impl_->gateway.next_deadline(), impl_->exchange.next_deadline(), impl_->ledger.next_deadline()});
 }
 
 void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }
 
 void Engine::cache_result(uint32_t id, std::string_view data, double now) {
   impl_->event(now, [&] { if (!impl_->gateway.cache_result(id, data, now)) impl_->exchange.cache_result(id, data, now); });
+}
+
+void Engine::enable_shared_state(bool enabled) { impl_->ledger.enable_shared(enabled); }
+
+void Engine::state_result(uint32_t op_id, std::string_view data, double now) {
+  impl_->event(now, [&] { impl_->ledger.result(op_id, data, now); });
 }
 
 exchange::ActionBatch& Engine::batch() { return impl_->batch; }

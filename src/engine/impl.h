@@ -6,6 +6,7 @@
 #include "exchange/actions.h"
 #include "exchange/exchange.h"
 #include "gateway/gateway.h"
+#include "ledger/ledger.h"
 
 namespace sy::engine {
 
@@ -24,6 +25,7 @@ struct Engine::Impl {
 
   Rng rng;
   exchange::ActionBatch batch;
+  ledger::Ledger ledger;  // shared state: pools, leases, STATE ops
   exchange::Exchange exchange;
   gateway::Gateway gateway;
   std::string last_error;
