@@ -370,3 +370,66 @@ TEST(LedgerRandom, LostAnswersNeverLoseSpend) {
 
 }  // namespace
 }  // namespace sy::ledger
+
+namespace sy::ledger {
+namespace {
+
+// The bound in docs/host-interface.md on its own: requests in flight when the pool runs out each
+// add their excess (c - e), no more; after that nothing is admitted.
+TEST(LedgerBound, OvershootIsTheExcessOfTheRequestsInFlight) {
+  Objects objects;
+  Rng rng_a(1), rng_b(2);
+  exchange::ActionBatch batch_a, batch_b;
+  Ledger a(rng_a, batch_a), b(rng_b, batch_b);
+  a.enable_shared(true);
+  b.enable_shared(true);
+  Spec spec = budget(0.05);
+  // Answers every STATE of `batch` at once against the shared objects.
+  auto answer = [&](Ledger& ledger, exchange::ActionBatch& batch, double now) {
+    for (int round = 0; round < 10; ++round) {
+      auto ops = states(batch);
+      batch.clear();
+      if (ops.empty()) return;
+      for (const Action& op : ops) {
+        std::string text;
+        ASSERT_TRUE(objects.apply(op.url, op.body, now, text));
+        ledger.result(op.id, text, now);
+      }
+    }
+  };
+  // Reservations of $0.012 for answers that cost $0.018: four fit in $0.05, in flight at once.
+  std::vector<std::pair<Ledger*, Ticket>> tickets;
+  uint32_t owner = 0;
+  for (int i = 0; i < 6; ++i) {
+    Ledger& ledger = i % 2 ? b : a;
+    exchange::ActionBatch& batch = i % 2 ? batch_b : batch_a;
+    Decision d = ledger.reserve(spec, 0.012, 0.005, ++owner, false, 0);
+    answer(ledger, batch, 0);
+    if (d.verdict == Verdict::admitted) tickets.emplace_back(&ledger, d.ticket);
+    for (const Decision& later : ledger.take_decisions()) {
+      if (later.verdict == Verdict::admitted) tickets.emplace_back(&ledger, later.ticket);
+    }
+  }
+  ASSERT_EQ(tickets.size(), 4u);
+  for (auto& [ledger, ticket] : tickets) {
+    ledger->settle(spec, ticket, 0.018, 0, 1);
+    answer(*ledger, ledger == &a ? batch_a : batch_b, 1);
+  }
+  Op get;
+  get.kind = Op::Kind::get;
+  get.pool = "budget";
+  get.capacity = 0.05;
+  double consumed = objects.apply("key:team", get, 2).consumed;
+  EXPECT_NEAR(consumed, 4 * 0.018, 1e-12);
+  EXPECT_LE(consumed, 0.05 + 4 * (0.018 - 0.012) + 1e-12);  // the bound: 4 in flight, 0.006 each
+  // The pool has run out: nobody is admitted any more.
+  Decision late = a.reserve(spec, 0.012, 0.005, ++owner, false, 2);
+  answer(a, batch_a, 2);
+  auto decisions = a.take_decisions();
+  ASSERT_EQ(late.verdict, Verdict::pending);
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_EQ(decisions[0].verdict, Verdict::refused);
+}
+
+}  // namespace
+}  // namespace sy::ledger
