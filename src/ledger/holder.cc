@@ -128,7 +128,8 @@ bool Holder::due(double now) {
   if (in_flight_) return false;
   expire(now);
   if (retry_at_ != kInf && now < retry_at_) return false;
-  if (unsent_spent_ > 0 || unsent_returned_ > 0) return true;
+  bool reports = unsent_spent_ > 0 || unsent_returned_ > 0;
+  if (reports && (spec_.report_at_once || lease_ <= 0)) return true;
   if (lease_ <= 0) return false;
   if (reserved_ == 0 && now >= idle_at()) return true;
   return now >= renew_at();
@@ -137,7 +138,8 @@ bool Holder::due(double now) {
 double Holder::next_deadline() const {
   if (in_flight_) return kInf;
   double at = kInf;
-  if (unsent_spent_ > 0 || unsent_returned_ > 0) {
+  bool reports = unsent_spent_ > 0 || unsent_returned_ > 0;
+  if (reports && (spec_.report_at_once || lease_ <= 0)) {
     at = 0;  // due at once
   } else if (lease_ > 0) {
     at = reserved_ == 0 ? std::min(renew_at(), idle_at()) : renew_at();

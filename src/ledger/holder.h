@@ -20,6 +20,12 @@ namespace sy::ledger {
 struct Spec {
   std::string object, pool;
   double capacity = 0, window_ms = 0, ttl_ms = 30000;
+  // Settles are reported at once (budget: settled spend is acknowledged by the object), or with
+  // the holder's next op (rpm, tpm: a consumption per request would cost a round trip each).
+  bool report_at_once = true;
+  // Refills start at the chunk reserve() is given and double while demand keeps draining the
+  // lease, capped at a quarter of what the object said is available (rpm, tpm).
+  bool grow = false;
 };
 
 // What a take() reserved. `epoch` names the lease it came from (0: none, admitted without one);

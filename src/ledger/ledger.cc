@@ -74,7 +74,7 @@ Decision Ledger::reserve_in_memory(const Spec& spec, double amount, uint32_t own
 Decision Ledger::reserve(const Spec& spec, double amount, double chunk, uint32_t owner, bool fail_open, double now) {
   if (!shared_) return reserve_in_memory(spec, amount, owner, now);
   Entry& e = entry(spec);
-  e.chunk = chunk;
+  if (!spec.grow || e.chunk == 0) e.chunk = chunk;
   Decision d;
   d.owner = owner;
   if (e.waiters.empty()) {
@@ -140,6 +140,7 @@ void Ledger::pump(Entry& e, const std::string& key, uint32_t owner, double now) 
     for (const Waiter& w : e.waiters) sum += w.amount;
     double min = std::max(0.0, e.waiters.front().amount - free);
     send(e, key, std::max(sum - free, std::max(e.chunk, min)), min, e.waiters.front().owner, now);
+    ops_[last_op_id_].refill = true;
     return;
   }
   if (e.holder.due(now)) send(e, key, 0, 0, owner, now);
@@ -186,6 +187,11 @@ bool Ledger::result(uint32_t op_id, std::string_view data, double now) {
   bool ok = decode(data, Op::Kind::lease, answer);
   if (ok) {
     e->second.holder.answered(answer, now);
+    // Demand drained the lease: the next refill asks for twice as much, up to a quarter of what
+    // the object has left.
+    if (pending.refill && e->second.holder.spec().grow) {
+      e->second.chunk = std::max(1.0, std::min(e->second.chunk * 2, answer.available / 4));
+    }
   } else {
     e->second.holder.failed(now);
   }

@@ -49,7 +49,8 @@ class Ledger {
   bool shared() const { return shared_; }
   const std::string& holder() const { return holder_; }
 
-  // Reserves `amount` of pool `spec` for request `owner`. A refill asks for at least `chunk`.
+  // Reserves `amount` of pool `spec` for request `owner`. A refill asks for at least `chunk` (with
+  // Spec::grow: the first refill; each later one doubles it).
   // `fail_open`: when the object does not answer, admit (from the lease, or without one).
   Decision reserve(const Spec& spec, double amount, double chunk, uint32_t owner, bool fail_open, double now);
   // The ticket's work ended having consumed `spent` (reported at once when nothing is in flight).
@@ -80,11 +81,12 @@ class Ledger {
   struct Entry {
     Holder holder;
     std::deque<Waiter> waiters;
-    double chunk = 0;
+    double chunk = 0;  // what a refill asks for at least (grows with Spec::grow)
   };
   struct Pending {
     std::string key;  // the holder's entry; empty for a get
     uint32_t owner;
+    bool refill = false;  // sent for waiting requests
   };
 
   Entry& entry(const Spec& spec);

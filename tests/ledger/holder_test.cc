@@ -161,3 +161,29 @@ TEST(Holder, ForcedTicketsReportSpendOnly) {
 
 }  // namespace
 }  // namespace sy::ledger
+
+namespace sy::ledger {
+namespace {
+
+TEST(Holder, ReportsCanWaitForTheNextOp) {
+  Pool pool;
+  Spec rpm{"key:team", "rpm", 10, 60000, 3000};
+  rpm.report_at_once = false;
+  Holder h(rpm, "h-a");
+  round_trip(h, pool, 4, 1, 0);
+  auto t = h.take(1, 0);
+  h.settle(*t, 1, 0);  // a start consumed one
+  EXPECT_FALSE(h.due(0));  // rides with the next op
+  EXPECT_EQ(h.next_deadline(), 1500);  // ... the idle return at the latest
+  Op op = h.op(0, 0, 1500);
+  EXPECT_EQ(op.spent, 1);
+  EXPECT_EQ(op.returned, 4);  // the idle lease, with the consumed one
+  // Without a lease to ride on, they go at once.
+  Holder lone(rpm, "h-b");
+  Ticket forced = lone.force(1, 0);
+  lone.settle(forced, 1, 0);
+  EXPECT_TRUE(lone.due(0));
+}
+
+}  // namespace
+}  // namespace sy::ledger

@@ -433,3 +433,62 @@ TEST(LedgerBound, OvershootIsTheExcessOfTheRequestsInFlight) {
 
 }  // namespace
 }  // namespace sy::ledger
+
+namespace sy::ledger {
+namespace {
+
+// rpm / tpm: refills start small and double while demand drains them, so a steady stream of
+// requests costs a few round trips, not one each; consumption is reported with the next op.
+TEST(LedgerGrow, RefillsDoubleWhileDemandDrainsThem) {
+  Objects objects;
+  Rng rng(3);
+  exchange::ActionBatch batch;
+  Ledger ledger(rng, batch);
+  ledger.enable_shared(true);
+  Spec rpm{"key:team", "rpm", 1000, 60000, 30000};
+  rpm.report_at_once = false;
+  rpm.grow = true;
+  std::vector<double> wants;
+  int admitted = 0;
+  for (uint32_t i = 1; i <= 40; ++i) {
+    double now = i;
+    Decision d = ledger.reserve(rpm, 1, 1, i, false, now);
+    for (int round = 0; round < 3; ++round) {
+      auto ops = states(batch);
+      batch.clear();
+      for (const Action& a : ops) {
+        Op op;
+        std::string error, answer;
+        ASSERT_TRUE(decode(a.body, op, error));
+        if (op.want > 0) wants.push_back(op.want);
+        ASSERT_TRUE(objects.apply(a.url, a.body, now, answer));
+        ledger.result(a.id, answer, now);
+      }
+    }
+    auto decisions = ledger.take_decisions();
+    if (d.verdict == Verdict::pending && !decisions.empty()) d = decisions[0];
+    ASSERT_EQ(d.verdict, Verdict::admitted) << i;
+    ledger.settle(rpm, d.ticket, 1, i, now);
+    ++admitted;
+  }
+  EXPECT_EQ(admitted, 40);
+  EXPECT_EQ(wants, (std::vector<double>{1, 2, 4, 8, 16, 32}));
+  EXPECT_TRUE(states(batch).empty());  // consumption waits for the next op
+  // The idle return carries the 40 consumptions.
+  batch.clear();
+  double at = ledger.next_deadline();
+  EXPECT_LE(at, 40 + 15000);
+  ledger.timer(at);
+  auto ops = states(batch);
+  ASSERT_EQ(ops.size(), 1u);
+  std::string answer;
+  ASSERT_TRUE(objects.apply(ops[0].url, ops[0].body, at, answer));
+  ledger.result(ops[0].id, answer, at);
+  Answer a;
+  ASSERT_TRUE(decode(answer, Op::Kind::lease, a));
+  EXPECT_EQ(a.consumed, 40);
+  EXPECT_EQ(a.lease, 0);
+}
+
+}  // namespace
+}  // namespace sy::ledger
