@@ -86,7 +86,10 @@ void Engine::submit(uint32_t id, std::string_view method, std::string_view targe
 }
 
 void Engine::cancel(uint32_t id, double now) {
-  impl_->event(now, [&] { if (!impl_->gateway.cancel(id, now)) impl_->exchange.cancel(id, now); });
+  impl_->event(now, [&] {
+    impl_->ledger.forget(id);  // a request waiting for shared state takes no decision any more
+    if (!impl_->gateway.cancel(id, now)) impl_->exchange.cancel(id, now);
+  });
 }
 
 void Engine::fetch_response(uint32_t fetch_id, int status, std::string_view headers, double now) {

@@ -96,5 +96,19 @@ TEST(EngineSharedState, StateResultReachesTheWaitingHolder) {
   EXPECT_NE(actions[0].body.find("\"want\":0"), std::string::npos);
 }
 
+TEST(EngineSharedState, ACancelledRequestTakesNoDecision) {
+  Engine engine(7);
+  ledger::Ledger& ledger = engine.impl().ledger;
+  ledger::Spec spec{"key:team", "budget", 1, 0, 30000};
+  engine.enable_shared_state(true);
+  engine.timer(0);
+  EXPECT_EQ(ledger.reserve(spec, 0.5, 0.1, 3, false, 0).verdict, ledger::Verdict::pending);
+  auto actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  engine.cancel(3, 1);
+  engine.state_result(actions[0].id, "", 2);
+  EXPECT_TRUE(ledger.take_decisions().empty());
+}
+
 }  // namespace
 }  // namespace sy::engine

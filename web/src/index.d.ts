@@ -1175,6 +1175,10 @@ export interface CoreAdapter {
   cacheResult(rid: number, data: Uint8Array | string, now: number): Uint8Array;
   /** The host has a persistent tier: the core may emit CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR. */
   enablePersistence(on: boolean): void;
+  /** The answer to a STATE (the shared object's answer, or empty: failed or timed out). Exactly once per STATE. */
+  stateResult(opId: number, data: Uint8Array | string, now: number): Uint8Array;
+  /** The host has shared objects: the core may emit STATE (pools leased from them). */
+  enableSharedState(on: boolean): void;
   free(): void;
 }
 
@@ -1199,6 +1203,13 @@ export interface DriverHost {
    * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
    */
   bodyLingerMs?: number;
+  /**
+   * Shared objects (Durable Objects): applies one pool op (JSON text) to the object of that name
+   * and resolves to its answer. A driver whose host has it enables shared state.
+   */
+  state?: (objectName: string, opText: string) => Promise<string>;
+  /** A STATE that has not answered by then failed (default 5000 ms). */
+  stateTimeoutMs?: number;
   /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
   fetchWhole?: (
     url: string,
