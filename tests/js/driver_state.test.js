@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 
 import { createDriver } from '../../web/src/driver.js';
 import { createFakeCore } from './fake_core.js';
+import { createFakeState } from './fake_state.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -107,5 +108,37 @@ describe('driver: shared state', () => {
     assert.equal(responses.filter((r) => r.status === 200).length + responses.filter((r) => r.status === 503).length, 30);
     assert.equal(t.stateResults.size, 30);
     for (const answers of t.stateResults.values()) assert.equal(answers.length, 1);
+  });
+});
+
+describe('fake shared objects (tests/js/fake_state.js): the pool protocol of src/ledger/pool.cc', () => {
+  it('answers as the in-memory objects of the core do (tests/ledger/objects_test.cc)', async () => {
+    let clock = 0;
+    const fake = createFakeState({ now: () => clock });
+    const op = JSON.stringify({ op: 'lease', pool: 'budget', holder: 'h-1', capacity: 1, window_ms: 0, ttl_ms: 100, want: 0.6, min: 0.6 });
+    assert.equal(await fake.state('key:a', op), '{"consumed":0,"granted":0.6,"lease":0.6,"available":0.4,"capacity":1}');
+    assert.equal(JSON.parse(await fake.state('key:b', op)).granted, 0.6); // another object
+    assert.equal(JSON.parse(await fake.state('key:a', op)).granted, 0);
+    clock = 1;
+    assert.equal(await fake.state('key:a', '{"op":"get","pool":"budget","capacity":1,"window_ms":0}'), '{"consumed":0,"leased":0.6,"capacity":1}');
+    await assert.rejects(fake.state('key:a', '{"op":"lease"}'), (e) => e.status === 400 && /"pool"/.test(e.message));
+  });
+
+  it('returns and spends before it grants; leases expire; windows forget', () => {
+    let clock = 0;
+    const fake = createFakeState({ now: () => clock });
+    const lease = (holder, want, min, spent = 0, returned = 0, windowMs = 0) =>
+      fake.apply('key:a', { op: 'lease', pool: windowMs ? 'rpm' : 'budget', holder, capacity: 10, window_ms: windowMs, ttl_ms: 1000, want, min, spent, returned });
+    lease('a', 10, 10);
+    clock = 10;
+    assert.deepEqual(lease('a', 0, 0, 3, 4), { consumed: 3, granted: 0, lease: 6, available: 1, capacity: 10 });
+    assert.equal(lease('b', 2, 1).granted, 1);
+    clock = 1010; // a's lease (renewed at 10) and b's expire at 1010
+    assert.equal(lease('c', 10, 1).granted, 7);
+    lease('r', 0, 0, 4, 0, 60000);
+    clock = 61009;
+    assert.equal(lease('r', 0, 0, 0, 0, 60000).consumed, 4);
+    clock = 61010;
+    assert.equal(lease('r', 0, 0, 0, 0, 60000).consumed, 0);
   });
 });
