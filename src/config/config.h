@@ -167,6 +167,8 @@ struct Gateway {
   // CORS: origins allowed to call from a browser ("*" for any); empty = no cross-origin.
   std::vector<std::string> cors_origins;
   double cors_max_age_s = 600;
+  // The output tokens a budget reservation assumes for a request that gives no max_tokens.
+  uint64_t reserve_output_tokens = 4096;
 };
 
 struct Config {
