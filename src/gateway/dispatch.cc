@@ -5,6 +5,7 @@
 #include "base/url.h"
 #include "gateway/controls.h"
 #include "gateway/gateway.h"
+#include "gateway/reservation.h"
 #include "gateway/responder.h"
 #include "stats/stats.h"
 
@@ -29,6 +30,11 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
       return respond(id, p, 200, "application/json", stats(false, now));
     case Handler::metrics:
       return respond(id, p, 200, "text/plain; version=0.0.4", stats(true, now));
+    case Handler::key:
+      if (p.key < 0)
+        return respond(id, p, {404, ErrorType::invalid_request,
+                               "this gateway has no keys configured: GET /v1/key describes the calling key", "no_keys"});
+      return respond(id, p, 200, "application/json", key_info(*runtime_, p.key));
     case Handler::cache:
       return cache_route(id, p, now);
     case Handler::pipelines:
@@ -101,8 +107,13 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   start.envelope = std::move(env);
   start.tenant = tenant(p.key);
   Keeping keeping{exchange_.has_tier(), start.tenant};
-  start.caller = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
-                                             std::move(p.cors), request, int64_t(now / 1000), keeping);
+  Estimate cost = estimate(*runtime_->config, *request);
+  if (p.key >= 0 && reserve(*runtime_, p.key, cost.usd, now, error).kind != Verdict::Kind::admitted)
+    return respond(id, p, error);
+  std::unique_ptr<exchange::Caller> responder = std::make_unique<Responder>(
+      batch_, id, p.request_id, *codec_of(p.route->handler), std::move(p.cors), request, int64_t(now / 1000), keeping);
+  start.caller = p.key >= 0 ? std::make_unique<Charged>(std::move(responder), runtime_, p.key, cost, now)
+                            : std::move(responder);
   exchange_.start(std::move(start), now);
 }
 
