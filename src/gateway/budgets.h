@@ -11,13 +11,14 @@
 //
 // LocalBudgets keeps the numbers in this process's memory (the npm package, Node, a gateway
 // without shared state): every answer is immediate. A shared implementation (leases of a budget
-// held in a Durable Object, see the ledger) answers `pending` when its local lease lacks `usd` and
-// it must ask the host for more: the gateway then parks the request, as it parks a request
-// waiting for CACHE_GET (gateway/conversations.cc), and calls reserve() again with the same
-// arguments once the implementation reports (through a callback it is constructed with) that the
-// host answered for that key; that call answers admitted or refused, never pending again for the
-// same answer. settle() never waits: a shared implementation keeps what it
-// could not report yet and sends it with its next operation.
+// held in a Durable Object: the ledger) answers `pending` when its local lease lacks `usd` and it
+// must ask the host for more. The gateway then parks the request, as it parks a request waiting
+// for CACHE_GET (gateway/conversations.cc), and when the implementation calls ready(key, now)
+// (the host answered for that key) it calls reserve() again for each request parked on that key,
+// in arrival order; those calls may answer pending again (the lease was drained meanwhile). A
+// failure of the shared state answers `unavailable`: 503 `state_unavailable` naming the key.
+// Pipeline steps do not wait: a step told `pending` fails with that 503. settle() never waits: a
+// shared implementation keeps what it could not report yet and sends it with its next operation.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@
 namespace sy::gateway {
 
 struct Verdict {
-  enum class Kind { admitted, refused, pending } kind = Kind::admitted;
+  enum class Kind { admitted, refused, pending, unavailable } kind = Kind::admitted;
   double remaining_usd = -1;  // refused: what the key has left (budget − spent − reserved), ≥ 0
 };
 
@@ -47,6 +48,18 @@ class Budgets {
   virtual Verdict reserve(int key, double usd, double now) = 0;
   virtual void settle(int key, double reserved, double actual, double now) = 0;
   virtual BudgetView view(int key) const = 0;
+
+  // The gateway's callback for requests parked on `pending` (set when the budgets are installed).
+  void on_ready(std::function<void(int key, double now)> ready) { ready_ = std::move(ready); }
+
+ protected:
+  // A shared implementation calls this once the host answered for `key`.
+  void ready(int key, double now) {
+    if (ready_) ready_(key, now);
+  }
+
+ private:
+  std::function<void(int key, double now)> ready_;
 };
 
 // Budgets in this process's memory, from zero when the config is loaded.

@@ -68,10 +68,10 @@ Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error) {
   if (key < 0) return {};
   Verdict verdict = rt.budgets->reserve(key, usd, now);
   if (verdict.kind == Verdict::Kind::admitted) return verdict;
-  if (verdict.kind == Verdict::Kind::pending) {
-    // Parking the request until the shared state answers (budgets.h) is not wired into the
-    // gateway yet: fail closed rather than admit without accounting.
-    error = {503, ErrorType::provider_unavailable, "the budget of this gateway key is not available right now; retry",
+  if (verdict.kind == Verdict::Kind::pending) return verdict;  // the caller parks the request
+  if (verdict.kind == Verdict::Kind::unavailable) {
+    error = {503, ErrorType::provider_unavailable,
+             "the budget of gateway key \"" + rt.config->keys[size_t(key)].name + "\" cannot be checked right now (shared state unavailable); retry",
              "state_unavailable"};
     error.retry_after_s = 1;
     return verdict;

@@ -38,8 +38,10 @@ bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, E
 // requests (402), whatever they would cost.
 bool within_budget(const Runtime& rt, int key, Error& error);
 
-// Reserves `usd` (a request's worst-case cost) against the key's budget: admitted, or refused with
-// a 402 `budget_exhausted` naming what is left and the estimate. No keys (key < 0): admitted.
+// Reserves `usd` (a request's worst-case cost) against the key's budget: admitted; refused with a
+// 402 `budget_exhausted` naming what is left and the estimate; unavailable with a 503
+// `state_unavailable` naming the key; or pending (no error: the caller waits, budgets.h). No keys
+// (key < 0): admitted.
 Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error);
 
 // GET /v1/key: {"data": {"name", "budget_usd" (null: none), "spent_usd", "reserved_usd",

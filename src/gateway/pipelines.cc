@@ -57,7 +57,13 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
     if (key < 0) return true;
     if (!allows_model(*rt, key, request.model, e)) return false;
     Estimate cost = estimate(*rt->config, request);
-    if (reserve(*rt, key, cost.usd, at, e).kind != Verdict::Kind::admitted) return false;
+    Verdict verdict = reserve(*rt, key, cost.usd, at, e);
+    if (verdict.kind == Verdict::Kind::pending) {  // steps do not wait for shared state (budgets.h)
+      e = {503, ErrorType::provider_unavailable, "the budget of this gateway key is not available right now; retry",
+           "state_unavailable"};
+      e.retry_after_s = 1;
+    }
+    if (verdict.kind != Verdict::Kind::admitted) return false;
     caller = std::make_unique<Charged>(std::move(caller), rt, key, cost, at);
     return true;
   };

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/harness.h"
+#include "engine/impl.h"
 #include "engine/simulator.h"
 
 namespace sy::engine {
@@ -229,6 +230,63 @@ TEST_F(Reservations, ARequestThatDoesNotFitGets402BeforeAnyUpstreamCall) {
             "this gateway key has $100 of its $100 budget left (spent and reserved by requests in flight); this "
             "request may cost up to $200.005");
   expect_settled(0);
+}
+
+// Budgets that must ask the host first (as the shared ledger does): `pending` until released.
+class HeldBudgets final : public gateway::Budgets {
+ public:
+  explicit HeldBudgets(const config::Config& config) : local_(config) {}
+  gateway::Verdict reserve(int key, double usd, double now) override {
+    ++asked;
+    if (failing) return {gateway::Verdict::Kind::unavailable, -1};
+    if (held) return {gateway::Verdict::Kind::pending, -1};
+    return local_.reserve(key, usd, now);
+  }
+  void settle(int key, double reserved, double actual, double now) override { local_.settle(key, reserved, actual, now); }
+  gateway::BudgetView view(int key) const override { return local_.view(key); }
+  void release(int key, double now) {
+    held = false;
+    ready(key, now);
+  }
+
+  bool held = true, failing = false;
+  int asked = 0;
+
+ private:
+  gateway::LocalBudgets local_;
+};
+
+TEST_F(Reservations, APendingReservationWaitsForTheBudgetsAnswer) {
+  configure(priced_config());
+  auto owned = std::make_unique<HeldBudgets>(*engine.impl().exchange.runtime()->config);
+  HeldBudgets& budgets = *owned;
+  engine.impl().gateway.use_budgets(std::move(owned));
+  EXPECT_TRUE(chat().empty());  // parked: nothing goes upstream yet
+  uint32_t parked = last_id;
+  EXPECT_TRUE(chat().empty());
+  uint32_t gone = last_id;
+  engine.cancel(gone, now);  // the caller of the second one leaves while it waits
+  EXPECT_TRUE(take().empty());
+  EXPECT_EQ(numbers().reserved, 0);
+  engine.impl().batch.clear();  // the ledger calls ready() inside the host's STATE answer event
+  budgets.release(0, now);
+  auto resumed = take();
+  ASSERT_EQ(resumed.size(), 1u);  // only the one still waiting
+  EXPECT_EQ(resumed[0].kind, ActionKind::fetch);
+  EXPECT_EQ(resumed[0].status, parked);
+  EXPECT_EQ(budgets.asked, 3);  // two parked, one asked again
+  EXPECT_NEAR(numbers().reserved, kReserved, 1e-9);
+  answer(resumed[0].id, 200, kAnswer);
+  expect_settled(1.5);
+
+  budgets.failing = true;  // the shared state cannot be reached: fail closed
+  auto unavailable = chat();
+  ASSERT_EQ(unavailable.size(), 1u);
+  EXPECT_EQ(unavailable[0].status, 503u);
+  auto error = parse(unavailable[0].body);
+  EXPECT_STREQ(error["error"]["code"].GetString(), "state_unavailable");
+  EXPECT_NE(std::string(error["error"]["message"].GetString()).find("\"key-"), std::string::npos);  // its name
+  EXPECT_EQ(header(unavailable[0], "retry-after"), "1");
 }
 
 // The issue's proof in one engine: 50 concurrent requests on a $0.05 budget, each answer costing
