@@ -104,7 +104,8 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   Error error;
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
   Estimate cost = estimate(*runtime_->config, env->request);
-  Verdict verdict = reserve(*runtime_, p.key, cost.usd, now, error);
+  bool listing = p.route->handler == Handler::models;  // a provider's model list costs nothing
+  Verdict verdict = reserve(*runtime_, listing ? -1 : p.key, cost.usd, now, error);
   if (verdict.kind == Verdict::Kind::pending) {
     p.envelope = std::move(env);
     p.waits_for_tier = false;  // whatever it waited for before (conversations) has arrived
@@ -121,7 +122,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   Keeping keeping{exchange_.has_tier(), start.tenant};
   std::unique_ptr<exchange::Caller> responder = std::make_unique<Responder>(
       batch_, id, p.request_id, *codec_of(p.route->handler), std::move(p.cors), request, int64_t(now / 1000), keeping);
-  start.caller = p.key >= 0 ? std::make_unique<Charged>(std::move(responder), runtime_, p.key, cost, now)
+  start.caller = p.key >= 0 && !listing ? std::make_unique<Charged>(std::move(responder), runtime_, p.key, cost, now)
                             : std::move(responder);
   exchange_.start(std::move(start), now);
 }

@@ -59,7 +59,11 @@ bool within_budget(const Runtime& rt, int key, Error& error) {
   if (key < 0) return true;
   BudgetView v = rt.budgets->view(key);
   if (v.budget_usd <= 0 || v.remaining_usd() > 0) return true;
-  error = {402, ErrorType::rate_limited, "this gateway key has used its budget of " + dollars(v.budget_usd),
+  error = {402, ErrorType::rate_limited,
+           v.spent_usd >= v.budget_usd
+               ? "this gateway key has used its budget of " + dollars(v.budget_usd)
+               : "this gateway key has nothing left of its budget of " + dollars(v.budget_usd) +
+                     " (spent and reserved by requests in flight)",
            "budget_exhausted"};
   return false;
 }

@@ -59,6 +59,7 @@ TEST_F(EngineTest, GatewayKeyBudget) {
   EXPECT_EQ(used[0].status, 402u);
   EXPECT_EQ(std::string(parse(used[0].body)["error"]["message"].GetString()),
             "this gateway key has used its budget of $2");
+  EXPECT_EQ(submit("", "/v1/models?provider=a", a, "GET")[0].kind, ActionKind::fetch);  // a listing costs nothing
 }
 
 TEST_F(EngineTest, KeyRouteShowsTheCallingKey) {

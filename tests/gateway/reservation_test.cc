@@ -13,13 +13,13 @@ namespace sy::engine {
 namespace {
 
 // $1000 per million tokens both ways: 1 token = $0.001.
-std::string priced_config(std::string_view extra = "") {
+std::string priced_config(std::string_view extra = "", std::string_view budget = "100") {
   return std::string(R"({"providers": {"a": {"type": "openai-compatible", "base_url": "http://a.test/v1",
                                              "prices": {"m": {"input": 1000, "output": 1000}}},
                                        "e": {"type": "echo"}},
                          "retry": {"attempts": 1, "backoff_ms": 1, "max_backoff_ms": 1},
-                         "keys": {"sk-a": {"budget_usd": 100}})") +
-         std::string(extra) + "}";
+                         "keys": {"sk-a": {"budget_usd": )") +
+         std::string(budget) + "}}" + std::string(extra) + "}";
 }
 
 constexpr const char* kKey = "authorization: Bearer sk-a\n";
@@ -217,6 +217,20 @@ TEST_F(Reservations, NothingIsReservedForBodiesRefusedBeforeDispatch) {
   engine.timer(now);
   EXPECT_EQ(take()[0].status, 408u);
   expect_settled(0);
+}
+
+TEST_F(Reservations, ReservationsInFlightCountAgainstTheBudget) {
+  configure(priced_config("", "0.21"));
+  auto first = chat();
+  auto second = chat();
+  ASSERT_EQ(second[0].kind, ActionKind::fetch);
+  auto third = chat();
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].status, 402u);
+  EXPECT_EQ(std::string(parse(third[0].body)["error"]["message"].GetString()),
+            "this gateway key has nothing left of its budget of $0.21 (spent and reserved by requests in flight)");
+  answer(first[0].id, 400, R"({"error": {"message": "bad"}})");  // frees its reservation: room again
+  EXPECT_EQ(chat()[0].kind, ActionKind::fetch);
 }
 
 TEST_F(Reservations, ARequestThatDoesNotFitGets402BeforeAnyUpstreamCall) {
