@@ -6,6 +6,7 @@
 
 #include "config/pipelines.h"
 #include "config/presets.h"
+#include "json/canonical.h"
 #include "json/json.h"
 
 namespace sy::config {
@@ -579,8 +580,9 @@ class Loader {
       boolean(*c, "cache", "persist", config.cache.persist);
     }
     if (const Value* g = json::find(root, "gateway"); g && object(g, "gateway")) {
-      only(*g, "gateway", {"max_body_bytes", "body_timeout_ms", "cors"});
+      only(*g, "gateway", {"max_body_bytes", "body_timeout_ms", "cors", "reserve_output_tokens"});
       integer(*g, "gateway", "max_body_bytes", config.gateway.max_body_bytes, 1024, 1ull << 30);
+      integer(*g, "gateway", "reserve_output_tokens", config.gateway.reserve_output_tokens, 0, 10000000);
       number(*g, "gateway", "body_timeout_ms", config.gateway.body_timeout_ms, 1, 3600e3);
       if (const Value* c = json::find(*g, "cors"); c && object(c, "gateway.cors")) {
         only(*c, "gateway.cors", {"origins", "max_age_s"});
@@ -614,7 +616,8 @@ class Loader {
       if (k.key.empty()) problem(path, "a gateway key must be non-empty");
       resolve(path, k.key);
       if (!object(&m.value, path)) continue;
-      only(m.value, path, {"models", "rpm", "budget_usd", "admin"});
+      only(m.value, path, {"name", "models", "rpm", "budget_usd", "admin"});
+      key_name(m.value, path, k);
       if (const Value* models = json::find(m.value, "models")) {
         if (!models->IsArray()) problem(path + ".models", "must be an array of model names or \"*\"");
         else
@@ -630,6 +633,28 @@ class Loader {
       boolean(m.value, path, "admin", k.admin);
       config.keys.push_back(std::move(k));
     }
+    for (size_t i = 0; i < config.keys.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (config.keys[i].name == config.keys[j].name)
+          problem("keys[" + std::to_string(i) + "].name",
+                  "\"" + config.keys[i].name + "\" is already the name of keys[" + std::to_string(j) + "]");
+  }
+
+  // A key's name: given (1-64 of [A-Za-z0-9._-]) or "key-" + 8 hex digits of a hash of the key.
+  void key_name(const Value& entry, const std::string& path, GatewayKey& k) {
+    if (string(entry, path, "name", k.name)) {
+      bool ok = !k.name.empty() && k.name.size() <= 64 &&
+                std::all_of(k.name.begin(), k.name.end(), [](char c) {
+                  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                         c == '_' || c == '-';
+                });
+      if (ok) return;
+      problem(path + ".name", "must be 1 to 64 characters of letters, digits, '.', '_' or '-'");
+    }
+    static const char* kHex = "0123456789abcdef";
+    uint64_t h = json::hash128(k.key).hi;
+    k.name = "key-";
+    for (int shift = 60; shift >= 32; shift -= 4) k.name += kHex[(h >> shift) & 15];
   }
 
   uint32_t next_id_ = 0;

@@ -152,6 +152,9 @@ struct Cache {
 
 struct GatewayKey {
   std::string key;
+  // How the key is named wherever it must be (metrics, logs, traces, /v1/key, its shared state):
+  // the configured name, or "key-" + 8 hex digits of a hash of the key. Never the key itself.
+  std::string name;
   std::vector<std::string> models;  // "*" allows all
   double rpm = 0;
   double budget_usd = 0;
@@ -164,6 +167,8 @@ struct Gateway {
   // CORS: origins allowed to call from a browser ("*" for any); empty = no cross-origin.
   std::vector<std::string> cors_origins;
   double cors_max_age_s = 600;
+  // The output tokens a budget reservation assumes for a request that gives no max_tokens.
+  uint64_t reserve_output_tokens = 4096;
 };
 
 struct Config {

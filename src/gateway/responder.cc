@@ -24,14 +24,11 @@ std::string answer_headers(std::string_view content_type, std::string_view reque
 }
 
 Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
-                     std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
-                     int64_t created, Keeping keeping)
+                     std::string cors, const model::Request* request, int64_t created, Keeping keeping)
     : batch_(batch),
       id_(id),
       request_id_(std::move(request_id)),
       codec_(codec),
-      runtime_(std::move(runtime)),
-      key_(key),
       cors_(std::move(cors)),
       keeping_(std::move(keeping)) {
   context_.request_id = request_id_;
@@ -96,10 +93,6 @@ void Responder::stream_close(const model::Usage& usage) {
   chunk(out_);
   if (writer_) keep(writer_->answer());
   batch_.stream_end(id_);
-}
-
-void Responder::spent(const model::Usage& usage) {
-  if (key_ >= 0 && usage.cost > 0) runtime_->keys[size_t(key_)].spent_usd += usage.cost;
 }
 
 }  // namespace sy::gateway

@@ -67,6 +67,32 @@ TEST(Config, LoadsTheSpecExampleShape) {
   EXPECT_EQ(config->node_count, 5u);
 }
 
+TEST(Config, NamesEveryKeyWithoutShowingIt) {
+  auto config = load_ok(R"({"providers": {"e": {"type": "echo"}},
+    "keys": {"sk-one": {"name": "team.a-1"}, "sk-two": {}, "sk-three": {}}})");
+  ASSERT_NE(config, nullptr);
+  EXPECT_EQ(config->keys[0].name, "team.a-1");
+  EXPECT_EQ(config->keys[1].name.size(), 12u);
+  EXPECT_EQ(config->keys[1].name.substr(0, 4), "key-");
+  EXPECT_EQ(config->keys[1].name.find_first_not_of("0123456789abcdef", 4), std::string::npos);
+  EXPECT_NE(config->keys[1].name, config->keys[2].name);
+  EXPECT_EQ(config->keys[1].name.find("two"), std::string::npos);
+  // The default is stable: the same key gets the same name in every load (and every isolate).
+  auto again = load_ok(R"({"providers": {"e": {"type": "echo"}}, "keys": {"sk-two": {}}})");
+  EXPECT_EQ(again->keys[0].name, config->keys[1].name);
+}
+
+TEST(Config, RefusesBadOrSharedKeyNames) {
+  auto problems = problems_of(R"({"providers": {"e": {"type": "echo"}},
+    "keys": {"sk-1": {"name": "a b"}, "sk-2": {"name": "dup"}, "sk-3": {"name": "dup"}, "sk-4": {"name": ""}}})");
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].path, "keys[0].name");
+  EXPECT_EQ(problems[1].path, "keys[3].name");
+  EXPECT_EQ(problems[2].path, "keys[2].name");
+  EXPECT_NE(problems[2].message.find("keys[1]"), std::string::npos);
+  for (const auto& p : problems) EXPECT_EQ(p.message.find("sk-"), std::string::npos);
+}
+
 TEST(Config, ListsEveryProblemWithItsPath) {
   auto problems = problems_of(R"({
     "providers": {"a": {"type": "nope"}, "b": {"type": "openai-compatible"}, "c": {"type": "echo", "colour": 1}},
@@ -109,6 +135,16 @@ TEST(Config, GatewayKeysAreNeverNamedInProblems) {
   auto problems = problems_of(R"({"providers": {"e": {"type": "echo"}}, "keys": {"sk-secret-123": {"rpm": -5}}})");
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].path, "keys[0].rpm");
+}
+
+TEST(Config, ReserveOutputTokens) {
+  EXPECT_EQ(load_ok(R"({"providers": {"e": {"type": "echo"}}})")->gateway.reserve_output_tokens, 4096u);
+  auto set = load_ok(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 0}})");
+  EXPECT_EQ(set->gateway.reserve_output_tokens, 0u);
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": -1}})"),
+                  "gateway.reserve_output_tokens", ""));
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 2.5}})"),
+                  "gateway.reserve_output_tokens", "whole number"));
 }
 
 TEST(Config, RefusesInvalidJsonAndNonObjects) {

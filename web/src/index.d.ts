@@ -110,7 +110,7 @@ export interface ConfigDocument {
   keys?: {
     [member: string]: ConfigKey;
   };
-  /** The HTTP front: request bodies and CORS. */
+  /** The HTTP front: request bodies, CORS and budget reservations. */
   gateway?: {
     /**
      * Larger request bodies get 413.
@@ -122,6 +122,11 @@ export interface ConfigDocument {
      * @default 30000
      */
     body_timeout_ms?: number;
+    /**
+     * Output tokens a key's budget reservation assumes when a request gives no max_tokens (worst-case cost = prompt estimate at the highest input price + these at the highest output price among the targets it may reach).
+     * @default 4096
+     */
+    reserve_output_tokens?: number;
     /** Cross-origin callers allowed (default: none). */
     cors?: {
       /** Origins like "https://app.example.com" (scheme and host, no path), or ["*"] for any. */
@@ -321,6 +326,8 @@ export interface ConfigStep {
 
 /** One gateway key. */
 export interface ConfigKey {
+  /** How the key is named in metrics, logs, traces and GET /v1/key (unique among keys); default "key-" + 8 hex digits of a hash of the key. The key itself is never shown. */
+  name?: string;
   /**
    * Models this key may use; "*" for all.
    * @default ["*"]
