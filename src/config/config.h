@@ -169,6 +169,9 @@ struct Gateway {
   double cors_max_age_s = 600;
   // The output tokens a budget reservation assumes for a request that gives no max_tokens.
   uint64_t reserve_output_tokens = 4096;
+  // With shared state: a budgeted key whose object does not answer is admitted from the local
+  // lease (true) instead of 503 state_unavailable (false).
+  bool state_fail_open = false;
 };
 
 struct Config {

@@ -14,6 +14,19 @@ namespace sy::engine {
 Engine::Impl::Impl(uint64_t seed)
     : rng(seed), ledger(rng, batch), exchange(rng, batch), gateway(rng, batch, exchange) {}
 
+void Engine::Impl::install_budgets() {
+  shared_budgets = nullptr;
+  if (!config || !ledger.shared()) return;
+  auto budgets = std::make_unique<gateway::SharedBudgets>(*config, ledger);
+  shared_budgets = budgets.get();
+  gateway.use_budgets(std::move(budgets));
+}
+
+void Engine::Impl::deliver(double now) {
+  std::vector<ledger::Decision> decisions = ledger.take_decisions();
+  if (shared_budgets && !decisions.empty()) shared_budgets->deliver(decisions, now);
+}
+
 Engine::Engine(uint64_t seed) : impl_(std::make_unique<Impl>(seed)) {}
 Engine::~Engine() = default;
 
@@ -48,6 +61,8 @@ bool Engine::configure(std::string_view config_json, std::string_view env_json) 
   }
   impl_->exchange.install(config);
   impl_->gateway.install(config);
+  impl_->config = config;
+  impl_->install_budgets();
   impl_->last_error.clear();
   return true;
 }
@@ -88,6 +103,7 @@ void Engine::submit(uint32_t id, std::string_view method, std::string_view targe
 void Engine::cancel(uint32_t id, double now) {
   impl_->event(now, [&] {
     impl_->ledger.forget(id);  // a request waiting for shared state takes no decision any more
+    if (impl_->shared_budgets) impl_->shared_budgets->forget(id);
     if (!impl_->gateway.cancel(id, now)) impl_->exchange.cancel(id, now);
   });
 }
@@ -126,7 +142,15 @@ void Engine::cache_result(uint32_t id, std::string_view data, double now) {
   impl_->event(now, [&] { if (!impl_->gateway.cache_result(id, data, now)) impl_->exchange.cache_result(id, data, now); });
 }
 
-void Engine::enable_shared_state(bool enabled) { impl_->ledger.enable_shared(enabled); }
+void Engine::enable_shared_state(bool enabled) {
+  if (enabled == impl_->ledger.shared()) return;
+  impl_->ledger.enable_shared(enabled);
+  if (enabled) impl_->install_budgets();
+  else {
+    impl_->shared_budgets = nullptr;
+    if (impl_->config) impl_->gateway.install(impl_->config);  // back to budgets in memory
+  }
+}
 
 void Engine::state_result(uint32_t op_id, std::string_view data, double now) {
   impl_->event(now, [&] { impl_->ledger.result(op_id, data, now); });

@@ -6,6 +6,7 @@
 #include "exchange/actions.h"
 #include "exchange/exchange.h"
 #include "gateway/gateway.h"
+#include "gateway/shared_budgets.h"
 #include "ledger/ledger.h"
 
 namespace sy::engine {
@@ -18,10 +19,16 @@ struct Engine::Impl {
   void event(double now, F&& work) {
     batch.clear();
     work();
+    deliver(now);
     gateway.after_event(now);
     exchange.after_event(now);
     gateway.after_event(now);
   }
+
+  // With shared state and a config: key budgets over the ledger (gateway/shared_budgets.h).
+  void install_budgets();
+  // The ledger's decisions go to the budgets that wait for them.
+  void deliver(double now);
 
   Rng rng;
   exchange::ActionBatch batch;
@@ -29,6 +36,8 @@ struct Engine::Impl {
   exchange::Exchange exchange;
   gateway::Gateway gateway;
   std::string last_error;
+  std::shared_ptr<const config::Config> config;  // installed
+  gateway::SharedBudgets* shared_budgets = nullptr;  // owned by the gateway's runtime, when installed
 };
 
 }  // namespace sy::engine

@@ -10,7 +10,7 @@ LocalBudgets::LocalBudgets(const config::Config& config) {
   for (const auto& k : config.keys) accounts_.push_back({{k.budget_usd, 0, 0}, 0});
 }
 
-Verdict LocalBudgets::reserve(int key, double usd, double) {
+Verdict LocalBudgets::reserve(int key, double usd, double, uint32_t) {
   Account& a = accounts_[size_t(key)];
   if (a.view.budget_usd > 0) {
     double remaining = a.view.budget_usd - a.view.spent_usd - a.view.reserved_usd;

@@ -44,10 +44,14 @@ struct BudgetView {
 class Budgets {
  public:
   virtual ~Budgets() = default;
-  // `key` indexes config->keys; `usd` ≥ 0.
-  virtual Verdict reserve(int key, double usd, double now) = 0;
+  // `key` indexes config->keys; `usd` ≥ 0; `owner`: the request that reserves (0: none), which a
+  // shared implementation names in the host operations it makes for it.
+  virtual Verdict reserve(int key, double usd, double now, uint32_t owner = 0) = 0;
   virtual void settle(int key, double reserved, double actual, double now) = 0;
   virtual BudgetView view(int key) const = 0;
+  // Before view(key) answers GET /v1/key for request `owner`: false when what it shows must come
+  // from elsewhere first (the shared object); the request then waits for ready(key) and asks again.
+  virtual bool view_ready(int /*key*/, double /*now*/, uint32_t /*owner*/) { return true; }
 
   // The gateway's callback for requests parked on `pending` (set when the budgets are installed).
   void on_ready(std::function<void(int key, double now)> ready) { ready_ = std::move(ready); }
@@ -66,7 +70,7 @@ class Budgets {
 class LocalBudgets final : public Budgets {
  public:
   explicit LocalBudgets(const config::Config& config);
-  Verdict reserve(int key, double usd, double now) override;
+  Verdict reserve(int key, double usd, double now, uint32_t owner = 0) override;
   void settle(int key, double reserved, double actual, double now) override;
   BudgetView view(int key) const override;
 

@@ -34,6 +34,11 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
       if (p.key < 0)
         return respond(id, p, {404, ErrorType::invalid_request,
                                "this gateway has no keys configured: GET /v1/key describes the calling key", "no_keys"});
+      if (!runtime_->budgets->view_ready(p.key, now, id)) {  // the shared object's numbers first
+        p.waits_for_budget = true;
+        pending_.insert_or_assign(id, std::move(p));
+        return;
+      }
       return respond(id, p, 200, "application/json", key_info(*runtime_, p.key));
     case Handler::cache:
       return cache_route(id, p, now);
@@ -105,7 +110,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
   Estimate cost = estimate(*runtime_->config, env->request);
   bool listing = p.route->handler == Handler::models;  // a provider's model list costs nothing
-  Verdict verdict = reserve(*runtime_, listing ? -1 : p.key, cost.usd, now, error);
+  Verdict verdict = reserve(*runtime_, listing ? -1 : p.key, cost.usd, now, error, id);
   if (verdict.kind == Verdict::Kind::pending) {
     p.envelope = std::move(env);
     p.waits_for_tier = false;  // whatever it waited for before (conversations) has arrived
@@ -139,7 +144,8 @@ void Gateway::budget_ready(int key, double now) {
     Pending p = std::move(it->second);
     pending_.erase(it);
     p.waits_for_budget = false;
-    launch(id, p, std::move(p.envelope), now);
+    if (p.route->handler == Handler::key) dispatch(id, p, now);  // GET /v1/key
+    else launch(id, p, std::move(p.envelope), now);
   }
 }
 

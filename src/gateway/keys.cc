@@ -68,9 +68,9 @@ bool within_budget(const Runtime& rt, int key, Error& error) {
   return false;
 }
 
-Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error) {
+Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error, uint32_t owner) {
   if (key < 0) return {};
-  Verdict verdict = rt.budgets->reserve(key, usd, now);
+  Verdict verdict = rt.budgets->reserve(key, usd, now, owner);
   if (verdict.kind == Verdict::Kind::admitted) return verdict;
   if (verdict.kind == Verdict::Kind::pending) return verdict;  // the caller parks the request
   if (verdict.kind == Verdict::Kind::unavailable) {

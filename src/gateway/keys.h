@@ -42,7 +42,7 @@ bool within_budget(const Runtime& rt, int key, Error& error);
 // 402 `budget_exhausted` naming what is left and the estimate; unavailable with a 503
 // `state_unavailable` naming the key; or pending (no error: the caller waits, budgets.h). No keys
 // (key < 0): admitted.
-Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error);
+Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error, uint32_t owner = 0);
 
 // GET /v1/key: {"data": {"name", "budget_usd" (null: none), "spent_usd", "reserved_usd",
 // "remaining_usd" (null without a budget), "limits": {"rpm" (null: none)}, "models", "admin"}}

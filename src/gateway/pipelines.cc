@@ -52,12 +52,12 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
   setup.hooks.controls = [headers = p.headers, body_controls](exchange::Controls& out, Error& e) {
     return read_controls(headers, body_controls.get(), out, e);
   };
-  setup.hooks.admit = [rt, key](const model::Request& request, double at, std::unique_ptr<exchange::Caller>& caller,
+  setup.hooks.admit = [rt, key, id](const model::Request& request, double at, std::unique_ptr<exchange::Caller>& caller,
                                  Error& e) {
     if (key < 0) return true;
     if (!allows_model(*rt, key, request.model, e)) return false;
     Estimate cost = estimate(*rt->config, request);
-    Verdict verdict = reserve(*rt, key, cost.usd, at, e);
+    Verdict verdict = reserve(*rt, key, cost.usd, at, e, id);
     if (verdict.kind == Verdict::Kind::pending) {  // steps do not wait for shared state (budgets.h)
       e = {503, ErrorType::provider_unavailable, "the budget of this gateway key is not available right now; retry",
            "state_unavailable"};

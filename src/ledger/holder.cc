@@ -93,6 +93,7 @@ void Holder::answered(const Answer& answer, double now) {
   retry_at_ = kInf;
   backoff_ = 0;
   available_ = answer.available;
+  consumed_ = answer.consumed;
   // The object's row after our op: it must still cover what our tickets hold and the returns not
   // sent yet. If it does not (the object lost the lease, or a retried return counted twice), that
   // lease is gone: its tickets report spend only.

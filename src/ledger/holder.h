@@ -69,6 +69,8 @@ class Holder {
   double next_deadline() const;
 
   double available() const { return available_; }  // the object's, at its last answer
+  double consumed() const { return consumed_; }    // the object's (every holder's), at its last answer
+  bool answered_once() const { return consumed_ >= 0; }
   double reserved() const { return reserved_; }
   double unreported() const { return unsent_spent_ + in_flight_spent_; }
   double expires_at() const { return expires_at_; }
@@ -95,6 +97,7 @@ class Holder {
   bool returning_ = false;
   bool uncertain_ = false;  // an op failed: the lease is not used until the next answer  // the op in flight gives an idle lease back
   double available_ = 0;
+  double consumed_ = -1;  // -1: no answer yet
 };
 
 }  // namespace sy::ledger

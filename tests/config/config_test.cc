@@ -145,6 +145,10 @@ TEST(Config, ReserveOutputTokens) {
                   "gateway.reserve_output_tokens", ""));
   EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 2.5}})"),
                   "gateway.reserve_output_tokens", "whole number"));
+  EXPECT_FALSE(load_ok(R"({"providers": {"e": {"type": "echo"}}})")->gateway.state_fail_open);
+  EXPECT_TRUE(load_ok(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"state_fail_open": true}})")->gateway.state_fail_open);
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"state_fail_open": "yes"}})"),
+                  "gateway.state_fail_open", ""));
 }
 
 TEST(Config, RefusesInvalidJsonAndNonObjects) {

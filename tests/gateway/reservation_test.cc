@@ -250,7 +250,7 @@ TEST_F(Reservations, ARequestThatDoesNotFitGets402BeforeAnyUpstreamCall) {
 class HeldBudgets final : public gateway::Budgets {
  public:
   explicit HeldBudgets(const config::Config& config) : local_(config) {}
-  gateway::Verdict reserve(int key, double usd, double now) override {
+  gateway::Verdict reserve(int key, double usd, double now, uint32_t) override {
     ++asked;
     if (failing) return {gateway::Verdict::Kind::unavailable, -1};
     if (held) return {gateway::Verdict::Kind::pending, -1};

@@ -127,6 +127,11 @@ export interface ConfigDocument {
      * @default 4096
      */
     reserve_output_tokens?: number;
+    /**
+     * With shared state (a host with Durable Objects): when a budgeted key's state object does not answer, admit the request from the isolate's local lease (true) instead of answering 503 state_unavailable (false).
+     * @default false
+     */
+    state_fail_open?: boolean;
     /** Cross-origin callers allowed (default: none). */
     cors?: {
       /** Origins like "https://app.example.com" (scheme and host, no path), or ["*"] for any. */
