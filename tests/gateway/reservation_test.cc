@@ -8,6 +8,7 @@
 #include "engine/harness.h"
 #include "engine/impl.h"
 #include "engine/simulator.h"
+#include "ledger/objects.h"
 
 namespace sy::engine {
 namespace {
@@ -244,6 +245,50 @@ TEST_F(Reservations, ARequestThatDoesNotFitGets402BeforeAnyUpstreamCall) {
             "this gateway key has $100 of its $100 budget left (spent and reserved by requests in flight); this "
             "request may cost up to $200.005");
   expect_settled(0);
+}
+
+// With shared state (gateway/shared_budgets.h): the request waits for its key's object, the
+// host's answer starts it, its settle is reported at once, and GET /v1/key asks the object.
+TEST_F(Reservations, WithSharedStateARequestWaitsForItsKeysObject) {
+  configure(priced_config());
+  engine.enable_shared_state(true);
+  ledger::Objects objects;
+  // The host performs a STATE action on `objects` and answers it; what the engine does next.
+  auto perform = [&](const Action& a) {
+    EXPECT_EQ(a.kind, ActionKind::state);
+    EXPECT_EQ(a.url.substr(0, 8), "key:key-");  // the key's name, never the key
+    std::string out;
+    EXPECT_TRUE(objects.apply(a.url, a.body, now, out));
+    engine.state_result(a.id, out, now);
+    return take();
+  };
+  auto asked = chat();
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].status, last_id);  // performed from the waiting request's task
+  uint32_t parked = last_id;
+  auto started = perform(asked[0]);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0].kind, ActionKind::fetch);
+  EXPECT_EQ(started[0].status, parked);
+  std::vector<Action> reports;
+  for (auto& a : answer(started[0].id, 200, kAnswer))
+    if (a.kind == ActionKind::state) reports.push_back(a);
+  ASSERT_EQ(reports.size(), 1u);  // the settle, at once
+  EXPECT_NE(reports[0].body.find("\"spent\":1.5"), std::string::npos) << reports[0].body;
+  // The reservation ($0.105) and the excess over it, taken from the free lease (the refill was
+  // 10% of the $100 budget): docs/host-interface.md, "The overshoot bound".
+  EXPECT_NE(reports[0].body.find("\"returned\":1.5"), std::string::npos) << reports[0].body;
+  perform(reports[0]);
+  engine.submit(++last_id, "GET", "/v1/key", kKey, "", now);
+  auto view = take();
+  ASSERT_EQ(view.size(), 1u);
+  EXPECT_NE(view[0].body.find("\"op\":\"get\""), std::string::npos);
+  auto shown = perform(view[0]);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].status, 200u);
+  auto doc = parse(shown[0].body);
+  EXPECT_NEAR(doc["data"]["spent_usd"].GetDouble(), 1.5, 1e-9);
+  EXPECT_NEAR(doc["data"]["reserved_usd"].GetDouble(), 0, 1e-12);
 }
 
 // Budgets that must ask the host first (as the shared ledger does): `pending` until released.
