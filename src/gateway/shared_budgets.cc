@@ -55,9 +55,11 @@ Verdict SharedBudgets::reserve(int key, double usd, double now, uint32_t owner) 
 void SharedBudgets::settle(int key, double reserved, double actual, double now) {
   if (config_.keys[size_t(key)].budget_usd <= 0) return local_.settle(key, reserved, actual, now);
   auto& tickets = held_[key];
-  auto it = tickets.find(reserved);
-  if (it == tickets.end()) it = tickets.lower_bound(reserved);  // never: settle gives back what reserve got
-  if (it == tickets.end()) return;
+  auto it = tickets.find(reserved);  // settle gives back exactly what reserve got
+  if (it == tickets.end()) {  // no ticket of ours: the spend is still reported, nothing returned
+    ledger_.settle(spec(key), ledger::Ticket{}, actual, 0, now);
+    return;
+  }
   Held held = it->second;
   tickets.erase(it);
   ledger_.settle(spec(key), held.ticket, actual, held.owner, now);

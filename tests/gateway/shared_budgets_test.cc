@@ -94,6 +94,10 @@ TEST(SharedBudgets, TheKeysObjectAndPoolAndARefillOfATenth) {
   ASSERT_TRUE(ledger::decode(ops[0].body, op, error));
   EXPECT_NEAR(op.want, 0.005, 1e-12);  // max(usd, 10% of the budget)
   EXPECT_NEAR(op.min, 0.001, 1e-12);
+  // A settle with no ticket of ours (never from the gateway) still reports its spend.
+  a.budgets.settle(0, 0.5, 0.002, 0);
+  EXPECT_NEAR(a.budgets.view(0).spent_usd, 0.002, 1e-12);
+  EXPECT_NEAR(a.budgets.view(0).reserved_usd, 0, 1e-12);
   // A key without a budget never asks the host.
   EXPECT_EQ(a.budgets.reserve(1, 5, 0, 8).kind, Verdict::Kind::admitted);
   a.budgets.settle(1, 5, 2, 1);
