@@ -580,8 +580,10 @@ class Loader {
       boolean(*c, "cache", "persist", config.cache.persist);
     }
     if (const Value* g = json::find(root, "gateway"); g && object(g, "gateway")) {
-      only(*g, "gateway", {"max_body_bytes", "body_timeout_ms", "cors"});
+      only(*g, "gateway", {"max_body_bytes", "body_timeout_ms", "cors", "reserve_output_tokens", "state_fail_open"});
       integer(*g, "gateway", "max_body_bytes", config.gateway.max_body_bytes, 1024, 1ull << 30);
+      boolean(*g, "gateway", "state_fail_open", config.gateway.state_fail_open);
+      integer(*g, "gateway", "reserve_output_tokens", config.gateway.reserve_output_tokens, 0, 10000000);
       number(*g, "gateway", "body_timeout_ms", config.gateway.body_timeout_ms, 1, 3600e3);
       if (const Value* c = json::find(*g, "cors"); c && object(c, "gateway.cors")) {
         only(*c, "gateway.cors", {"origins", "max_age_s"});

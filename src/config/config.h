@@ -167,6 +167,11 @@ struct Gateway {
   // CORS: origins allowed to call from a browser ("*" for any); empty = no cross-origin.
   std::vector<std::string> cors_origins;
   double cors_max_age_s = 600;
+  // The output tokens a budget reservation assumes for a request that gives no max_tokens.
+  uint64_t reserve_output_tokens = 4096;
+  // With shared state: a budgeted key whose object does not answer is admitted from the local
+  // lease (true) instead of 503 state_unavailable (false).
+  bool state_fail_open = false;
 };
 
 // Where telemetry goes (SPEC section 1, `telemetry`): one JSON log line per finished request,

@@ -31,6 +31,11 @@ void Gateway::install(std::shared_ptr<const config::Config> config) {
   runtime_ = std::make_shared<Runtime>(std::move(config));
 }
 
+void Gateway::use_budgets(std::unique_ptr<Budgets> budgets) {
+  budgets->on_ready([this](int key, double now) { budget_ready(key, now); });
+  runtime_->budgets = std::move(budgets);
+}
+
 std::string Gateway::new_request_id() {
   static const char hex[] = "0123456789abcdef";
   std::string id = "req_";
@@ -142,7 +147,7 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
 
 void Gateway::body(uint32_t id, std::string_view bytes, double) {
   auto it = pending_.find(id);
-  if (it == pending_.end() || it->second.waits_for_tier) return;
+  if (it == pending_.end() || it->second.past_body()) return;
   Pending& p = it->second;
   const config::Gateway& settings = runtime_->config->gateway;
   if (p.body.size() + bytes.size() > settings.max_body_bytes) {
@@ -154,7 +159,7 @@ void Gateway::body(uint32_t id, std::string_view bytes, double) {
 
 void Gateway::end(uint32_t id, double now) {
   auto it = pending_.find(id);
-  if (it == pending_.end() || it->second.waits_for_tier) return;
+  if (it == pending_.end() || it->second.past_body()) return;
   deadlines_.erase({it->second.deadline, id});
   Pending p = std::move(it->second);
   pending_.erase(it);
@@ -175,7 +180,7 @@ bool Gateway::cancel(uint32_t id, double now) {
 void Gateway::drop(uint32_t id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  if (!it->second.waits_for_tier) deadlines_.erase({it->second.deadline, id});
+  if (!it->second.past_body()) deadlines_.erase({it->second.deadline, id});
   pending_.erase(it);
 }
 

@@ -49,6 +49,9 @@ class Gateway {
   double next_deadline() const;
   // No request is arriving, waiting for the host's tier or running a pipeline here.
   bool idle() const { return pending_.empty() && runs_.empty(); }
+  // Puts key budgets somewhere else than this process's memory (a shared implementation,
+  // gateway/budgets.h) for the installed config; requests it answers `pending` wait for it.
+  void use_budgets(std::unique_ptr<Budgets> budgets);
 
  private:
   // A request between its head and its end, or a snapshot route waiting for the host's tier.
@@ -64,6 +67,8 @@ class Gateway {
     std::string body;
     double deadline = 0;
     bool waits_for_tier = false;
+    bool waits_for_budget = false;  // parked until the key's budgets answer (gateway/budgets.h)
+    bool past_body() const { return waits_for_tier || waits_for_budget; }
     // A decoded request waiting for the records of what it refers to (gateway/conversations.h).
     std::unique_ptr<model::Envelope> envelope;
     std::vector<ingress::Reference> references;
@@ -85,6 +90,7 @@ class Gateway {
   bool decode(Pending& p, model::Envelope& env, Error& error);
   bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
   void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
+  void budget_ready(int key, double now);
   void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references,
               double now);
   void resume(uint32_t id, Pending& p, double now);

@@ -9,13 +9,13 @@
 
 #include "base/errors.h"
 #include "config/config.h"
+#include "gateway/budgets.h"
 #include "health/limiter.h"
 
 namespace sy::gateway {
 
 struct KeyState {
   health::Limiter rpm;
-  double spent_usd = 0;  // in this process, since the config was loaded
 };
 
 // Everything the gateway keeps per installed config.
@@ -24,6 +24,9 @@ struct Runtime {
 
   std::shared_ptr<const config::Config> config;
   std::vector<KeyState> keys;  // as config->keys
+  // Spend and reservations per key: LocalBudgets (this process's memory, from zero when the config
+  // is loaded) unless a shared implementation is plugged in.
+  std::unique_ptr<Budgets> budgets;
 };
 
 // The calling key: `Authorization: Bearer <key>` or `x-api-key`. With keys configured, a missing
@@ -31,8 +34,20 @@ struct Runtime {
 // its index, or -1 when the config has no keys.
 bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, Error& error);
 
-// A key whose spend reached its budget may not make model requests (402).
+// A key with nothing left of its budget (spend and reservations reached it) may not make model
+// requests (402), whatever they would cost.
 bool within_budget(const Runtime& rt, int key, Error& error);
+
+// Reserves `usd` (a request's worst-case cost) against the key's budget: admitted; refused with a
+// 402 `budget_exhausted` naming what is left and the estimate; unavailable with a 503
+// `state_unavailable` naming the key; or pending (no error: the caller waits, budgets.h). No keys
+// (key < 0): admitted.
+Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error, uint32_t owner = 0);
+
+// GET /v1/key: {"data": {"name", "budget_usd" (null: none), "spent_usd", "reserved_usd",
+// "remaining_usd" (null without a budget), "limits": {"rpm" (null: none)}, "models", "admin"}}
+// (OpenRouter's /api/v1/key has the `data` wrapper). The key itself never appears.
+std::string key_info(const Runtime& rt, int key);
 
 // Whether the key may use `model` (403 naming the model otherwise).
 bool allows_model(const Runtime& rt, int key, std::string_view model, Error& error);

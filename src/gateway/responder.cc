@@ -24,14 +24,11 @@ std::string answer_headers(std::string_view content_type, std::string_view reque
 }
 
 Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
-                     std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
-                     int64_t created, Keeping keeping)
+                     std::string cors, const model::Request* request, int64_t created, Keeping keeping)
     : batch_(batch),
       id_(id),
       request_id_(std::move(request_id)),
       codec_(codec),
-      runtime_(std::move(runtime)),
-      key_(key),
       cors_(std::move(cors)),
       keeping_(std::move(keeping)) {
   context_.request_id = request_id_;
@@ -119,7 +116,6 @@ void Responder::stream_close(const model::Usage& usage) {
 }
 
 void Responder::spent(const model::Usage& usage) {
-  if (key_ >= 0 && usage.cost > 0) runtime_->keys[size_t(key_)].spent_usd += usage.cost;
   if (tracer_ && usage.known) {
     facts_.prompt_tokens = usage.prompt_tokens;
     facts_.completion_tokens = usage.completion_tokens;

@@ -172,6 +172,20 @@ TEST(Config, TelemetryProblemsNameTheirField) {
   EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "telemetry": []})"), "telemetry", "must be an object"));
 }
 
+TEST(Config, ReserveOutputTokens) {
+  EXPECT_EQ(load_ok(R"({"providers": {"e": {"type": "echo"}}})")->gateway.reserve_output_tokens, 4096u);
+  auto set = load_ok(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 0}})");
+  EXPECT_EQ(set->gateway.reserve_output_tokens, 0u);
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": -1}})"),
+                  "gateway.reserve_output_tokens", ""));
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 2.5}})"),
+                  "gateway.reserve_output_tokens", "whole number"));
+  EXPECT_FALSE(load_ok(R"({"providers": {"e": {"type": "echo"}}})")->gateway.state_fail_open);
+  EXPECT_TRUE(load_ok(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"state_fail_open": true}})")->gateway.state_fail_open);
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"state_fail_open": "yes"}})"),
+                  "gateway.state_fail_open", ""));
+}
+
 TEST(Config, RefusesInvalidJsonAndNonObjects) {
   EXPECT_NE(problems_of("{nope")[0].message.find("not valid JSON"), std::string::npos);
   EXPECT_NE(problems_of("[]")[0].message.find("must be a JSON object"), std::string::npos);

@@ -17,8 +17,14 @@ TEST(Actions, EveryKindRoundTrips) {
   batch.cache_put("key", "entry", 1.5e12);
   batch.cache_list(4);
   batch.cache_clear(5);
+  batch.state(7, 6, "key:team", "{\"op\":\"get\"}");
   auto actions = decode(batch.data());
-  ASSERT_EQ(actions.size(), 10u);
+  ASSERT_EQ(actions.size(), 11u);
+  EXPECT_EQ(actions[10].kind, ActionKind::state);
+  EXPECT_EQ(actions[10].id, 7u);
+  EXPECT_EQ(actions[10].status, 6u);
+  EXPECT_EQ(actions[10].url, "key:team");
+  EXPECT_EQ(actions[10].body, "{\"op\":\"get\"}");
   EXPECT_EQ(actions[0].kind, ActionKind::fetch);
   EXPECT_EQ(actions[0].status, 2u);
   EXPECT_EQ(actions[0].flags, 1u);

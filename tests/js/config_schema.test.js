@@ -66,7 +66,7 @@ const VALID = {
     breaker: { failures: 5, cooldown_ms: 30000 },
     cache: { enabled: true, policy: 'lfu', max_bytes: 67108864, ttl_s: 3600, persist: true, store_truncated: true },
     keys: { 'sk-sy-team-a': { name: 'team-a', models: ['fast'], rpm: 600, budget_usd: 50 }, 'sk-sy-ops': { models: ['*'], admin: true }, 'env:OPS_KEY': {} },
-    gateway: { max_body_bytes: 1048576, body_timeout_ms: 5000, cors: { origins: ['https://app.example.com', 'http://localhost:5173'], max_age_s: 60 } },
+    gateway: { max_body_bytes: 1048576, body_timeout_ms: 5000, reserve_output_tokens: 1024, state_fail_open: true, cors: { origins: ['https://app.example.com', 'http://localhost:5173'], max_age_s: 60 } },
   },
   'every strategy': withModel({
     models: Object.fromEntries(
@@ -121,7 +121,7 @@ const VALID = {
     timeout_ms: 1,
     breaker: { failures: 1, cooldown_ms: 86400000 },
     cache: { max_bytes: 1024, ttl_s: 0 },
-    gateway: { max_body_bytes: 1073741824, body_timeout_ms: 1, cors: { origins: [], max_age_s: 86400 } },
+    gateway: { max_body_bytes: 1073741824, body_timeout_ms: 1, reserve_output_tokens: 0, state_fail_open: false, cors: { origins: [], max_age_s: 86400 } },
     models: { m: { ...leaf, weight: 1e9 } },
   },
   'empty optional sections': { providers: echo, models: {}, services: {}, pipelines: {}, keys: {} },
@@ -237,6 +237,9 @@ const INVALID = {
   'key name not a string': { providers: echo, keys: { k: { name: 7 } } },
   'gateway unknown member': { providers: echo, gateway: { port: 80 } },
   'gateway max_body_bytes over 1 GiB': { providers: echo, gateway: { max_body_bytes: 1073741825 } },
+  'gateway reserve_output_tokens negative': { providers: echo, gateway: { reserve_output_tokens: -1 } },
+  'gateway reserve_output_tokens not whole': { providers: echo, gateway: { reserve_output_tokens: 1.5 } },
+  'gateway state_fail_open not a boolean': { providers: echo, gateway: { state_fail_open: 'yes' } },
   'cors without origins': { providers: echo, gateway: { cors: { max_age_s: 1 } } },
   'cors origin with a path': { providers: echo, gateway: { cors: { origins: ['https://a.example.com/'] } } },
   'cors origin without a scheme': { providers: echo, gateway: { cors: { origins: ['a.example.com'] } } },

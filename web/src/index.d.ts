@@ -110,7 +110,7 @@ export interface ConfigDocument {
   keys?: {
     [member: string]: ConfigKey;
   };
-  /** The HTTP front: request bodies and CORS. */
+  /** The HTTP front: request bodies, CORS and budget reservations. */
   gateway?: {
     /**
      * Larger request bodies get 413.
@@ -122,6 +122,16 @@ export interface ConfigDocument {
      * @default 30000
      */
     body_timeout_ms?: number;
+    /**
+     * Output tokens a key's budget reservation assumes when a request gives no max_tokens (worst-case cost = prompt estimate at the highest input price + these at the highest output price among the targets it may reach).
+     * @default 4096
+     */
+    reserve_output_tokens?: number;
+    /**
+     * With shared state (a host with Durable Objects): when a budgeted key's state object does not answer, admit the request from the isolate's local lease (true) instead of answering 503 state_unavailable (false).
+     * @default false
+     */
+    state_fail_open?: boolean;
     /** Cross-origin callers allowed (default: none). */
     cors?: {
       /** Origins like "https://app.example.com" (scheme and host, no path), or ["*"] for any. */
@@ -1211,6 +1221,10 @@ export interface CoreAdapter {
   cacheResult(rid: number, data: Uint8Array | string, now: number): Uint8Array;
   /** The host has a persistent tier: the core may emit CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR. */
   enablePersistence(on: boolean): void;
+  /** The answer to a STATE (the shared object's answer, or empty: failed or timed out). Exactly once per STATE. */
+  stateResult(opId: number, data: Uint8Array | string, now: number): Uint8Array;
+  /** The host has shared objects: the core may emit STATE (pools leased from them). */
+  enableSharedState(on: boolean): void;
   free(): void;
 }
 
@@ -1235,6 +1249,13 @@ export interface DriverHost {
    * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
    */
   bodyLingerMs?: number;
+  /**
+   * Shared objects (Durable Objects): applies one pool op (JSON text) to the object of that name
+   * and resolves to its answer. A driver whose host has it enables shared state.
+   */
+  state?: (objectName: string, opText: string) => Promise<string>;
+  /** A STATE that has not answered by then failed (default 5000 ms). */
+  stateTimeoutMs?: number;
   /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
   fetchWhole?: (
     url: string,
