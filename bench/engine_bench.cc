@@ -57,9 +57,10 @@ void BM_RoutingDecision(benchmark::State& state) {
 }
 BENCHMARK(BM_RoutingDecision);
 
-void BM_FullCycleUpstream(benchmark::State& state) {
+// The full request cycle (submit → FETCH → response, body, end → RESPOND) under `config`.
+void full_cycle(benchmark::State& state, const std::string& config) {
   sy_engine* engine = sy_engine_new(1);
-  sy_engine_configure(engine, kConfig, std::strlen(kConfig), "{}", 2);
+  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
   std::string body = request_1k(), answer = answer_1k();
   const char* headers = "content-type: application/json\n";
   double now = 0;
@@ -78,6 +79,8 @@ void BM_FullCycleUpstream(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   sy_engine_free(engine);
 }
+
+void BM_FullCycleUpstream(benchmark::State& state) { full_cycle(state, kConfig); }
 BENCHMARK(BM_FullCycleUpstream);
 
 void BM_FullCycleEchoStream(benchmark::State& state) {
@@ -222,27 +225,9 @@ BENCHMARK(BM_CacheOverheadPerEntry)->Iterations(3)->Unit(benchmark::kMillisecond
 // are encoded into a SEND of their own: the worst case for batching. Compare with
 // BM_FullCycleUpstream for what telemetry costs per request.
 void BM_FullCycleUpstreamTelemetry(benchmark::State& state) {
-  sy_engine* engine = sy_engine_new(1);
   std::string config = kConfig;
   config.insert(config.size() - 1, R"(, "telemetry": {"logs": "json", "otlp": {"endpoint": "http://otel.test:4318"}})");
-  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
-  std::string body = request_1k(), answer = answer_1k();
-  const char* headers = "content-type: application/json\n";
-  double now = 0;
-  uint32_t id = 0;
-  for (auto _ : state) {
-    const uint8_t* batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, headers,
-                                             std::strlen(headers), reinterpret_cast<const uint8_t*>(body.data()),
-                                             body.size(), now);
-    uint32_t fetch_id = u32(batch + 8);  // the first record is the FETCH: its id
-    sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), now);
-    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
-    batch = sy_fetch_end(engine, fetch_id, now);
-    benchmark::DoNotOptimize(batch);
-    now += 0.01;
-  }
-  state.SetItemsProcessed(state.iterations());
-  sy_engine_free(engine);
+  full_cycle(state, config);
 }
 BENCHMARK(BM_FullCycleUpstreamTelemetry);
 

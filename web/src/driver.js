@@ -808,6 +808,8 @@ export function createDriver(core, host) {
         state.tierOps--;
         notify(state);
       });
+  }
+
   // ---- shared state ------------------------------------------------------------------------------
 
   // One STATE action, answered exactly once: the object's answer, or empty when there is no
