@@ -167,5 +167,30 @@ TEST_F(EngineTest, SharedKeyRateLimitWaitsForTheKeysObject) {
   EXPECT_EQ(submit(body, "/v1/chat/completions", a)[0].status, 200u);
 }
 
+// A request answered while its count waits (its body is too large) takes no decision: what the
+// object granted for it stays in the lease for the next request.
+TEST_F(EngineTest, SharedKeyRateLimitForgetsARequestAnsweredWhileItWaits) {
+  configure(R"({"providers": {"e": {"type": "echo"}}, "keys": {"sk-a": {"name": "team", "rpm": 5}},
+                "gateway": {"max_body_bytes": 1024}})");
+  engine.enable_shared_state(true);
+  ledger::Objects objects;
+  std::string a = "authorization: Bearer sk-a\n";
+  engine.begin(++last_id, "POST", "/v1/chat/completions", a, now);
+  auto asked = take();
+  ASSERT_EQ(asked.size(), 1u);
+  engine.body(last_id, std::string(2000, 'x'), now);
+  auto too_large = take();
+  ASSERT_EQ(too_large.size(), 1u);
+  EXPECT_EQ(too_large[0].status, 413u);
+  std::string out;
+  ASSERT_TRUE(objects.apply(asked[0].url, asked[0].body, now, out));
+  engine.state_result(asked[0].id, out, now);
+  EXPECT_TRUE(take().empty());  // nobody to answer
+  auto next = submit(R"({"model": "e/x", "messages": [{"role": "user", "content": "hi"}]})", "/v1/chat/completions", a);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].kind, ActionKind::respond);  // from the lease, no op
+  EXPECT_EQ(next[0].status, 200u);
+}
+
 }  // namespace
 }  // namespace sy::engine
