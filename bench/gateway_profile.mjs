@@ -7,8 +7,8 @@
 //   shim) in this Node process, without workerd, against an in-memory upstream `fetch` that
 //   answers a fixed ~600-byte chat.completion. N requests with a 1 KB chat body at C concurrency,
 //   under V8's CPU profiler (node:inspector); prints self and total time per file / function
-//   group and per function, in µs per request. `--worker bare` runs a 10-line pass-through
-//   worker instead under the same harness: the floor any worker pays here.
+//   group and per function, in µs per request. `--worker bare` runs a pass-through worker
+//   (bench/bare_proxy.mjs in workerd) instead under the same harness: the floor any worker pays here.
 // --target workerd: starts workerd on the same worker (worker/gateway.mjs writes its config) with
 //   --inspector-addr, in front of a loopback upstream, applies the load over HTTP and profiles the
 //   isolate through the Chrome DevTools protocol (Profiler.start/stop).
