@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 import { ROOT, startGateway, workerdBinary } from '../worker/gateway.mjs';
+import { writeBareProxy } from './bare_proxy.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -98,37 +99,10 @@ async function waitUp(url, ms = 20000) {
   }
 }
 
-// The floor: a workerd worker that forwards the request to the upstream and returns its answer.
-const BARE_WORKER = `export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    return fetch(env.UPSTREAM + url.pathname + url.search, {
-      method: request.method, headers: request.headers, body: request.body,
-    });
-  },
-};
-`;
-
 async function startBare(upstream) {
   const dir = path.join(OUT, 'bare');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'proxy.js'), BARE_WORKER);
-  fs.writeFileSync(
-    path.join(dir, 'config.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .proxy), (name = "net", network = (allow = ["local"]))],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const proxy :Workerd.Worker = (
-  modules = [(name = "proxy.js", esModule = embed "proxy.js")],
-  compatibilityDate = "2025-06-01",
-  bindings = [(name = "UPSTREAM", text = ${JSON.stringify(upstream)})],
-  globalOutbound = "net",
-);
-`,
-  );
-  const child = spawn(workerdBinary(), ['serve', 'config.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+  writeBareProxy(dir, upstream);
+  const child = spawn(workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     child.stdio[3].on('data', (d) => {
       for (const line of String(d).split('\n')) if (line.includes('"listen"')) resolve(JSON.parse(line).port);

@@ -7,8 +7,8 @@
 //   shim) in this Node process, without workerd, against an in-memory upstream `fetch` that
 //   answers a fixed ~600-byte chat.completion. N requests with a 1 KB chat body at C concurrency,
 //   under V8's CPU profiler (node:inspector); prints self and total time per file / function
-//   group and per function, in µs per request. `--worker bare` runs a 10-line pass-through
-//   worker instead under the same harness: the floor any worker pays here.
+//   group and per function, in µs per request. `--worker bare` runs a pass-through worker
+//   (bench/bare_proxy.mjs in workerd) instead under the same harness: the floor any worker pays here.
 // --target workerd: starts workerd on the same worker (worker/gateway.mjs writes its config) with
 //   --inspector-addr, in front of a loopback upstream, applies the load over HTTP and profiles the
 //   isolate through the Chrome DevTools protocol (Profiler.start/stop).
@@ -36,6 +36,7 @@ import { register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeBareProxy } from './bare_proxy.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -419,22 +420,13 @@ async function startUpstream() {
   return { url: `http://127.0.0.1:${server.address().port}/v1`, close: () => new Promise((r) => server.close(r)) };
 }
 
-const BARE_WORKER = `export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    const answer = await fetch(env.UPSTREAM + url.pathname.replace(/^\\/v1/, ''), request);
-    return new Response(answer.body, answer);
-  },
-};
-`;
-
 // workerd on the gateway (or the bare worker), with its inspector; resolves once both listen.
 async function startWorkerd(o, upstreamUrl, outDir) {
   const gw = await import(pathToFileURL(path.join(ROOT, 'worker/gateway.mjs')).href);
   const configText = JSON.stringify(gatewayConfig(upstreamUrl, o.cacheBytes, o.timeouts));
   const wasmPath = o.wasm ? path.resolve(o.wasm) : undefined;
   let file = gw.writeWorkerdConfig({ configText, outDir, address: '127.0.0.1:0', demosDir: null, wasmPath });
-  if (o.worker === 'bare') file = writeBareConfig(outDir, upstreamUrl);
+  if (o.worker === 'bare') file = writeBareProxy(outDir, new URL(upstreamUrl).origin);
   const child = spawn(gw.workerdBinary(), ['serve', file, '--control-fd=3', '--inspector-addr=127.0.0.1:0'], {
     cwd: outDir,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
@@ -477,27 +469,6 @@ async function startWorkerd(o, upstreamUrl, outDir) {
     clearTimeout(timer);
   };
   return { child, ...ports, stop };
-}
-
-function writeBareConfig(outDir, upstreamUrl) {
-  fs.writeFileSync(path.join(outDir, 'bare.js'), BARE_WORKER);
-  const file = path.join(outDir, 'bare.capnp');
-  fs.writeFileSync(
-    file,
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .bare), (name = "upstream", network = (allow = ["public", "private", "local"]))],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const bare :Workerd.Worker = (
-  modules = [(name = "bare.js", esModule = embed "bare.js")],
-  compatibilityDate = "2025-06-01",
-  bindings = [(name = "UPSTREAM", text = ${JSON.stringify(upstreamUrl)})],
-  globalOutbound = "upstream",
-);
-`,
-  );
-  return file;
 }
 
 // A minimal Chrome DevTools protocol client over the inspector's WebSocket.

@@ -119,10 +119,12 @@ bool allows_model(const Runtime& rt, int key, std::string_view model, Error& err
 
 namespace {
 
+// Amounts are rounded to 12 decimals, so that sums of prices show as written (0.014, not
+// 0.014000000000000006).
 void member(std::string& out, std::string_view name, double value, bool present = true) {
   json::append_string(out, name);
   out += ':';
-  if (present) json::append_number(out, value);
+  if (present) json::append_number(out, std::round(value * 1e12) / 1e12);
   else out += "null";
   out += ',';
 }

@@ -99,6 +99,8 @@ test('50 concurrent requests on a $0.05 budget at $0.018 an answer: at most 3 su
   assert.ok(Math.abs(d.spent_usd - COST * ok.length) < 1e-9, info.text);
   assert.ok(d.spent_usd <= BUDGET, `spent ${d.spent_usd} over the budget`);
   assert.ok(Math.abs(d.remaining_usd - (BUDGET - d.spent_usd)) < 1e-9, info.text);
+  // Amounts read as written: 0.05 - 0.036 is 0.014, not 0.014000000000000006.
+  assert.equal(d.remaining_usd, Number((BUDGET - d.spent_usd).toFixed(12)), info.text);
   assert.deepEqual(d.limits, { rpm: 1000 });
   assert.deepEqual(d.models, ['priced']);
   assert.equal(d.admin, false);
