@@ -52,6 +52,14 @@ class Budgets {
   // Before view(key) answers GET /v1/key for request `owner`: false when what it shows must come
   // from elsewhere first (the shared object); the request then waits for ready(key) and asks again.
   virtual bool view_ready(int /*key*/, double /*now*/, uint32_t /*owner*/) { return true; }
+  // Whether the key's rpm is counted here (shared state: pool "rpm" of its object) rather than in
+  // this process's memory (gateway Runtime::keys, health::Limiter).
+  virtual bool shares_rpm(int /*key*/) const { return false; }
+  // Counts one request of `owner` against the key's shared rpm: admitted, refused (over its rpm),
+  // unavailable, or pending (ready(key) follows; the gateway asks again for the same owner).
+  virtual Verdict count_call(int /*key*/, double /*now*/, uint32_t /*owner*/) { return {}; }
+  // Request `owner` went away or was answered while told `pending`: it takes no decision any more.
+  virtual void forget(uint32_t /*owner*/) {}
 
   // The gateway's callback for requests parked on `pending` (set when the budgets are installed).
   void on_ready(std::function<void(int key, double now)> ready) { ready_ = std::move(ready); }

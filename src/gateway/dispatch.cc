@@ -156,7 +156,9 @@ void Gateway::budget_ready(int key, double now) {
     Pending p = std::move(it->second);
     pending_.erase(it);
     p.waits_for_budget = false;
-    if (p.route->handler == Handler::key) dispatch(id, p, now);  // GET /v1/key
+    if (p.waits_for_rate) {  // its key's shared rpm answered
+      if (rate_counted(id, p, now)) dispatch(id, p, now);
+    } else if (p.route->handler == Handler::key) dispatch(id, p, now);  // GET /v1/key
     else launch(id, p, std::move(p.envelope), now);
   }
 }

@@ -140,6 +140,11 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   std::string_view length = header(headers, "content-length");
   if (!length.empty() && std::atof(std::string(length).c_str()) > double(settings->max_body_bytes))
     return respond(id, p, too_large(*settings));
+  if (p.key >= 0 && runtime_->budgets->shares_rpm(p.key)) {  // counted by the key's shared object
+    Verdict verdict = count_call(*runtime_, p.key, now, error, id);
+    if (verdict.kind == Verdict::Kind::pending) p.waits_for_rate = true;  // its body arrives meanwhile
+    else if (verdict.kind != Verdict::Kind::admitted) return respond(id, p, error);
+  }
   p.deadline = now + settings->body_timeout_ms;
   deadlines_.insert({p.deadline, id});
   pending_.emplace(id, std::move(p));
@@ -163,7 +168,26 @@ void Gateway::end(uint32_t id, double now) {
   deadlines_.erase({it->second.deadline, id});
   Pending p = std::move(it->second);
   pending_.erase(it);
+  if (p.waits_for_rate && !rate_counted(id, p, now)) return;
   dispatch(id, p, now);
+}
+
+// A request whose key's shared rpm had not answered by its end: true once admitted; else it was
+// answered (429, 503) or parked until the key's budgets call ready (budget_ready()).
+bool Gateway::rate_counted(uint32_t id, Pending& p, double now) {
+  Error error;
+  Verdict verdict = count_call(*runtime_, p.key, now, error, id);
+  if (verdict.kind == Verdict::Kind::admitted) {
+    p.waits_for_rate = false;
+    return true;
+  }
+  if (verdict.kind != Verdict::Kind::pending) {
+    respond(id, p, error);
+    return false;
+  }
+  p.waits_for_budget = true;
+  pending_.insert_or_assign(id, std::move(p));
+  return false;
 }
 
 bool Gateway::cancel(uint32_t id, double now) {
@@ -181,6 +205,7 @@ void Gateway::drop(uint32_t id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   if (!it->second.past_body()) deadlines_.erase({it->second.deadline, id});
+  if (it->second.waits_for_rate) runtime_->budgets->forget(id);
   pending_.erase(it);
 }
 
@@ -194,6 +219,7 @@ void Gateway::timer(double now) {
     respond(id, it->second, {408, ErrorType::timeout,
                              "the request body did not arrive within " + std::to_string(ms) + " ms (gateway.body_timeout_ms)",
                              "body_timeout"});
+    if (it->second.waits_for_rate) runtime_->budgets->forget(id);
     pending_.erase(it);
   }
   for (auto& [id, run] : runs_)

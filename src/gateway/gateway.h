@@ -68,6 +68,7 @@ class Gateway {
     double deadline = 0;
     bool waits_for_tier = false;
     bool waits_for_budget = false;  // parked until the key's budgets answer (gateway/budgets.h)
+    bool waits_for_rate = false;    // its key's shared rpm has not admitted it yet (count_call)
     bool past_body() const { return waits_for_tier || waits_for_budget; }
     // A decoded request waiting for the records of what it refers to (gateway/conversations.h).
     std::unique_ptr<model::Envelope> envelope;
@@ -91,6 +92,7 @@ class Gateway {
   bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
   void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
   void budget_ready(int key, double now);
+  bool rate_counted(uint32_t id, Pending& p, double now);
   void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references,
               double now);
   void resume(uint32_t id, Pending& p, double now);

@@ -32,6 +32,7 @@ bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, E
     return false;
   }
   key = int(found - config.keys.data());
+  if (rt.budgets->shares_rpm(key)) return true;  // count_call() counts it
   health::Limiter& rpm = rt.keys[size_t(key)].rpm;
   if (!rpm.admits(now, 0)) {
     error = {429, ErrorType::rate_limited,
@@ -43,6 +44,24 @@ bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, E
   rpm.start(now, 0);
   rpm.finish(now, 0);
   return true;
+}
+
+Verdict count_call(Runtime& rt, int key, double now, Error& error, uint32_t owner) {
+  Verdict verdict = rt.budgets->count_call(key, now, owner);
+  const config::GatewayKey& k = rt.config->keys[size_t(key)];
+  if (verdict.kind == Verdict::Kind::refused) {
+    error = {429, ErrorType::rate_limited,
+             "this gateway key is over its limit of " + std::to_string(int64_t(k.rpm)) + " requests per minute",
+             "key_rate_limited"};
+    // The shared object does not say when its oldest request leaves the window: at most 60 s.
+    error.retry_after_s = 60;
+  } else if (verdict.kind == Verdict::Kind::unavailable) {
+    error = {503, ErrorType::provider_unavailable,
+             "the rate limit of gateway key \"" + k.name + "\" cannot be checked right now (shared state unavailable); retry",
+             "state_unavailable"};
+    error.retry_after_s = 1;
+  }
+  return verdict;
 }
 
 namespace {

@@ -31,8 +31,14 @@ struct Runtime {
 
 // The calling key: `Authorization: Bearer <key>` or `x-api-key`. With keys configured, a missing
 // or unknown key is a 401 and a key over its rpm a 429 (each call counts); on success `key` is
-// its index, or -1 when the config has no keys.
+// its index, or -1 when the config has no keys. A key whose rpm is shared (Budgets::shares_rpm)
+// is not counted here: count_call() does it.
 bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, Error& error);
+
+// Counts request `owner` against the shared rpm of `key` (Budgets::count_call): admitted; refused
+// with a 429 `key_rate_limited`; unavailable with a 503 `state_unavailable` naming the key; or
+// pending (no error: the caller waits and asks again).
+Verdict count_call(Runtime& rt, int key, double now, Error& error, uint32_t owner);
 
 // A key with nothing left of its budget (spend and reservations reached it) may not make model
 // requests (402), whatever they would cost.

@@ -18,6 +18,18 @@ ledger::Spec SharedBudgets::spec(int key) const {
   return spec;
 }
 
+ledger::Spec SharedBudgets::rate_spec(int key) const {
+  const config::GatewayKey& k = config_.keys[size_t(key)];
+  ledger::Spec spec;
+  spec.object = "key:" + k.name;
+  spec.pool = "rpm";
+  spec.capacity = k.rpm;
+  spec.window_ms = 60000;
+  spec.report_at_once = false;  // a start is reported with the next op
+  spec.grow = true;
+  return spec;
+}
+
 namespace {
 
 Verdict verdict_of(const ledger::Decision& d) {
@@ -49,6 +61,29 @@ Verdict SharedBudgets::reserve(int key, double usd, double now, uint32_t owner) 
     }
   }
   if (d.verdict == ledger::Verdict::admitted) held_[key].emplace(usd, Held{owner, d.ticket});
+  return verdict_of(d);
+}
+
+bool SharedBudgets::shares_rpm(int key) const { return config_.keys[size_t(key)].rpm > 0; }
+
+Verdict SharedBudgets::count_call(int key, double now, uint32_t owner) {
+  if (auto it = rate_decided_.find(owner); it != rate_decided_.end()) {  // the answer it waited for
+    Verdict v = it->second;
+    rate_decided_.erase(it);
+    return v;
+  }
+  if (rate_waiting_.count(owner)) return {Verdict::Kind::pending, -1};
+  ledger::Decision d = ledger_.reserve(rate_spec(key), 1, 1, owner, config_.gateway.state_fail_open, now);
+  if (d.verdict == ledger::Verdict::pending) {
+    rate_waiting_[owner] = key;
+    return {Verdict::Kind::pending, -1};
+  }
+  return counted(key, d, owner, now);
+}
+
+// A request admitted by the rpm pool has started: its one request is consumed at once.
+Verdict SharedBudgets::counted(int key, const ledger::Decision& d, uint32_t owner, double now) {
+  if (d.verdict == ledger::Verdict::admitted) ledger_.settle(rate_spec(key), d.ticket, 1, owner, now);
   return verdict_of(d);
 }
 
@@ -85,6 +120,12 @@ BudgetView SharedBudgets::view(int key) const {
 void SharedBudgets::deliver(const std::vector<ledger::Decision>& decisions, double now) {
   std::set<int> keys;
   for (const ledger::Decision& d : decisions) {
+    if (auto r = rate_waiting_.find(d.owner); !d.is_view && r != rate_waiting_.end()) {
+      rate_decided_[d.owner] = counted(r->second, d, d.owner, now);
+      keys.insert(r->second);
+      rate_waiting_.erase(r);
+      continue;
+    }
     if (auto v = viewing_.find(d.owner); d.is_view && v != viewing_.end()) {
       if (d.verdict == ledger::Verdict::admitted) seen_[v->second] = std::max(seen_[v->second], d.view.consumed);
       keys.insert(v->second);  // failed: /v1/key shows what this isolate knows
@@ -120,6 +161,9 @@ bool SharedBudgets::view_ready(int key, double now, uint32_t owner) {
 void SharedBudgets::forget(uint32_t owner) {
   waiting_.erase(owner);
   viewing_.erase(owner);
+  rate_waiting_.erase(owner);
+  rate_decided_.erase(owner);
+  ledger_.forget(owner);
 }
 
 }  // namespace sy::gateway

@@ -8,6 +8,10 @@
 //
 // Failure (the object did not answer): `unavailable` (503 state_unavailable naming the key), or
 // with gateway.state_fail_open the request is admitted from the local lease.
+// Key rpm (keys.*.rpm > 0): pool "rpm" (window 60000 ms) of the same object, one per request,
+// taken from this isolate's lease of it; a request the lease lacks waits for a refill (sizes start
+// at 1 and double while demand drains them, ledger::Spec::grow); its consumption is reported with
+// the holder's next op. Refused: 429; no answer: as for budgets (503, or admitted when fail open).
 // Keys without a budget are counted in this isolate's memory (LocalBudgets), as before.
 // view(): spend as the object last said (every isolate's) plus what this isolate settled and has
 // not had acknowledged yet, and this isolate's reservations in flight. Before this isolate's first
@@ -37,16 +41,21 @@ class SharedBudgets final : public Budgets {
   // The ledger's decisions since the last event (Ledger::take_decisions), for requests that were
   // told `pending`; the keys they concern are then ready().
   void deliver(const std::vector<ledger::Decision>& decisions, double now);
-  // A request told `pending` went away (the ledger forgets it too: Ledger::forget).
-  void forget(uint32_t owner);
-  // The ledger's spec of a key's budget pool.
+  bool shares_rpm(int key) const override;
+  Verdict count_call(int key, double now, uint32_t owner) override;
+  // A request told `pending` went away (the ledger forgets it too).
+  void forget(uint32_t owner) override;
+  // The ledger's spec of a key's budget pool, and of its rpm pool.
   ledger::Spec spec(int key) const;
+  ledger::Spec rate_spec(int key) const;
 
  private:
   struct Held {
     uint32_t owner;
     ledger::Ticket ticket;
   };
+
+  Verdict counted(int key, const ledger::Decision& d, uint32_t owner, double now);
 
   const config::Config& config_;
   ledger::Ledger& ledger_;
@@ -56,6 +65,8 @@ class SharedBudgets final : public Budgets {
   std::map<int, std::multimap<double, Held>> held_;  // key → tickets by amount, until settled
   std::map<uint32_t, int> viewing_;                  // owner → key, a get op in flight for it
   std::set<uint32_t> viewed_;                        // owners whose get op was answered
+  std::map<uint32_t, int> rate_waiting_;            // owner → key, told pending for its rpm
+  std::map<uint32_t, Verdict> rate_decided_;         // owner → its rpm verdict, until it asks again
   std::map<int, double> seen_;                       // key → the consumption a get op last showed
 };
 

@@ -188,5 +188,135 @@ TEST(SharedBudgets, ADecisionNobodyCameBackForGoesBackToTheObject) {
   EXPECT_NEAR(answer.consumed, 0, 1e-12);
 }
 
+// Key rpm through pool "rpm" of the key's object: one per request, consumed when admitted.
+std::shared_ptr<const config::Config> rpm_config(bool fail_open) {
+  std::vector<config::Problem> problems;
+  auto c = config::load(std::string(R"({"providers": {"e": {"type": "echo"}},
+      "keys": {"sk-a": {"name": "team", "rpm": 10}, "sk-b": {}},
+      "gateway": {"state_fail_open": )") + (fail_open ? "true" : "false") + "}}",
+                        "{}", problems);
+  EXPECT_TRUE(c);
+  return c;
+}
+
+// As Isolate, for request counts: a request told `pending` asks again when its key is ready.
+struct RateIsolate {
+  RateIsolate(const config::Config& config, uint64_t seed) : iso(config, seed) {
+    iso.budgets.on_ready([this](int, double now) {
+      auto again = std::move(parked);
+      parked.clear();
+      for (uint32_t owner : again) ask(owner, now);
+    });
+  }
+  Verdict ask(uint32_t owner, double now) {
+    Verdict v = iso.budgets.count_call(0, now, owner);
+    if (v.kind == Verdict::Kind::pending) parked.push_back(owner);
+    else outcome[owner] = v.kind;
+    return v;
+  }
+  Isolate iso;
+  std::vector<uint32_t> parked;
+  std::map<uint32_t, Verdict::Kind> outcome;
+};
+
+TEST(SharedRpm, TheKeysObjectAndPoolGrowingRefillsAndTheNextOpReports) {
+  auto config = rpm_config(false);
+  ledger::Objects objects;
+  RateIsolate a(*config, 1);
+  EXPECT_TRUE(a.iso.budgets.shares_rpm(0));
+  EXPECT_FALSE(a.iso.budgets.shares_rpm(1));  // no rpm: nothing to count
+  ledger::Spec spec = a.iso.budgets.rate_spec(0);
+  EXPECT_EQ(spec.object, "key:team");
+  EXPECT_EQ(spec.pool, "rpm");
+  EXPECT_EQ(spec.capacity, 10);
+  EXPECT_EQ(spec.window_ms, 60000);
+  EXPECT_FALSE(spec.report_at_once);
+  EXPECT_TRUE(spec.grow);
+  EXPECT_EQ(a.ask(1, 0).kind, Verdict::Kind::pending);
+  EXPECT_EQ(a.iso.budgets.count_call(0, 0, 1).kind, Verdict::Kind::pending);  // asked once only
+  auto ops = a.iso.states();
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].url, "key:team");
+  EXPECT_EQ(ops[0].status, 1u);
+  std::string answer;
+  ASSERT_TRUE(objects.apply(ops[0].url, ops[0].body, 1, answer));
+  a.iso.ledger.result(ops[0].id, answer, 1);
+  a.iso.budgets.deliver(a.iso.ledger.take_decisions(), 1);
+  EXPECT_EQ(a.outcome[1], Verdict::Kind::admitted);
+  // The next request drains the lease (1): its refill asks for 2, and reports the first one spent.
+  EXPECT_EQ(a.ask(2, 2).kind, Verdict::Kind::pending);
+  ops = a.iso.states();
+  ASSERT_EQ(ops.size(), 1u);
+  ledger::Op op;
+  std::string error;
+  ASSERT_TRUE(ledger::decode(ops[0].body, op, error));
+  EXPECT_EQ(op.pool, "rpm");
+  EXPECT_EQ(op.spent, 1);
+  EXPECT_EQ(op.returned, 1);
+  EXPECT_EQ(op.want, 2);
+  EXPECT_EQ(op.min, 1);
+}
+
+TEST(SharedRpm, TwoIsolatesAdmitExactlyTheKeysRpm) {
+  auto config = rpm_config(false);
+  ledger::Objects objects;
+  RateIsolate a(*config, 1), b(*config, 2);
+  uint32_t owner = 1;
+  for (int i = 0; i < 25; ++i) {
+    a.ask(owner++, 0);
+    b.ask(owner++, 0);
+  }
+  for (int round = 0; round < 60 && !(a.parked.empty() && b.parked.empty()); ++round) {
+    a.iso.host(objects, 1);
+    b.iso.host(objects, 1);
+  }
+  int admitted = 0, refused = 0;
+  for (RateIsolate* r : {&a, &b}) {
+    EXPECT_TRUE(r->parked.empty());
+    for (auto [id, kind] : r->outcome) {
+      admitted += kind == Verdict::Kind::admitted;
+      refused += kind == Verdict::Kind::refused;
+    }
+  }
+  EXPECT_EQ(admitted, 10);
+  EXPECT_EQ(refused, 40);
+  // Each isolate reports what it consumed on its timer (consumptions count from when the object
+  // records them); a minute after that the window is empty again.
+  double reported = 0;
+  for (RateIsolate* r : {&a, &b}) {
+    double at = r->iso.ledger.next_deadline();
+    if (at == ledger::Holder::kInf) continue;  // its last op (a refill) reported everything
+    ASSERT_LT(at, 60000);
+    r->iso.ledger.timer(at);
+    r->iso.host(objects, at);
+    reported = std::max(reported, at);
+  }
+  EXPECT_EQ(a.ask(owner, reported + 60001).kind, Verdict::Kind::pending);
+  a.iso.host(objects, reported + 60001);
+  EXPECT_EQ(a.outcome[owner], Verdict::Kind::admitted);
+}
+
+TEST(SharedRpm, AnUnreachableObjectFailsClosedOrOpenAndAGoneRequestIsForgotten) {
+  ledger::Objects objects;
+  for (bool open : {false, true}) {
+    auto config = rpm_config(open);
+    RateIsolate a(*config, 3);
+    EXPECT_EQ(a.ask(9, 0).kind, Verdict::Kind::pending);
+    a.iso.host(objects, 1, /*fail=*/true);
+    EXPECT_EQ(a.outcome[9], open ? Verdict::Kind::admitted : Verdict::Kind::unavailable);
+  }
+  // A decision that arrives before its request asks again is kept for it (its body was still
+  // arriving); forgotten when the request goes away.
+  auto config = rpm_config(false);
+  Isolate a(*config, 4);
+  a.budgets.on_ready([](int, double) {});
+  EXPECT_EQ(a.budgets.count_call(0, 0, 5).kind, Verdict::Kind::pending);
+  EXPECT_EQ(a.budgets.count_call(0, 0, 6).kind, Verdict::Kind::pending);
+  a.host(objects, 1);
+  EXPECT_EQ(a.budgets.count_call(0, 2, 5).kind, Verdict::Kind::admitted);
+  a.budgets.forget(6);
+  EXPECT_EQ(a.budgets.count_call(0, 3, 6).kind, Verdict::Kind::admitted);  // a new count, from the lease
+}
+
 }  // namespace
 }  // namespace sy::gateway

@@ -128,7 +128,7 @@ export interface ConfigDocument {
      */
     reserve_output_tokens?: number;
     /**
-     * With shared state (a host with Durable Objects): when a budgeted key's state object does not answer, admit the request from the isolate's local lease (true) instead of answering 503 state_unavailable (false).
+     * With shared state (a host with Durable Objects): when the state object of a key with a budget or an rpm does not answer, admit the request from the isolate's local lease (true) instead of answering 503 state_unavailable (false).
      * @default false
      */
     state_fail_open?: boolean;
