@@ -57,9 +57,10 @@ void BM_RoutingDecision(benchmark::State& state) {
 }
 BENCHMARK(BM_RoutingDecision);
 
-void BM_FullCycleUpstream(benchmark::State& state) {
+// The full request cycle (submit → FETCH → response, body, end → RESPOND) under `config`.
+void full_cycle(benchmark::State& state, const std::string& config) {
   sy_engine* engine = sy_engine_new(1);
-  sy_engine_configure(engine, kConfig, std::strlen(kConfig), "{}", 2);
+  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
   std::string body = request_1k(), answer = answer_1k();
   const char* headers = "content-type: application/json\n";
   double now = 0;
@@ -78,6 +79,8 @@ void BM_FullCycleUpstream(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   sy_engine_free(engine);
 }
+
+void BM_FullCycleUpstream(benchmark::State& state) { full_cycle(state, kConfig); }
 BENCHMARK(BM_FullCycleUpstream);
 
 void BM_FullCycleEchoStream(benchmark::State& state) {
@@ -216,5 +219,16 @@ void BM_CacheOverheadPerEntry(benchmark::State& state) {
   state.counters["charged_overhead_bytes"] = charged;
 }
 BENCHMARK(BM_CacheOverheadPerEntry)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// BM_FullCycleUpstream with telemetry on: a JSON log line and a trace (a root and an attempt span)
+// per request. One request at a time leaves the engine idle after each, so each request's spans
+// are encoded into a SEND of their own: the worst case for batching. Compare with
+// BM_FullCycleUpstream for what telemetry costs per request.
+void BM_FullCycleUpstreamTelemetry(benchmark::State& state) {
+  std::string config = kConfig;
+  config.insert(config.size() - 1, R"(, "telemetry": {"logs": "json", "otlp": {"endpoint": "http://otel.test:4318"}})");
+  full_cycle(state, config);
+}
+BENCHMARK(BM_FullCycleUpstreamTelemetry);
 
 }  // namespace

@@ -107,6 +107,13 @@ const uint8_t* sy_cache_result(sy_engine* e, uint32_t request_id, const uint8_t*
   return batch_of(e);
 }
 
+void sy_engine_enable_shared_state(sy_engine* e, int enabled) { e->engine.enable_shared_state(enabled != 0); }
+
+const uint8_t* sy_state_result(sy_engine* e, uint32_t op_id, const uint8_t* data, size_t len, double now_ms) {
+  e->engine.state_result(op_id, bytes(data, len), now_ms);
+  return batch_of(e);
+}
+
 const uint8_t* sy_timer(sy_engine* e, double now_ms) {
   e->engine.timer(now_ms);
   return batch_of(e);

@@ -37,7 +37,9 @@ enum {
   SY_ACTION_CACHE_GET = 8,    /* id = request id; field url = key: answer with sy_cache_result (the entry, or empty) */
   SY_ACTION_CACHE_PUT = 9,    /* field url = key, body = entry, at_ms = expiry: store it */
   SY_ACTION_CACHE_LIST = 10,  /* id = request id: answer with sy_cache_result (every tier entry, one per line) */
-  SY_ACTION_CACHE_CLEAR = 11  /* id = request id: empty the tier, then answer with an empty sy_cache_result */
+  SY_ACTION_CACHE_CLEAR = 11, /* id = request id: empty the tier, then answer with an empty sy_cache_result */
+  SY_ACTION_STATE = 12,       /* id = state-op id; status = owning request id (0: none); fields: -, url = object name, -, body = one JSON op: answer with sy_state_result */
+  SY_ACTION_SEND = 13         /* status = owning request id (0: none); fields: method, url, headers, body: send it, fire and forget (telemetry); report nothing */
 };
 
 /* Creates an engine with no configuration; every request answers 503 until
@@ -113,6 +115,17 @@ void sy_engine_enable_persistence(sy_engine* engine, int enabled);
  * `request_id`. Call it exactly once per such action, even when the tier
  * failed (a miss, an empty list). */
 const uint8_t* sy_cache_result(sy_engine* engine, uint32_t request_id,
+                               const uint8_t* data, size_t len, double now_ms);
+
+/* The host has (1) or lacks (0) shared objects (Durable Objects): with them,
+ * pools (key budgets, limits) are leased from the objects through STATE
+ * actions; without, they live in the engine's memory. Off by default. */
+void sy_engine_enable_shared_state(sy_engine* engine, int enabled);
+
+/* The answer to the STATE action `op_id`: the object's JSON answer, or len 0
+ * when the operation failed or took longer than the host's timeout. Call it
+ * exactly once per STATE action. Unknown ids are ignored. */
+const uint8_t* sy_state_result(sy_engine* engine, uint32_t op_id,
                                const uint8_t* data, size_t len, double now_ms);
 
 /* Time passed: everything due at `now_ms` happens. Calling it early or

@@ -580,8 +580,10 @@ class Loader {
       boolean(*c, "cache", "persist", config.cache.persist);
     }
     if (const Value* g = json::find(root, "gateway"); g && object(g, "gateway")) {
-      only(*g, "gateway", {"max_body_bytes", "body_timeout_ms", "cors"});
+      only(*g, "gateway", {"max_body_bytes", "body_timeout_ms", "cors", "reserve_output_tokens", "state_fail_open"});
       integer(*g, "gateway", "max_body_bytes", config.gateway.max_body_bytes, 1024, 1ull << 30);
+      boolean(*g, "gateway", "state_fail_open", config.gateway.state_fail_open);
+      integer(*g, "gateway", "reserve_output_tokens", config.gateway.reserve_output_tokens, 0, 10000000);
       number(*g, "gateway", "body_timeout_ms", config.gateway.body_timeout_ms, 1, 3600e3);
       if (const Value* c = json::find(*g, "cors"); c && object(c, "gateway.cors")) {
         only(*c, "gateway.cors", {"origins", "max_age_s"});
@@ -654,6 +656,47 @@ class Loader {
     uint64_t h = json::hash128(k.key).hi;
     k.name = "key-";
     for (int shift = 60; shift >= 32; shift -= 4) k.name += kHex[(h >> shift) & 15];
+  }
+
+  // telemetry: {logs: "json" | "none", log_bodies, otlp: {endpoint, headers}}.
+  void telemetry(const Value& root, Config& config) {
+    const Value* t = json::find(root, "telemetry");
+    if (!t || !object(t, "telemetry")) return;
+    only(*t, "telemetry", {"logs", "log_bodies", "otlp"});
+    std::string logs;
+    if (string(*t, "telemetry", "logs", logs)) {
+      if (logs == "json") config.telemetry.json_logs = true;
+      else if (logs != "none") problem("telemetry.logs", "must be \"json\" or \"none\"");
+    }
+    boolean(*t, "telemetry", "log_bodies", config.telemetry.log_bodies);
+    const Value* o = json::find(*t, "otlp");
+    if (!o || !object(o, "telemetry.otlp")) return;
+    Otlp& otlp = config.telemetry.otlp;
+    only(*o, "telemetry.otlp", {"endpoint", "headers"});
+    if (string(*o, "telemetry.otlp", "endpoint", otlp.endpoint, true)) {
+      if (otlp.endpoint.rfind("https://", 0) != 0 && otlp.endpoint.rfind("http://", 0) != 0)
+        problem("telemetry.otlp.endpoint", "must be an http:// or https:// URL (spans go to {endpoint}/v1/traces)");
+      while (!otlp.endpoint.empty() && otlp.endpoint.back() == '/') otlp.endpoint.pop_back();
+    }
+    const Value* h = json::find(*o, "headers");
+    if (!h || !object(h, "telemetry.otlp.headers")) return;
+    for (auto& hm : h->GetObject()) {
+      std::string at = "telemetry.otlp.headers." + std::string(json::view(hm.name));
+      std::string value(json::view(hm.value));
+      if (!header_name(json::view(hm.name))) problem(at, "is not a valid header name");
+      else if (!hm.value.IsString()) problem(at, "must be a string (a literal, or \"env:NAME\")");
+      else if (resolve(at, value), value.find_first_of("\r\n") != std::string::npos)
+        problem(at, "must not contain line breaks");
+      else otlp.headers.emplace_back(lower(json::view(hm.name)), std::move(value));
+    }
+  }
+
+  static bool header_name(std::string_view name) {
+    auto token = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    };
+    return !name.empty() && std::all_of(name.begin(), name.end(), token);
   }
 
   uint32_t next_id_ = 0;
@@ -739,7 +782,7 @@ std::shared_ptr<const Config> load(std::string_view text, std::string_view env_j
   Loader loader(env_value, problems);
   // "$schema" names the JSON Schema of the config (web/config.schema.json) for editors: ignored.
   loader.only(root, "", {"$schema", "providers", "models", "services", "pipelines", "retry", "timeout_ms", "breaker",
-                         "cache", "keys", "gateway"});
+                         "cache", "keys", "gateway", "telemetry"});
   std::string schema_url;
   loader.string(root, "", "$schema", schema_url);
   loader.providers(root, *config);
@@ -748,6 +791,7 @@ std::shared_ptr<const Config> load(std::string_view text, std::string_view env_j
   loader.pipelines(root, *config);
   loader.settings(root, *config);
   loader.keys(root, *config);
+  loader.telemetry(root, *config);
   config->node_count = loader.next_id_;
   config->needs_prompt_tokens = loader.needs_prompt_tokens_;
   if (!problems.empty()) return nullptr;

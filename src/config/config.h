@@ -167,6 +167,24 @@ struct Gateway {
   // CORS: origins allowed to call from a browser ("*" for any); empty = no cross-origin.
   std::vector<std::string> cors_origins;
   double cors_max_age_s = 600;
+  // The output tokens a budget reservation assumes for a request that gives no max_tokens.
+  uint64_t reserve_output_tokens = 4096;
+  // With shared state: a budgeted key whose object does not answer is admitted from the local
+  // lease (true) instead of 503 state_unavailable (false).
+  bool state_fail_open = false;
+};
+
+// Where telemetry goes (SPEC section 1, `telemetry`): one JSON log line per finished request,
+// and traces exported as OTLP/HTTP JSON through the host (SEND actions).
+struct Otlp {
+  std::string endpoint;  // http(s) base URL without a trailing slash; spans go to {endpoint}/v1/traces
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercase, values resolved (env:)
+};
+
+struct Telemetry {
+  bool json_logs = false;   // logs: "json"
+  bool log_bodies = false;  // the log line also carries the request and answer text
+  Otlp otlp;                // endpoint empty: no traces
 };
 
 struct Config {
@@ -180,6 +198,7 @@ struct Config {
   Cache cache;
   std::vector<GatewayKey> keys;
   Gateway gateway;
+  Telemetry telemetry;
   uint32_t node_count = 0;  // ids handed out to target nodes
   std::vector<TargetKey> targets;  // every leaf's provider/model, deduplicated
   bool needs_prompt_tokens = false;  // a tpm limit or a prompt_tokens condition needs the estimate

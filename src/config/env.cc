@@ -19,6 +19,11 @@ std::vector<std::string> env_names(std::string_view text) {
       if (const json::Value* key = json::find(p.value, "api_key"); key && key->IsString()) add(json::view(*key));
   if (const json::Value* keys = json::find(doc, "keys"); keys && keys->IsObject())
     for (auto& k : keys->GetObject()) add(json::view(k.name));
+  if (const json::Value* t = json::find(doc, "telemetry"); t && t->IsObject())
+    if (const json::Value* o = json::find(*t, "otlp"); o && o->IsObject())
+      if (const json::Value* h = json::find(*o, "headers"); h && h->IsObject())
+        for (auto& m : h->GetObject())
+          if (m.value.IsString()) add(json::view(m.value));
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+
 #include "base/errors.h"
 #include "base/rng.h"
 #include "config/config.h"
@@ -9,7 +11,33 @@
 
 namespace sy::engine {
 
-Engine::Impl::Impl(uint64_t seed) : rng(seed), exchange(rng, batch), gateway(rng, batch, exchange) {}
+Engine::Impl::Impl(uint64_t seed)
+    : rng(seed), tracer(rng), ledger(rng, batch), exchange(rng, batch), gateway(rng, batch, exchange) {
+  exchange.set_tracer(&tracer);
+  gateway.set_tracer(&tracer);
+}
+
+void Engine::Impl::report(double now) {
+  telemetry::Outbox out;
+  // With no request in flight the host holds no timer (a workerd timer lives in a request's
+  // context), so what is waiting goes now instead of at its deadline.
+  tracer.take(now, out, exchange.in_flight() == 0 && gateway.idle());
+  for (const std::string& line : out.logs) batch.log(line);
+  for (const telemetry::Send& send : out.sends) batch.send(0, "POST", send.url, send.headers, send.body);
+}
+
+void Engine::Impl::install_budgets() {
+  shared_budgets = nullptr;
+  if (!config || !ledger.shared()) return;
+  auto budgets = std::make_unique<gateway::SharedBudgets>(*config, ledger);
+  shared_budgets = budgets.get();
+  gateway.use_budgets(std::move(budgets));
+}
+
+void Engine::Impl::deliver(double now) {
+  std::vector<ledger::Decision> decisions = ledger.take_decisions();
+  if (shared_budgets && !decisions.empty()) shared_budgets->deliver(decisions, now);
+}
 
 Engine::Engine(uint64_t seed) : impl_(std::make_unique<Impl>(seed)) {}
 Engine::~Engine() = default;
@@ -45,6 +73,9 @@ bool Engine::configure(std::string_view config_json, std::string_view env_json) 
   }
   impl_->exchange.install(config);
   impl_->gateway.install(config);
+  impl_->tracer.install(config->telemetry);
+  impl_->config = config;
+  impl_->install_budgets();
   impl_->last_error.clear();
   return true;
 }
@@ -83,7 +114,11 @@ void Engine::submit(uint32_t id, std::string_view method, std::string_view targe
 }
 
 void Engine::cancel(uint32_t id, double now) {
-  impl_->event(now, [&] { if (!impl_->gateway.cancel(id, now)) impl_->exchange.cancel(id, now); });
+  impl_->event(now, [&] {
+    impl_->ledger.forget(id);  // a request waiting for shared state takes no decision any more
+    if (impl_->shared_budgets) impl_->shared_budgets->forget(id);
+    if (!impl_->gateway.cancel(id, now)) impl_->exchange.cancel(id, now);
+  });
 }
 
 void Engine::fetch_response(uint32_t fetch_id, int status, std::string_view headers, double now) {
@@ -106,17 +141,33 @@ void Engine::timer(double now) {
   impl_->event(now, [&] {
     impl_->gateway.timer(now);
     impl_->exchange.timer(now);
+    impl_->ledger.timer(now);
   });
 }
 
 double Engine::next_deadline() const {
-  return std::min(impl_->gateway.next_deadline(), impl_->exchange.next_deadline());
+  return std::min({impl_->gateway.next_deadline(), impl_->exchange.next_deadline(), impl_->tracer.next_deadline(),
+                   impl_->ledger.next_deadline()});
 }
 
 void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }
 
 void Engine::cache_result(uint32_t id, std::string_view data, double now) {
   impl_->event(now, [&] { if (!impl_->gateway.cache_result(id, data, now)) impl_->exchange.cache_result(id, data, now); });
+}
+
+void Engine::enable_shared_state(bool enabled) {
+  if (enabled == impl_->ledger.shared()) return;
+  impl_->ledger.enable_shared(enabled);
+  if (enabled) impl_->install_budgets();
+  else {
+    impl_->shared_budgets = nullptr;
+    if (impl_->config) impl_->gateway.install(impl_->config);  // back to budgets in memory
+  }
+}
+
+void Engine::state_result(uint32_t op_id, std::string_view data, double now) {
+  impl_->event(now, [&] { impl_->ledger.result(op_id, data, now); });
 }
 
 exchange::ActionBatch& Engine::batch() { return impl_->batch; }

@@ -58,6 +58,13 @@ class Engine {
   // or a CACHE_CLEAR (empty) for that request.
   void cache_result(uint32_t request_id, std::string_view data, double now_ms);
 
+  // The host performs STATE actions (shared objects, docs/host-interface.md): from now on pools
+  // are leased from them instead of living in the engine's memory.
+  void enable_shared_state(bool enabled);
+  // The answer to STATE `op_id` (the object's JSON answer, or empty: failed or timed out), given
+  // to the holder waiting for it. Unknown ids are ignored.
+  void state_result(uint32_t op_id, std::string_view data, double now_ms);
+
   exchange::ActionBatch& batch();
   size_t in_flight() const;
 

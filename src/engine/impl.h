@@ -6,6 +6,9 @@
 #include "exchange/actions.h"
 #include "exchange/exchange.h"
 #include "gateway/gateway.h"
+#include "telemetry/tracer.h"
+#include "gateway/shared_budgets.h"
+#include "ledger/ledger.h"
 
 namespace sy::engine {
 
@@ -16,17 +19,31 @@ struct Engine::Impl {
   template <class F>
   void event(double now, F&& work) {
     batch.clear();
+    tracer.set_now(now);
     work();
+    deliver(now);
     gateway.after_event(now);
     exchange.after_event(now);
     gateway.after_event(now);
+    report(now);
   }
+  // Log lines of requests that ended, and spans due for export (SEND), into the batch.
+  void report(double now);
+
+  // With shared state and a config: key budgets over the ledger (gateway/shared_budgets.h).
+  void install_budgets();
+  // The ledger's decisions go to the budgets that wait for them.
+  void deliver(double now);
 
   Rng rng;
   exchange::ActionBatch batch;
+  telemetry::Tracer tracer;  // before the exchange and gateway: their calls report to it as they go
+  ledger::Ledger ledger;  // shared state: pools, leases, STATE ops
   exchange::Exchange exchange;
   gateway::Gateway gateway;
   std::string last_error;
+  std::shared_ptr<const config::Config> config;  // installed
+  gateway::SharedBudgets* shared_budgets = nullptr;  // owned by the gateway's runtime, when installed
 };
 
 }  // namespace sy::engine

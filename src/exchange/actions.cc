@@ -74,6 +74,10 @@ void ActionBatch::cache_get(uint32_t request_id, std::string_view key) {
   record(ActionKind::cache_get, request_id, 0, 0, 0, {}, key, {}, {});
 }
 
+void ActionBatch::state(uint32_t op_id, uint32_t owner, std::string_view object, std::string_view op) {
+  record(ActionKind::state, op_id, owner, 0, 0, {}, object, {}, op);
+}
+
 void ActionBatch::cache_put(std::string_view key, std::string_view entry, double expires_at_ms) {
   record(ActionKind::cache_put, 0, 0, 0, expires_at_ms, {}, key, {}, entry);
 }
@@ -84,6 +88,11 @@ void ActionBatch::cache_list(uint32_t request_id) {
 
 void ActionBatch::cache_clear(uint32_t request_id) {
   record(ActionKind::cache_clear, request_id, 0, 0, 0, {}, {}, {}, {});
+}
+
+void ActionBatch::send(uint32_t owner, std::string_view method, std::string_view url, std::string_view headers,
+                       std::string_view body) {
+  record(ActionKind::send, 0, owner, 0, 0, method, url, headers, body);
 }
 
 const uint8_t* ActionBatch::data() {

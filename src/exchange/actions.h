@@ -21,6 +21,8 @@ enum class ActionKind : uint32_t {
   cache_put = 9,
   cache_list = 10,
   cache_clear = 11,
+  state = 12,
+  send = 13,
 };
 
 class ActionBatch {
@@ -42,6 +44,13 @@ class ActionBatch {
   // emptied, answered with an empty cache_result (CACHE_CLEAR).
   void cache_list(uint32_t request_id);
   void cache_clear(uint32_t request_id);
+  // One operation on a shared object (src/ledger/): performed on behalf of request `owner` (0:
+  // none), answered with the engine's state_result(op_id, answer or empty).
+  void state(uint32_t op_id, uint32_t owner, std::string_view object, std::string_view op);
+  // Fire and forget (telemetry): the host sends the request on behalf of `owner` (0: none, its
+  // own task) and reports nothing back.
+  void send(uint32_t owner, std::string_view method, std::string_view url, std::string_view headers,
+            std::string_view body);
 
   // The batch: u32 byte count, then the records. Valid until the next change.
   const uint8_t* data();

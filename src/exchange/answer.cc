@@ -102,7 +102,8 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
   else if (c.cacheable || !raw_for_caller) c.stored = model::stored::serialize(answer, c.request_id, c.created);
   store(c, answer);
   if (!move(c, Event::answer)) return;
-  c.caller->answer(c.stored, answer.summary ? nullptr : &answer, meta(c, c.cacheable ? "MISS" : "BYPASS"));
+  c.caller->answer(c.stored, answer.summary ? nullptr : &answer,
+                   noted(c, 200, meta(c, c.cacheable ? "MISS" : "BYPASS")));
   finish(c);
 }
 
@@ -111,10 +112,12 @@ void Exchange::on_decoded(Call& c, providers::Decoded decoded) {
 void Exchange::stream_events(Call& c, std::span<const model::StreamEvent> events, const model::RawEvent& raw) {
   if (c.state != State::streaming) {
     if (!move(c, Event::first_event)) return;
-    c.rt->targets[c.current().target].observe_latency(now_ - c.attempt_started, now_);
+    TargetRuntime& t = c.rt->targets[c.current().target];
+    t.observe_latency(now_ - c.attempt_started, now_);
+    t.stats.first_token.observe_ms(now_ - c.attempt_started);
     c.wake_at = kNever;  // only the whole-request deadline applies once streaming
     schedule(c);
-    c.caller->stream_open(meta(c, c.cacheable ? "MISS" : "BYPASS"));
+    c.caller->stream_open(noted(c, 200, meta(c, c.cacheable ? "MISS" : "BYPASS")));
     if (c.cacheable) c.assembler = std::make_unique<model::Assembler>();
   }
   if (c.assembler) c.assembler->add(events);

@@ -114,6 +114,7 @@ void Exchange::open_attempt(Call& c) {
   c.holds_slot = true;
   if (c.queue_seq) queue_.erase({c.controls.priority, c.queue_seq, c.id});
   c.queue_seq = 0;  // out of the queue: its wait deadline no longer applies
+  c.stop_waiting(now_);
   c.queue_deadline = kNever;
   c.tried = c.leaf;
   c.attempt_started = now_;
@@ -158,11 +159,14 @@ void Exchange::close_attempt(Call& c, bool success, bool unhealthy, const model:
   if (!c.holds_slot) return;
   c.holds_slot = false;
   slot_freed_ = true;
+  if (c.trace.valid()) trace_attempt(c, success);
   const routing::Leaf& leaf = c.current();
   TargetRuntime& t = c.rt->targets[leaf.target];
   const config::Config& config = *c.rt->config;
   double completion = usage && usage->known ? double(usage->completion_tokens) : 0;
   --t.outstanding;
+  t.stats.attempt.observe_ms(now_ - c.attempt_started);
+  c.upstream_ms += now_ - c.attempt_started;
   t.limiter.finish(now_, completion);
   c.rt->providers[size_t(leaf.provider)].finish(now_, completion);
   if (!success) {
@@ -177,6 +181,8 @@ void Exchange::close_attempt(Call& c, bool success, bool unhealthy, const model:
     t.stats.prompt_tokens += uint64_t(usage->prompt_tokens);
     t.stats.completion_tokens += uint64_t(usage->completion_tokens);
     if (usage->cost > 0) t.stats.cost += usage->cost;
+    c.rt->metrics.usage(c.key_index, leaf.target, uint64_t(usage->prompt_tokens), uint64_t(usage->completion_tokens),
+                        usage->cost);
     c.caller->spent(*usage);
     double seconds = (now_ - c.attempt_started) / 1000;
     if (seconds > 0 && completion > 0)
@@ -193,6 +199,7 @@ void Exchange::enqueue(Call& c, double free_at) {
   if (c.queue_seq == 0) {
     c.queue_seq = next_queue_seq_++;
     c.queue_deadline = std::min(c.deadline, now_ + c.rt->config->timeout_ms);
+    c.queued_at = now_;
   }
   c.wake_at = free_at > now_ ? free_at : kNever;  // kNever: a finishing attempt drains the queue
   queue_.insert({c.controls.priority, c.queue_seq, c.id});
@@ -216,6 +223,7 @@ void Exchange::drain_queue() {
 // An attempt failed: retry, fall back or answer, per the error-class table. A stream already
 // started ends with an error event instead.
 void Exchange::failed(Call& c, health::Outcome outcome, Error error, int upstream_status) {
+  c.failure = health::outcome_name(outcome);
   close_attempt(c, false, health::classify(outcome).unhealthy, nullptr);
   if (c.state == State::streaming) {
     abort_fetch(c);
@@ -241,6 +249,7 @@ void Exchange::failed(Call& c, health::Outcome outcome, Error error, int upstrea
     if (now_ + delay < c.deadline) {
       if (!move(c, Event::back_off)) return;
       c.wake_at = now_ + delay;
+      c.upstream_ms += delay;  // waiting for upstream too, not the gateway's own time
       schedule(c);
       return;
     }
@@ -257,7 +266,7 @@ void Exchange::fail(Call& c, const Error& error) {
     return failed(c, health::Outcome::malformed, copy, 0);
   }
   if (!move(c, Event::fail)) return;
-  c.caller->fail(error, meta(c, "BYPASS"));
+  c.caller->fail(error, noted(c, error.status, meta(c, "BYPASS")));
   finish(c);
 }
 

@@ -67,7 +67,29 @@ struct Call {
   std::string upstream_body;
   std::unique_ptr<providers::StreamDecoder> decoder;
 
+  // Metrics (exchange/metrics.cc)
+  int key_index = -1;      // the gateway key's index in the config (from `tenant`), or -1
+  double started_at = 0;
+  double upstream_ms = 0;  // spent in attempts and retry backoff
+  double queued_at = -1;   // waiting for a limit since then (< 0: not waiting)
+  double queued_ms = -1;   // waited for limits in all (< 0: never)
+  int told_status = 0;     // the status the caller got (0: none yet)
+  stats::CacheResult told_cache = stats::CacheResult::bypass;
+  uint32_t told_target = stats::kNoTarget;
+
+  // Telemetry
+  telemetry::Context trace;           // empty: no spans
+  std::string_view failure;           // why the attempt being closed failed (health::outcome_name)
+  std::string_view retry_reason;      // why the last attempt failed: the reason for the next one
+  double lookup_started = 0;          // a tier lookup or a single-flight wait began
+
   const routing::Leaf& current() const { return plan[leaf]; }
+  // Stops the queue-wait clock, if it runs.
+  void stop_waiting(double now) {
+    if (queued_at < 0) return;
+    queued_ms = (queued_ms > 0 ? queued_ms : 0) + now - queued_at;
+    queued_at = -1;
+  }
 };
 
 }  // namespace sy::exchange

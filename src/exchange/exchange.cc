@@ -32,7 +32,9 @@ void Exchange::start(Start s, double now) {
   c.caller = std::move(s.caller);
   c.controls = std::move(s.controls);
   c.tenant = std::move(s.tenant);
+  if (tracer_ && tracer_->tracing()) c.trace = std::move(s.trace);
   c.created = int64_t(now / 1000);
+  meter(c);
   if (c.controls.timeout_ms > 0) c.deadline = now + c.controls.timeout_ms;
   const model::Request& r = c.request();
   if (!r.routing.session_id.empty()) c.session = c.tenant + '\0' + std::string(r.routing.session_id);
@@ -60,6 +62,7 @@ void Exchange::cancel(uint32_t id, double now) {
   if (it == calls_.end()) return;
   Call& c = *it->second;
   abort_fetch(c);
+  c.failure = "cancelled";
   close_attempt(c, false, false, nullptr);
   if (move(c, Event::cancel)) finish(c);
 }
@@ -133,6 +136,7 @@ void Exchange::on_timer(Call& c) {
     Error e{504, ErrorType::timeout, "request deadline passed after " + std::to_string(c.attempts) + " attempt(s)",
             "deadline_exceeded"};
     if (c.state == State::streaming) return failed(c, health::Outcome::timeout, e, 0);
+    c.failure = "deadline";
     close_attempt(c, false, false, nullptr);
     fail(c, e);
   } else if ((c.state == State::queued || c.state == State::backoff) && c.wake_at <= now) {
@@ -167,6 +171,8 @@ bool Exchange::cache_result(uint32_t id, std::string_view entry, double now) {
              json::view(*key) == c.key_hex && (target = json::find(doc, "target")) && target->IsString() &&
              (expires = json::find(doc, "expires_at")) && expires->IsNumber() && expires->GetDouble() > now &&
              (answer = json::find(doc, "answer")) && answer->IsObject();
+  c.rt->metrics.tier(hit);
+  if (c.trace.valid()) trace_lookup(c, "l2", hit ? "HIT" : "MISS", c.lookup_started);
   if (hit) {
     // Back into L1, then answered like an L1 hit.
     std::string value(json::view(*target));
@@ -211,7 +217,7 @@ void Exchange::illegal(Call& c, Event event) {
     c.caller->stream_events({&error_event, 1}, {});
     c.caller->stream_close({});
   } else if (c.state != State::done) {
-    c.caller->fail(e, meta(c, "BYPASS"));
+    c.caller->fail(e, noted(c, e.status, meta(c, "BYPASS")));
   }
   c.state = State::done;
   finish(c);
@@ -224,6 +230,7 @@ void Exchange::fire_for_test(uint32_t id, Event event, double now) {
 }
 
 void Exchange::finish(Call& c) {
+  record(c);
   if (c.fetch_id) fetches_.erase(c.fetch_id);
   if (c.queue_seq) queue_.erase({c.controls.priority, c.queue_seq, c.id});
   if (c.armed != kNever) timers_.erase({c.armed, c.id});

@@ -28,6 +28,7 @@
 #include "model/request.h"
 #include "providers/provider.h"
 #include "routing/router.h"
+#include "telemetry/tracer.h"
 
 namespace sy::exchange {
 
@@ -53,6 +54,7 @@ struct Start {
   routing::Preferences preferences;
   std::string tenant;       // whose cache partition (the gateway key; empty for none)
   std::unique_ptr<Caller> caller;
+  telemetry::Context trace;  // the request's trace: its attempts and cache lookups are spans in it
 };
 
 struct Call;
@@ -67,6 +69,8 @@ class Exchange {
   // Calls started from now on use this config's Runtime.
   void install(std::shared_ptr<const config::Config> config);
   const std::shared_ptr<Runtime>& runtime() const { return runtime_; }
+  // Where spans of attempts and cache lookups go (calls started with a trace only).
+  void set_tracer(telemetry::Tracer* tracer) { tracer_ = tracer; }
   // The host has a persistent cache tier (CACHE_GET / CACHE_PUT).
   void set_persistence(bool on) { persistence_ = on; }
   bool persists() const;
@@ -134,9 +138,18 @@ class Exchange {
   void abort_fetch(Call& c);
   Call* call_of_fetch(uint32_t fetch_id);
   Meta meta(const Call& c, std::string_view cache) const;
+  // metrics.cc
+  void meter(Call& c);
+  // Notes the outcome a caller is told (every answer, fail and stream_open goes through it).
+  const Meta& noted(Call& c, int status, const Meta& meta);
+  void record(Call& c);
+  // telemetry (trace.cc): spans of the call's attempts and cache lookups
+  void trace_attempt(Call& c, bool success);
+  void trace_lookup(Call& c, std::string_view tier, std::string_view result, double started);
 
   Rng& rng_;
   ActionBatch& batch_;
+  telemetry::Tracer* tracer_ = nullptr;
   std::shared_ptr<Runtime> runtime_;
   bool persistence_ = false;
   double now_ = 0;           // of the event being handled

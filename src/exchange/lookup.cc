@@ -40,7 +40,9 @@ std::string Exchange::entry_of(std::string_view key_hex, std::string_view value,
 void Exchange::lookup(Call& c) {
   Runtime& rt = *c.rt;
   if (c.controls.cache != CacheMode::refresh) {
-    if (const std::string* hit = rt.cache.get(c.key, now_)) {
+    const std::string* hit = rt.cache.get(c.key, now_);
+    if (c.trace.valid()) trace_lookup(c, "l1", hit ? "HIT" : "MISS", now_);
+    if (hit) {
       auto [target, stored] = split_value(*hit);
       return serve_stored(c, target, stored, "HIT");
     }
@@ -49,6 +51,7 @@ void Exchange::lookup(Call& c) {
     auto leader = rt.leaders.find(c.key_hex);
     if (leader != rt.leaders.end() && calls_.count(leader->second)) {
       if (!move(c, Event::coalesce)) return;
+      c.lookup_started = now_;
       c.leader = leader->second;
       calls_[leader->second]->followers.push_back(c.id);
       return;
@@ -57,6 +60,7 @@ void Exchange::lookup(Call& c) {
   if (c.controls.cache != CacheMode::only) rt.leaders[c.key_hex] = c.id;
   if (persists() && c.controls.cache != CacheMode::refresh) {
     if (!move(c, Event::ask_tier)) return;
+    c.lookup_started = now_;
     batch_.cache_get(c.id, c.key_hex);
     return;
   }
@@ -79,11 +83,11 @@ void Exchange::serve_stored(Call& c, std::string_view target, std::string_view s
   if (c.request().stream && model::stored::parse(stored, answer, error)) {
     std::vector<model::StreamEvent> events;
     model::replay(answer, false, events);
-    c.caller->stream_open(m);
+    c.caller->stream_open(noted(c, 200, m));
     c.caller->stream_events(events, {});
     c.caller->stream_close(answer.usage);
   } else {
-    c.caller->answer(stored, nullptr, m);
+    c.caller->answer(stored, nullptr, noted(c, 200, m));
   }
   finish(c);
 }
@@ -116,6 +120,7 @@ void Exchange::settle_followers(Call& c) {
     if (it == calls_.end() || it->second->state != State::coalesced || it->second->leader != c.id) continue;
     Call& f = *it->second;
     f.leader = 0;
+    if (f.trace.valid()) trace_lookup(f, "single-flight", stored.empty() ? "MISS" : "COALESCED", f.lookup_started);
     if (!stored.empty()) {
       serve_stored(f, target, stored, "COALESCED");
     } else if (move(f, Event::leader_failed)) {

@@ -1,5 +1,5 @@
 // The state that lives and dies with one installed config: per-target health, limits and stats,
-// balancer state, the L1 cache, sticky sessions and single-flight leaders. Calls keep the
+// request metrics, balancer state, the L1 cache, sticky sessions and single-flight leaders. Calls keep the
 // Runtime they started with, so a new config never changes a request in flight.
 #pragma once
 
@@ -53,6 +53,7 @@ struct Runtime {
   std::vector<health::Limiter> providers;              // per provider
   std::unordered_map<std::string, uint32_t> sessions;  // tenant \0 session_id -> target
   std::unordered_map<std::string, uint32_t> leaders;   // cache key (hex) -> the call fetching it
+  stats::Metrics metrics;                              // requests, tokens by key, the host tier
 };
 
 }  // namespace sy::exchange

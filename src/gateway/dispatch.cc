@@ -5,8 +5,9 @@
 #include "base/url.h"
 #include "gateway/controls.h"
 #include "gateway/gateway.h"
+#include "gateway/reservation.h"
 #include "gateway/responder.h"
-#include "stats/stats.h"
+#include "stats/prometheus.h"
 
 namespace sy::gateway {
 
@@ -29,6 +30,16 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
       return respond(id, p, 200, "application/json", stats(false, now));
     case Handler::metrics:
       return respond(id, p, 200, "text/plain; version=0.0.4", stats(true, now));
+    case Handler::key:
+      if (p.key < 0)
+        return respond(id, p, {404, ErrorType::invalid_request,
+                               "this gateway has no keys configured: GET /v1/key describes the calling key", "no_keys"});
+      if (!runtime_->budgets->view_ready(p.key, now, id)) {  // the shared object's numbers first
+        p.waits_for_budget = true;
+        pending_.insert_or_assign(id, std::move(p));
+        return;
+      }
+      return respond(id, p, 200, "application/json", key_info(*runtime_, p.key));
     case Handler::cache:
       return cache_route(id, p, now);
     case Handler::pipelines:
@@ -90,20 +101,66 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   launch(id, p, std::move(env), now);
 }
 
-// Hands a decoded request to the exchange, answered by a Responder in the route's format.
+// Hands a decoded request to the exchange, answered by a Responder in the route's format, once its
+// worst-case cost is reserved against the key's budget (the request waits when the budgets must
+// ask the host first: budget_ready() brings it back here).
 void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now) {
   exchange::Start start;
   Error error;
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
+  Estimate cost = estimate(*runtime_->config, env->request);
+  bool listing = p.route->handler == Handler::models;  // a provider's model list costs nothing
+  Verdict verdict = reserve(*runtime_, listing ? -1 : p.key, cost.usd, now, error, id);
+  if (verdict.kind == Verdict::Kind::pending) {
+    p.envelope = std::move(env);
+    p.waits_for_tier = false;  // whatever it waited for before (conversations) has arrived
+    p.waits_for_budget = true;
+    pending_.insert_or_assign(id, std::move(p));
+    return;
+  }
+  if (verdict.kind != Verdict::Kind::admitted) return respond(id, p, error);
   const model::Request* request = &env->request;
+  bool traced = tracer_ && (tracer_->logging() || p.trace.valid());
+  telemetry::RequestFacts facts;
+  if (traced) {
+    facts = facts_of(p);
+    facts.model = request->model;
+    facts.stream = request->stream;
+    if (tracer_->bodies()) facts.request_text = env->text;
+  }
   start.id = id;
   start.request_id = p.request_id;
   start.envelope = std::move(env);
   start.tenant = tenant(p.key);
+  start.trace = p.trace;
   Keeping keeping{exchange_.has_tier(), start.tenant};
-  start.caller = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), runtime_, p.key,
-                                             std::move(p.cors), request, int64_t(now / 1000), keeping);
+  auto responder = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), std::move(p.cors),
+                                               request, int64_t(now / 1000), keeping);
+  if (traced) responder->trace(tracer_, std::move(facts));
+  if (p.key >= 0 && !listing)
+    start.caller = std::make_unique<Charged>(std::move(responder), runtime_, p.key, cost, now);
+  else
+    start.caller = std::move(responder);
   exchange_.start(std::move(start), now);
+}
+
+// The key's budgets have the host's answer: the requests parked on that key try again, by id.
+void Gateway::budget_ready(int key, double now) {
+  std::vector<uint32_t> parked;
+  for (const auto& [id, p] : pending_)
+    if (p.waits_for_budget && p.key == key) parked.push_back(id);
+  std::sort(parked.begin(), parked.end());
+  for (uint32_t id : parked) {
+    auto it = pending_.find(id);
+    if (it == pending_.end() || !it->second.waits_for_budget) continue;
+    Pending p = std::move(it->second);
+    pending_.erase(it);
+    p.waits_for_budget = false;
+    if (p.waits_for_rate) {  // its key's shared rpm answered
+      if (rate_counted(id, p, now)) dispatch(id, p, now);
+    } else if (p.route->handler == Handler::key) dispatch(id, p, now);  // GET /v1/key
+    else launch(id, p, std::move(p.envelope), now);
+  }
 }
 
 std::string Gateway::tenant(int key) const {
@@ -154,17 +211,19 @@ void Gateway::model_entry(uint32_t id, const Pending& p) {
 
 // GET /v1/stats (JSON) and GET /metrics (Prometheus text).
 std::string Gateway::stats(bool prometheus, double now) const {
-  std::vector<stats::TargetRow> rows;
-  stats::CacheRow cache{};
+  stats::View view;
   if (const auto& rt = exchange_.runtime()) {
     const config::Config& config = *rt->config;
     for (auto& t : rt->targets)
-      rows.push_back({config.providers[size_t(t.provider)].name + "/" + t.model, &t.stats,
-                      health::breaker_state_name(t.breaker.state(now, config.breaker.cooldown_ms)), t.outstanding});
+      view.targets.push_back({config.providers[size_t(t.provider)].name + "/" + t.model, &t.stats,
+                              health::breaker_state_name(t.breaker.state(now, config.breaker.cooldown_ms)),
+                              t.outstanding});
     auto s = rt->cache.stats();
-    cache = {s.entries, s.bytes, s.hits, s.misses, s.evictions};
+    view.cache = {s.entries, s.bytes, s.hits, s.misses, s.evictions};
+    view.metrics = &rt->metrics;
+    for (const auto& k : config.keys) view.keys.push_back(k.name);
   }
-  return prometheus ? stats::render_prometheus(rows, cache) : stats::render_json(rows, cache);
+  return prometheus ? stats::render_prometheus(view) : stats::render_json(view);
 }
 
 }  // namespace sy::gateway

@@ -31,6 +31,11 @@ void Gateway::install(std::shared_ptr<const config::Config> config) {
   runtime_ = std::make_shared<Runtime>(std::move(config));
 }
 
+void Gateway::use_budgets(std::unique_ptr<Budgets> budgets) {
+  budgets->on_ready([this](int key, double now) { budget_ready(key, now); });
+  runtime_->budgets = std::move(budgets);
+}
+
 std::string Gateway::new_request_id() {
   static const char hex[] = "0123456789abcdef";
   std::string id = "req_";
@@ -41,10 +46,38 @@ std::string Gateway::new_request_id() {
 
 void Gateway::respond(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
                       std::string_view extra_headers) {
+  answer(id, p, status, content_type, std::move(body), extra_headers);
+  ended(p, status, {});
+}
+
+void Gateway::answer(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
+                     std::string_view extra_headers) {
   std::string h = answer_headers(content_type, p.request_id, kNoTarget);
   h.append(extra_headers);
   h += p.cors;
   batch_.respond(id, uint32_t(status), false, h, body);
+}
+
+// What telemetry knows of a request from its head.
+telemetry::RequestFacts Gateway::facts_of(const Pending& p) const {
+  telemetry::RequestFacts f;
+  f.request_id = p.request_id;
+  f.method = p.method;
+  f.path = p.path;
+  if (p.key >= 0 && runtime_) f.key = runtime_->config->keys[size_t(p.key)].name;
+  f.started_ms = p.started;
+  f.trace = p.trace;
+  return f;
+}
+
+// A request the gateway answered itself: its log line and root span.
+void Gateway::ended(const Pending& p, int status, std::string_view error) {
+  if (!tracer_ || (!tracer_->logging() && !p.trace.valid())) return;
+  telemetry::RequestFacts f = facts_of(p);
+  f.status = status;
+  f.error = error;
+  f.ended_ms = tracer_->now();
+  tracer_->finish(f);
 }
 
 // An error answered by the gateway itself, in the shape of the route's format.
@@ -54,7 +87,9 @@ void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
   if (error.status == 405 && p.route) extra += "allow: " + std::string(p.route->methods) + "\n";
   if (error.retry_after_s >= 0) extra += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
   const ingress::Codec* codec = p.route ? codec_of(p.route->handler) : nullptr;
-  respond(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
+  if (codec && exchange_.runtime()) exchange_.runtime()->metrics.refused(error.status);  // a model route's
+  answer(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
+  ended(p, error.status, error.code);
 }
 
 void Gateway::begin(uint32_t id, std::string_view method, std::string_view target, std::string_view headers,
@@ -70,6 +105,11 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   p.headers = headers;
   size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
+  if (tracer_ && runtime_ && (tracer_->logging() || tracer_->tracing())) {
+    p.path = path;
+    p.started = now;
+    p.trace = tracer_->begin();
+  }
   if (question != std::string_view::npos) p.query = target.substr(question + 1);
   const config::Gateway* settings = runtime_ ? &runtime_->config->gateway : nullptr;
   if (method == "OPTIONS") {
@@ -100,6 +140,11 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   std::string_view length = header(headers, "content-length");
   if (!length.empty() && std::atof(std::string(length).c_str()) > double(settings->max_body_bytes))
     return respond(id, p, too_large(*settings));
+  if (p.key >= 0 && runtime_->budgets->shares_rpm(p.key)) {  // counted by the key's shared object
+    Verdict verdict = count_call(*runtime_, p.key, now, error, id);
+    if (verdict.kind == Verdict::Kind::pending) p.waits_for_rate = true;  // its body arrives meanwhile
+    else if (verdict.kind != Verdict::Kind::admitted) return respond(id, p, error);
+  }
   p.deadline = now + settings->body_timeout_ms;
   deadlines_.insert({p.deadline, id});
   pending_.emplace(id, std::move(p));
@@ -107,7 +152,7 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
 
 void Gateway::body(uint32_t id, std::string_view bytes, double) {
   auto it = pending_.find(id);
-  if (it == pending_.end() || it->second.waits_for_tier) return;
+  if (it == pending_.end() || it->second.past_body()) return;
   Pending& p = it->second;
   const config::Gateway& settings = runtime_->config->gateway;
   if (p.body.size() + bytes.size() > settings.max_body_bytes) {
@@ -119,11 +164,30 @@ void Gateway::body(uint32_t id, std::string_view bytes, double) {
 
 void Gateway::end(uint32_t id, double now) {
   auto it = pending_.find(id);
-  if (it == pending_.end() || it->second.waits_for_tier) return;
+  if (it == pending_.end() || it->second.past_body()) return;
   deadlines_.erase({it->second.deadline, id});
   Pending p = std::move(it->second);
   pending_.erase(it);
+  if (p.waits_for_rate && !rate_counted(id, p, now)) return;
   dispatch(id, p, now);
+}
+
+// A request whose key's shared rpm had not answered by its end: true once admitted; else it was
+// answered (429, 503) or parked until the key's budgets call ready (budget_ready()).
+bool Gateway::rate_counted(uint32_t id, Pending& p, double now) {
+  Error error;
+  Verdict verdict = count_call(*runtime_, p.key, now, error, id);
+  if (verdict.kind == Verdict::Kind::admitted) {
+    p.waits_for_rate = false;
+    return true;
+  }
+  if (verdict.kind != Verdict::Kind::pending) {
+    respond(id, p, error);
+    return false;
+  }
+  p.waits_for_budget = true;
+  pending_.insert_or_assign(id, std::move(p));
+  return false;
 }
 
 bool Gateway::cancel(uint32_t id, double now) {
@@ -140,7 +204,8 @@ bool Gateway::cancel(uint32_t id, double now) {
 void Gateway::drop(uint32_t id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  if (!it->second.waits_for_tier) deadlines_.erase({it->second.deadline, id});
+  if (!it->second.past_body()) deadlines_.erase({it->second.deadline, id});
+  if (it->second.waits_for_rate) runtime_->budgets->forget(id);
   pending_.erase(it);
 }
 
@@ -154,6 +219,7 @@ void Gateway::timer(double now) {
     respond(id, it->second, {408, ErrorType::timeout,
                              "the request body did not arrive within " + std::to_string(ms) + " ms (gateway.body_timeout_ms)",
                              "body_timeout"});
+    if (it->second.waits_for_rate) runtime_->budgets->forget(id);
     pending_.erase(it);
   }
   for (auto& [id, run] : runs_)

@@ -20,6 +20,7 @@
 #include "gateway/routes.h"
 #include "ingress/ingress.h"
 #include "pipeline/run.h"
+#include "telemetry/tracer.h"
 
 namespace sy::gateway {
 
@@ -28,6 +29,8 @@ class Gateway {
   Gateway(Rng& rng, exchange::ActionBatch& batch, exchange::Exchange& exchange);
 
   void install(std::shared_ptr<const config::Config> config);
+  // Where finished requests and their traces go (the engine's); none: no telemetry.
+  void set_tracer(telemetry::Tracer* tracer) { tracer_ = tracer; }
 
   // A caller request arrives: its head, then its body in any number of pieces, then its end.
   // Exactly one RESPOND follows per request (then stream chunks and an end if it streams). A
@@ -44,6 +47,11 @@ class Gateway {
   bool cache_result(uint32_t id, std::string_view entries, double now);
   void timer(double now);
   double next_deadline() const;
+  // No request is arriving, waiting for the host's tier or running a pipeline here.
+  bool idle() const { return pending_.empty() && runs_.empty(); }
+  // Puts key budgets somewhere else than this process's memory (a shared implementation,
+  // gateway/budgets.h) for the installed config; requests it answers `pending` wait for it.
+  void use_budgets(std::unique_ptr<Budgets> budgets);
 
  private:
   // A request between its head and its end, or a snapshot route waiting for the host's tier.
@@ -59,13 +67,23 @@ class Gateway {
     std::string body;
     double deadline = 0;
     bool waits_for_tier = false;
+    bool waits_for_budget = false;  // parked until the key's budgets answer (gateway/budgets.h)
+    bool waits_for_rate = false;    // its key's shared rpm has not admitted it yet (count_call)
+    bool past_body() const { return waits_for_tier || waits_for_budget; }
     // A decoded request waiting for the records of what it refers to (gateway/conversations.h).
     std::unique_ptr<model::Envelope> envelope;
     std::vector<ingress::Reference> references;
     std::vector<std::string> records;  // found so far, in the order of references
+    std::string path;          // for telemetry
+    double started = 0;        // its head arrived
+    telemetry::Context trace;  // its trace (traces on)
   };
 
   void respond(uint32_t id, const Pending& p, const Error& error);
+  void answer(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
+              std::string_view extra_headers);
+  telemetry::RequestFacts facts_of(const Pending& p) const;
+  void ended(const Pending& p, int status, std::string_view error);
   void respond(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,
                std::string_view extra_headers = {});
   void dispatch(uint32_t id, Pending& p, double now);
@@ -73,6 +91,8 @@ class Gateway {
   bool decode(Pending& p, model::Envelope& env, Error& error);
   bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
   void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
+  void budget_ready(int key, double now);
+  bool rate_counted(uint32_t id, Pending& p, double now);
   void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references,
               double now);
   void resume(uint32_t id, Pending& p, double now);
@@ -92,6 +112,7 @@ class Gateway {
   Rng& rng_;
   exchange::ActionBatch& batch_;
   exchange::Exchange& exchange_;
+  telemetry::Tracer* tracer_ = nullptr;
   std::shared_ptr<Runtime> runtime_;
   std::unordered_map<uint32_t, Pending> pending_;
   std::set<std::pair<double, uint32_t>> deadlines_;  // bodies still arriving

@@ -1,6 +1,7 @@
 #include "gateway/keys.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "base/headers.h"
 #include "json/json.h"
@@ -8,7 +9,8 @@
 namespace sy::gateway {
 
 Runtime::Runtime(std::shared_ptr<const config::Config> c) : config(std::move(c)) {
-  for (const auto& k : config->keys) keys.push_back({health::Limiter({k.rpm, 0, 0}), 0});
+  for (const auto& k : config->keys) keys.push_back({health::Limiter({k.rpm, 0, 0})});
+  budgets = std::make_unique<LocalBudgets>(*config);
 }
 
 bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, Error& error) {
@@ -30,6 +32,7 @@ bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, E
     return false;
   }
   key = int(found - config.keys.data());
+  if (rt.budgets->shares_rpm(key)) return true;  // count_call() counts it
   health::Limiter& rpm = rt.keys[size_t(key)].rpm;
   if (!rpm.admits(now, 0)) {
     error = {429, ErrorType::rate_limited,
@@ -43,14 +46,65 @@ bool authenticate(Runtime& rt, std::string_view headers, double now, int& key, E
   return true;
 }
 
+Verdict count_call(Runtime& rt, int key, double now, Error& error, uint32_t owner) {
+  Verdict verdict = rt.budgets->count_call(key, now, owner);
+  const config::GatewayKey& k = rt.config->keys[size_t(key)];
+  if (verdict.kind == Verdict::Kind::refused) {
+    error = {429, ErrorType::rate_limited,
+             "this gateway key is over its limit of " + std::to_string(int64_t(k.rpm)) + " requests per minute",
+             "key_rate_limited"};
+    // The shared object does not say when its oldest request leaves the window: at most 60 s.
+    error.retry_after_s = 60;
+  } else if (verdict.kind == Verdict::Kind::unavailable) {
+    error = {503, ErrorType::provider_unavailable,
+             "the rate limit of gateway key \"" + k.name + "\" cannot be checked right now (shared state unavailable); retry",
+             "state_unavailable"};
+    error.retry_after_s = 1;
+  }
+  return verdict;
+}
+
+namespace {
+
+std::string dollars(double usd) {
+  std::string out = "$";
+  json::append_number(out, std::round(usd * 1e6) / 1e6);
+  return out;
+}
+
+}  // namespace
+
 bool within_budget(const Runtime& rt, int key, Error& error) {
   if (key < 0) return true;
-  const config::GatewayKey& k = rt.config->keys[size_t(key)];
-  if (k.budget_usd <= 0 || rt.keys[size_t(key)].spent_usd < k.budget_usd) return true;
-  std::string budget;
-  json::append_number(budget, k.budget_usd);
-  error = {402, ErrorType::rate_limited, "this gateway key has used its budget of $" + budget, "budget_exhausted"};
+  BudgetView v = rt.budgets->view(key);
+  if (v.budget_usd <= 0 || v.remaining_usd() > 0) return true;
+  error = {402, ErrorType::rate_limited,
+           v.spent_usd >= v.budget_usd
+               ? "this gateway key has used its budget of " + dollars(v.budget_usd)
+               : "this gateway key has nothing left of its budget of " + dollars(v.budget_usd) +
+                     " (spent and reserved by requests in flight)",
+           "budget_exhausted"};
   return false;
+}
+
+Verdict reserve(Runtime& rt, int key, double usd, double now, Error& error, uint32_t owner) {
+  if (key < 0) return {};
+  Verdict verdict = rt.budgets->reserve(key, usd, now, owner);
+  if (verdict.kind == Verdict::Kind::admitted) return verdict;
+  if (verdict.kind == Verdict::Kind::pending) return verdict;  // the caller parks the request
+  if (verdict.kind == Verdict::Kind::unavailable) {
+    error = {503, ErrorType::provider_unavailable,
+             "the budget of gateway key \"" + rt.config->keys[size_t(key)].name + "\" cannot be checked right now (shared state unavailable); retry",
+             "state_unavailable"};
+    error.retry_after_s = 1;
+    return verdict;
+  }
+  double budget = rt.budgets->view(key).budget_usd;
+  error = {402, ErrorType::rate_limited,
+           "this gateway key has " + dollars(verdict.remaining_usd) + " of its " + dollars(budget) +
+               " budget left (spent and reserved by requests in flight); this request may cost up to " + dollars(usd),
+           "budget_exhausted"};
+  return verdict;
 }
 
 bool allows_model(const Runtime& rt, int key, std::string_view model, Error& error) {
@@ -61,6 +115,43 @@ bool allows_model(const Runtime& rt, int key, std::string_view model, Error& err
   error = {403, ErrorType::auth, "this gateway key may not use model \"" + std::string(model) + "\"",
            "model_not_allowed", "model"};
   return false;
+}
+
+namespace {
+
+// Amounts are rounded to 12 decimals, so that sums of prices show as written (0.014, not
+// 0.014000000000000006).
+void member(std::string& out, std::string_view name, double value, bool present = true) {
+  json::append_string(out, name);
+  out += ':';
+  if (present) json::append_number(out, std::round(value * 1e12) / 1e12);
+  else out += "null";
+  out += ',';
+}
+
+}  // namespace
+
+std::string key_info(const Runtime& rt, int key) {
+  const config::GatewayKey& k = rt.config->keys[size_t(key)];
+  BudgetView v = rt.budgets->view(key);
+  bool budgeted = v.budget_usd > 0;
+  std::string out = "{\"data\":{\"name\":";
+  json::append_string(out, k.name);
+  out += ',';
+  member(out, "budget_usd", v.budget_usd, budgeted);
+  member(out, "spent_usd", v.spent_usd);
+  member(out, "reserved_usd", v.reserved_usd);
+  member(out, "remaining_usd", v.remaining_usd(), budgeted);
+  out += "\"limits\":{";
+  member(out, "rpm", k.rpm, k.rpm > 0);
+  out.back() = '}';
+  out += ",\"models\":[";
+  for (size_t i = 0; i < k.models.size(); ++i) {
+    if (i) out += ',';
+    json::append_string(out, k.models[i]);
+  }
+  out += k.admin ? "],\"admin\":true}}" : "],\"admin\":false}}";
+  return out;
 }
 
 }  // namespace sy::gateway

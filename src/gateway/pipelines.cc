@@ -2,6 +2,7 @@
 // controls (pipeline/run.h runs it), and pipelines moved on after each event.
 #include "gateway/controls.h"
 #include "gateway/gateway.h"
+#include "gateway/reservation.h"
 
 namespace sy::gateway {
 
@@ -51,11 +52,20 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
   setup.hooks.controls = [headers = p.headers, body_controls](exchange::Controls& out, Error& e) {
     return read_controls(headers, body_controls.get(), out, e);
   };
-  setup.hooks.allows = [rt, key](std::string_view model, Error& e) {
-    return within_budget(*rt, key, e) && allows_model(*rt, key, model, e);
-  };
-  setup.hooks.spent = [rt, key](const model::Usage& usage) {
-    if (key >= 0 && usage.cost > 0) rt->keys[size_t(key)].spent_usd += usage.cost;
+  setup.hooks.admit = [rt, key, id](const model::Request& request, double at, std::unique_ptr<exchange::Caller>& caller,
+                                 Error& e) {
+    if (key < 0) return true;
+    if (!allows_model(*rt, key, request.model, e)) return false;
+    Estimate cost = estimate(*rt->config, request);
+    Verdict verdict = reserve(*rt, key, cost.usd, at, e, id);
+    if (verdict.kind == Verdict::Kind::pending) {  // steps do not wait for shared state (budgets.h)
+      e = {503, ErrorType::provider_unavailable, "the budget of this gateway key is not available right now; retry",
+           "state_unavailable"};
+      e.retry_after_s = 1;
+    }
+    if (verdict.kind != Verdict::Kind::admitted) return false;
+    caller = std::make_unique<Charged>(std::move(caller), rt, key, cost, at);
+    return true;
   };
   setup.id = id;
   setup.request_id = p.request_id;

@@ -24,14 +24,11 @@ std::string answer_headers(std::string_view content_type, std::string_view reque
 }
 
 Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string request_id, const ingress::Codec& codec,
-                     std::shared_ptr<Runtime> runtime, int key, std::string cors, const model::Request* request,
-                     int64_t created, Keeping keeping)
+                     std::string cors, const model::Request* request, int64_t created, Keeping keeping)
     : batch_(batch),
       id_(id),
       request_id_(std::move(request_id)),
       codec_(codec),
-      runtime_(std::move(runtime)),
-      key_(key),
       cors_(std::move(cors)),
       keeping_(std::move(keeping)) {
   context_.request_id = request_id_;
@@ -47,6 +44,7 @@ void Responder::respond(int status, bool streaming, std::string headers, std::st
 void Responder::answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) {
   std::string body = codec_.answer(stored, answer, context_);
   keep(body);
+  ended(200, &meta, {}, body);
   respond(200, false, answer_headers("application/json", request_id_, meta), std::move(body));
 }
 
@@ -66,7 +64,9 @@ void Responder::fail(const Error& error, const exchange::Meta& meta) {
   std::string h = answer_headers("application/json", request_id_, meta);
   if (error.status == 401) h += "www-authenticate: Bearer\n";
   if (error.retry_after_s >= 0) h += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
-  respond(error.status, false, std::move(h), codec_.error(error));
+  std::string body = codec_.error(error);
+  ended(error.status, &meta, error.code.empty() ? std::string_view(error_type_name(error.type)) : error.code, body);
+  respond(error.status, false, std::move(h), std::move(body));
 }
 
 void Responder::stream_open(const exchange::Meta& meta) {
@@ -76,6 +76,12 @@ void Responder::stream_open(const exchange::Meta& meta) {
   writer_ = codec_.stream(context_);
   std::string h = answer_headers("text/event-stream", request_id_, meta);
   h += "cache-control: no-cache\n";
+  if (tracer_) {
+    facts_.status = 200;
+    facts_.target = meta.target;
+    facts_.attempts = meta.attempts;
+    facts_.cache = meta.cache;
+  }
   respond(200, true, std::move(h), {});
 }
 
@@ -88,6 +94,10 @@ void Responder::stream_events(std::span<const model::StreamEvent> events, const 
   out_.clear();
   if (writer_) writer_->events(events, raw, out_);
   chunk(out_);
+  if (tracer_)
+    for (const model::StreamEvent& e : events)
+      if (e.type == model::StreamEvent::Type::error && e.error && facts_.error.empty())
+        facts_.error = e.error->code.empty() ? std::string(error_type_name(e.error->type)) : e.error->code;
 }
 
 void Responder::stream_close(const model::Usage& usage) {
@@ -96,10 +106,48 @@ void Responder::stream_close(const model::Usage& usage) {
   chunk(out_);
   if (writer_) keep(writer_->answer());
   batch_.stream_end(id_);
+  if (tracer_) {
+    if (usage.known) {
+      facts_.prompt_tokens = usage.prompt_tokens;
+      facts_.completion_tokens = usage.completion_tokens;
+    }
+    ended(facts_.status, nullptr, facts_.error, writer_ ? std::string_view(writer_->answer()) : std::string_view());
+  }
 }
 
 void Responder::spent(const model::Usage& usage) {
-  if (key_ >= 0 && usage.cost > 0) runtime_->keys[size_t(key_)].spent_usd += usage.cost;
+  if (tracer_ && usage.known) {
+    facts_.prompt_tokens = usage.prompt_tokens;
+    facts_.completion_tokens = usage.completion_tokens;
+  }
+  if (tracer_) facts_.cost_usd += usage.cost;
+}
+
+void Responder::trace(telemetry::Tracer* tracer, telemetry::RequestFacts facts) {
+  tracer_ = tracer;
+  facts_ = std::move(facts);
+}
+
+// The request ended (the stream's status and facts were filled in as it went): to telemetry, once.
+void Responder::ended(int status, const exchange::Meta* meta, std::string_view error, std::string_view body) {
+  if (!tracer_) return;
+  telemetry::Tracer* tracer = tracer_;
+  tracer_ = nullptr;
+  facts_.status = status;
+  facts_.error = error;
+  if (meta) {
+    facts_.target = meta->target;
+    facts_.attempts = meta->attempts;
+    facts_.cache = meta->cache;
+  }
+  if (tracer->bodies()) facts_.answer_text = body;
+  facts_.ended_ms = tracer->now();
+  tracer->finish(facts_);
+}
+
+// A request cancelled before it ended (the caller went away) is logged as 499.
+Responder::~Responder() {
+  if (tracer_) ended(499, nullptr, "cancelled", {});
 }
 
 }  // namespace sy::gateway

@@ -18,6 +18,7 @@ constexpr Route kRoutes[] = {
     {"/v1/models/", true, "GET", Handler::model, false},
     {"/v1/stats", false, "GET", Handler::stats, false},
     {"/metrics", false, "GET", Handler::metrics, false},
+    {"/v1/key", false, "GET", Handler::key, false},
     {"/v1/cache", false, "GET, PUT, DELETE", Handler::cache, false},
     {"/v1/chat/completions", false, "POST", Handler::chat, true},
     {"/v1/responses", false, "POST", Handler::responses, true},

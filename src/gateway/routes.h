@@ -13,6 +13,7 @@ enum class Handler {
   model,        // GET /v1/models/{id} (ids may hold '/')
   stats,        // GET /v1/stats
   metrics,      // GET /metrics
+  key,          // GET /v1/key (the calling key: name, budget, spend, limits)
   cache,        // GET / PUT / DELETE /v1/cache
   chat,         // POST /v1/chat/completions
   responses,    // POST /v1/responses (OpenAI Responses API)

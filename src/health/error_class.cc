@@ -30,6 +30,14 @@ const OutcomeClass& classify(Outcome outcome) {
   return kTable[0];
 }
 
+const char* outcome_name(Outcome outcome) {
+  static const char* const kNames[] = {"network_error", "timeout",   "status_408",  "status_429",
+                                       "status_5xx",    "context_length", "content_filter", "auth",
+                                       "not_found",     "bad_request", "malformed", "error_body_200"};
+  size_t i = size_t(outcome);
+  return i < sizeof kNames / sizeof kNames[0] ? kNames[i] : "unknown";
+}
+
 Outcome outcome_of_status(int status, ErrorType body_hint) {
   if (body_hint == ErrorType::context_length_exceeded) return Outcome::context_length;
   if (body_hint == ErrorType::content_filtered) return Outcome::content_filter;

@@ -41,6 +41,9 @@ struct OutcomeClass {
 // The table row for an outcome.
 const OutcomeClass& classify(Outcome outcome);
 
+// The outcome's name in snake_case ("status_5xx", "network_error"…), for traces and logs.
+const char* outcome_name(Outcome outcome);
+
 // Maps an upstream HTTP status (and what its error body said) to an outcome.
 Outcome outcome_of_status(int status, ErrorType body_hint);
 

@@ -51,9 +51,7 @@ class StepCaller final : public exchange::Caller {
     if (usage.known) state().usage = usage;
     land();
   }
-  void spent(const model::Usage& usage) override {
-    if (run_.setup_.hooks.spent) run_.setup_.hooks.spent(usage);
-  }
+  void spent(const model::Usage&) override {}  // the step's usage arrives with its answer
 
  private:
   StepState& state() { return run_.steps_[index_]; }
@@ -159,14 +157,15 @@ void Run::start_step(size_t i, double now) {
   Error error;
   if (!step_request(*setup_.config, step, input, streamed, *start.envelope, error)) return step_failed(i, error, now);
   if (setup_.hooks.controls && !setup_.hooks.controls(start.controls, error)) return step_failed(i, error, now);
-  if (setup_.hooks.allows && !setup_.hooks.allows(start.envelope->request.model, error)) return step_failed(i, error, now);
+  start.caller = std::make_unique<StepCaller>(*this, i, streamed);
+  if (setup_.hooks.admit && !setup_.hooks.admit(start.envelope->request, now, start.caller, error))
+    return step_failed(i, error, now);
   apply_step_controls(step, start.controls);
   if (next_call_ == 0) next_call_ = 0x80000000u;  // wrapped: stay clear of host ids
   start.id = next_call_++;
   start.owner = setup_.id;
   start.request_id = setup_.request_id;
   start.tenant = setup_.tenant;
-  start.caller = std::make_unique<StepCaller>(*this, i, streamed);
   s.call = start.id;
   s.status = StepState::Status::running;
   s.structured = structured(*setup_.config, step);

@@ -31,10 +31,10 @@ namespace sy::pipeline {
 struct Hooks {
   // The caller's controls (headers and body), read afresh for each step; false with an error.
   std::function<bool(exchange::Controls&, Error&)> controls;
-  // Whether the caller's key may use `model` (and has budget left); false with the error.
-  std::function<bool(std::string_view model, Error&)> allows;
-  // A step's call succeeded and cost this much (the caller's budget).
-  std::function<void(const model::Usage&)> spent;
+  // Whether the caller's key may make a step's request (its model, its budget), right before the
+  // step's call starts; false with the error. It may wrap the step's Caller (the gateway reserves
+  // the request's worst-case cost and settles it when the call ends: gateway/reservation.h).
+  std::function<bool(const model::Request&, double now, std::unique_ptr<exchange::Caller>&, Error&)> admit;
 };
 
 struct Setup {

@@ -85,6 +85,31 @@ bool plan(const config::Config& config, RoutingState& state, Rng& rng, const Hea
   return true;
 }
 
+namespace {
+
+void every_leaf(const config::Target& node, std::vector<std::pair<std::string, std::string>> overrides,
+                std::vector<Leaf>& leaves) {
+  overrides.insert(overrides.end(), node.override_params.begin(), node.override_params.end());
+  if (node.is_leaf()) return leaves.push_back({node.provider, node.model, node.target, std::move(overrides)});
+  for (const auto& child : node.targets) every_leaf(child, overrides, leaves);
+}
+
+}  // namespace
+
+bool reachable(const config::Config& config, std::string_view model, std::vector<Leaf>& leaves) {
+  if (const config::Model* m = config.find_model(model)) {
+    every_leaf(m->root, {}, leaves);
+    return true;
+  }
+  size_t slash = model.find('/');
+  if (slash == std::string_view::npos || slash + 1 == model.size()) return false;
+  int provider = config.find_provider(model.substr(0, slash));
+  if (provider < 0) return false;
+  int known = config.find_target(provider, model.substr(slash + 1));
+  leaves.push_back({provider, model.substr(slash + 1), known < 0 ? kDirectTarget : uint32_t(known), {}});
+  return true;
+}
+
 void apply(const Preferences& prefs, const config::Config& config, const HealthOf& health, std::vector<Leaf>& plan) {
   auto provider_name = [&](const Leaf& l) -> const std::string& { return config.providers[size_t(l.provider)].name; };
   std::vector<Leaf> kept;

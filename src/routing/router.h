@@ -42,6 +42,12 @@ using HealthOf = std::function<balance::Candidate(uint32_t target)>;
 bool plan(const config::Config& config, RoutingState& state, Rng& rng, const HealthOf& health, const condition::Facts& facts,
           std::string_view model, std::vector<Leaf>& plan);
 
+// Every leaf `model` may reach, whatever its conditions, the targets' health or the balancers
+// pick: a configured model's whole tree (overrides as plan() gives them), or the one target
+// "provider/model" names. Returns false when the model is unknown. (Budget reservations price the
+// worst of them.)
+bool reachable(const config::Config& config, std::string_view model, std::vector<Leaf>& leaves);
+
 // OpenRouter's request-level provider preferences.
 struct Preferences {
   std::vector<std::string> order, only, ignore;

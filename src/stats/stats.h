@@ -1,11 +1,15 @@
-// Usage, cost, latency and health per target, and their two renderings:
-// JSON for GET /v1/stats, Prometheus text for GET /metrics.
+// Usage, cost, latency and health per target, and what they and the request metrics
+// (stats/metrics.h) look like together: JSON for GET /v1/stats (this file), Prometheus text
+// for GET /metrics (stats/prometheus.h).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "stats/buckets.h"
+#include "stats/metrics.h"
 
 namespace sy::stats {
 
@@ -27,10 +31,12 @@ class Histogram {
 struct TargetStats {
   uint64_t requests = 0;  // attempts started
   uint64_t errors = 0;    // attempts that failed
-  Histogram latency;      // of successful attempts (to the first byte for streams)
+  Histogram latency;      // of successful attempts (to the first byte for streams): p50/p99
   uint64_t prompt_tokens = 0;
   uint64_t completion_tokens = 0;
-  double cost = 0;  // USD, where prices are known
+  double cost = 0;         // USD, where prices are known
+  Buckets attempt;         // every attempt, from its start to its end (a stream's last byte)
+  Buckets first_token;     // streamed attempts: from the attempt's start to its first event
 };
 
 struct TargetRow {
@@ -40,11 +46,20 @@ struct TargetRow {
   int outstanding;
 };
 
+// The L1 store's numbers (hits and misses of L1 lookups).
 struct CacheRow {
   uint64_t entries, bytes, hits, misses, evictions;
 };
 
-std::string render_json(const std::vector<TargetRow>& targets, const CacheRow& cache);
-std::string render_prometheus(const std::vector<TargetRow>& targets, const CacheRow& cache);
+// Everything one rendering shows. `targets` are in the order of the runtime's target indices
+// (the labels of `metrics`); `keys` are the gateway keys' names, in config order.
+struct View {
+  std::vector<TargetRow> targets;
+  CacheRow cache{};
+  const Metrics* metrics = nullptr;  // null: no config installed yet
+  std::vector<std::string> keys;
+};
+
+std::string render_json(const View& view);
 
 }  // namespace sy::stats

@@ -137,6 +137,55 @@ TEST(Config, GatewayKeysAreNeverNamedInProblems) {
   EXPECT_EQ(problems[0].path, "keys[0].rpm");
 }
 
+TEST(Config, Telemetry) {
+  auto config = load_ok(R"({"providers": {"e": {"type": "echo"}}, "telemetry": {"logs": "json", "log_bodies": true,
+      "otlp": {"endpoint": "https://otel.example.com:4318/", "headers": {"Authorization": "env:OTEL_TOKEN", "x-team": "a"}}}})",
+                        R"({"OTEL_TOKEN": "Bearer t0k"})");
+  ASSERT_TRUE(config);
+  const Telemetry& t = config->telemetry;
+  EXPECT_TRUE(t.json_logs);
+  EXPECT_TRUE(t.log_bodies);
+  EXPECT_EQ(t.otlp.endpoint, "https://otel.example.com:4318");
+  ASSERT_EQ(t.otlp.headers.size(), 2u);
+  EXPECT_EQ(t.otlp.headers[0], std::make_pair(std::string("authorization"), std::string("Bearer t0k")));
+  EXPECT_EQ(t.otlp.headers[1].second, "a");
+  auto none = load_ok(R"({"providers": {"e": {"type": "echo"}}, "telemetry": {"logs": "none"}})");
+  EXPECT_FALSE(none->telemetry.json_logs);
+  EXPECT_TRUE(none->telemetry.otlp.endpoint.empty());
+}
+
+TEST(Config, TelemetryProblemsNameTheirField) {
+  auto problems = problems_of(R"({"providers": {"e": {"type": "echo"}}, "telemetry": {"logs": "text", "log_bodies": 1,
+      "otlp": {"endpoint": "otel:4318", "headers": {"a b": "x", "x-n": 3, "x-t": "env:NOPE", "x-l": "a\nb"}, "port": 1},
+      "sample": 1}})", "{}");
+  EXPECT_TRUE(has(problems, "telemetry.logs", "\"json\" or \"none\""));
+  EXPECT_TRUE(has(problems, "telemetry.log_bodies", "true or false"));
+  EXPECT_TRUE(has(problems, "telemetry.otlp.endpoint", "http:// or https://"));
+  EXPECT_TRUE(has(problems, "telemetry.otlp.headers.a b", "not a valid header name"));
+  EXPECT_TRUE(has(problems, "telemetry.otlp.headers.x-n", "must be a string"));
+  EXPECT_TRUE(has(problems, "telemetry.otlp.headers.x-t", "NOPE is not set"));
+  EXPECT_TRUE(has(problems, "telemetry.otlp.headers.x-l", "line breaks"));
+  EXPECT_TRUE(has(problems, "telemetry.otlp.port", "unknown field"));
+  EXPECT_TRUE(has(problems, "telemetry.sample", "unknown field"));
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "telemetry": {"otlp": {}}})"),
+                  "telemetry.otlp.endpoint", "is required"));
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "telemetry": []})"), "telemetry", "must be an object"));
+}
+
+TEST(Config, ReserveOutputTokens) {
+  EXPECT_EQ(load_ok(R"({"providers": {"e": {"type": "echo"}}})")->gateway.reserve_output_tokens, 4096u);
+  auto set = load_ok(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 0}})");
+  EXPECT_EQ(set->gateway.reserve_output_tokens, 0u);
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": -1}})"),
+                  "gateway.reserve_output_tokens", ""));
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"reserve_output_tokens": 2.5}})"),
+                  "gateway.reserve_output_tokens", "whole number"));
+  EXPECT_FALSE(load_ok(R"({"providers": {"e": {"type": "echo"}}})")->gateway.state_fail_open);
+  EXPECT_TRUE(load_ok(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"state_fail_open": true}})")->gateway.state_fail_open);
+  EXPECT_TRUE(has(problems_of(R"({"providers": {"e": {"type": "echo"}}, "gateway": {"state_fail_open": "yes"}})"),
+                  "gateway.state_fail_open", ""));
+}
+
 TEST(Config, RefusesInvalidJsonAndNonObjects) {
   EXPECT_NE(problems_of("{nope")[0].message.find("not valid JSON"), std::string::npos);
   EXPECT_NE(problems_of("[]")[0].message.find("must be a JSON object"), std::string::npos);

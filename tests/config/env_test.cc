@@ -17,5 +17,11 @@ TEST(EnvNames, OnlyWhereTheLoaderResolvesThem) {
   EXPECT_TRUE(env_names(R"({"providers": {"a": {"api_key": "env:"}}})").empty());
 }
 
+TEST(EnvNames, TelemetryHeadersMayReferToTheEnvironment) {
+  auto names = env_names(R"({"providers": {"e": {"type": "echo"}},
+      "telemetry": {"otlp": {"endpoint": "env:NOT_RESOLVED", "headers": {"authorization": "env:OTEL_TOKEN", "x": "plain", "n": 1}}}})");
+  EXPECT_EQ(names, (std::vector<std::string>{"OTEL_TOKEN"}));
+}
+
 }  // namespace
 }  // namespace sy::config

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "engine/harness.h"
+#include "engine/impl.h"
+#include "ledger/objects.h"
 
 namespace sy::engine {
 namespace {
@@ -52,6 +54,62 @@ TEST_F(EngineTest, TheNextDeadlineCoversBodiesAndCalls) {
   engine.body(last_id, R"({"model": "fo", "messages": [{"role": "user", "content": "x"}]})", now);
   engine.end(last_id, now);
   EXPECT_DOUBLE_EQ(deadline(), now + 2000);  // now the attempt's
+}
+
+}  // namespace
+}  // namespace sy::engine
+
+namespace sy::engine {
+namespace {
+
+// Shared state (src/ledger/): STATE actions go out in the engine's batch, and state_result hands
+// the answer to the holder waiting for it.
+TEST(EngineSharedState, StateResultReachesTheWaitingHolder) {
+  Engine engine(7);
+  ledger::Ledger& ledger = engine.impl().ledger;
+  ledger::Spec spec{"key:team", "budget", 1, 0, 30000};
+  // Without shared state: in memory, answered at once, no STATE.
+  EXPECT_EQ(ledger.reserve(spec, 0.5, 0.1, 1, false, 0).verdict, ledger::Verdict::admitted);
+  engine.enable_shared_state(true);
+  engine.timer(0);  // a fresh batch
+  EXPECT_EQ(ledger.reserve(spec, 0.5, 0.1, 2, false, 0).verdict, ledger::Verdict::pending);
+  auto actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, exchange::ActionKind::state);
+  EXPECT_EQ(actions[0].status, 2u);
+  EXPECT_EQ(actions[0].url, "key:team");
+  ledger::Objects objects;
+  std::string answer;
+  ASSERT_TRUE(objects.apply("key:team", actions[0].body, 10, answer));
+  engine.state_result(actions[0].id + 1, answer, 10);  // unknown: ignored
+  EXPECT_TRUE(ledger.take_decisions().empty());
+  engine.state_result(actions[0].id, answer, 10);
+  // The engine hands the decision on at once (to the key budgets, gateway/shared_budgets.h): the
+  // waiting request's ticket is taken from the lease.
+  EXPECT_TRUE(ledger.take_decisions().empty());
+  ASSERT_NE(ledger.find(spec), nullptr);
+  EXPECT_NEAR(ledger.find(spec)->reserved(), 0.5, 1e-12);
+  // The lease's renewal is on the engine's one timer: ttl - ttl/3 after the op was sent.
+  EXPECT_EQ(engine.next_deadline(), 20000);
+  engine.timer(20000);
+  actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].status, 0u);
+  EXPECT_NE(actions[0].body.find("\"want\":0"), std::string::npos);
+}
+
+TEST(EngineSharedState, ACancelledRequestTakesNoDecision) {
+  Engine engine(7);
+  ledger::Ledger& ledger = engine.impl().ledger;
+  ledger::Spec spec{"key:team", "budget", 1, 0, 30000};
+  engine.enable_shared_state(true);
+  engine.timer(0);
+  EXPECT_EQ(ledger.reserve(spec, 0.5, 0.1, 3, false, 0).verdict, ledger::Verdict::pending);
+  auto actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  engine.cancel(3, 1);
+  engine.state_result(actions[0].id, "", 2);
+  EXPECT_TRUE(ledger.take_decisions().empty());
 }
 
 }  // namespace

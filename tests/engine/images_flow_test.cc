@@ -166,7 +166,9 @@ TEST_F(ImagesFlow, AzureAndGeminiUpstreams) {
 }
 
 TEST_F(ImagesFlow, KeysBudgetsAndStats) {
-  configure(upstreams("{}", R"(, "keys": {"sk-a": {"models": ["a/gpt-image-1"], "budget_usd": 0.15}})"));
+  // Each request reserves (1 prompt token + 40 output tokens) at $1000 per million = $0.041.
+  configure(upstreams("{}", R"(, "keys": {"sk-a": {"models": ["a/gpt-image-1"], "budget_usd": 0.15}},
+                               "gateway": {"reserve_output_tokens": 40})"));
   std::string key = "authorization: Bearer sk-a\n";
   const char* body = R"({"model": "a/gpt-image-1", "prompt": "p"})";
   EXPECT_EQ(generate(body)[0].status, 401u);
@@ -175,7 +177,7 @@ TEST_F(ImagesFlow, KeysBudgetsAndStats) {
   EXPECT_EQ(json::view(parse(other[0].body)["error"]["param"]), "model");
   // kGptImage: 50 + 50 tokens at $1000 per million each = $0.10.
   answer(generate(body, key)[0].id, 200, kGptImage);
-  answer(generate(body, key)[0].id, 200, kGptImage);  // $0.20: over, but it was allowed to start
+  answer(generate(body, key)[0].id, 200, kGptImage);  // $0.05 left fits $0.041; it costs $0.10: $0.20
   auto broke = generate(body, key);
   EXPECT_EQ(broke[0].status, 402u);
   EXPECT_EQ(json::view(parse(broke[0].body)["error"]["code"]), "budget_exhausted");

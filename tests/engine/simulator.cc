@@ -135,10 +135,10 @@ void Simulator::run(double until_ms) {
   if (until_ms != kForever && until_ms > now_) now_ = until_ms;
 }
 
-std::string Simulator::get(std::string_view path) {
+std::string Simulator::get(std::string_view path, std::string_view headers) {
   uint32_t id = next_control_id_++;
   control_body_.clear();
-  engine_.submit(id, "GET", path, "", "", now_);
+  engine_.submit(id, "GET", path, headers, "", now_);
   perform(id);
   return control_body_;
 }

@@ -140,8 +140,8 @@ class Simulator {
   void run(double until_ms = kForever);
   double now() const { return now_; }
 
-  // GET `path` right now (e.g. /v1/stats); returns the body.
-  std::string get(std::string_view path);
+  // GET `path` right now (e.g. /v1/stats), with these header lines (a gateway key); returns the body.
+  std::string get(std::string_view path, std::string_view headers = "");
   // The breaker state of `target` ("provider/model") in /v1/stats, or "".
   std::string breaker(const std::string& target);
 

@@ -17,8 +17,14 @@ TEST(Actions, EveryKindRoundTrips) {
   batch.cache_put("key", "entry", 1.5e12);
   batch.cache_list(4);
   batch.cache_clear(5);
+  batch.state(7, 6, "key:team", "{\"op\":\"get\"}");
   auto actions = decode(batch.data());
-  ASSERT_EQ(actions.size(), 10u);
+  ASSERT_EQ(actions.size(), 11u);
+  EXPECT_EQ(actions[10].kind, ActionKind::state);
+  EXPECT_EQ(actions[10].id, 7u);
+  EXPECT_EQ(actions[10].status, 6u);
+  EXPECT_EQ(actions[10].url, "key:team");
+  EXPECT_EQ(actions[10].body, "{\"op\":\"get\"}");
   EXPECT_EQ(actions[0].kind, ActionKind::fetch);
   EXPECT_EQ(actions[0].status, 2u);
   EXPECT_EQ(actions[0].flags, 1u);
@@ -31,6 +37,21 @@ TEST(Actions, EveryKindRoundTrips) {
   EXPECT_EQ(actions[9].kind, ActionKind::cache_clear);
   batch.clear();
   EXPECT_TRUE(decode(batch.data()).empty());
+}
+
+TEST(Actions, SendCarriesItsOwnerAndRequest) {
+  ActionBatch batch;
+  batch.send(7, "POST", "http://otel.test/v1/traces", "content-type: application/json\n", "{}");
+  auto actions = decode(batch.data());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::send);
+  EXPECT_EQ(uint32_t(actions[0].kind), 13u);
+  EXPECT_EQ(actions[0].id, 0u);
+  EXPECT_EQ(actions[0].status, 7u);
+  EXPECT_EQ(actions[0].method, "POST");
+  EXPECT_EQ(actions[0].url, "http://otel.test/v1/traces");
+  EXPECT_EQ(actions[0].headers, "content-type: application/json\n");
+  EXPECT_EQ(actions[0].body, "{}");
 }
 
 }  // namespace

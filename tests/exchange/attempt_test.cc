@@ -251,7 +251,7 @@ TEST_F(EngineTest, BreakerOpensStopsTrafficAndRecoversThroughAProbe) {
   EXPECT_EQ(calls["b"], 2);
   stats = parse(submit("", "/v1/stats", "", "GET")[0].body);
   EXPECT_STREQ(stats["targets"][0]["breaker"].GetString(), "closed");
-  EXPECT_NE(submit("", "/metrics", "", "GET")[0].body.find("switchyard_requests_total{target=\"b/m\"} 12"),
+  EXPECT_NE(submit("", "/metrics", "", "GET")[0].body.find("switchyard_upstream_attempts_total{target=\"b/m\"} 12"),
             std::string::npos);
 }
 

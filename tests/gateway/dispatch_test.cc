@@ -65,7 +65,10 @@ TEST_F(EngineTest, StatsAndMetrics) {
   EXPECT_EQ(stats["targets"][0]["requests"].GetInt(), 1);
   auto metrics = submit("", "/metrics", "", "GET")[0];
   EXPECT_EQ(header(metrics, "content-type"), "text/plain; version=0.0.4");
-  EXPECT_NE(metrics.body.find("switchyard_requests_total{target=\"echo/echo-1\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("switchyard_upstream_attempts_total{target=\"echo/echo-1\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("switchyard_requests_total{target=\"echo/echo-1\",status=\"2xx\",cache=\"bypass\"} 1\n"),
+            std::string::npos)
+      << metrics.body;
 }
 
 TEST_F(EngineTest, ChecksBeforeTheExchange) {

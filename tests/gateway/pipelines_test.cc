@@ -224,7 +224,8 @@ TEST_F(PipelinesTest, TheKeyAppliesToEveryStep) {
 
 // Each step is charged to the key: a budget spent by the first step refuses the second.
 TEST_F(PipelinesTest, StepsSpendTheKeysBudget) {
-  install(upstream_config(R"(, "keys": {"sk-a": {"budget_usd": 0.00001}})"),
+  // Step one reserves (5 prompt tokens at $1 + 1 output token at $2 per million) = $0.000007.
+  install(upstream_config(R"(, "keys": {"sk-a": {"budget_usd": 0.00001}}, "gateway": {"reserve_output_tokens": 1})"),
           {pipeline("p", {step("one", "a/m-a", "1 {{x}}", {{"x", "{{input.x}}"}}),
                           step("two", "a/m-a", "2 {{x}}", {{"x", "{{one.text}}"}})})});
   auto started = call("p", R"({"x": "go"})", "authorization: Bearer sk-a\n");

@@ -16,6 +16,13 @@ TEST(ErrorClass, EveryOutcomeHasItsRow) {
   EXPECT_EQ(classify(Outcome::not_found).decision, Decision::fall_back);
 }
 
+TEST(ErrorClass, OutcomesHaveNames) {
+  EXPECT_STREQ(outcome_name(Outcome::network_error), "network_error");
+  EXPECT_STREQ(outcome_name(Outcome::status_5xx), "status_5xx");
+  EXPECT_STREQ(outcome_name(Outcome::error_body_200), "error_body_200");
+  for (int o = 0; o <= int(Outcome::error_body_200); ++o) EXPECT_STRNE(outcome_name(Outcome(o)), "unknown");
+}
+
 TEST(ErrorClass, StatusesAndHints) {
   EXPECT_EQ(outcome_of_status(400, ErrorType::context_length_exceeded), Outcome::context_length);
   EXPECT_EQ(outcome_of_status(400, ErrorType::content_filtered), Outcome::content_filter);

@@ -66,7 +66,7 @@ const VALID = {
     breaker: { failures: 5, cooldown_ms: 30000 },
     cache: { enabled: true, policy: 'lfu', max_bytes: 67108864, ttl_s: 3600, persist: true, store_truncated: true },
     keys: { 'sk-sy-team-a': { name: 'team-a', models: ['fast'], rpm: 600, budget_usd: 50 }, 'sk-sy-ops': { models: ['*'], admin: true }, 'env:OPS_KEY': {} },
-    gateway: { max_body_bytes: 1048576, body_timeout_ms: 5000, cors: { origins: ['https://app.example.com', 'http://localhost:5173'], max_age_s: 60 } },
+    gateway: { max_body_bytes: 1048576, body_timeout_ms: 5000, reserve_output_tokens: 1024, state_fail_open: true, cors: { origins: ['https://app.example.com', 'http://localhost:5173'], max_age_s: 60 } },
   },
   'every strategy': withModel({
     models: Object.fromEntries(
@@ -90,6 +90,12 @@ const VALID = {
     },
   }),
   'CORS any origin': { providers: echo, gateway: { cors: { origins: ['*'] } } },
+  'telemetry with every member': {
+    providers: echo,
+    telemetry: { logs: 'json', log_bodies: true, otlp: { endpoint: 'https://otel.example.com:4318/', headers: { Authorization: 'env:OTEL_TOKEN', 'x-team': 'a' } } },
+  },
+  'telemetry logs none, otlp without headers': { providers: echo, telemetry: { logs: 'none', otlp: { endpoint: 'http://127.0.0.1:4318' } } },
+  'telemetry empty': { providers: echo, telemetry: {} },
   'pipeline as an array of steps': withPipeline([
     step({ id: 'first' }),
     step({ id: 'second', input: { text: '{{first.text}}' }, model: 'e/other', cache: 'no-store', timeout_ms: 1000, on_error: 'skip' }),
@@ -115,7 +121,7 @@ const VALID = {
     timeout_ms: 1,
     breaker: { failures: 1, cooldown_ms: 86400000 },
     cache: { max_bytes: 1024, ttl_s: 0 },
-    gateway: { max_body_bytes: 1073741824, body_timeout_ms: 1, cors: { origins: [], max_age_s: 86400 } },
+    gateway: { max_body_bytes: 1073741824, body_timeout_ms: 1, reserve_output_tokens: 0, state_fail_open: false, cors: { origins: [], max_age_s: 86400 } },
     models: { m: { ...leaf, weight: 1e9 } },
   },
   'empty optional sections': { providers: echo, models: {}, services: {}, pipelines: {}, keys: {} },
@@ -126,7 +132,7 @@ const INVALID = {
   'not an object': [],
   'providers missing': { models: {} },
   'providers empty': { providers: {} },
-  'unknown top-level member': { providers: echo, telemetry: { logs: 'json' } },
+  'unknown top-level member': { providers: echo, tracing: { logs: 'json' } },
   '$schema not a string': { $schema: 7, providers: echo },
   'provider name with /': { providers: { 'a/b': { type: 'echo' } } },
   'provider not an object': { providers: { e: 'echo' } },
@@ -231,9 +237,23 @@ const INVALID = {
   'key name not a string': { providers: echo, keys: { k: { name: 7 } } },
   'gateway unknown member': { providers: echo, gateway: { port: 80 } },
   'gateway max_body_bytes over 1 GiB': { providers: echo, gateway: { max_body_bytes: 1073741825 } },
+  'gateway reserve_output_tokens negative': { providers: echo, gateway: { reserve_output_tokens: -1 } },
+  'gateway reserve_output_tokens not whole': { providers: echo, gateway: { reserve_output_tokens: 1.5 } },
+  'gateway state_fail_open not a boolean': { providers: echo, gateway: { state_fail_open: 'yes' } },
   'cors without origins': { providers: echo, gateway: { cors: { max_age_s: 1 } } },
   'cors origin with a path': { providers: echo, gateway: { cors: { origins: ['https://a.example.com/'] } } },
   'cors origin without a scheme': { providers: echo, gateway: { cors: { origins: ['a.example.com'] } } },
+  'telemetry not an object': { providers: echo, telemetry: 'json' },
+  'telemetry logs neither json nor none': { providers: echo, telemetry: { logs: 'text' } },
+  'telemetry log_bodies not a boolean': { providers: echo, telemetry: { log_bodies: 'yes' } },
+  'telemetry unknown member': { providers: echo, telemetry: { sample_rate: 1 } },
+  'otlp without endpoint': { providers: echo, telemetry: { otlp: { headers: {} } } },
+  'otlp endpoint without a scheme': { providers: echo, telemetry: { otlp: { endpoint: 'otel:4318' } } },
+  'otlp unknown member': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', protocol: 'grpc' } } },
+  'otlp header not a string': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { 'x-n': 1 } } } },
+  'otlp header name with a space': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { 'x n': 'v' } } } },
+  'otlp header value with a line break': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { 'x-n': 'a\nb' } } } },
+  'otlp header value env: without a name': { providers: echo, telemetry: { otlp: { endpoint: 'http://o.test', headers: { authorization: 'env:' } } } },
 };
 
 // Documents the schema accepts and the core refuses: rules across members, or the host's env.

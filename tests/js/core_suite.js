@@ -330,6 +330,24 @@ export function testCore(name, makeCore) {
         }
       });
 
+      it('takes shared state through its C interface: an answer to no STATE is ignored', async () => {
+        const core = await makeCore();
+        try {
+          assert.equal(core.configure(JSON.stringify(ECHO_CONFIG), '{}'), null);
+          core.enableSharedState(true);
+          assert.equal(core.stateResult(12345, '{"granted":1}', 1000).length, 0);
+          assert.equal(core.stateResult(12346, '', 1000).length, 0);
+          assert.equal(core.nextDeadline(), Infinity);
+          // An echo request owes the shared state nothing: answered at once, no STATE.
+          const driver = createDriver(core, { fetch: () => Promise.reject(new Error('no upstream')), state: async () => '' });
+          const response = await driver.request('POST', '/v1/chat/completions', { 'content-type': 'application/json' },
+            JSON.stringify({ model: 'echo', messages: userMessage('shared') }));
+          assert.equal(response.status, 200);
+        } finally {
+          core.free();
+        }
+      });
+
       it('names the env variables a config references, sorted, once each', async () => {
         const core = await makeCore();
         try {

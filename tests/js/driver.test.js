@@ -318,3 +318,34 @@ describe('driver: CACHE_LIST and CACHE_CLEAR', () => {
     assert.deepEqual([...failing.cacheResults.values()], [1]);
   });
 });
+
+describe('driver: telemetry SEND', () => {
+  it('is sent by its request, never awaited by the answer, bounded in time and logged when it fails', async () => {
+    const logged = [];
+    const t = setup({}, { sendTimeoutMs: 50, log: (line) => logged.push(line) });
+    const response = await t.driver.request('POST', '/send', {}, '{"resourceSpans":[]}');
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'sent'); // answered while the collector has not answered
+    assert.ok(await waitFor(() => t.upstream.length === 1));
+    const sent = t.upstream[0];
+    assert.equal(sent.url, 'http://collector.test/v1/traces?x=1');
+    assert.equal(sent.init.method, 'POST');
+    assert.equal(sent.init.headers.get('content-type'), 'application/json');
+    assert.equal(new TextDecoder().decode(sent.init.body), '{"resourceSpans":[]}');
+    await t.driver.flush(); // waits for the send: here, its timeout
+    assert.equal(logged.length, 1);
+    assert.match(logged[0], /telemetry send to http:\/\/collector\.test\/v1\/traces failed: no answer within 50 ms/);
+    assert.ok(!logged[0].includes('x=1'), 'the query is not logged');
+    await t.settle();
+  });
+
+  it('a collector answering an error is logged once, and a good answer is not', async () => {
+    const logged = [];
+    const answers = [new Response('no', { status: 503 }), new Response('{}', { status: 200 })];
+    const t = setup({}, { fetch: async () => answers.shift(), log: (line) => logged.push(line) });
+    for (let i = 0; i < 2; i++) assert.equal((await t.driver.request('POST', '/send', {}, '{}')).status, 200);
+    await t.driver.flush();
+    await t.settle();
+    assert.deepEqual(logged, ['switchyard: telemetry send to http://collector.test/v1/traces failed: HTTP 503']);
+  });
+});

@@ -11,12 +11,17 @@
 //   /upstream       a FETCH to http://up.test/ with the body; 200 with what it answered, 504
 //                   when it has not answered within 5 s (the fetch is aborted)
 //   /cache          GET: CACHE_LIST, answered with the lines; DELETE: CACHE_CLEAR
+//   /send           a SEND (telemetry) of the body to http://collector.test/v1/traces owned by the
+//                   request, then 200 "sent" at once
+//   /state?object=N a STATE action on object N with the body as its op, owned by the request:
+//                   200 with the answer stateResult gave, 503 when it was empty; with &owner=none
+//                   the action has no owner (status 0) and the request is answered 202 at once
 // Every request's body must end within bodyTimeoutMs (408) and stay under maxBodyBytes (413).
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export const KIND = { FETCH: 1, FETCH_ABORT: 2, RESPOND: 3, STREAM_CHUNK: 4, STREAM_END: 5, LOG: 7, CACHE_LIST: 10, CACHE_CLEAR: 11 };
+export const KIND = { FETCH: 1, FETCH_ABORT: 2, RESPOND: 3, STREAM_CHUNK: 4, STREAM_END: 5, LOG: 7, CACHE_LIST: 10, CACHE_CLEAR: 11, STATE: 12, SEND: 13 };
 
 /** Encodes action records as the core does (docs/host-interface.md, "the batch encoding"). */
 export function encodeActions(actions) {
@@ -53,6 +58,10 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
   const fetches = new Map(); // fid -> rid
   const calls = {}; // adapter method -> count
   const cacheResults = new Map(); // rid -> count
+  const stateResults = new Map(); // op id -> [answers given]
+  const stateOps = new Map(); // op id -> owning rid (0: none)
+  const shared = { enabled: false };
+  let nextOp = 1;
   let out = [];
   let nextFid = 1;
 
@@ -66,6 +75,10 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
     r.deadline = Infinity;
     const route = r.path.split('?')[0];
     if (route === '/echo') return respond(rid, 200, body);
+    if (route === '/send') {
+      out.push({ kind: KIND.SEND, status: rid, method: 'POST', url: 'http://collector.test/v1/traces?x=1', headers: 'content-type: application/json\n', body });
+      return respond(rid, 200, 'sent');
+    }
     if (route === '/wait') {
       r.kind = 'wait';
       r.deadline = now + Number(new URLSearchParams(r.path.split('?')[1]).get('ms'));
@@ -77,6 +90,16 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
       r.deadline = now + upstreamTimeoutMs;
       fetches.set(r.fid, rid);
       return out.push({ kind: KIND.FETCH, id: r.fid, status: rid, method: 'POST', url: 'http://up.test/', body });
+    }
+    if (route === '/state') {
+      const query = new URLSearchParams(r.path.split('?')[1]);
+      const op = nextOp++;
+      const owner = query.get('owner') === 'none' ? 0 : rid;
+      stateOps.set(op, owner);
+      out.push({ kind: KIND.STATE, id: op, status: owner, url: query.get('object') ?? '', body });
+      if (owner === 0) return respond(rid, 202, String(op));
+      r.kind = 'state';
+      return;
     }
     if (route === '/cache') {
       r.kind = 'tier';
@@ -169,9 +192,19 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
       if (r?.kind === 'tier') respond(rid, 200, typeof data === 'string' ? data : decoder.decode(data));
     }),
     enablePersistence: () => {},
+    enableSharedState: (on) => {
+      shared.enabled = on;
+    },
+    stateResult: batch('stateResult', (op, data) => {
+      const text = typeof data === 'string' ? data : decoder.decode(data);
+      stateResults.set(op, [...(stateResults.get(op) ?? []), text]);
+      const rid = stateOps.get(op);
+      const r = requests.get(rid);
+      if (r?.kind === 'state') respond(rid, text === '' ? 503 : 200, text === '' ? 'state_unavailable' : text);
+    }),
     free: () => {},
   };
-  return { core, calls, cacheResults, pending: () => requests.size };
+  return { core, calls, cacheResults, stateResults, shared, pending: () => requests.size };
 }
 
 function concat(chunks) {

@@ -59,6 +59,25 @@ TEST(Router, PlansModelsAndDirectNames) {
   EXPECT_FALSE(routing::plan(*config, state, rng, health, {}, "nope", plan));
 }
 
+TEST(Router, ReachableListsEveryLeafWhateverTheConditions) {
+  auto config = load(R"({"providers": {"a": {"type": "echo"}, "b": {"type": "echo"}},
+    "models": {"c": {"strategy": "conditional", "targets": [
+        {"name": "big", "provider": "a", "model": "m", "override_params": {"max_tokens": 9}},
+        {"name": "small", "strategy": "round_robin", "targets": [{"provider": "b", "model": "m"}, {"provider": "a", "model": "n"}]}],
+      "conditions": [{"when": {"prompt_tokens": {"$gt": 100}}, "then": "big"}], "default": "small"}}})");
+  std::vector<Leaf> leaves;
+  ASSERT_TRUE(reachable(*config, "c", leaves));
+  EXPECT_EQ(providers_of(*config, leaves), "aba");
+  EXPECT_EQ(leaves[0].overrides.size(), 1u);
+  EXPECT_EQ(leaves[2].model, "n");
+  leaves.clear();
+  ASSERT_TRUE(reachable(*config, "b/other", leaves));
+  ASSERT_EQ(leaves.size(), 1u);
+  EXPECT_EQ(leaves[0].target, kDirectTarget);
+  EXPECT_FALSE(reachable(*config, "zz/m", leaves));
+  EXPECT_FALSE(reachable(*config, "nope", leaves));
+}
+
 TEST(Router, PreferencesParseAndApply) {
   auto config = load(kConfig);
   json::Document doc;

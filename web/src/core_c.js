@@ -130,6 +130,15 @@ export function createCCore(exports, seed = 0) {
     enablePersistence(on) {
       exports.sy_engine_enable_persistence(live(), on ? 1 : 0);
     },
+    // The answer to a STATE action: the object's JSON answer, or empty when it failed.
+    stateResult(opId, data, now) {
+      const [d, dn] = place(data ?? new Uint8Array(0));
+      return framed(exports.sy_state_result(live(), opId, d, dn, now));
+    },
+    // The host has shared objects: only then does the core emit STATE actions.
+    enableSharedState(on) {
+      exports.sy_engine_enable_shared_state(live(), on ? 1 : 0);
+    },
     free() {
       if (engine) exports.sy_engine_free(engine);
       if (scratch) free(scratch);

@@ -39,6 +39,18 @@
 // empty list, a clear answered all the same and logged); CACHE_PUT is performed by the pump of
 // the request on whose behalf the core emitted it, which stays alive until the write settled
 // (the caller's answer never waits for it).
+//
+// SEND (telemetry: OTLP exports) is fire and forget: performed by the pump of the request that
+// owns it (or, with no owner, of the request whose core call emitted it; an orphan pump under
+// host.waitUntil when that one already ended), never awaited by an answer, bounded by
+// host.sendTimeoutMs, never retried; a failure is logged.
+//
+// Shared state (docs/host-interface.md): a host with `state(objectName, opText) → Promise<string>`
+// (the edge worker's Durable Objects) has the core lease its pools from those objects; the driver
+// then enables shared state and performs each STATE action in the owning request's task (or, for
+// none, in the task of the core call that emitted it), answering it exactly once with
+// core.stateResult: the object's answer, or empty when it failed or took longer than
+// `stateTimeoutMs` (default 5000).
 
 const FETCH = 1;
 const FETCH_ABORT = 2;
@@ -50,10 +62,16 @@ const CACHE_GET = 8;
 const CACHE_PUT = 9;
 const CACHE_LIST = 10;
 const CACHE_CLEAR = 11;
+const STATE = 12;
+const SEND = 13;
 
 // A persistent tier that has not answered by then (a get, a clear, one step of a listing)
 // counts as having failed.
 const DEFAULT_CACHE_TIMEOUT_MS = 5000;
+// A telemetry SEND that has not completed by then is aborted (and logged).
+const DEFAULT_SEND_TIMEOUT_MS = 10000;
+// A shared-state operation that has not answered by then has failed.
+const DEFAULT_STATE_TIMEOUT_MS = 5000;
 // setTimeout's longest delay; a later deadline is simply re-armed when this one fires.
 const MAX_DELAY_MS = 0x7fffffff;
 
@@ -168,7 +186,8 @@ function bounded(promise, ms) {
  * @param {object} core the adapter of web/src/core_c.js (or web/src/core_emscripten.js)
  * @param {{ fetch: typeof fetch, now?: () => number, waitUntil?: (p: Promise<unknown>) => void,
  *           log?: (line: string) => void, cache?: CacheTier, cacheTimeoutMs?: number,
- *           keepAliveMs?: number, bodyLingerMs?: number, fetchWhole?: Function }} host
+ *           keepAliveMs?: number, bodyLingerMs?: number, fetchWhole?: Function,
+ *           state?: (objectName: string, opText: string) => Promise<string>, stateTimeoutMs?: number }} host
  *   `cache` is the persistent tier, if any:
  *   { get(key) → Promise<Uint8Array|string|null>, put(key, entryBytes, expiresAtMs) → Promise,
  *     entries() → async iterable of entry lines, clear() → Promise }
@@ -178,6 +197,9 @@ function bounded(promise, ms) {
  *   clear; transport 'emscripten'); streaming ones always use `fetch`
  *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
  *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
+ *   `sendTimeoutMs`: a telemetry SEND still running after this long is aborted (default 10000)
+ *   `state(objectName, opText)` → Promise<string>, if given: the shared objects (STATE actions);
+ *   `stateTimeoutMs` bounds each (default 5000)
  * @returns {{ request: Function, flush: () => Promise<void>, counters: () => object }}
  */
 export function createDriver(core, host) {
@@ -185,13 +207,16 @@ export function createDriver(core, host) {
   const tierTimeoutMs = host.cacheTimeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS;
   const keepAliveMs = Math.min(MAX_DELAY_MS, host.keepAliveMs ?? 0);
   const bodyLingerMs = Math.min(MAX_DELAY_MS, host.bodyLingerMs ?? 0);
+  const sendTimeoutMs = Math.min(MAX_DELAY_MS, host.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
+  const stateTimeoutMs = host.stateTimeoutMs ?? DEFAULT_STATE_TIMEOUT_MS;
+  if (typeof host.state === 'function') core.enableSharedState?.(true);
   const requests = new Map(); // request id -> RequestState, while its pump runs
   const fetches = new Map(); // fetch id -> { owner, controller, aborted }
   // The one timer: the deadline it was armed for (undefined: none armed), the request whose
   // context holds it, and the setTimeout handle (null while a hand-over is pending).
   const timer = { at: undefined, owner: null, handle: null };
   const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
-  const writes = new Set(); // one promise per CACHE_PUT dispatched and not yet settled
+  const writes = new Set(); // one promise per CACHE_PUT or SEND dispatched and not yet settled
   let nextRid = 1;
 
   function newRid() {
@@ -287,11 +312,23 @@ export function createDriver(core, host) {
           // Owned by request `id`; answered even when that request already went away.
           enqueue(stateFor(action.id || context.rid), action);
           break;
+        case STATE:
+          // Owned by request `status` (0: the request the core was called for); answered even
+          // when that request already went away.
+          enqueue(stateFor(action.status || context.rid), action);
+          break;
         case CACHE_PUT: {
           const written = new Promise((resolve) => (action.written = resolve));
           writes.add(written);
           written.then(() => writes.delete(written));
           enqueue(stateFor(context.rid), action);
+          break;
+        }
+        case SEND: {
+          const sent = new Promise((resolve) => (action.written = resolve));
+          writes.add(sent);
+          sent.then(() => writes.delete(sent));
+          enqueue(stateFor(action.status || context.rid), action);
           break;
         }
         default:
@@ -482,6 +519,12 @@ export function createDriver(core, host) {
         break;
       case CACHE_PUT:
         cachePut(state, action);
+        break;
+      case SEND:
+        send(state, action);
+        break;
+      case STATE:
+        tierTask(state, () => stateOp(state, action));
         break;
     }
   }
@@ -741,6 +784,50 @@ export function createDriver(core, host) {
       });
   }
 
+  // ---- telemetry ----------------------------------------------------------------------------
+
+  // Fire and forget: the request's pump stays alive until it settled, its answer never waits.
+  // Bounded by sendTimeoutMs; a failure (network, timeout, non-2xx) is logged, never retried.
+  function send(state, action) {
+    state.tierOps++;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${sendTimeoutMs} ms`)), sendTimeoutMs);
+    const where = action.url.split('?')[0];
+    Promise.resolve()
+      .then(async () => {
+        const init = { method: action.method || 'POST', headers: textToHeaders(action.headers), signal: controller.signal };
+        if (action.body.length > 0) init.body = action.body;
+        const response = await host.fetch(action.url, init);
+        await response.arrayBuffer().catch(() => {}); // read to the end: the connection is reused
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      })
+      .catch((error) => host.log?.(`switchyard: telemetry send to ${where} failed: ${messageOf(controller.signal.reason ?? error)}`))
+      .finally(() => {
+        clearTimeout(timer);
+        action.written?.();
+        state.tierOps--;
+        notify(state);
+      });
+  }
+
+  // ---- shared state ------------------------------------------------------------------------------
+
+  // One STATE action, answered exactly once: the object's answer, or empty when there is no
+  // `host.state`, it failed or it took longer than stateTimeoutMs (logged).
+  async function stateOp(state, action) {
+    let answer = '';
+    if (typeof host.state === 'function') {
+      try {
+        const op = decoder.decode(action.body);
+        const text = await bounded(Promise.resolve().then(() => host.state(action.url, op)), stateTimeoutMs);
+        answer = typeof text === 'string' ? text : decoder.decode(toBytes(text));
+      } catch (error) {
+        host.log?.(`switchyard: state ${action.url} failed: ${messageOf(error)}`);
+      }
+    }
+    call(state, () => core.stateResult(action.id, answer, now()));
+  }
+
   // ---- the pump ------------------------------------------------------------------------------
 
   function idle(state) {
@@ -835,8 +922,9 @@ export function createDriver(core, host) {
     },
 
     /**
-     * Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled, whether
-     * it succeeded or failed (failures are logged). What the core asks for later is not waited for.
+     * Resolves once every cache tier write (CACHE_PUT) and telemetry send (SEND) dispatched so far
+     * has settled, whether it succeeded or failed (failures are logged). What the core asks for
+     * later is not waited for.
      */
     flush() {
       return Promise.all([...writes]).then(() => undefined);

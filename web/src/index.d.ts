@@ -110,7 +110,7 @@ export interface ConfigDocument {
   keys?: {
     [member: string]: ConfigKey;
   };
-  /** The HTTP front: request bodies and CORS. */
+  /** The HTTP front: request bodies, CORS and budget reservations. */
   gateway?: {
     /**
      * Larger request bodies get 413.
@@ -122,6 +122,16 @@ export interface ConfigDocument {
      * @default 30000
      */
     body_timeout_ms?: number;
+    /**
+     * Output tokens a key's budget reservation assumes when a request gives no max_tokens (worst-case cost = prompt estimate at the highest input price + these at the highest output price among the targets it may reach).
+     * @default 4096
+     */
+    reserve_output_tokens?: number;
+    /**
+     * With shared state (a host with Durable Objects): when the state object of a key with a budget or an rpm does not answer, admit the request from the isolate's local lease (true) instead of answering 503 state_unavailable (false).
+     * @default false
+     */
+    state_fail_open?: boolean;
     /** Cross-origin callers allowed (default: none). */
     cors?: {
       /** Origins like "https://app.example.com" (scheme and host, no path), or ["*"] for any. */
@@ -131,6 +141,28 @@ export interface ConfigDocument {
        * @default 600
        */
       max_age_s?: number;
+    };
+  };
+  /** Request logs and traces. Nothing here ever carries a gateway key (keys are named by keys.*.name) or a provider key. */
+  telemetry?: {
+    /**
+     * "json": one JSON line per finished request (request id, key name, model, target, attempts, cache, status, tokens, cost, ms) through the host's log.
+     * @default "none"
+     */
+    logs?: "json" | "none";
+    /**
+     * Also put the request body and the answer text in each log line (off: no prompt or answer text is logged).
+     * @default false
+     */
+    log_bodies?: boolean;
+    /** Export traces as OTLP/HTTP JSON: a span per request, per upstream attempt and per cache lookup, batched (64 spans, or 1 s after the first unsent one) and sent by the host without delaying any answer. */
+    otlp?: {
+      /** The collector's base URL (a trailing / is dropped); spans are POSTed to {endpoint}/v1/traces. */
+      endpoint: string;
+      /** Headers sent with every export (e.g. authorization); a value may be "env:NAME". */
+      headers?: {
+        [member: string]: string;
+      };
     };
   };
 }
@@ -1005,8 +1037,20 @@ export interface TargetStats {
 export interface Stats {
   object: 'switchyard.stats';
   targets: TargetStats[];
-  /** The core's response cache (L1). */
-  cache: { entries: number; bytes: number; hits: number; misses: number; evictions: number };
+  /**
+   * The response cache. `entries`, `bytes` and `evictions` are the core's own (L1); `hits` are
+   * lookups answered by either tier, `misses` lookups answered by neither; `l1` and `l2` (the
+   * host's persistent tier: IndexedDB, disk, KV) count each tier's own lookups.
+   */
+  cache: {
+    entries: number;
+    bytes: number;
+    hits: number;
+    misses: number;
+    evictions: number;
+    l1: { hits: number; misses: number };
+    l2: { hits: number; misses: number };
+  };
   /** Not enumerable: how the request was served. */
   readonly _switchyard: SwitchyardInfo;
 }
@@ -1177,6 +1221,10 @@ export interface CoreAdapter {
   cacheResult(rid: number, data: Uint8Array | string, now: number): Uint8Array;
   /** The host has a persistent tier: the core may emit CACHE_GET / CACHE_PUT / CACHE_LIST / CACHE_CLEAR. */
   enablePersistence(on: boolean): void;
+  /** The answer to a STATE (the shared object's answer, or empty: failed or timed out). Exactly once per STATE. */
+  stateResult(opId: number, data: Uint8Array | string, now: number): Uint8Array;
+  /** The host has shared objects: the core may emit STATE (pools leased from them). */
+  enableSharedState(on: boolean): void;
   free(): void;
 }
 
@@ -1201,6 +1249,13 @@ export interface DriverHost {
    * still sending can finish and read the answer. 0 (default): the body is cancelled at once.
    */
   bodyLingerMs?: number;
+  /**
+   * Shared objects (Durable Objects): applies one pool op (JSON text) to the object of that name
+   * and resolves to its answer. A driver whose host has it enables shared state.
+   */
+  state?: (objectName: string, opText: string) => Promise<string>;
+  /** A STATE that has not answered by then failed (default 5000 ms). */
+  stateTimeoutMs?: number;
   /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
   fetchWhole?: (
     url: string,

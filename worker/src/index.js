@@ -13,14 +13,21 @@
 //                      it the gateway keeps L1 only
 //   DEMOS              optional service over the static demos (web/demos/build.mjs; a workerd
 //                      disk service in worker/gateway.mjs): served at /demos/, no key needed
+//   SWITCHYARD_STATE   optional Durable Object namespace of class SwitchyardState (exported
+//                      here; worker/src/state_object.js): the shared state (budgets, rate and
+//                      concurrency pools) of every isolate, handed to the driver as `host.state`;
+//                      without it every pool lives in this isolate's core
 
 import wasmModule from '../dist/switchyard.wasm';
 import demoPage from '../public/index.html';
 import defaultConfig from '../default-config.json';
 import { createWasiShim } from './wasi_shim.js';
 import { createKvTier } from './cache_kv.js';
+import { stateClient } from './state_object.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
+
+export { SwitchyardState } from './state_object.js';
 
 const KEEP_ALIVE_MS = 60000;
 const BODY_LINGER_MS = 5000;
@@ -135,6 +142,8 @@ async function boot(env) {
     bodyLingerMs: BODY_LINGER_MS,
     log: (line) => console.log(line),
     cache: tier ?? undefined,
+    // Shared pools (STATE actions) go to their Durable Object (`key:<name>`, `provider:<name>`).
+    ...(env.SWITCHYARD_STATE ? { state: stateClient(env.SWITCHYARD_STATE) } : {}),
   });
   return { driver };
 }

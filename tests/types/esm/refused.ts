@@ -9,7 +9,11 @@ export const wrongConfigs: ConfigDocument[] = [
   // @ts-expect-error providers is required
   { models: {} },
   // @ts-expect-error an unknown top-level member
-  { providers, telemetry: { logs: 'json' } },
+  { providers, tracing: { logs: 'json' } },
+  // @ts-expect-error telemetry logs are "json" or "none"
+  { providers, telemetry: { logs: 'text' } },
+  // @ts-expect-error an otlp export needs its endpoint
+  { providers, telemetry: { otlp: { headers: {} } } },
   // @ts-expect-error an unknown provider type
   { providers: { x: { type: 'openai-ish' } } },
   // @ts-expect-error a provider's type is required

@@ -72,6 +72,7 @@ const config: ConfigDocument = {
   cache: { enabled: true, policy: 'lru', max_bytes: 67108864, ttl_s: 3600, persist: true },
   keys: { 'sk-sy-team-a': { models: ['fast'], rpm: 600, budget_usd: 50 }, 'sk-sy-ops': { models: ['*'], admin: true } },
   gateway: { max_body_bytes: 4194304, cors: { origins: ['https://app.example.com'] } },
+  telemetry: { logs: 'json', log_bodies: false, otlp: { endpoint: 'https://otel.example.com:4318', headers: { authorization: 'env:OTEL_TOKEN' } } },
 };
 
 const asText: SwitchyardConfig = JSON.stringify(config);
