@@ -108,9 +108,10 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   exchange::Start start;
   Error error;
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
-  Estimate cost = estimate(*runtime_->config, env->request);
-  bool listing = p.route->handler == Handler::models;  // a provider's model list costs nothing
-  Verdict verdict = reserve(*runtime_, listing ? -1 : p.key, cost.usd, now, error, id);
+  // Only a key is charged (a provider's model list costs nothing): without one, nothing to estimate.
+  bool charged = p.key >= 0 && p.route->handler != Handler::models;
+  Estimate cost = charged ? estimate(*runtime_->config, env->request) : Estimate{};
+  Verdict verdict = reserve(*runtime_, charged ? p.key : -1, cost.usd, now, error, id);
   if (verdict.kind == Verdict::Kind::pending) {
     p.envelope = std::move(env);
     p.waits_for_tier = false;  // whatever it waited for before (conversations) has arrived
@@ -137,7 +138,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   auto responder = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), std::move(p.cors),
                                                request, int64_t(now / 1000), keeping);
   if (traced) responder->trace(tracer_, std::move(facts));
-  if (p.key >= 0 && !listing)
+  if (charged)
     start.caller = std::make_unique<Charged>(std::move(responder), runtime_, p.key, cost, now);
   else
     start.caller = std::move(responder);
