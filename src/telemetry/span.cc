@@ -7,28 +7,20 @@
 
 namespace sy::telemetry {
 
-void Span::add(std::string key, std::string_view text) {
-  Attribute a;
+Attribute& Span::attribute(std::string key, Attribute::Type type) {
+  Attribute& a = attributes.emplace_back();
   a.key = std::move(key);
-  a.text = text;
-  attributes.push_back(std::move(a));
+  a.type = type;
+  return a;
 }
+
+void Span::add(std::string key, std::string_view text) { attribute(std::move(key), Attribute::Type::string).text = text; }
 
 void Span::add(std::string key, int64_t integer) {
-  Attribute a;
-  a.key = std::move(key);
-  a.type = Attribute::Type::integer;
-  a.integer = integer;
-  attributes.push_back(std::move(a));
+  attribute(std::move(key), Attribute::Type::integer).integer = integer;
 }
 
-void Span::add(std::string key, double number) {
-  Attribute a;
-  a.key = std::move(key);
-  a.type = Attribute::Type::number;
-  a.number = number;
-  attributes.push_back(std::move(a));
-}
+void Span::add(std::string key, double number) { attribute(std::move(key), Attribute::Type::number).number = number; }
 
 std::string unix_nanos(double ms) {
   if (!(ms > 0)) return "0";

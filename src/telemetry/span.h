@@ -39,6 +39,9 @@ struct Span {
   void add(std::string key, std::string_view text);
   void add(std::string key, int64_t integer);
   void add(std::string key, double number);
+
+ private:
+  Attribute& attribute(std::string key, Attribute::Type type);  // a new one, last in `attributes`
 };
 
 // Unix ms (a double, as hosts report `now`) as OTLP's decimal string of nanoseconds.
