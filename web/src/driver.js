@@ -317,17 +317,12 @@ export function createDriver(core, host) {
           // when that request already went away.
           enqueue(stateFor(action.status || context.rid), action);
           break;
-        case CACHE_PUT: {
+        case CACHE_PUT: // status is 0: performed by the request the core was called for
+        case SEND: {
+          // Tracked until settled, so that flush() can wait for it; the answer never does.
           const written = new Promise((resolve) => (action.written = resolve));
           writes.add(written);
           written.then(() => writes.delete(written));
-          enqueue(stateFor(context.rid), action);
-          break;
-        }
-        case SEND: {
-          const sent = new Promise((resolve) => (action.written = resolve));
-          writes.add(sent);
-          sent.then(() => writes.delete(sent));
           enqueue(stateFor(action.status || context.rid), action);
           break;
         }
