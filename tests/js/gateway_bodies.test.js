@@ -114,7 +114,9 @@ describe('request bodies at the edge', () => {
   });
 
   test('a streamed body over the limit gets 413 while it still arrives', { timeout: 20000 }, async () => {
-    const answer = await trickle(gateway.url, { piece: 'y'.repeat(1024), everyMs: 20, maxMs: 10000 });
+    // 2 KiB every 10 ms passes the 8 KiB limit within about 40 ms, well inside the 300 ms body
+    // deadline even when the machine's timers run late under load.
+    const answer = await trickle(gateway.url, { piece: 'y'.repeat(2048), everyMs: 10, maxMs: 10000 });
     assert.equal(answer.status, 413, answer.text);
     assert.equal(JSON.parse(answer.text).error.metadata.error_type, 'invalid_request');
     assert.ok(answer.written > MAX_BODY && answer.written < MAX_BODY + 16 * 1024, `the caller had written ${answer.written} bytes`);
