@@ -32,6 +32,7 @@ namespace sy::gateway {
 struct Verdict {
   enum class Kind { admitted, refused, pending, unavailable } kind = Kind::admitted;
   double remaining_usd = -1;  // refused: what the key has left (budget − spent − reserved), ≥ 0
+  double retry_after_ms = -1;  // refused by a shared rpm pool: when a slot frees next (-1: not known)
 };
 
 struct BudgetView {

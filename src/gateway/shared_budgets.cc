@@ -35,7 +35,7 @@ namespace {
 Verdict verdict_of(const ledger::Decision& d) {
   switch (d.verdict) {
     case ledger::Verdict::admitted: return {Verdict::Kind::admitted, -1};
-    case ledger::Verdict::refused: return {Verdict::Kind::refused, std::max(0.0, d.remaining)};
+    case ledger::Verdict::refused: return {Verdict::Kind::refused, std::max(0.0, d.remaining), d.retry_after_ms};
     case ledger::Verdict::unavailable: return {Verdict::Kind::unavailable, -1};
     case ledger::Verdict::pending: break;
   }
