@@ -100,9 +100,9 @@ void Run::advance(double now) {
       moved = true;
     }
     for (size_t i = 0; i < steps_.size() && !over_; ++i) {
-      if (steps_[i].status != StepState::Status::waiting || !ready(i)) continue;
+      if (steps_[i].status != StepState::Status::waiting || steps_[i].parked || !ready(i)) continue;
       start_step(i, now);
-      moved = true;
+      if (!steps_[i].parked) moved = true;
     }
   }
   dirty_ = false;
@@ -158,8 +158,16 @@ void Run::start_step(size_t i, double now) {
   if (!step_request(*setup_.config, step, input, streamed, *start.envelope, error)) return step_failed(i, error, now);
   if (setup_.hooks.controls && !setup_.hooks.controls(start.controls, error)) return step_failed(i, error, now);
   start.caller = std::make_unique<StepCaller>(*this, i, streamed);
-  if (setup_.hooks.admit && !setup_.hooks.admit(start.envelope->request, now, start.caller, error))
-    return step_failed(i, error, now);
+  if (setup_.hooks.admit) {
+    bool behind = asking_ != kNobody && asking_ != i;  // it waits behind the step that asked
+    Admission admission = behind ? Admission::waiting : setup_.hooks.admit(start.envelope->request, now, start.caller, error);
+    if (admission == Admission::refused) return step_failed(i, error, now);
+    if (admission == Admission::waiting) {
+      s.parked = true;
+      if (!behind) asking_ = i;
+      return;
+    }
+  }
   apply_step_controls(step, start.controls);
   if (next_call_ == 0) next_call_ = 0x80000000u;  // wrapped: stay clear of host ids
   start.id = next_call_++;
@@ -232,9 +240,10 @@ void Run::expire(double now) {
   if (over_) return;
   std::string running;
   for (size_t i = 0; i < steps_.size(); ++i) {
-    if (steps_[i].status != StepState::Status::running) continue;
+    if (steps_[i].status != StepState::Status::running && !steps_[i].parked) continue;
     running += running.empty() ? "" : ", ";
     running += setup_.pipeline->steps[i].id;
+    if (steps_[i].parked) running += " (waiting for its key's budget)";
   }
   stop_running(now);
   int64_t ms = int64_t(setup_.pipeline->timeout_ms);
@@ -242,6 +251,19 @@ void Run::expire(double now) {
         "pipeline '" + setup_.pipeline->name + "' did not finish within " + std::to_string(ms) +
             " ms (timeout_ms); still running: " + (running.empty() ? "none" : running),
         "pipeline_timeout", "timeout_ms"});
+}
+
+void Run::resume(double now) {
+  if (over_ || asking_ == kNobody) return;
+  asking_ = kNobody;
+  // In step order: the one that asked first; a step that must wait again makes the rest wait
+  // behind it.
+  for (size_t i = 0; i < steps_.size() && !over_; ++i) {
+    if (!steps_[i].parked) continue;
+    steps_[i].parked = false;
+    start_step(i, now);
+  }
+  dirty_ = true;  // the gateway advances it after the event
 }
 
 void Run::cancel(double now) {
