@@ -73,6 +73,12 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
   setup.headers = p.cors;
   setup.config = runtime_->config;
   setup.pipeline = pipeline;
+  if (tracer_ && (tracer_->logging() || p.trace.valid())) {  // its log line and spans (pipeline/run.h)
+    setup.tracer = tracer_;
+    setup.facts = facts_of(p);
+    setup.facts.stream = setup.stream;
+    if (tracer_->bodies()) setup.facts.request_text = p.body;
+  }
   auto run = std::make_unique<pipeline::Run>(exchange_, batch_, next_step_call_, std::move(setup));
   pipeline::Run& started = *run;
   runs_[id] = std::move(run);

@@ -24,6 +24,7 @@
 #include "json/json.h"
 #include "pipeline/step.h"
 #include "pipeline/values.h"
+#include "telemetry/tracer.h"
 
 namespace sy::pipeline {
 
@@ -55,6 +56,11 @@ struct Setup {
   json::Document input;        // the call's input object (`stream` removed)
   bool stream = false;         // answer as text/event-stream
   Hooks hooks;
+  // Telemetry (set: logs or traces are on): the run's end gives one log line and, in a trace,
+  // the root span from `facts` (the request's head) and a child span per step that started;
+  // each step's attempts and cache lookups are spans under its step's.
+  telemetry::Tracer* tracer = nullptr;
+  telemetry::RequestFacts facts;
 };
 
 class StepCaller;
@@ -98,6 +104,8 @@ class Run {
   void succeed();
   void fail(const Error& error);
   void respond(int status, std::string_view content_type, const std::string& body);
+  telemetry::Context step_trace(size_t i, double now);
+  void ended(int status, std::string_view error, std::string_view body = {});
   void event(std::string_view name, const std::string& data);
   void delta(std::string_view text);
 
@@ -109,6 +117,7 @@ class Run {
   static constexpr size_t kNobody = size_t(-1);
   size_t output_step_ = 0;
   size_t asking_ = kNobody;  // the step whose admission waits for an answer (others wait behind it)
+  std::vector<telemetry::Span> spans_;  // per step: its span, once it started (traces on)
   double deadline_ = exchange::kNever;
   bool dirty_ = false;
   bool over_ = false;
