@@ -18,7 +18,6 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 
 import { startMock } from '../mock-upstream/server.mjs';
-import { call } from './gateway/helpers.js';
 import { startCluster } from './state/cluster.js';
 
 const KEYS = {
@@ -46,7 +45,18 @@ const ask = (name, key) => client(name, key).chat.completions.create({
   model: 'priced', max_tokens: 10, messages: [{ role: 'user', content: 'hello' }],
 });
 const upstreamCalls = () => mock.counts().cluster?.['POST /v1/chat/completions'] ?? 0;
-const keyInfo = (name, key) => call(`${url(name)}/v1/key`, { headers: { authorization: `Bearer ${key}` } });
+/** GET /v1/key through `name`: { status, text, json } (30 s at most: a loaded machine is slow). */
+async function keyInfo(name, key) {
+  const response = await fetch(`${url(name)}/v1/key`, {
+    headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30000),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: response.status, text, json };
+}
 
 /** GET /v1/key through `name` until it shows `expected` spent (or the deadline): its data. */
 async function spentAt(name, key, expected, ms = 60000) {
