@@ -17,8 +17,9 @@
 // (the host answered for that key) it calls reserve() again for each request parked on that key,
 // in arrival order; those calls may answer pending again (the lease was drained meanwhile). A
 // failure of the shared state answers `unavailable`: 503 `state_unavailable` naming the key.
-// Pipeline steps do not wait: a step told `pending` fails with that 503. settle() never waits: a
-// shared implementation keeps what it could not report yet and sends it with its next operation.
+// A pipeline step told `pending` waits too (its run is resumed from ready()). settle() never
+// waits: a shared implementation keeps what it could not report yet and sends it with its next
+// operation.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,7 @@ namespace sy::gateway {
 struct Verdict {
   enum class Kind { admitted, refused, pending, unavailable } kind = Kind::admitted;
   double remaining_usd = -1;  // refused: what the key has left (budget − spent − reserved), ≥ 0
+  double retry_after_ms = -1;  // refused by a shared rpm pool: when a slot frees next (-1: not known)
 };
 
 struct BudgetView {

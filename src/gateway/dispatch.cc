@@ -162,6 +162,9 @@ void Gateway::budget_ready(int key, double now) {
     } else if (p.route->handler == Handler::key) dispatch(id, p, now);  // GET /v1/key
     else launch(id, p, std::move(p.envelope), now);
   }
+  // Pipelines whose next step waits for this key's budget ask again (pipeline::Run::resume).
+  for (auto& [id, run] : runs_)
+    if (run->waiting() && run->key() == key) run->resume(now);
 }
 
 std::string Gateway::tenant(int key) const {

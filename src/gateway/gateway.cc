@@ -87,7 +87,9 @@ void Gateway::respond(uint32_t id, const Pending& p, const Error& error) {
   if (error.status == 405 && p.route) extra += "allow: " + std::string(p.route->methods) + "\n";
   if (error.retry_after_s >= 0) extra += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
   const ingress::Codec* codec = p.route ? codec_of(p.route->handler) : nullptr;
-  if (codec && exchange_.runtime()) exchange_.runtime()->metrics.refused(error.status);  // a model route's
+  // Every refusal the gateway answers itself counts in /metrics (target "-"), whatever the
+  // route: an unknown route's 404 and a wrong method's 405 too.
+  if (exchange_.runtime()) exchange_.runtime()->metrics.refused(error.status);
   answer(id, p, error.status, "application/json", codec ? codec->error(error) : error_body(error), extra);
   ended(p, error.status, error.code);
 }
@@ -118,7 +120,8 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
     if (!header(headers, "origin").empty() && allow.empty())
       return respond(id, p, {403, ErrorType::auth, "this origin may not call the gateway (gateway.cors)",
                              "origin_not_allowed"});
-    return batch_.respond(id, 204, false, "allow: GET, POST, PUT, DELETE, OPTIONS\n" + allow, {});
+    batch_.respond(id, 204, false, "allow: GET, POST, PUT, DELETE, OPTIONS\n" + allow, {});
+    return ended(p, 204, {});  // its log line and span, like any request's
   }
   if (settings) p.cors = cors_headers(*settings, headers, false);
   std::string_view name;

@@ -53,8 +53,9 @@ Verdict count_call(Runtime& rt, int key, double now, Error& error, uint32_t owne
     error = {429, ErrorType::rate_limited,
              "this gateway key is over its limit of " + std::to_string(int64_t(k.rpm)) + " requests per minute",
              "key_rate_limited"};
-    // The shared object does not say when its oldest request leaves the window: at most 60 s.
-    error.retry_after_s = 60;
+    // When the key's object next lets a request go as things stand (its oldest leaves the window,
+    // or a lease lapses unless renewed first); 60 s, the window, when the object did not say.
+    error.retry_after_s = verdict.retry_after_ms >= 0 ? std::max(1.0, verdict.retry_after_ms / 1000) : 60;
   } else if (verdict.kind == Verdict::Kind::unavailable) {
     error = {503, ErrorType::provider_unavailable,
              "the rate limit of gateway key \"" + k.name + "\" cannot be checked right now (shared state unavailable); retry",

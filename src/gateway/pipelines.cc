@@ -52,27 +52,33 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
   setup.hooks.controls = [headers = p.headers, body_controls](exchange::Controls& out, Error& e) {
     return read_controls(headers, body_controls.get(), out, e);
   };
+  // A step's reservation is made for the pipeline's request (`id`); one step of a run asks at a
+  // time (pipeline::Hooks), so the budgets see at most one waiting reservation per request.
   setup.hooks.admit = [rt, key, id](const model::Request& request, double at, std::unique_ptr<exchange::Caller>& caller,
                                  Error& e) {
-    if (key < 0) return true;
-    if (!allows_model(*rt, key, request.model, e)) return false;
+    using pipeline::Admission;
+    if (key < 0) return Admission::admitted;
+    if (!allows_model(*rt, key, request.model, e)) return Admission::refused;
     Estimate cost = estimate(*rt->config, request);
     Verdict verdict = reserve(*rt, key, cost.usd, at, e, id);
-    if (verdict.kind == Verdict::Kind::pending) {  // steps do not wait for shared state (budgets.h)
-      e = {503, ErrorType::provider_unavailable, "the budget of this gateway key is not available right now; retry",
-           "state_unavailable"};
-      e.retry_after_s = 1;
-    }
-    if (verdict.kind != Verdict::Kind::admitted) return false;
+    if (verdict.kind == Verdict::Kind::pending) return Admission::waiting;  // budget_ready() resumes the run
+    if (verdict.kind != Verdict::Kind::admitted) return Admission::refused;
     caller = std::make_unique<Charged>(std::move(caller), rt, key, cost, at);
-    return true;
+    return Admission::admitted;
   };
+  setup.key = key;
   setup.id = id;
   setup.request_id = p.request_id;
   setup.tenant = tenant(key);
   setup.headers = p.cors;
   setup.config = runtime_->config;
   setup.pipeline = pipeline;
+  if (tracer_ && (tracer_->logging() || p.trace.valid())) {  // its log line and spans (pipeline/run.h)
+    setup.tracer = tracer_;
+    setup.facts = facts_of(p);
+    setup.facts.stream = setup.stream;
+    if (tracer_->bodies()) setup.facts.request_text = p.body;
+  }
   auto run = std::make_unique<pipeline::Run>(exchange_, batch_, next_step_call_, std::move(setup));
   pipeline::Run& started = *run;
   runs_[id] = std::move(run);

@@ -35,7 +35,7 @@ namespace {
 Verdict verdict_of(const ledger::Decision& d) {
   switch (d.verdict) {
     case ledger::Verdict::admitted: return {Verdict::Kind::admitted, -1};
-    case ledger::Verdict::refused: return {Verdict::Kind::refused, std::max(0.0, d.remaining)};
+    case ledger::Verdict::refused: return {Verdict::Kind::refused, std::max(0.0, d.remaining), d.retry_after_ms};
     case ledger::Verdict::unavailable: return {Verdict::Kind::unavailable, -1};
     case ledger::Verdict::pending: break;
   }
@@ -140,8 +140,8 @@ void SharedBudgets::deliver(const std::vector<ledger::Decision>& decisions, doub
     waiting_.erase(it);
   }
   for (int key : keys) ready(key, now);
-  // A decision its request did not come back for (it went away, or was a pipeline step that
-  // does not wait): what it was granted goes back to the lease.
+  // A decision its request did not come back for (it went away, or its pipeline ended while the
+  // step waited): what it was granted goes back to the lease.
   for (const auto& [owner, left] : decided_) {
     if (left.second.verdict == ledger::Verdict::admitted) ledger_.settle(spec(left.first), left.second.ticket, 0, owner, now);
   }

@@ -67,6 +67,7 @@ Decision Ledger::reserve_in_memory(const Spec& spec, double amount, uint32_t own
   } else {
     d.verdict = Verdict::refused;
     d.remaining = std::max(0.0, answer.available);
+    d.retry_after_ms = answer.frees_in_ms;
   }
   return d;
 }
@@ -146,7 +147,8 @@ void Ledger::pump(Entry& e, const std::string& key, uint32_t owner, double now) 
   if (e.holder.due(now)) send(e, key, 0, 0, owner, now);
 }
 
-void Ledger::serve(Entry& e, bool failed, double now) {
+// `frees_in_ms`: the answer's (Answer::frees_in_ms), what a refusal says about when to retry.
+void Ledger::serve(Entry& e, bool failed, double frees_in_ms, double now) {
   while (!e.waiters.empty()) {
     Waiter w = e.waiters.front();
     Decision d;
@@ -160,6 +162,7 @@ void Ledger::serve(Entry& e, bool failed, double now) {
     } else if (e.holder.free(now) + std::max(0.0, e.holder.available()) < w.amount) {
       d.verdict = Verdict::refused;
       d.remaining = e.holder.free(now) + std::max(0.0, e.holder.available());
+      d.retry_after_ms = frees_in_ms;
     } else {
       return;  // the next op asks for it
     }
@@ -195,7 +198,7 @@ bool Ledger::result(uint32_t op_id, std::string_view data, double now) {
   } else {
     e->second.holder.failed(now);
   }
-  serve(e->second, !ok, now);
+  serve(e->second, !ok, ok ? answer.frees_in_ms : -1, now);
   pump(e->second, pending.key, 0, now);
   return true;
 }

@@ -33,6 +33,7 @@ struct Decision {
   Verdict verdict = Verdict::pending;
   Ticket ticket;
   double remaining = 0;
+  double retry_after_ms = -1;  // refused: when the pool frees something next (-1: not known)
   bool is_view = false;  // an answer to view(): `view` holds consumed, leased, capacity
   Answer view;
 };
@@ -93,7 +94,7 @@ class Ledger {
   Decision reserve_in_memory(const Spec& spec, double amount, uint32_t owner, double now);
   void send(Entry& entry, const std::string& key, double want, double min, uint32_t owner, double now);
   void pump(Entry& entry, const std::string& key, uint32_t owner, double now);
-  void serve(Entry& entry, bool failed, double now);
+  void serve(Entry& entry, bool failed, double frees_in_ms, double now);
   uint32_t next_op_id();
 
   Rng& rng_;

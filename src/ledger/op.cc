@@ -99,6 +99,7 @@ std::string encode(const Answer& answer, Op::Kind kind) {
     member(out, "granted", answer.granted);
     member(out, "lease", answer.lease);
     member(out, "available", answer.available);
+    if (answer.frees_in_ms >= 0) member(out, "frees_in_ms", answer.frees_in_ms);
   }
   member(out, "capacity", answer.capacity);
   return out + "}";
@@ -117,6 +118,8 @@ bool decode(std::string_view text, Op::Kind kind, Answer& answer) {
   answer = Answer();
   if (!read("consumed", answer.consumed) || !read("capacity", answer.capacity)) return false;
   if (kind == Op::Kind::get) return read("leased", answer.leased);
+  if (json::find(doc, "frees_in_ms") && (!read("frees_in_ms", answer.frees_in_ms) || answer.frees_in_ms < 0))
+    return false;  // optional (an object may not say), but a number >= 0 when present
   return read("granted", answer.granted) && read("lease", answer.lease) && read("available", answer.available) &&
          answer.granted >= 0 && answer.lease >= 0;
 }

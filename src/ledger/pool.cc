@@ -25,6 +25,13 @@ double Pool::leased() const {
   return sum;
 }
 
+double Pool::frees_in(double now, double window_ms) const {
+  if (window_ms <= 0) return -1;
+  double at = entries_.empty() ? -1 : entries_.front().first + window_ms;
+  for (const auto& [holder, row] : leases_) at = at < 0 ? row.expires_at : std::min(at, row.expires_at);
+  return at < 0 ? 0 : std::max(0.0, at - now);
+}
+
 Answer Pool::lease(const Op& op, double now) {
   expire(now, op.window_ms);
   Row& row = leases_[op.holder];
@@ -51,6 +58,7 @@ Answer Pool::lease(const Op& op, double now) {
   answer.leased = leased();
   answer.available = op.capacity - answer.consumed - answer.leased;
   answer.capacity = op.capacity;
+  answer.frees_in_ms = frees_in(now, op.window_ms);
   return answer;
 }
 

@@ -22,10 +22,15 @@ struct Op {
   double want = 0, min = 0, spent = 0, returned = 0;
 };
 
-// A lease op's answer (granted, lease, available, consumed, capacity), or a get's (consumed,
-// leased, capacity).
+// A lease op's answer (granted, lease, available, consumed, capacity; frees_in_ms for a pool with
+// a window), or a get's (consumed, leased, capacity).
 struct Answer {
   double granted = 0, lease = 0, available = 0, consumed = 0, leased = 0, capacity = 0;
+  // A windowed pool: ms from the op until something the pool holds is let go as things stand (its
+  // oldest consumption leaves the window, or a live lease expires unless its holder renews it
+  // first); 0 when it holds nothing.
+  // -1: not known (window 0, or an object that does not say).
+  double frees_in_ms = -1;
 };
 
 class Pool {
@@ -47,6 +52,7 @@ class Pool {
   void expire(double now, double window_ms);
   double consumed() const;
   double leased() const;
+  double frees_in(double now, double window_ms) const;
 
   double total_ = 0;                               // consumption with window 0: it stays
   std::deque<std::pair<double, double>> entries_;  // (at, amount), consumption within a window

@@ -78,6 +78,7 @@ class StepCaller final : public exchange::Caller {
 Run::Run(exchange::Exchange& exchange, exchange::ActionBatch& batch, uint32_t& next_call, Setup setup)
     : exchange_(exchange), batch_(batch), next_call_(next_call), setup_(std::move(setup)) {
   steps_.resize(setup_.pipeline->steps.size());
+  spans_.resize(steps_.size());
   output_step_ = output_step(*setup_.pipeline);
 }
 
@@ -100,9 +101,9 @@ void Run::advance(double now) {
       moved = true;
     }
     for (size_t i = 0; i < steps_.size() && !over_; ++i) {
-      if (steps_[i].status != StepState::Status::waiting || !ready(i)) continue;
+      if (steps_[i].status != StepState::Status::waiting || steps_[i].parked || !ready(i)) continue;
       start_step(i, now);
-      moved = true;
+      if (!steps_[i].parked) moved = true;
     }
   }
   dirty_ = false;
@@ -143,6 +144,7 @@ void Run::start_step(size_t i, double now) {
   StepState& s = steps_[i];
   const config::PipelineStep& step = setup_.pipeline->steps[i];
   s.started = now;
+  telemetry::Context trace = step_trace(i, now);
   if (step.has_when && !when_holds(i)) {
     s.status = StepState::Status::skipped;
     return report(i);
@@ -158,14 +160,23 @@ void Run::start_step(size_t i, double now) {
   if (!step_request(*setup_.config, step, input, streamed, *start.envelope, error)) return step_failed(i, error, now);
   if (setup_.hooks.controls && !setup_.hooks.controls(start.controls, error)) return step_failed(i, error, now);
   start.caller = std::make_unique<StepCaller>(*this, i, streamed);
-  if (setup_.hooks.admit && !setup_.hooks.admit(start.envelope->request, now, start.caller, error))
-    return step_failed(i, error, now);
+  if (setup_.hooks.admit) {
+    bool behind = asking_ != kNobody && asking_ != i;  // it waits behind the step that asked
+    Admission admission = behind ? Admission::waiting : setup_.hooks.admit(start.envelope->request, now, start.caller, error);
+    if (admission == Admission::refused) return step_failed(i, error, now);
+    if (admission == Admission::waiting) {
+      s.parked = true;
+      if (!behind) asking_ = i;
+      return;
+    }
+  }
   apply_step_controls(step, start.controls);
   if (next_call_ == 0) next_call_ = 0x80000000u;  // wrapped: stay clear of host ids
   start.id = next_call_++;
   start.owner = setup_.id;
   start.request_id = setup_.request_id;
   start.tenant = setup_.tenant;
+  start.trace = std::move(trace);
   s.call = start.id;
   s.status = StepState::Status::running;
   s.structured = structured(*setup_.config, step);
@@ -232,9 +243,10 @@ void Run::expire(double now) {
   if (over_) return;
   std::string running;
   for (size_t i = 0; i < steps_.size(); ++i) {
-    if (steps_[i].status != StepState::Status::running) continue;
+    if (steps_[i].status != StepState::Status::running && !steps_[i].parked) continue;
     running += running.empty() ? "" : ", ";
     running += setup_.pipeline->steps[i].id;
+    if (steps_[i].parked) running += " (waiting for its key's budget)";
   }
   stop_running(now);
   int64_t ms = int64_t(setup_.pipeline->timeout_ms);
@@ -244,14 +256,30 @@ void Run::expire(double now) {
         "pipeline_timeout", "timeout_ms"});
 }
 
+void Run::resume(double now) {
+  if (over_ || asking_ == kNobody) return;
+  asking_ = kNobody;
+  // In step order: the one that asked first; a step that must wait again makes the rest wait
+  // behind it.
+  for (size_t i = 0; i < steps_.size() && !over_; ++i) {
+    if (!steps_[i].parked) continue;
+    steps_[i].parked = false;
+    start_step(i, now);
+  }
+  dirty_ = true;  // the gateway advances it after the event
+}
+
 void Run::cancel(double now) {
+  if (over_) return;
   stop_running(now);
   over_ = true;
+  ended(499, "cancelled");
 }
 
 void Run::succeed() {
   over_ = true;
   std::string body = answer_body(scope());
+  ended(200, {}, body);
   if (!setup_.stream) return respond(200, "application/json", body);
   event("done", body);
   batch_.stream_end(setup_.id);
@@ -260,9 +288,72 @@ void Run::succeed() {
 void Run::fail(const Error& error) {
   over_ = true;
   std::string body = error_with_steps(error, scope());
+  ended(setup_.stream ? 200 : error.status, error.code.empty() ? error_type_name(error.type) : error.code, body);
   if (!setup_.stream) return respond(error.status, "application/json", body);
   event("error", body);
   batch_.stream_end(setup_.id);
+}
+
+// Step i's span (traces on): started now, under the pipeline's root span; its context is the
+// parent of the step call's attempt and cache spans. Empty when traces are off.
+telemetry::Context Run::step_trace(size_t i, double now) {
+  if (!setup_.tracer || !setup_.facts.trace.valid()) return {};
+  spans_[i] = setup_.tracer->child(setup_.facts.trace, "step " + setup_.pipeline->steps[i].id, telemetry::Kind::internal, now);
+  return {spans_[i].trace_id, spans_[i].span_id};
+}
+
+namespace {
+
+const char* status_name(StepState::Status status) {
+  switch (status) {
+    case StepState::Status::done: return "done";
+    case StepState::Status::skipped: return "skipped";
+    case StepState::Status::failed: return "failed";
+    default: return "cancelled";  // started, never finished
+  }
+}
+
+const char* status_name(const StepState& s) { return s.parked ? "waiting" : status_name(s.status); }
+
+}  // namespace
+
+// The run is over (answered, failed or cancelled): each started step's span, then the request's
+// log line and root span, with the steps' attempts, tokens and cost summed.
+void Run::ended(int status, std::string_view error, std::string_view body) {
+  if (!setup_.tracer) return;
+  telemetry::RequestFacts& f = setup_.facts;
+  double now = setup_.tracer->now();
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const StepState& s = steps_[i];
+    f.attempts += s.attempts;
+    f.prompt_tokens += s.usage.known ? s.usage.prompt_tokens : 0;
+    f.completion_tokens += s.usage.known ? s.usage.completion_tokens : 0;
+    if (s.usage.cost > 0) f.cost_usd += s.usage.cost;
+    telemetry::Span& span = spans_[i];
+    if (span.trace_id.empty()) continue;
+    span.end_ms = s.finished() ? s.started + s.ms : now;
+    span.add("switchyard.step", setup_.pipeline->steps[i].id);
+    span.add("switchyard.step.status", status_name(s));
+    if (!s.provider.empty()) span.add("switchyard.target", s.provider + "/" + s.model);
+    span.add("switchyard.attempts", int64_t(s.attempts));
+    span.add("switchyard.cache", s.cache);
+    if (s.usage.known) {
+      span.add("gen_ai.usage.input_tokens", s.usage.prompt_tokens);
+      span.add("gen_ai.usage.output_tokens", s.usage.completion_tokens);
+    }
+    if (s.error && s.status != StepState::Status::done) {
+      span.status = telemetry::Status::error;
+      span.status_message = s.error->code.empty() ? error_type_name(s.error->type) : s.error->code;
+      span.add("error.type", span.status_message);
+    }
+    setup_.tracer->record(std::move(span));
+  }
+  f.status = status;
+  f.error = error;
+  if (setup_.tracer->bodies()) f.answer_text = body;
+  f.ended_ms = now;
+  setup_.tracer->finish(f);
+  setup_.tracer = nullptr;  // once
 }
 
 void Run::respond(int status, std::string_view content_type, const std::string& body) {

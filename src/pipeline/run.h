@@ -24,29 +24,43 @@
 #include "json/json.h"
 #include "pipeline/step.h"
 #include "pipeline/values.h"
+#include "telemetry/tracer.h"
 
 namespace sy::pipeline {
+
+// What admitting a step's request came to: it may start, it is refused (with an error), or the
+// answer must come from elsewhere first (a key budget's shared object): the step waits, and the
+// gateway calls Run::resume() once it may ask again.
+enum class Admission { admitted, refused, waiting };
 
 // What the run asks of the gateway.
 struct Hooks {
   // The caller's controls (headers and body), read afresh for each step; false with an error.
   std::function<bool(exchange::Controls&, Error&)> controls;
   // Whether the caller's key may make a step's request (its model, its budget), right before the
-  // step's call starts; false with the error. It may wrap the step's Caller (the gateway reserves
-  // the request's worst-case cost and settles it when the call ends: gateway/reservation.h).
-  std::function<bool(const model::Request&, double now, std::unique_ptr<exchange::Caller>&, Error&)> admit;
+  // step's call starts; refused with the error, or waiting. Admitted, it may wrap the step's
+  // Caller (the gateway reserves the request's worst-case cost and settles it when the call
+  // ends: gateway/reservation.h). One step of a run waits at a time: steps that become ready
+  // meanwhile wait behind it without asking.
+  std::function<Admission(const model::Request&, double now, std::unique_ptr<exchange::Caller>&, Error&)> admit;
 };
 
 struct Setup {
   uint32_t id = 0;             // the host's request id
   std::string request_id;      // "req_…"
   std::string tenant;          // the gateway key, for each step's cache partition
+  int key = -1;                // the gateway key's index in config->keys (-1: none), for resume()
   std::string headers;         // extra header lines of the answer (CORS)
   std::shared_ptr<const config::Config> config;
   const config::Pipeline* pipeline = nullptr;  // in *config
   json::Document input;        // the call's input object (`stream` removed)
   bool stream = false;         // answer as text/event-stream
   Hooks hooks;
+  // Telemetry (set: logs or traces are on): the run's end gives one log line and, in a trace,
+  // the root span from `facts` (the request's head) and a child span per step that started;
+  // each step's attempts and cache lookups are spans under its step's.
+  telemetry::Tracer* tracer = nullptr;
+  telemetry::RequestFacts facts;
 };
 
 class StepCaller;
@@ -66,6 +80,12 @@ class Run {
   void expire(double now);
   // The caller went away: every running step cancelled, nothing answered.
   void cancel(double now);
+  // The answer a waiting step's admission waited for arrived: the waiting steps ask again, in
+  // order (the first may take it), then the run moves on. Called within the event of the answer.
+  void resume(double now);
+  // A step waits for its admission (Hooks::admit answered waiting).
+  bool waiting() const { return asking_ != kNobody; }
+  int key() const { return setup_.key; }
 
   bool dirty() const { return dirty_; }
   bool over() const { return over_; }
@@ -84,6 +104,8 @@ class Run {
   void succeed();
   void fail(const Error& error);
   void respond(int status, std::string_view content_type, const std::string& body);
+  telemetry::Context step_trace(size_t i, double now);
+  void ended(int status, std::string_view error, std::string_view body = {});
   void event(std::string_view name, const std::string& data);
   void delta(std::string_view text);
 
@@ -92,7 +114,10 @@ class Run {
   uint32_t& next_call_;
   Setup setup_;
   std::vector<StepState> steps_;
+  static constexpr size_t kNobody = size_t(-1);
   size_t output_step_ = 0;
+  size_t asking_ = kNobody;  // the step whose admission waits for an answer (others wait behind it)
+  std::vector<telemetry::Span> spans_;  // per step: its span, once it started (traces on)
   double deadline_ = exchange::kNever;
   bool dirty_ = false;
   bool over_ = false;

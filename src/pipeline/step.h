@@ -22,6 +22,7 @@ struct StepState {
   double started = 0;     // when it started (the pipeline's clock)
   double ms = 0;          // how long it ran
   bool landed = false;    // the exchange answered or failed; the run has not looked yet
+  bool parked = false;    // ready, waiting for its admission (pipeline::Admission::waiting)
   bool has_text = false;  // false: its output is null (skipped, or failed without a fallback)
   bool structured = false;  // its service asks for JSON: the answer carries "json"
   std::string text;

@@ -116,6 +116,43 @@ TEST_F(EngineTest, CorsForConfiguredOrigins) {
   EXPECT_NE(engine.last_error().find("gateway.cors.origins[0]"), std::string::npos);
 }
 
+// Refusals answered at the head of a request count in /metrics whatever the route, and a CORS
+// preflight gets its log line like any other request.
+TEST_F(EngineTest, HeadRefusalsCountInMetricsAndPreflightsAreLogged) {
+  configure(R"({"providers": {"echo": {"type": "echo"}}, "telemetry": {"logs": "json"},
+                "gateway": {"max_body_bytes": 1024, "cors": {"origins": ["https://app.example"]}}})");
+  EXPECT_EQ(submit("", "/nope", "", "GET")[0].status, 404u);
+  EXPECT_EQ(submit("", "/v1/chat/completions", "", "GET")[0].status, 405u);
+  EXPECT_EQ(submit("", "/v1/stats", "", "POST")[0].status, 405u);
+  EXPECT_EQ(submit("{}", "/v1/chat/completions", "content-length: 5000\n")[0].status, 413u);
+  auto metrics = submit("", "/metrics", "", "GET")[0].body;
+  EXPECT_NE(metrics.find("switchyard_requests_total{target=\"-\",status=\"4xx\",cache=\"bypass\"} 4\n"),
+            std::string::npos)
+      << metrics;
+
+  auto logs_of = [](const std::vector<Action>& actions) {
+    std::vector<std::string> out;
+    for (const auto& a : actions)
+      if (a.kind == ActionKind::log) out.push_back(a.body);
+    return out;
+  };
+  auto allowed = submit("", "/v1/chat/completions", "origin: https://app.example\naccess-control-request-method: POST\n",
+                        "OPTIONS");
+  EXPECT_EQ(allowed[0].status, 204u);
+  auto lines = logs_of(allowed);
+  ASSERT_EQ(lines.size(), 1u);
+  auto line = parse(lines[0]);
+  EXPECT_STREQ(line["method"].GetString(), "OPTIONS");
+  EXPECT_STREQ(line["path"].GetString(), "/v1/chat/completions");
+  EXPECT_EQ(line["status"].GetInt(), 204);
+  auto refused = submit("", "/v1/chat/completions", "origin: https://evil.example\naccess-control-request-method: POST\n",
+                        "OPTIONS");
+  EXPECT_EQ(refused[0].status, 403u);
+  lines = logs_of(refused);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(parse(lines[0])["status"].GetInt(), 403);
+}
+
 TEST_F(EngineTest, CorsWildcard) {
   configure(R"({"providers": {"echo": {"type": "echo"}}, "gateway": {"cors": {"origins": ["*"]}}})");
   auto r = submit(R"({"model": "echo/x", "messages": [{"role": "user", "content": "hi"}]})", "/v1/chat/completions",

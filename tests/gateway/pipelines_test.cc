@@ -255,5 +255,89 @@ TEST_F(PipelinesTest, APipelineFromTheConfigOnEcho) {
   EXPECT_EQ(deadline(), exchange::kNever);  // nothing left running, no deadline kept
 }
 
+// Telemetry of a pipeline: one log line for the call (its steps' attempts and tokens summed), and
+// in its trace a root span, a child span per step that started (skipped ones too), and each
+// step's upstream attempts under its step's span. The key's text never appears.
+TEST_F(PipelinesTest, APipelineIsOneLogLineAndOneTraceWithASpanPerStep) {
+  configure(upstream_config(R"(, "retry": {"attempts": 0},
+      "keys": {"sk-team-secret": {"name": "team-a"}},
+      "telemetry": {"logs": "json", "otlp": {"endpoint": "http://otel.test:4318"}},
+      "pipelines": {"p": {"steps": [
+        {"id": "one", "model": "a/m-a", "prompt": "one {{x}}", "input": {"x": "{{input.x}}"}},
+        {"id": "two", "model": "a/m-a", "prompt": "two {{x}}", "input": {"x": "{{one.text}}"}},
+        {"id": "never", "model": "a/m-a", "prompt": "never", "when": {"input.x": {"$eq": "nothing"}}}]}})"));
+  auto started = call("p", R"({"x": "go"})", "content-type: application/json\nauthorization: Bearer sk-team-secret\n");
+  auto second = reply(fetch_with(started, "one go")->id, "o1");
+  auto all = reply(fetch_with(second, "two o1")->id, "t1");
+  ASSERT_EQ(find(all, ActionKind::respond)->status, 200u);
+
+  auto logs = of_kind(all, ActionKind::log);
+  ASSERT_EQ(logs.size(), 1u);
+  auto line = parse(logs[0].body);
+  EXPECT_STREQ(line["path"].GetString(), "/v1/pipelines/p");
+  EXPECT_STREQ(line["key"].GetString(), "team-a");
+  EXPECT_EQ(line["status"].GetInt(), 200);
+  EXPECT_EQ(line["attempts"].GetInt(), 2);
+  EXPECT_EQ(line["prompt_tokens"].GetInt(), 20);  // 10 + 10
+  EXPECT_EQ(line["completion_tokens"].GetInt(), 10);
+  EXPECT_NEAR(line["cost_usd"].GetDouble(), 2 * (10 * 1e-6 + 5 * 2e-6), 1e-12);  // a/m-a: $1 / $2 per million
+  EXPECT_EQ(logs[0].body.find("sk-team-secret"), std::string::npos);
+
+  struct SpanView {
+    std::string id, parent, name, step_status;
+  };
+  std::vector<SpanView> spans;
+  std::string trace;
+  for (const auto& a : of_kind(all, ActionKind::send)) {
+    auto doc = parse(a.body);
+    for (const auto& sp : doc["resourceSpans"][0]["scopeSpans"][0]["spans"].GetArray()) {
+      SpanView v{sp["spanId"].GetString(), sp.HasMember("parentSpanId") ? sp["parentSpanId"].GetString() : "",
+                 sp["name"].GetString(), ""};
+      for (const auto& at : sp["attributes"].GetArray())
+        if (std::string_view(at["key"].GetString()) == "switchyard.step.status") v.step_status = at["value"]["stringValue"].GetString();
+      if (trace.empty()) trace = sp["traceId"].GetString();
+      EXPECT_EQ(trace, sp["traceId"].GetString());  // one trace
+      spans.push_back(std::move(v));
+    }
+  }
+  auto named = [&](std::string_view name) {
+    for (const auto& v : spans)
+      if (v.name == name) return v;
+    ADD_FAILURE() << "no span " << name;
+    return SpanView{};
+  };
+  SpanView root = named("POST /v1/pipelines/p");
+  EXPECT_EQ(root.parent, "");
+  for (const char* step : {"step one", "step two", "step never"}) EXPECT_EQ(named(step).parent, root.id) << step;
+  EXPECT_EQ(named("step one").step_status, "done");
+  EXPECT_EQ(named("step never").step_status, "skipped");
+  int attempts = 0;
+  for (const auto& v : spans) {
+    if (v.name.rfind("step ", 0) == 0 || v.parent.empty()) continue;
+    ++attempts;  // an attempt (or a cache lookup) sits under a step's span
+    EXPECT_TRUE(v.parent == named("step one").id || v.parent == named("step two").id) << v.name;
+  }
+  EXPECT_GE(attempts, 2);
+}
+
+// A pipeline that fails, or whose caller leaves, is logged too (its status, or 499).
+TEST_F(PipelinesTest, AFailedOrCancelledPipelineIsLogged) {
+  configure(upstream_config(R"(, "retry": {"attempts": 0}, "telemetry": {"logs": "json"},
+      "pipelines": {"p": {"steps": [{"id": "one", "model": "a/m-a", "prompt": "one {{x}}", "input": {"x": "{{input.x}}"}}]}})"));
+  auto started = call("p", R"({"x": "go"})");
+  auto failed = answer(fetch_with(started, "one go")->id, 400, kBadRequest);
+  auto logs = of_kind(failed, ActionKind::log);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(parse(logs[0].body)["status"].GetInt(), 400);
+  started = call("p", R"({"x": "go"})");
+  EXPECT_TRUE(of_kind(started, ActionKind::log).empty());
+  engine.cancel(last_id, now);
+  logs = of_kind(take(), ActionKind::log);
+  ASSERT_EQ(logs.size(), 1u);
+  auto line = parse(logs[0].body);
+  EXPECT_EQ(line["status"].GetInt(), 499);
+  EXPECT_STREQ(line["error"].GetString(), "cancelled");
+}
+
 }  // namespace
 }  // namespace sy::engine

@@ -348,6 +348,42 @@ TEST_F(Reservations, APendingReservationWaitsForTheBudgetsAnswer) {
   EXPECT_EQ(header(unavailable[0], "retry-after"), "1");
 }
 
+// A pipeline step whose reservation must wait for the budgets' answer waits like a plain request
+// (no 503): nothing goes upstream until the answer, then the step starts. Steps that become ready
+// meanwhile wait behind the one that asked, and a pipeline whose caller leaves takes nothing.
+TEST_F(Reservations, APipelineStepWaitsForTheBudgetsAnswer) {
+  configure(priced_config(R"(, "pipelines": {"p": {"steps": [
+      {"id": "one", "model": "a/m", "prompt": "one {{x}}", "input": {"x": "{{input.x}}"}},
+      {"id": "two", "model": "a/m", "prompt": "two {{x}}", "input": {"x": "{{input.x}}"}}]}})"));
+  auto owned = std::make_unique<HeldBudgets>(*engine.impl().exchange.runtime()->config);
+  HeldBudgets& budgets = *owned;
+  engine.impl().gateway.use_budgets(std::move(owned));
+  EXPECT_TRUE(submit(R"({"x": "go"})", "/v1/pipelines/p", kKey).empty());  // both steps wait
+  EXPECT_EQ(budgets.asked, 1);  // step two waits behind step one without asking
+  engine.impl().batch.clear();  // the ledger calls ready() inside the host's STATE answer event
+  budgets.release(0, now);
+  auto resumed = take();
+  ASSERT_EQ(resumed.size(), 2u);  // both steps' requests go upstream
+  EXPECT_EQ(resumed[0].kind, ActionKind::fetch);
+  EXPECT_EQ(resumed[1].kind, ActionKind::fetch);
+  EXPECT_EQ(budgets.asked, 3);
+  EXPECT_GT(numbers().reserved, 0);  // both steps' estimates are held
+  answer(resumed[0].id, 200, kAnswer);
+  auto done = answer(resumed[1].id, 200, kAnswer);
+  const Action* r = find(done, ActionKind::respond);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->status, 200u) << r->body;
+  expect_settled(3.0);
+
+  budgets.held = true;  // a caller that leaves while its step waits takes nothing
+  EXPECT_TRUE(submit(R"({"x": "go"})", "/v1/pipelines/p", kKey).empty());
+  engine.cancel(last_id, now);
+  engine.impl().batch.clear();
+  budgets.release(0, now);
+  EXPECT_TRUE(take().empty());
+  expect_settled(3.0);
+}
+
 // The issue's proof in one engine: 50 concurrent requests on a $0.05 budget, each answer costing
 // $0.018 (6 prompt tokens at $1500 per million + 20 completion tokens at $450 per million; the
 // estimate is the same: the prompt estimate of "hello" is 6 tokens and max_tokens is 20).

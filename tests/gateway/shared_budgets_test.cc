@@ -211,12 +211,13 @@ struct RateIsolate {
   Verdict ask(uint32_t owner, double now) {
     Verdict v = iso.budgets.count_call(0, now, owner);
     if (v.kind == Verdict::Kind::pending) parked.push_back(owner);
-    else outcome[owner] = v.kind;
+    else outcome[owner] = v.kind, verdicts[owner] = v;
     return v;
   }
   Isolate iso;
   std::vector<uint32_t> parked;
   std::map<uint32_t, Verdict::Kind> outcome;
+  std::map<uint32_t, Verdict> verdicts;
 };
 
 TEST(SharedRpm, TheKeysObjectAndPoolGrowingRefillsAndTheNextOpReports) {
@@ -255,6 +256,33 @@ TEST(SharedRpm, TheKeysObjectAndPoolGrowingRefillsAndTheNextOpReports) {
   EXPECT_EQ(op.returned, 1);
   EXPECT_EQ(op.want, 2);
   EXPECT_EQ(op.min, 1);
+}
+
+// A refusal says when the object next lets a request go: here when the oldest recorded
+// consumption (reported at 20 s) leaves the 60 s window. Not a millisecond earlier is one admitted.
+TEST(SharedRpm, ARefusalSaysWhenTheOldestRequestLeavesTheWindow) {
+  auto config = rpm_config(false);
+  ledger::Objects objects;
+  RateIsolate a(*config, 1);
+  a.ask(1, 0);
+  a.iso.host(objects, 0);
+  ASSERT_EQ(a.outcome[1], Verdict::Kind::admitted);
+  for (uint32_t owner = 2; owner <= 10; ++owner) {  // the first one's consumption is reported at 20 s
+    a.ask(owner, 20000);
+    a.iso.host(objects, 20000);
+    ASSERT_EQ(a.outcome[owner], Verdict::Kind::admitted) << owner;
+  }
+  a.ask(11, 30000);
+  a.iso.host(objects, 30000);
+  ASSERT_EQ(a.outcome[11], Verdict::Kind::refused);
+  EXPECT_EQ(a.verdicts[11].retry_after_ms, 50000);  // 20000 + 60000 − 30000
+  a.ask(12, 79999);
+  a.iso.host(objects, 79999);
+  ASSERT_EQ(a.outcome[12], Verdict::Kind::refused);
+  EXPECT_EQ(a.verdicts[12].retry_after_ms, 1);
+  a.ask(13, 80000);
+  a.iso.host(objects, 80000);
+  EXPECT_EQ(a.outcome[13], Verdict::Kind::admitted);
 }
 
 TEST(SharedRpm, TwoIsolatesAdmitExactlyTheKeysRpm) {

@@ -135,9 +135,9 @@ describe('fake shared objects (tests/js/fake_state.js): the pool protocol of src
     assert.equal(lease('b', 2, 1).granted, 1);
     clock = 1010; // a's lease (renewed at 10) and b's expire at 1010
     assert.equal(lease('c', 10, 1).granted, 7);
-    lease('r', 0, 0, 4, 0, 60000);
+    assert.equal(lease('r', 0, 0, 4, 0, 60000).frees_in_ms, 60000); // recorded at 1010, it leaves the window at 61010
     clock = 61009;
-    assert.equal(lease('r', 0, 0, 0, 0, 60000).consumed, 4);
+    assert.deepEqual(lease('r', 0, 0, 0, 0, 60000), { consumed: 4, granted: 0, lease: 0, available: 6, capacity: 10, frees_in_ms: 1 });
     clock = 61010;
     assert.equal(lease('r', 0, 0, 0, 0, 60000).consumed, 0);
   });

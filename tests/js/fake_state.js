@@ -64,7 +64,13 @@ export function createFakeState({ now = () => Date.now() } = {}) {
       if (row.amount > 0) row.expiresAt = at + op.ttl_ms;
       else p.leases.delete(op.holder);
       const c = consumed(p);
-      return { consumed: c, granted: grant, lease: row.amount, available: op.capacity - c - leased(p), capacity: op.capacity };
+      const answer = { consumed: c, granted: grant, lease: row.amount, available: op.capacity - c - leased(p), capacity: op.capacity };
+      if (op.window_ms > 0) {
+        // When something held is let go next: the oldest consumption leaves the window, or a lease expires.
+        const ends = [...p.entries.map(([t]) => t + op.window_ms), ...[...p.leases.values()].map((l) => l.expiresAt)];
+        answer.frees_in_ms = ends.length ? Math.max(0, Math.min(...ends) - at) : 0;
+      }
+      return answer;
     },
     async state(name, opText) {
       return JSON.stringify(fake.apply(name, JSON.parse(opText)));

@@ -2,8 +2,9 @@
 // instances, two drivers: two isolates) whose host.state reaches the same objects
 // (tests/js/fake_state.js). 50 concurrent requests over both on a key with budget_usd 0.05,
 // each answer costing $0.018, admit at most 3 (2 fit) and spend no more than the budget plus
-// one request's difference; an object that cannot be reached fails closed (503
-// state_unavailable naming the key) unless gateway.state_fail_open admits from the local lease.
+// one request's difference; a pipeline's steps wait for the refill they need; an object that
+// cannot be reached fails closed (503 state_unavailable naming the key) unless
+// gateway.state_fail_open admits from the local lease.
 // Needs worker/dist/switchyard.wasm (`./dev build wasi`).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -88,6 +89,39 @@ test('two isolates, 50 concurrent requests on a $0.05 budget at $0.018 an answer
   while (Math.abs(spent(shared) - ok * COST) > 1e-9 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assert.ok(Math.abs(spent(shared) - ok * COST) < 1e-9, `the object holds ${spent(shared)} spent for ${ok} answers`);
   assert.ok(spent(shared) <= BUDGET + (0.023 - COST) + 1e-12, `spent ${spent(shared)}`);
+});
+
+test('a pipeline step waits for its key\'s refill like a plain request (no 503), and its steps settle', opts, async () => {
+  const shared = createFakeState();
+  const configText = JSON.stringify({
+    ...JSON.parse(config()),
+    keys: { [KEY]: { name: 'team-shared', budget_usd: 1, models: ['priced'] } },
+    gateway: { reserve_output_tokens: 10 }, // $0.023 reserved per step
+    pipelines: {
+      pair: {
+        steps: [
+          { id: 'a', model: 'priced', prompt: 'a {{x}}', input: { x: '{{input.x}}' } },
+          { id: 'b', model: 'priced', prompt: 'b {{x}}', input: { x: '{{input.x}}' } },
+        ],
+      },
+    },
+  });
+  const iso = await isolate(shared.state, configText);
+  const before = shared.ops;
+  // A fresh isolate holds no lease: both steps need the object's answer first.
+  const response = await iso.driver.request('POST', '/v1/pipelines/pair',
+    { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, JSON.stringify({ x: 'go' }));
+  const body = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(body));
+  assert.equal(body.steps.a.text, TEXT);
+  assert.equal(body.steps.b.text, TEXT);
+  assert.ok(shared.ops > before, 'the steps waited for the object');
+  await iso.settle();
+  const until = Date.now() + 10000;
+  const spentOf = () => shared.apply('key:team-shared', { op: 'get', pool: 'budget', capacity: 1, window_ms: 0 }).consumed;
+  while (Math.abs(spentOf() - body.cost) > 1e-9 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(body.cost > 0);
+  assert.ok(Math.abs(spentOf() - body.cost) < 1e-9, `the object holds ${spentOf()} spent for two steps costing ${body.cost}`);
 });
 
 test('an unreachable object: 503 state_unavailable naming the key, or answered with state_fail_open', opts, async () => {

@@ -1,8 +1,8 @@
 // Key rpm shared across isolates (src/gateway/shared_budgets.cc, pool "rpm" of key:<name>): two
 // engines (two WASI core instances, two drivers: two isolates) whose host.state reaches the same
 // objects (tests/js/fake_state.js). 50 concurrent requests over both on a key with rpm 10: exactly
-// 10 succeed, the rest get 429 key_rate_limited with a retry-after; an object that cannot be
-// reached fails closed (503 state_unavailable naming the key).
+// 10 succeed, the rest get 429 key_rate_limited with a retry-after (when the object lets the oldest
+// request go); an object that cannot be reached fails closed (503 state_unavailable naming the key).
 // Needs worker/dist/switchyard.wasm (`./dev build wasi`).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -59,6 +59,20 @@ test('two isolates, 50 concurrent requests on a key with rpm 10: exactly 10 succ
   // Both isolates answered some of the ten (the key's object, not one isolate, is the limit).
   const perIsolate = [0, 1].map((k) => responses.filter((r, i) => i % 2 === k && r.status === 200).length);
   assert.equal(perIsolate[0] + perIsolate[1], 10);
+});
+
+test('a 429 says when the object lets a request go: its oldest request leaves the window', opts, async () => {
+  let shift = 0; // the object's clock runs ahead of the engine's by `shift` ms
+  const shared = createFakeState({ now: () => Date.now() + shift });
+  const driver = await isolate(shared.state);
+  for (let i = 0; i < 10; i++) assert.equal((await chat(driver)).status, 200);
+  shift = 45000; // 45 s later for the object: the first requests leave its window in about 15 s
+  const response = await chat(driver);
+  const body = await response.json();
+  assert.equal(response.status, 429, JSON.stringify(body));
+  assert.equal(body.error.code, 'key_rate_limited');
+  const retryAfter = Number(response.headers.get('retry-after'));
+  assert.ok(retryAfter >= 12 && retryAfter <= 15, `retry-after ${retryAfter}: 60 s after the oldest was recorded, not the whole window`);
 });
 
 test('an unreachable object: 503 state_unavailable naming the key', opts, async () => {

@@ -45,23 +45,6 @@ async function ok(name, objectName, body) {
 
 const lease = (fields) => ({ op: 'lease', window_ms: 0, ttl_ms: 600000, want: 0, min: 0, spent: 0, returned: 0, ...fields });
 
-const ownershipRecords = async () => (await cluster.keys()).filter((k) => k.endsWith('/own.json'));
-
-// The instance that owns the one object claimed since `known` (ownershipRecords() before): the
-// object's own.json in the bucket names a node, the node's lease record its address.
-async function newOwner(known) {
-  const read = async (k) => JSON.parse(String(await cluster.s3.read(BUCKET, k)));
-  const owns = (await ownershipRecords()).filter((k) => !known.includes(k));
-  assert.equal(owns.length, 1, `one object was claimed: ${owns.join(', ')}`);
-  const { node } = await read(owns[0]);
-  const record = (await cluster.keys()).find((k) => k.endsWith(`/nodes/${node}.json`));
-  assert.ok(record, `the owner ${node} has a lease record`);
-  const { address } = await read(record);
-  const name = Object.keys(instances).find((n) => instances[n].clusterAddress === address);
-  assert.ok(name, `the owner's address ${address} is one of ours`);
-  return name;
-}
-
 describe('the shared-state Durable Object in a workerd cluster of two', () => {
   before(async () => {
     cluster = await startCluster({ tmp, main: TEST_WORKER, wasmPath });
@@ -106,9 +89,9 @@ describe('the shared-state Durable Object in a workerd cluster of two', () => {
   test('kill -9 of the owning instance loses no acknowledged op', async (t) => {
     const objectName = 'key:killed';
     const get = { op: 'get', pool: 'budget', capacity: 1e6, window_ms: 0 };
-    const known = await ownershipRecords();
+    const known = await cluster.ownershipRecords();
     await ok('a', objectName, get); // claims the object
-    const owner = await newOwner(known);
+    const owner = await cluster.ownerSince(known);
     const survivor = owner === 'a' ? 'b' : 'a';
 
     // Four writers per instance, each sending `spent: 1` ops one after another.

@@ -146,15 +146,17 @@ describe('the shared-state Durable Object', () => {
     const name = 'key:window';
     const base = { pool: 'rpm', capacity: 3, window_ms: 400, holder: 'h-a' };
     const sent = Date.now();
-    // Three requests' worth spent and, in the same op, one more asked for: none is left.
+    // Three requests' worth spent and, in the same op, one more asked for: none is left, and the
+    // answer says the three leave the window 400 ms after they were recorded.
     assert.deepEqual(await ok(name, lease({ ...base, spent: 3, want: 1, min: 1 })),
-      { granted: 0, lease: 0, available: 0, consumed: 3, capacity: 3 });
+      { granted: 0, lease: 0, available: 0, consumed: 3, capacity: 3, frees_in_ms: 400 });
     const granted = await until('the window frees the pool', async () => {
       const answer = await ok(name, lease({ ...base, want: 1, min: 1 }), 1);
       return answer.granted === 1 ? answer : null;
     });
     assert.ok(Date.now() - sent >= 400, 'not before the window passed');
-    assert.deepEqual(granted, { granted: 1, lease: 1, available: 2, consumed: 0, capacity: 3 });
+    // Only h-a's new lease is held now: it lapses ttl_ms after this op.
+    assert.deepEqual(granted, { granted: 1, lease: 1, available: 2, consumed: 0, capacity: 3, frees_in_ms: 600000 });
   });
 
   test('a lease expires ttl_ms after its holder\'s last op', async () => {

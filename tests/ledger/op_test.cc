@@ -97,6 +97,17 @@ TEST(LedgerOp, AnswersRoundTripAndBrokenOnesFail) {
   EXPECT_FALSE(decode("{\"consumed\":0,\"granted\":-1,\"lease\":0,\"available\":0,\"capacity\":1}",
                       Op::Kind::lease, back));
   EXPECT_FALSE(decode("not json", Op::Kind::get, back));
+  EXPECT_EQ(back.frees_in_ms, -1);  // not said: not known
+  // A windowed pool's answer says when something frees; when present it is a number >= 0.
+  a.frees_in_ms = 1500;
+  text = encode(a, Op::Kind::lease);
+  EXPECT_EQ(text, "{\"consumed\":0.004,\"granted\":0.01,\"lease\":0.02,\"available\":0.03,\"frees_in_ms\":1500,\"capacity\":0.05}");
+  ASSERT_TRUE(decode(text, Op::Kind::lease, back));
+  EXPECT_EQ(back.frees_in_ms, 1500);
+  EXPECT_FALSE(decode("{\"consumed\":0,\"granted\":0,\"lease\":0,\"available\":0,\"frees_in_ms\":-3,\"capacity\":1}",
+                      Op::Kind::lease, back));
+  EXPECT_FALSE(decode("{\"consumed\":0,\"granted\":0,\"lease\":0,\"available\":0,\"frees_in_ms\":\"soon\",\"capacity\":1}",
+                      Op::Kind::lease, back));
 }
 
 }  // namespace

@@ -90,6 +90,24 @@ TEST(Pool, WindowedConsumptionExpiresAfterTheWindow) {
   EXPECT_EQ(spend.get(total, 1e12).consumed, 4);
 }
 
+// A windowed pool's lease answer says when something it holds is let go next: the oldest
+// consumption leaving the window or a lease expiring, whichever is first.
+TEST(Pool, AWindowedAnswerSaysWhenSomethingFrees) {
+  Pool pool;
+  Op op = lease("a", 0, 0, 4, 0);
+  op.window_ms = 60000;
+  EXPECT_EQ(pool.lease(op, 1000).frees_in_ms, 60000);  // recorded at 1000: leaves the window at 61000
+  op.spent = 0;
+  op.holder = "b";
+  op.want = op.min = 2;  // b's lease expires 1000 ms (ttl) after its op
+  EXPECT_EQ(pool.lease(op, 30000).frees_in_ms, 1000);
+  op.want = op.min = 0;
+  op.returned = 2;  // b holds nothing any more: the consumption at 1000 is next
+  EXPECT_EQ(pool.lease(op, 30500).frees_in_ms, 30500);
+  EXPECT_EQ(pool.lease(op, 61000).frees_in_ms, 0);  // nothing held
+  EXPECT_EQ(Pool().lease(lease("a", 1, 1), 0).frees_in_ms, -1);  // window 0: spend never frees
+}
+
 TEST(Pool, GetAnswersConsumedLeasedAndCapacity) {
   Pool pool;
   pool.lease(lease("a", 3, 3, 2, 0), 0);

@@ -14,7 +14,8 @@
 // at now; 3. grant = available >= min ? min(want, available) : 0 (want 0: only report),
 // lease[holder] += grant, expires_at = now + ttl_ms while it holds > 0 (else the row goes);
 // 4. answer {"granted", "lease" (the holder's now), "available" (after), "consumed" (in window),
-// "capacity"}. `{"op":"get","pool","capacity","window_ms"}` answers {"consumed", "leased",
+// "capacity"}, and for W > 0 "frees_in_ms": the ms until the oldest consumption leaves the window
+// or a lease expires, whichever is first (0 when the pool holds nothing). `{"op":"get","pool","capacity","window_ms"}` answers {"consumed", "leased",
 // "capacity"}. want, min, spent and returned default to 0; a bad operation answers 400
 // {"error": "..."} naming the field.
 //
@@ -149,7 +150,18 @@ export class PoolStore {
     } else if (row) {
       this.sql.exec('DELETE FROM leases WHERE pool = ? AND holder = ?', pool, holder);
     }
-    return { granted, lease: held, available: Math.max(0, norm(available - granted)), consumed, capacity };
+    const answer = { granted, lease: held, available: Math.max(0, norm(available - granted)), consumed, capacity };
+    if (window > 0) answer.frees_in_ms = this.freesIn(pool, window, now);
+    return answer;
+  }
+
+  // A windowed pool: ms until something it holds is let go next (its oldest consumption leaves
+  // the window, or a lease expires unless renewed first); 0 when it holds nothing.
+  freesIn(pool, window, now) {
+    const oldest = this.one('SELECT min(at) AS v FROM spent_window WHERE pool = ?', pool).v;
+    const lapse = this.one('SELECT min(expires_at) AS v FROM leases WHERE pool = ?', pool).v;
+    const ends = [oldest === null ? null : oldest + window, lapse].filter((v) => v !== null);
+    return ends.length ? Math.max(0, Math.min(...ends) - now) : 0;
   }
 
   apply(op, now) {

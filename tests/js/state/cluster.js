@@ -7,6 +7,7 @@
 //   const b = await cluster.start('b');
 //   cluster.instances.a.gw.child.kill('SIGKILL');
 //   await cluster.start('a');                // the same name: the same state directory again
+//   const name = await cluster.ownerSince(known);  // the instance that owns an object claimed since
 //   await cluster.stop();                    // kills every instance, stops the bucket
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -62,8 +63,29 @@ export async function startCluster({ tmp, configText, main, wasmPath, timeDiviso
   /** The bucket's keys under this cluster's prefix. */
   const keys = () => s3.keys(BUCKET, `${prefix}/`);
 
+  /** The bucket's ownership records (one `…/own.json` per Durable Object claimed so far). */
+  const ownershipRecords = async () => (await keys()).filter((k) => k.endsWith('/own.json'));
+
+  /**
+   * The name of the instance that owns the one object claimed since `known` (ownershipRecords()
+   * before): the object's own.json in the bucket names a node, the node's lease record its
+   * address. Throws when not exactly one object was claimed or the owner is not one of ours.
+   */
+  const ownerSince = async (known) => {
+    const read = async (k) => JSON.parse(String(await s3.read(BUCKET, k)));
+    const owns = (await ownershipRecords()).filter((k) => !known.includes(k));
+    if (owns.length !== 1) throw new Error(`expected one object claimed, found: ${owns.join(', ') || 'none'}`);
+    const { node } = await read(owns[0]);
+    const record = (await keys()).find((k) => k.endsWith(`/nodes/${node}.json`));
+    if (!record) throw new Error(`the owner ${node} has no lease record in the bucket`);
+    const { address } = await read(record);
+    const name = Object.keys(instances).find((n) => instances[n].clusterAddress === address);
+    if (!name) throw new Error(`the owner's address ${address} is none of ours`);
+    return name;
+  };
+
   /** Every instance's workerd output, for a failure message. */
   const logs = () => Object.entries(instances).map(([n, { gw }]) => `${n}'s workerd:\n${gw.logs().slice(-2000)}`).join('\n');
 
-  return { s3, prefix, instances, start, stop, keys, logs };
+  return { s3, prefix, instances, start, stop, keys, ownershipRecords, ownerSince, logs };
 }
