@@ -91,6 +91,30 @@ TEST(Ledger, SharedARequestWaitsForTheRefillFromItsOwnTask) {
   EXPECT_EQ(ledger.ops_in_flight(), 0u);
 }
 
+// A waiter may be one of several calls of one host request (pipeline steps): its op is performed
+// from that request's task, and its decision names the owner and the object that decided.
+TEST(Ledger, SharedAnOpIsPerformedFromTheTaskAndTheDecisionNamesItsObject) {
+  Rng rng(1);
+  exchange::ActionBatch batch;
+  Ledger ledger(rng, batch);
+  ledger.enable_shared(true);
+  Spec slots{"provider:up", "concurrency", 2, 0, 30000};
+  EXPECT_EQ(ledger.reserve(slots, 1, 1, 0x80000001u, false, 0, 9).verdict, Verdict::pending);
+  auto ops = states(batch);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].status, 9u);  // the task, not the owner
+  EXPECT_EQ(ops[0].url, "provider:up");
+  Objects objects;
+  std::string answer;
+  ASSERT_TRUE(objects.apply("provider:up", ops[0].body, 1, answer));
+  ledger.result(ops[0].id, answer, 1);
+  auto decisions = ledger.take_decisions();
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_EQ(decisions[0].owner, 0x80000001u);
+  EXPECT_EQ(decisions[0].object, "provider:up");
+  EXPECT_EQ(decisions[0].verdict, Verdict::admitted);
+}
+
 TEST(Ledger, SharedAFailedOpFailsClosedOrOpen) {
   Rng rng(1);
   exchange::ActionBatch batch;
