@@ -12,7 +12,12 @@
 namespace sy::engine {
 
 Engine::Impl::Impl(uint64_t seed)
-    : rng(seed), tracer(rng), ledger(rng, batch), exchange(rng, batch), gateway(rng, batch, exchange) {
+    : rng(seed),
+      tracer(rng),
+      ledger(rng, batch),
+      limits(ledger),
+      exchange(rng, batch),
+      gateway(rng, batch, exchange) {
   exchange.set_tracer(&tracer);
   gateway.set_tracer(&tracer);
 }
@@ -36,6 +41,9 @@ void Engine::Impl::install_budgets() {
 
 void Engine::Impl::deliver(double now) {
   std::vector<ledger::Decision> decisions = ledger.take_decisions();
+  if (decisions.empty()) return;
+  limits.deliver(decisions, now);
+  std::erase_if(decisions, [](const ledger::Decision& d) { return LedgerLimits::concerns(d); });
   if (shared_budgets && !decisions.empty()) shared_budgets->deliver(decisions, now);
 }
 
@@ -159,6 +167,7 @@ void Engine::cache_result(uint32_t id, std::string_view data, double now) {
 void Engine::enable_shared_state(bool enabled) {
   if (enabled == impl_->ledger.shared()) return;
   impl_->ledger.enable_shared(enabled);
+  impl_->exchange.use_limits(enabled ? &impl_->limits : nullptr);
   if (enabled) impl_->install_budgets();
   else {
     impl_->shared_budgets = nullptr;

@@ -1,6 +1,9 @@
 // The engine facade (src/engine/engine.cc): configuration, events in, actions out.
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <map>
+
 #include "engine/harness.h"
 #include "engine/impl.h"
 #include "ledger/objects.h"
@@ -110,6 +113,75 @@ TEST(EngineSharedState, ACancelledRequestTakesNoDecision) {
   engine.cancel(3, 1);
   engine.state_result(actions[0].id, "", 2);
   EXPECT_TRUE(ledger.take_decisions().empty());
+}
+
+// Provider limits shared by two engines (src/engine/shared_limits.cc) over one set of objects, the
+// host performing every STATE op at once: 12 requests to a provider with concurrency 2 never
+// have more than 2 fetches open across both engines, and all are answered 200.
+TEST(EngineSharedLimits, TwoEnginesNeverHaveMoreThanTheConcurrencyUpstream) {
+  const char* config = R"({"providers": {"u": {"type": "openai-compatible", "base_url": "http://u.test/v1",
+      "limits": {"concurrency": 2}}}, "cache": {"enabled": false}})";
+  Engine engines[2] = {Engine(7), Engine(8)};
+  ledger::Objects objects;
+  struct Open {
+    int engine;
+    uint32_t fetch;
+  };
+  std::vector<Open> open;
+  std::map<uint32_t, uint32_t> statuses;
+  double now = 1000;
+  size_t most_open = 0;
+  // Performs the actions of engine `e` (STATE at once, FETCH kept open), and what they lead to.
+  auto host = [&](int e) {
+    std::deque<Action> todo;
+    for (Action& a : exchange::decode(engines[e].batch().data())) todo.push_back(std::move(a));
+    for (int n = 0; n < 10000 && !todo.empty(); ++n) {
+      Action a = std::move(todo.front());
+      todo.pop_front();
+      if (a.kind == ActionKind::fetch) open.push_back({e, a.id});
+      if (a.kind == ActionKind::respond) statuses[a.id * 2 + uint32_t(e)] = a.status;
+      if (a.kind != ActionKind::state) continue;
+      std::string answer;
+      ASSERT_TRUE(objects.apply(a.url, a.body, now, answer));
+      engines[e].state_result(a.id, answer, now);
+      for (Action& b : exchange::decode(engines[e].batch().data())) todo.push_back(std::move(b));
+    }
+    ASSERT_TRUE(todo.empty()) << "the engines keep asking the object";
+    most_open = std::max(most_open, open.size());
+  };
+  for (int e = 0; e < 2; ++e) {
+    ASSERT_TRUE(engines[e].configure(config, "{}"));
+    engines[e].enable_shared_state(true);
+  }
+  for (uint32_t id = 1; id <= 6; ++id) {
+    for (int e = 0; e < 2; ++e) {
+      engines[e].submit(id, "POST", "/v1/chat/completions", kJson,
+                        R"({"model": "u/m", "messages": [{"role": "user", "content": "x"}]})", now);
+      host(e);
+    }
+  }
+  for (int step = 0; step < 400 && statuses.size() < 12; ++step) {
+    now += 10;
+    if (!open.empty()) {
+      Open o = open.front();
+      open.erase(open.begin());
+      engines[o.engine].fetch_response(o.fetch, 200, kJson, now);
+      host(o.engine);
+      engines[o.engine].fetch_body(o.fetch, kCompletion, now);
+      host(o.engine);
+      engines[o.engine].fetch_end(o.fetch, now);
+      host(o.engine);
+    }
+    for (int e = 0; e < 2; ++e) {
+      if (engines[e].next_deadline() > now) continue;
+      engines[e].timer(now);  // a backoff ended: a refused request asks again
+      host(e);
+    }
+    ASSERT_LE(open.size(), 2u) << "step " << step;
+  }
+  EXPECT_EQ(most_open, 2u);
+  ASSERT_EQ(statuses.size(), 12u);
+  for (auto [id, status] : statuses) EXPECT_EQ(status, 200u) << id;
 }
 
 }  // namespace
