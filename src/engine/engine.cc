@@ -149,13 +149,14 @@ void Engine::timer(double now) {
   impl_->event(now, [&] {
     impl_->gateway.timer(now);
     impl_->exchange.timer(now);
+    if (impl_->ledger.shared()) impl_->limits.timer(now);  // slots whose lease expired unrenewed
     impl_->ledger.timer(now);
   });
 }
 
 double Engine::next_deadline() const {
   return std::min({impl_->gateway.next_deadline(), impl_->exchange.next_deadline(), impl_->tracer.next_deadline(),
-                   impl_->ledger.next_deadline()});
+                   impl_->ledger.next_deadline(), impl_->limits.next_deadline()});
 }
 
 void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }

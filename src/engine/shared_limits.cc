@@ -163,6 +163,29 @@ void LedgerLimits::forget(uint32_t call, double now) {
   claims_.erase(it);
 }
 
+void LedgerLimits::timer(double now) {
+  std::vector<uint32_t> lost_calls;
+  for (const auto& [call, c] : claims_) {
+    if (!c.started) continue;
+    for (const Held& h : c.held) {
+      if (h.pool.kind != Kind::concurrency || ledger_.holds(h.pool.spec, h.ticket, now)) continue;
+      lost_calls.push_back(call);
+      break;
+    }
+  }
+  for (uint32_t call : lost_calls) lost(call, now);  // the exchange stops them after the event
+}
+
+double LedgerLimits::next_deadline() const {
+  double at = ledger::Holder::kInf;
+  for (const auto& entry : claims_) {
+    if (!entry.second.started) continue;
+    for (const Held& h : entry.second.held)
+      if (h.pool.kind == Kind::concurrency) at = std::min(at, ledger_.expiry(h.pool.spec, h.ticket));
+  }
+  return at;
+}
+
 void LedgerLimits::deliver(const std::vector<ledger::Decision>& decisions, double now) {
   for (const ledger::Decision& d : decisions) {
     if (!concerns(d)) continue;

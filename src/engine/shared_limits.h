@@ -14,6 +14,9 @@
 // is consumed. rpm is consumed only once every pool admitted the call.
 // Failure of the object: as for key budgets, unavailable (503) or, with gateway.state_fail_open,
 // admitted without a lease (its consumption is still reported).
+// A concurrency slot is held through the lease it came from, renewed while the attempt runs; if
+// renewals fail until that lease expires, the attempt is stopped (lost()) before the object can
+// hand the slot to another instance.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +49,11 @@ class LedgerLimits final : public exchange::SharedLimits {
   // of this class's (an object "provider:…" or "target:…"), which the budgets must not see.
   static bool concerns(const ledger::Decision& d);
   void deliver(const std::vector<ledger::Decision>& decisions, double now);
+
+  // Calls whose attempt holds a concurrency slot of a lease that is gone at `now` are lost()
+  // (exchange/limits.h); next_deadline(): the earliest expiry of such a lease (+infinity: none).
+  void timer(double now);
+  double next_deadline() const;
 
   // The pools of a leaf, in the order a call takes them (empty: nothing limited).
   static std::vector<Pool> pools(const config::Config& config, int provider, uint32_t target);

@@ -141,6 +141,21 @@ bool Exchange::shared_admits(Call& c, size_t i, double tokens, bool& limited, bo
   return false;
 }
 
+void Exchange::stop_lost(Call& c) {
+  if (!c.holds_slot) return;
+  const config::Provider& provider = c.rt->config->providers[size_t(c.current().provider)];
+  Error e{503, ErrorType::provider_unavailable,
+          "the shared concurrency slot of provider " + provider.name +
+              " could not be renewed (shared state unavailable): the attempt was stopped; retry",
+          "state_unavailable"};
+  e.retry_after_s = 1;
+  abort_fetch(c);
+  c.failure = "state_unavailable";
+  close_attempt(c, false, false, nullptr);  // not the target's fault: its breaker is not told
+  if (c.state == State::streaming) return failed(c, health::Outcome::network_error, e, 0);  // an error event
+  fail(c, e);
+}
+
 void Exchange::open_attempt(Call& c) {
   if (!move(c, Event::open)) return;
   const routing::Leaf& leaf = c.current();

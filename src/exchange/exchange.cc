@@ -17,7 +17,9 @@ Exchange::~Exchange() = default;
 void Exchange::use_limits(SharedLimits* limits) {
   limits_ = limits;
   // A decision arrived: its call asks again after the event.
-  if (limits_) limits_->on_ready([this](uint32_t call, double) { woken_.push_back(call); });
+  if (!limits_) return;
+  limits_->on_ready([this](uint32_t call, double) { woken_.push_back(call); });
+  limits_->on_lost([this](uint32_t call, double) { lost_.push_back(call); });
 }
 
 void Exchange::install(std::shared_ptr<const config::Config> config) {
@@ -159,6 +161,11 @@ void Exchange::on_timer(Call& c) {
 
 void Exchange::after_event(double now) {
   now_ = now;
+  std::vector<uint32_t> lost;
+  lost.swap(lost_);
+  for (uint32_t id : lost) {
+    if (auto it = calls_.find(id); it != calls_.end()) stop_lost(*it->second);
+  }
   std::vector<uint32_t> woken;
   woken.swap(woken_);
   for (uint32_t id : woken) {

@@ -134,6 +134,8 @@ class Exchange {
   void answer_locally(Call& c);
   void close_attempt(Call& c, bool success, bool unhealthy, const model::Usage* usage);
   void enqueue(Call& c, double free_at);
+  // Stops the attempt of a call whose shared concurrency slot was lost (exchange/limits.h).
+  void stop_lost(Call& c);
   void drain_queue();
   void failed(Call& c, health::Outcome outcome, Error error, int upstream_status);
   void fail(Call& c, const Error& error);
@@ -165,6 +167,7 @@ class Exchange {
   double now_ = 0;           // of the event being handled
   bool slot_freed_ = false;  // an attempt ended during this event: the queue may move
   std::vector<uint32_t> woken_;  // calls whose shared limits decided during this event
+  std::vector<uint32_t> lost_;   // calls whose shared concurrency slot was lost during this event
   std::unordered_map<uint32_t, std::unique_ptr<Call>> calls_;
   std::unordered_map<uint32_t, uint32_t> fetches_;  // fetch id -> call id
   uint32_t next_fetch_id_ = 1;

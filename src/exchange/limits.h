@@ -13,6 +13,9 @@
 //   unavailable  the shared object did not answer: 503 state_unavailable naming `object`
 // A call that ends or moves to another leaf while it holds or waits calls forget(): whatever it
 // holds goes back, and a decision that comes later is given back too.
+// A call whose concurrency slot's lease is gone while its attempt runs (renewals failed until the
+// lease expired: the object may hand the slot on) is named by lost(): the exchange stops the
+// attempt and answers 503 state_unavailable, so no more than the limit are ever in flight.
 #pragma once
 
 #include <cstdint>
@@ -43,14 +46,19 @@ class SharedLimits {
   // The exchange's callback: the decision call `call` waits for arrived; it asks again. Only that
   // call: waking every queued call would have each refused one ask the object again at once.
   void on_ready(std::function<void(uint32_t call, double now)> ready) { ready_ = std::move(ready); }
+  // The exchange's callback: call `call` lost its concurrency slot mid-attempt (see above).
+  void on_lost(std::function<void(uint32_t call, double now)> lost) { lost_ = std::move(lost); }
 
  protected:
   void ready(uint32_t call, double now) {
     if (ready_) ready_(call, now);
   }
+  void lost(uint32_t call, double now) {
+    if (lost_) lost_(call, now);
+  }
 
  private:
-  std::function<void(uint32_t call, double now)> ready_;
+  std::function<void(uint32_t call, double now)> ready_, lost_;
 };
 
 }  // namespace sy::exchange

@@ -125,6 +125,19 @@ void Ledger::forget(uint32_t owner) {
   }
 }
 
+bool Ledger::holds(const Spec& spec, const Ticket& ticket, double now) {
+  Holder* h = ticket.local || ticket.epoch == 0 ? nullptr : find(spec);
+  if (!h) return true;
+  h->free(now);  // drops the lease at its expiry
+  return h->epoch() == ticket.epoch;
+}
+
+double Ledger::expiry(const Spec& spec, const Ticket& ticket) {
+  Holder* h = ticket.local || ticket.epoch == 0 ? nullptr : find(spec);
+  if (!h || h->epoch() != ticket.epoch || h->expires_at() == 0) return Holder::kInf;
+  return h->expires_at();
+}
+
 void Ledger::send(Entry& e, const std::string& key, double want, double min, uint32_t owner, double now) {
   Op op = e.holder.op(want, min, now);
   uint32_t id = next_op_id();

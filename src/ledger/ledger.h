@@ -62,6 +62,10 @@ class Ledger {
   Decision view(const Spec& spec, uint32_t owner, double now);
   // A waiting request went away: it takes no decision any more.
   void forget(uint32_t owner);
+  // Whether `ticket` still comes from a live lease of `spec`'s pool at `now` (true for tickets of
+  // no lease: in memory, or admitted fail-open), and when that lease expires unless renewed.
+  bool holds(const Spec& spec, const Ticket& ticket, double now);
+  double expiry(const Spec& spec, const Ticket& ticket);
 
   // The host's answer to STATE `op_id` (empty: failed). False when the op is not this ledger's.
   bool result(uint32_t op_id, std::string_view data, double now);

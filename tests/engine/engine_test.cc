@@ -184,5 +184,48 @@ TEST(EngineSharedLimits, TwoEnginesNeverHaveMoreThanTheConcurrencyUpstream) {
   for (auto [id, status] : statuses) EXPECT_EQ(status, 200u) << id;
 }
 
+// The engine stops an attempt whose shared concurrency slot's lease expired because the object
+// stopped answering its renewals: the fetch is aborted and the caller gets 503 state_unavailable,
+// at the lease's expiry (before the object may hand the slot to another instance).
+TEST(EngineSharedLimits, AnAttemptWhoseSlotCouldNotBeRenewedIsStopped) {
+  Engine engine(7);
+  ASSERT_TRUE(engine.configure(R"({"providers": {"u": {"type": "openai-compatible", "base_url": "http://u.test/v1",
+      "limits": {"concurrency": 1}}}, "cache": {"enabled": false}, "timeout_ms": 120000})", "{}"));
+  engine.enable_shared_state(true);
+  ledger::Objects objects;
+  engine.submit(1, "POST", "/v1/chat/completions", kJson, R"({"model": "u/m", "messages": [{"role": "user", "content": "x"}]})", 0);
+  auto actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, ActionKind::state);
+  std::string answer;
+  ASSERT_TRUE(objects.apply(actions[0].url, actions[0].body, 0, answer));
+  engine.state_result(actions[0].id, answer, 0);
+  actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, ActionKind::fetch);  // the slot is held: the attempt runs
+  uint32_t fetch = actions[0].id;
+  // Every renewal fails from now on; the request keeps running until the lease's expiry.
+  bool stopped = false;
+  for (int n = 0; n < 50 && !stopped; ++n) {
+    double at = engine.next_deadline();
+    ASSERT_LE(at, 30000);
+    engine.timer(at);
+    for (const Action& a : exchange::decode(engine.batch().data())) {
+      if (a.kind == ActionKind::state) engine.state_result(a.id, "", at);
+      if (a.kind == ActionKind::fetch_abort) {
+        EXPECT_EQ(a.id, fetch);
+        EXPECT_EQ(at, 30000);
+        stopped = true;
+      }
+      if (a.kind == ActionKind::respond) {
+        EXPECT_EQ(a.status, 503u);
+        EXPECT_NE(a.body.find("state_unavailable"), std::string::npos) << a.body;
+        EXPECT_NE(a.body.find("provider u"), std::string::npos) << a.body;
+      }
+    }
+  }
+  EXPECT_TRUE(stopped);
+}
+
 }  // namespace
 }  // namespace sy::engine

@@ -38,6 +38,7 @@ struct Isolate {
   Isolate(const config::Config& c, uint64_t seed) : config(c), rng(seed), ledger(rng, batch), limits(ledger) {
     ledger.enable_shared(true);
     limits.on_ready([this](uint32_t, double) { ++readied; });
+    limits.on_lost([this](uint32_t call, double) { lost.push_back(call); });
   }
   V ask(uint32_t call, double now, double tokens = 10) {
     std::string object;
@@ -86,6 +87,7 @@ struct Isolate {
   int readied = 0;
   std::string last_object;
   std::set<uint32_t> waiting, running;
+  std::vector<uint32_t> lost;
 };
 
 TEST(SharedLimits, ThePoolsOfALeafInTheOrderACallTakesThem) {
@@ -329,6 +331,38 @@ TEST(SharedLimits, ACallThatGoesAwayKeepsNothing) {
   a.host(objects, 2);
   EXPECT_EQ(objects.find("provider:p", "concurrency")->lease_of(a.ledger.holder()).first, 0);
   EXPECT_EQ(b.ask_through(3, objects, 3), V::admitted);
+}
+
+// A running call's concurrency slot lives as long as the lease it came from: renewed while the
+// object answers; when renewals fail until the lease expires (the object may then hand the slot
+// on), the call is named lost at that expiry and not before.
+TEST(SharedLimits, ACallWhoseSlotsLeaseCouldNotBeRenewedIsLostAtItsExpiry) {
+  auto config = config_of(R"({"concurrency": 1})");
+  for (bool renewals_fail : {false, true}) {
+    ledger::Objects objects;
+    Isolate a(*config, 1);
+    ASSERT_EQ(a.ask_through(1, objects, 0), V::admitted);  // its op was sent at 0: ttl 30 s
+    EXPECT_EQ(a.limits.next_deadline(), 30000);
+    EXPECT_EQ(a.ledger.next_deadline(), 20000);  // the renewal, ttl/3 before
+    a.ledger.timer(20000);
+    a.host(objects, 20000, renewals_fail);
+    for (double at = 21000; at < 30000; at += 1000) {  // retried (with backoff) while failing
+      a.ledger.timer(at);
+      a.host(objects, at, renewals_fail);
+    }
+    a.limits.timer(29999);
+    EXPECT_TRUE(a.lost.empty());
+    a.limits.timer(30000);
+    if (renewals_fail) {
+      EXPECT_EQ(a.lost, std::vector<uint32_t>{1});
+      a.end(1, 30000);  // the exchange stops it: nothing of it is kept
+      EXPECT_EQ(a.limits.claims(), 0u);
+      EXPECT_EQ(a.limits.next_deadline(), ledger::Holder::kInf);
+    } else {
+      EXPECT_TRUE(a.lost.empty());
+      EXPECT_EQ(a.limits.next_deadline(), 50000);  // renewed at 20 s
+    }
+  }
 }
 
 }  // namespace
