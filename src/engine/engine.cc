@@ -12,7 +12,12 @@
 namespace sy::engine {
 
 Engine::Impl::Impl(uint64_t seed)
-    : rng(seed), tracer(rng), ledger(rng, batch), exchange(rng, batch), gateway(rng, batch, exchange) {
+    : rng(seed),
+      tracer(rng),
+      ledger(rng, batch),
+      limits(ledger),
+      exchange(rng, batch),
+      gateway(rng, batch, exchange) {
   exchange.set_tracer(&tracer);
   gateway.set_tracer(&tracer);
 }
@@ -36,6 +41,9 @@ void Engine::Impl::install_budgets() {
 
 void Engine::Impl::deliver(double now) {
   std::vector<ledger::Decision> decisions = ledger.take_decisions();
+  if (decisions.empty()) return;
+  limits.deliver(decisions, now);
+  std::erase_if(decisions, [](const ledger::Decision& d) { return LedgerLimits::concerns(d); });
   if (shared_budgets && !decisions.empty()) shared_budgets->deliver(decisions, now);
 }
 
@@ -141,13 +149,14 @@ void Engine::timer(double now) {
   impl_->event(now, [&] {
     impl_->gateway.timer(now);
     impl_->exchange.timer(now);
+    if (impl_->ledger.shared()) impl_->limits.timer(now);  // slots whose lease expired unrenewed
     impl_->ledger.timer(now);
   });
 }
 
 double Engine::next_deadline() const {
   return std::min({impl_->gateway.next_deadline(), impl_->exchange.next_deadline(), impl_->tracer.next_deadline(),
-                   impl_->ledger.next_deadline()});
+                   impl_->ledger.next_deadline(), impl_->limits.next_deadline()});
 }
 
 void Engine::enable_persistence(bool enabled) { impl_->exchange.set_persistence(enabled); }
@@ -159,6 +168,7 @@ void Engine::cache_result(uint32_t id, std::string_view data, double now) {
 void Engine::enable_shared_state(bool enabled) {
   if (enabled == impl_->ledger.shared()) return;
   impl_->ledger.enable_shared(enabled);
+  impl_->exchange.use_limits(enabled ? &impl_->limits : nullptr);
   if (enabled) impl_->install_budgets();
   else {
     impl_->shared_budgets = nullptr;

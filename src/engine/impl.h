@@ -3,6 +3,7 @@
 
 #include "base/rng.h"
 #include "engine/engine.h"
+#include "engine/shared_limits.h"
 #include "exchange/actions.h"
 #include "exchange/exchange.h"
 #include "gateway/gateway.h"
@@ -32,13 +33,14 @@ struct Engine::Impl {
 
   // With shared state and a config: key budgets over the ledger (gateway/shared_budgets.h).
   void install_budgets();
-  // The ledger's decisions go to the budgets that wait for them.
+  // The ledger's decisions go to the limits or budgets that wait for them.
   void deliver(double now);
 
   Rng rng;
   exchange::ActionBatch batch;
   telemetry::Tracer tracer;  // before the exchange and gateway: their calls report to it as they go
   ledger::Ledger ledger;  // shared state: pools, leases, STATE ops
+  LedgerLimits limits;    // provider/target limits over the ledger (the exchange's, with shared state)
   exchange::Exchange exchange;
   gateway::Gateway gateway;
   std::string last_error;

@@ -11,6 +11,9 @@ namespace sy::exchange {
 namespace {
 
 constexpr size_t kMaxSessions = 100000;
+// A call refused by shared limits asks again after this, doubling up to the cap (an attempt that
+// ends here lets it ask sooner: the queue drains).
+constexpr double kFirstSharedBackoffMs = 100, kLastSharedBackoffMs = 2000;
 
 }  // namespace
 
@@ -61,8 +64,9 @@ void Exchange::attempt(Call& c) {
   Runtime& rt = *c.rt;
   const config::Config& config = *rt.config;
   double free_at = kNever, reopens_at = kNever;
-  bool limited = false;
+  bool limited = false, pending = false;
   double tokens = double(c.prompt_tokens);
+  c.state_error.reset();
   for (size_t i = c.leaf; i < c.plan.size(); ++i) {
     const config::Provider& provider = config.providers[size_t(c.plan[i].provider)];
     providers::Refusal refused = providers::refusal(providers::codec(provider.type), c.request(), c.plan[i].model);
@@ -81,6 +85,10 @@ void Exchange::attempt(Call& c) {
       free_at = std::min(free_at, std::max(t.limiter.next_free_at(now_, tokens), shared.next_free_at(now_, tokens)));
       continue;
     }
+    if (!shared_admits(c, i, tokens, limited, pending, free_at)) {
+      if (pending) return enqueue(c, kNever);  // its decision wakes it (after_event)
+      continue;
+    }
     if (i != c.leaf) {
       c.leaf = i;
       c.tries = 0;
@@ -88,6 +96,7 @@ void Exchange::attempt(Call& c) {
     return open_attempt(c);
   }
   if (limited) return enqueue(c, free_at);
+  if (c.state_error) return fail(c, *c.state_error);
   if (c.last_error) return fail(c, *c.last_error);
   if (!c.refused.param.empty())
     return fail(c, {400, ErrorType::invalid_request,
@@ -97,6 +106,53 @@ void Exchange::attempt(Call& c) {
           "no healthy target for model \"" + std::string(c.request().model) + "\": every circuit breaker is open",
           "no_healthy_target"};
   if (reopens_at != kNever) e.retry_after_s = std::max(1.0, (reopens_at - now_) / 1000);
+  fail(c, e);
+}
+
+bool Exchange::shared_admits(Call& c, size_t i, double tokens, bool& limited, bool& pending, double& free_at) {
+  if (!limits_) return true;
+  if (c.shared && c.shared != limits_) c.shared->forget(c.id, now_);  // shared state was switched
+  c.shared = limits_;
+  const routing::Leaf& leaf = c.plan[i];
+  std::string object;
+  auto verdict = limits_->acquire(c.id, c.owner, *c.rt->config, leaf.provider, leaf.target, tokens, now_, object);
+  switch (verdict) {
+    case SharedLimits::Verdict::admitted:
+      c.shared_backoff_ms = 0;
+      return true;
+    case SharedLimits::Verdict::pending:
+      pending = true;
+      return false;
+    case SharedLimits::Verdict::refused:
+      limited = true;
+      c.shared_backoff_ms = c.shared_backoff_ms == 0 ? kFirstSharedBackoffMs
+                                                     : std::min(c.shared_backoff_ms * 2, kLastSharedBackoffMs);
+      free_at = std::min(free_at, now_ + c.shared_backoff_ms);
+      return false;
+    case SharedLimits::Verdict::unavailable:
+      break;
+  }
+  if (!c.state_error) {
+    c.state_error = Error{503, ErrorType::provider_unavailable,
+                          "the limits of " + object + " cannot be checked right now (shared state unavailable); retry",
+                          "state_unavailable"};
+    c.state_error->retry_after_s = 1;
+  }
+  return false;
+}
+
+void Exchange::stop_lost(Call& c) {
+  if (!c.holds_slot) return;
+  const config::Provider& provider = c.rt->config->providers[size_t(c.current().provider)];
+  Error e{503, ErrorType::provider_unavailable,
+          "the shared concurrency slot of provider " + provider.name +
+              " could not be renewed (shared state unavailable): the attempt was stopped; retry",
+          "state_unavailable"};
+  e.retry_after_s = 1;
+  abort_fetch(c);
+  c.failure = "state_unavailable";
+  close_attempt(c, false, false, nullptr);  // not the target's fault: its breaker is not told
+  if (c.state == State::streaming) return failed(c, health::Outcome::network_error, e, 0);  // an error event
   fail(c, e);
 }
 
@@ -169,6 +225,11 @@ void Exchange::close_attempt(Call& c, bool success, bool unhealthy, const model:
   c.upstream_ms += now_ - c.attempt_started;
   t.limiter.finish(now_, completion);
   c.rt->providers[size_t(leaf.provider)].finish(now_, completion);
+  if (c.shared) {
+    // The real count when the answer said it, else the estimate taken at the start.
+    double used = usage && usage->known ? double(usage->prompt_tokens + usage->completion_tokens) : double(c.prompt_tokens);
+    c.shared->release(c.id, used, now_);
+  }
   if (!success) {
     ++t.stats.errors;
     if (unhealthy) t.breaker.on_failure(now_, config.breaker.failures);

@@ -9,6 +9,7 @@
 
 #include "cache/store.h"
 #include "exchange/exchange.h"
+#include "exchange/limits.h"
 #include "model/stream.h"
 #include "providers/provider.h"
 #include "routing/router.h"
@@ -50,6 +51,8 @@ struct Call {
   int attempts = 0;  // in all
   std::optional<Error> last_error;  // of the last failed attempt
   providers::Refusal refused;       // the first capability a target lacked
+  std::optional<Error> state_error;  // a leaf's shared limits could not be checked (this round)
+  double shared_backoff_ms = 0;      // refused by shared limits: the wait before asking again
 
   // Time
   double deadline = kNever;        // the caller's whole-request deadline
@@ -60,6 +63,7 @@ struct Call {
 
   // The attempt in flight
   bool holds_slot = false;  // its target's slot (concurrency, rpm/tpm, breaker probe) is taken
+  SharedLimits* shared = nullptr;  // where it holds or waits for shared slots (exchange/limits.h)
   double attempt_started = 0;
   uint32_t fetch_id = 0;
   int upstream_status = 0;

@@ -14,6 +14,14 @@ namespace sy::exchange {
 Exchange::Exchange(Rng& rng, ActionBatch& batch) : rng_(rng), batch_(batch) {}
 Exchange::~Exchange() = default;
 
+void Exchange::use_limits(SharedLimits* limits) {
+  limits_ = limits;
+  // A decision arrived: its call asks again after the event.
+  if (!limits_) return;
+  limits_->on_ready([this](uint32_t call, double) { woken_.push_back(call); });
+  limits_->on_lost([this](uint32_t call, double) { lost_.push_back(call); });
+}
+
 void Exchange::install(std::shared_ptr<const config::Config> config) {
   runtime_ = std::make_shared<Runtime>(std::move(config));
 }
@@ -153,6 +161,21 @@ void Exchange::on_timer(Call& c) {
 
 void Exchange::after_event(double now) {
   now_ = now;
+  std::vector<uint32_t> lost;
+  lost.swap(lost_);
+  for (uint32_t id : lost) {
+    if (auto it = calls_.find(id); it != calls_.end()) stop_lost(*it->second);
+  }
+  std::vector<uint32_t> woken;
+  woken.swap(woken_);
+  for (uint32_t id : woken) {
+    auto it = calls_.find(id);
+    if (it == calls_.end() || it->second->state != State::queued) continue;
+    Call& c = *it->second;
+    queue_.erase({c.controls.priority, c.queue_seq, c.id});
+    c.wake_at = kNever;
+    attempt(c);
+  }
   if (slot_freed_ && !queue_.empty()) drain_queue();
   slot_freed_ = false;
 }
@@ -231,6 +254,7 @@ void Exchange::fire_for_test(uint32_t id, Event event, double now) {
 
 void Exchange::finish(Call& c) {
   record(c);
+  if (c.shared) c.shared->forget(c.id, now_);  // what it still waits for or holds goes back
   if (c.fetch_id) fetches_.erase(c.fetch_id);
   if (c.queue_seq) queue_.erase({c.controls.priority, c.queue_seq, c.id});
   if (c.armed != kNever) timers_.erase({c.armed, c.id});

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "base/errors.h"
 #include "base/rng.h"
@@ -58,6 +59,7 @@ struct Start {
 };
 
 struct Call;
+class SharedLimits;
 
 class Exchange {
  public:
@@ -71,6 +73,10 @@ class Exchange {
   const std::shared_ptr<Runtime>& runtime() const { return runtime_; }
   // Where spans of attempts and cache lookups go (calls started with a trace only).
   void set_tracer(telemetry::Tracer* tracer) { tracer_ = tracer; }
+  // Provider/target limits shared with other instances (exchange/limits.h), or nullptr: in this
+  // engine's memory only. Not owned: it outlives the exchange; a call that holds or waits for
+  // slots gives them back to the one it took them from.
+  void use_limits(SharedLimits* limits);
   // The host has a persistent cache tier (CACHE_GET / CACHE_PUT).
   void set_persistence(bool on) { persistence_ = on; }
   bool persists() const;
@@ -121,10 +127,15 @@ class Exchange {
   // attempt.cc: targets, attempts, failures
   bool plan(Call& c, routing::Preferences& prefs, Error& error);
   void attempt(Call& c);
+  // The shared slots of leaf `i` (exchange/limits.h): true to start it; false with `limited` and
+  // `free_at` (refused: a bounded backoff) or `pending` set, or c.state_error (unavailable).
+  bool shared_admits(Call& c, size_t i, double tokens, bool& limited, bool& pending, double& free_at);
   void open_attempt(Call& c);
   void answer_locally(Call& c);
   void close_attempt(Call& c, bool success, bool unhealthy, const model::Usage* usage);
   void enqueue(Call& c, double free_at);
+  // Stops the attempt of a call whose shared concurrency slot was lost (exchange/limits.h).
+  void stop_lost(Call& c);
   void drain_queue();
   void failed(Call& c, health::Outcome outcome, Error error, int upstream_status);
   void fail(Call& c, const Error& error);
@@ -150,10 +161,13 @@ class Exchange {
   Rng& rng_;
   ActionBatch& batch_;
   telemetry::Tracer* tracer_ = nullptr;
+  SharedLimits* limits_ = nullptr;
   std::shared_ptr<Runtime> runtime_;
   bool persistence_ = false;
   double now_ = 0;           // of the event being handled
   bool slot_freed_ = false;  // an attempt ended during this event: the queue may move
+  std::vector<uint32_t> woken_;  // calls whose shared limits decided during this event
+  std::vector<uint32_t> lost_;   // calls whose shared concurrency slot was lost during this event
   std::unordered_map<uint32_t, std::unique_ptr<Call>> calls_;
   std::unordered_map<uint32_t, uint32_t> fetches_;  // fetch id -> call id
   uint32_t next_fetch_id_ = 1;

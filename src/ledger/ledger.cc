@@ -72,7 +72,8 @@ Decision Ledger::reserve_in_memory(const Spec& spec, double amount, uint32_t own
   return d;
 }
 
-Decision Ledger::reserve(const Spec& spec, double amount, double chunk, uint32_t owner, bool fail_open, double now) {
+Decision Ledger::reserve(const Spec& spec, double amount, double chunk, uint32_t owner, bool fail_open, double now,
+                         uint32_t task) {
   if (!shared_) return reserve_in_memory(spec, amount, owner, now);
   Entry& e = entry(spec);
   if (!spec.grow || e.chunk == 0) e.chunk = chunk;
@@ -85,7 +86,7 @@ Decision Ledger::reserve(const Spec& spec, double amount, double chunk, uint32_t
       return d;
     }
   }
-  e.waiters.push_back(Waiter{owner, amount, fail_open});
+  e.waiters.push_back(Waiter{owner, amount, fail_open, task ? task : owner});
   pump(e, key_of(spec), owner, now);
   return d;  // pending
 }
@@ -125,6 +126,19 @@ void Ledger::forget(uint32_t owner) {
   }
 }
 
+bool Ledger::holds(const Spec& spec, const Ticket& ticket, double now) {
+  Holder* h = ticket.local || ticket.epoch == 0 ? nullptr : find(spec);
+  if (!h) return true;
+  h->free(now);  // drops the lease at its expiry
+  return h->epoch() == ticket.epoch;
+}
+
+double Ledger::expiry(const Spec& spec, const Ticket& ticket) {
+  Holder* h = ticket.local || ticket.epoch == 0 ? nullptr : find(spec);
+  if (!h || h->epoch() != ticket.epoch || h->expires_at() == 0) return Holder::kInf;
+  return h->expires_at();
+}
+
 void Ledger::send(Entry& e, const std::string& key, double want, double min, uint32_t owner, double now) {
   Op op = e.holder.op(want, min, now);
   uint32_t id = next_op_id();
@@ -140,7 +154,7 @@ void Ledger::pump(Entry& e, const std::string& key, uint32_t owner, double now) 
     double free = e.holder.free(now), sum = 0;
     for (const Waiter& w : e.waiters) sum += w.amount;
     double min = std::max(0.0, e.waiters.front().amount - free);
-    send(e, key, std::max(sum - free, std::max(e.chunk, min)), min, e.waiters.front().owner, now);
+    send(e, key, std::max(sum - free, std::max(e.chunk, min)), min, e.waiters.front().task, now);
     ops_[last_op_id_].refill = true;
     return;
   }
@@ -153,6 +167,7 @@ void Ledger::serve(Entry& e, bool failed, double frees_in_ms, double now) {
     Waiter w = e.waiters.front();
     Decision d;
     d.owner = w.owner;
+    d.object = e.holder.spec().object;
     if (auto ticket = e.holder.take(w.amount, now)) {
       d.verdict = Verdict::admitted;
       d.ticket = *ticket;

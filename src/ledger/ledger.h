@@ -30,6 +30,7 @@ enum class Verdict {
 
 struct Decision {
   uint32_t owner = 0;
+  std::string object;  // the shared object whose pool decided (empty for an in-memory answer)
   Verdict verdict = Verdict::pending;
   Ticket ticket;
   double remaining = 0;
@@ -53,13 +54,19 @@ class Ledger {
   // Reserves `amount` of pool `spec` for request `owner`. A refill asks for at least `chunk` (with
   // Spec::grow: the first refill; each later one doubles it).
   // `fail_open`: when the object does not answer, admit (from the lease, or without one).
-  Decision reserve(const Spec& spec, double amount, double chunk, uint32_t owner, bool fail_open, double now);
+  // `task`: the host request a STATE op made for this reservation is performed from (0: `owner`).
+  Decision reserve(const Spec& spec, double amount, double chunk, uint32_t owner, bool fail_open, double now,
+                   uint32_t task = 0);
   // The ticket's work ended having consumed `spent` (reported at once when nothing is in flight).
   void settle(const Spec& spec, const Ticket& ticket, double spent, uint32_t owner, double now);
   // The pool's consumed, leased and capacity: at once in memory, else pending (a get op).
   Decision view(const Spec& spec, uint32_t owner, double now);
   // A waiting request went away: it takes no decision any more.
   void forget(uint32_t owner);
+  // Whether `ticket` still comes from a live lease of `spec`'s pool at `now` (true for tickets of
+  // no lease: in memory, or admitted fail-open), and when that lease expires unless renewed.
+  bool holds(const Spec& spec, const Ticket& ticket, double now);
+  double expiry(const Spec& spec, const Ticket& ticket);
 
   // The host's answer to STATE `op_id` (empty: failed). False when the op is not this ledger's.
   bool result(uint32_t op_id, std::string_view data, double now);
@@ -78,6 +85,7 @@ class Ledger {
     uint32_t owner;
     double amount;
     bool fail_open;
+    uint32_t task;  // the host request its STATE op is performed from
   };
   struct Entry {
     Holder holder;

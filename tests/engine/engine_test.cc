@@ -1,6 +1,9 @@
 // The engine facade (src/engine/engine.cc): configuration, events in, actions out.
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <map>
+
 #include "engine/harness.h"
 #include "engine/impl.h"
 #include "ledger/objects.h"
@@ -110,6 +113,118 @@ TEST(EngineSharedState, ACancelledRequestTakesNoDecision) {
   engine.cancel(3, 1);
   engine.state_result(actions[0].id, "", 2);
   EXPECT_TRUE(ledger.take_decisions().empty());
+}
+
+// Provider limits shared by two engines (src/engine/shared_limits.cc) over one set of objects, the
+// host performing every STATE op at once: 12 requests to a provider with concurrency 2 never
+// have more than 2 fetches open across both engines, and all are answered 200.
+TEST(EngineSharedLimits, TwoEnginesNeverHaveMoreThanTheConcurrencyUpstream) {
+  const char* config = R"({"providers": {"u": {"type": "openai-compatible", "base_url": "http://u.test/v1",
+      "limits": {"concurrency": 2}}}, "cache": {"enabled": false}})";
+  Engine engines[2] = {Engine(7), Engine(8)};
+  ledger::Objects objects;
+  struct Open {
+    int engine;
+    uint32_t fetch;
+  };
+  std::vector<Open> open;
+  std::map<uint32_t, uint32_t> statuses;
+  double now = 1000;
+  size_t most_open = 0;
+  // Performs the actions of engine `e` (STATE at once, FETCH kept open), and what they lead to.
+  auto host = [&](int e) {
+    std::deque<Action> todo;
+    for (Action& a : exchange::decode(engines[e].batch().data())) todo.push_back(std::move(a));
+    for (int n = 0; n < 10000 && !todo.empty(); ++n) {
+      Action a = std::move(todo.front());
+      todo.pop_front();
+      if (a.kind == ActionKind::fetch) open.push_back({e, a.id});
+      if (a.kind == ActionKind::respond) statuses[a.id * 2 + uint32_t(e)] = a.status;
+      if (a.kind != ActionKind::state) continue;
+      std::string answer;
+      ASSERT_TRUE(objects.apply(a.url, a.body, now, answer));
+      engines[e].state_result(a.id, answer, now);
+      for (Action& b : exchange::decode(engines[e].batch().data())) todo.push_back(std::move(b));
+    }
+    ASSERT_TRUE(todo.empty()) << "the engines keep asking the object";
+    most_open = std::max(most_open, open.size());
+  };
+  for (int e = 0; e < 2; ++e) {
+    ASSERT_TRUE(engines[e].configure(config, "{}"));
+    engines[e].enable_shared_state(true);
+  }
+  for (uint32_t id = 1; id <= 6; ++id) {
+    for (int e = 0; e < 2; ++e) {
+      engines[e].submit(id, "POST", "/v1/chat/completions", kJson,
+                        R"({"model": "u/m", "messages": [{"role": "user", "content": "x"}]})", now);
+      host(e);
+    }
+  }
+  for (int step = 0; step < 400 && statuses.size() < 12; ++step) {
+    now += 10;
+    if (!open.empty()) {
+      Open o = open.front();
+      open.erase(open.begin());
+      engines[o.engine].fetch_response(o.fetch, 200, kJson, now);
+      host(o.engine);
+      engines[o.engine].fetch_body(o.fetch, kCompletion, now);
+      host(o.engine);
+      engines[o.engine].fetch_end(o.fetch, now);
+      host(o.engine);
+    }
+    for (int e = 0; e < 2; ++e) {
+      if (engines[e].next_deadline() > now) continue;
+      engines[e].timer(now);  // a backoff ended: a refused request asks again
+      host(e);
+    }
+    ASSERT_LE(open.size(), 2u) << "step " << step;
+  }
+  EXPECT_EQ(most_open, 2u);
+  ASSERT_EQ(statuses.size(), 12u);
+  for (auto [id, status] : statuses) EXPECT_EQ(status, 200u) << id;
+}
+
+// The engine stops an attempt whose shared concurrency slot's lease expired because the object
+// stopped answering its renewals: the fetch is aborted and the caller gets 503 state_unavailable,
+// at the lease's expiry (before the object may hand the slot to another instance).
+TEST(EngineSharedLimits, AnAttemptWhoseSlotCouldNotBeRenewedIsStopped) {
+  Engine engine(7);
+  ASSERT_TRUE(engine.configure(R"({"providers": {"u": {"type": "openai-compatible", "base_url": "http://u.test/v1",
+      "limits": {"concurrency": 1}}}, "cache": {"enabled": false}, "timeout_ms": 120000})", "{}"));
+  engine.enable_shared_state(true);
+  ledger::Objects objects;
+  engine.submit(1, "POST", "/v1/chat/completions", kJson, R"({"model": "u/m", "messages": [{"role": "user", "content": "x"}]})", 0);
+  auto actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, ActionKind::state);
+  std::string answer;
+  ASSERT_TRUE(objects.apply(actions[0].url, actions[0].body, 0, answer));
+  engine.state_result(actions[0].id, answer, 0);
+  actions = exchange::decode(engine.batch().data());
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions[0].kind, ActionKind::fetch);  // the slot is held: the attempt runs
+  uint32_t fetch = actions[0].id;
+  // Every renewal fails from now on; the request keeps running until the lease's expiry.
+  bool stopped = false;
+  for (int n = 0; n < 50 && !stopped; ++n) {
+    double at = engine.next_deadline();
+    ASSERT_LE(at, 30000);
+    engine.timer(at);
+    for (const Action& a : exchange::decode(engine.batch().data())) {
+      if (a.kind == ActionKind::state) engine.state_result(a.id, "", at);
+      if (a.kind == ActionKind::fetch_abort) {
+        EXPECT_EQ(a.id, fetch);
+        EXPECT_EQ(at, 30000);
+        stopped = true;
+      }
+      if (a.kind == ActionKind::respond) {
+        EXPECT_EQ(a.status, 503u);
+        EXPECT_NE(a.body.find("state_unavailable"), std::string::npos) << a.body;
+        EXPECT_NE(a.body.find("provider u"), std::string::npos) << a.body;
+      }
+    }
+  }
+  EXPECT_TRUE(stopped);
 }
 
 }  // namespace

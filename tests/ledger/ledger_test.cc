@@ -91,6 +91,57 @@ TEST(Ledger, SharedARequestWaitsForTheRefillFromItsOwnTask) {
   EXPECT_EQ(ledger.ops_in_flight(), 0u);
 }
 
+// A waiter may be one of several calls of one host request (pipeline steps): its op is performed
+// from that request's task, and its decision names the owner and the object that decided.
+TEST(Ledger, SharedAnOpIsPerformedFromTheTaskAndTheDecisionNamesItsObject) {
+  Rng rng(1);
+  exchange::ActionBatch batch;
+  Ledger ledger(rng, batch);
+  ledger.enable_shared(true);
+  Spec slots{"provider:up", "concurrency", 2, 0, 30000};
+  EXPECT_EQ(ledger.reserve(slots, 1, 1, 0x80000001u, false, 0, 9).verdict, Verdict::pending);
+  auto ops = states(batch);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].status, 9u);  // the task, not the owner
+  EXPECT_EQ(ops[0].url, "provider:up");
+  Objects objects;
+  std::string answer;
+  ASSERT_TRUE(objects.apply("provider:up", ops[0].body, 1, answer));
+  ledger.result(ops[0].id, answer, 1);
+  auto decisions = ledger.take_decisions();
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_EQ(decisions[0].owner, 0x80000001u);
+  EXPECT_EQ(decisions[0].object, "provider:up");
+  EXPECT_EQ(decisions[0].verdict, Verdict::admitted);
+}
+
+// A ticket is held through its lease: live until the lease's local expiry (the op's send time
+// plus the ttl), gone after; tickets of no lease (in memory, fail-open) are always held.
+TEST(Ledger, SharedATicketIsHeldWhileItsLeaseLives) {
+  Rng rng(1);
+  exchange::ActionBatch batch;
+  Ledger ledger(rng, batch);
+  Spec slots{"provider:up", "concurrency", 2, 0, 30000};
+  Decision local = ledger.reserve(slots, 1, 1, 1, false, 0);
+  EXPECT_TRUE(ledger.holds(slots, local.ticket, 1e9));
+  ledger.enable_shared(true);
+  EXPECT_EQ(ledger.reserve(slots, 1, 1, 2, false, 100).verdict, Verdict::pending);
+  auto ops = states(batch);
+  ASSERT_EQ(ops.size(), 1u);
+  Objects objects;
+  std::string answer;
+  ASSERT_TRUE(objects.apply("provider:up", ops[0].body, 150, answer));
+  ledger.result(ops[0].id, answer, 200);
+  auto decisions = ledger.take_decisions();
+  ASSERT_EQ(decisions.size(), 1u);
+  Ticket t = decisions[0].ticket;
+  EXPECT_EQ(ledger.expiry(slots, t), 30100);  // from when the op was sent
+  EXPECT_TRUE(ledger.holds(slots, t, 30099));
+  EXPECT_FALSE(ledger.holds(slots, t, 30100));
+  EXPECT_EQ(ledger.expiry(slots, t), Holder::kInf);
+  EXPECT_TRUE(ledger.holds(slots, Ticket{1, 0}, 40000));  // admitted without a lease
+}
+
 TEST(Ledger, SharedAFailedOpFailsClosedOrOpen) {
   Rng rng(1);
   exchange::ActionBatch batch;

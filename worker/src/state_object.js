@@ -1,7 +1,8 @@
 // Shared gateway state: the pool protocol (the STATE action's operations) on a Durable
 // Object's SQLite storage, and the client the worker hands the driver as `host.state`.
 //
-// One object per name (`key:<key name>`, `provider:<provider name>`); inside it, pools by name.
+// One object per name (`key:<key name>`, `provider:<provider name>`, `target:<provider>/<model>`);
+// inside it, pools by name.
 // A pool has a capacity C, a window W (0: consumption stays, like spend; > 0: a consumption
 // expires W ms after it was recorded, like rpm), its consumptions and its leases
 // {holder → amount, expires_at}. available = C − consumed (in window) − Σ live leases.
