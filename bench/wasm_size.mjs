@@ -2,11 +2,13 @@
 //
 //   node bench/wasm_size.mjs [--names build/web/names/switchyard_core.wasm] [--json]
 //                            [--wasm web/dist/switchyard_core.wasm] [--wasi worker/dist/switchyard.wasm]
-//                            [--top N]
+//                            [--top N] [--match REGEX]
 //
 // 1. The download: gzip -9 of the shipped wasm, the Emscripten loader (.mjs) and the JS modules
 //    the browser entry (web/src/index.js) loads for a chat call: its static imports, followed
-//    recursively. Modules it imports only on demand (import()) are listed apart.
+//    recursively. Modules it imports only on demand (import()) are listed apart. Then the JS as a
+//    production build ships it: an app importing createSwitchyard, bundled and minified by esbuild;
+//    the budget (issue 11) is held against that plus the wasm.
 // 2. What is in the wasm: the code section's function bodies of a build linked with a names
 //    section (the `switchyard_core_names` target of the web preset: the same objects and flags as
 //    the shipped module plus --profiling-funcs, so the same code), each attributed to an area by
@@ -16,6 +18,7 @@
 //    where they ended up after inlining (LTO): code inlined into a caller counts for the caller.
 //    gzip per area is each group's bytes compressed on their own; "share" scales those so they
 //    add up to the gzip size of the whole module (an estimate: gzip finds repeats across groups).
+//    --match REGEX: the same for the functions whose demangled name matches (one group).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +39,7 @@ const NAMES = path.resolve(root, arg('names', 'build/web/names/switchyard_core.w
 const WASI = path.resolve(root, arg('wasi', 'worker/dist/switchyard.wasm'));
 const ENTRY = path.join(root, 'web/src/index.js');
 const TOP = Number(arg('top', 0));
+const MATCH = arg('match') && new RegExp(arg('match'));
 const JSON_OUT = args.includes('--json');
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -233,7 +237,7 @@ function wasmAreas(file) {
     const raw = names.get(imports + i) ?? `function ${imports + i}`;
     const chunk = bytes.subarray(b.start, b.end);
     const area = areaOf(raw, demangled.get(raw) ?? raw);
-    add(area, chunk, { name: demangled.get(raw) ?? raw, size: chunk.length });
+    add(area, chunk, { name: demangled.get(raw) ?? raw, size: chunk.length, chunk });
   });
   for (const segment of dataSegments(bytes, byId(11))) add('data segments (strings, tables)', segment);
   for (const s of list) {
@@ -343,6 +347,14 @@ if (!existsSync(NAMES)) {
   out.push(table(['area', 'functions', 'raw', 'raw %', 'gzip alone', 'est. share of gzip'],
     [...result.areas.map((a) => [a.area, a.functions || '', a.raw, `${(a.raw / rawSum * 100).toFixed(1)} %`, a.gzip, a.share]),
       ['**total**', '', rawSum, '100 %', gzipSum, whole]]));
+  if (MATCH) {  // what a set of functions weighs (e.g. what a build without some feature would save)
+    const hits = groups.flatMap((g) => g.functions).filter((f) => MATCH.test(f.name));
+    const raw = hits.reduce((sum, f) => sum + f.size, 0);
+    const alone = gz(Buffer.concat(hits.map((f) => f.chunk)));
+    result.match = { pattern: MATCH.source, functions: hits.length, raw, gzip: alone, share: Math.round(alone / gzipSum * whole) };
+    out.push(`\nFunctions matching /${MATCH.source}/: ${hits.length}, ${raw} B raw, ${alone} B gzip alone, ` +
+      `est. share of gzip ${result.match.share} B (code inlined into other functions not counted)`);
+  }
   if (TOP) {
     const all = groups.flatMap((g) => g.functions.map((f) => ({ ...f, area: g.area }))).sort((a, b) => b.size - a.size);
     out.push(`\n## The ${TOP} largest functions\n`);
