@@ -388,6 +388,7 @@ bool parse_decimal(std::string_view text, double& out, size_t* used) {
   magnitude -= long(first);
   digits.erase(0, first);
   digits.erase(digits.find_last_not_of('0') + 1);
+  if (digits.size() > 59) return false;  // so that DIGITSe-NNN fits the JSON parser's 64 characters
   long e10 = 0;
   for (char c : exponent) e10 = std::min(e10 * 10 + (c - '0'), 100000L);
   magnitude += exponent_sign == "-" ? -e10 : e10;
@@ -398,7 +399,6 @@ bool parse_decimal(std::string_view text, double& out, size_t* used) {
     value = 0;
   } else {  // DIGITS e (magnitude - its length), as JSON, for the JSON parser's exact conversion
     std::string spelled = digits + 'e' + std::to_string(magnitude - long(digits.size()));
-    if (spelled.size() > size_t(kMaxNumberChars)) return false;
     Document doc;
     std::string error;
     if (parse(spelled, doc, error)) value = doc.GetDouble();

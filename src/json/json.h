@@ -76,7 +76,7 @@ void append_number(std::string& out, double d);
 // ±0 (strtod differs there only for values no header or parameter holds: finite doubles up to
 // 1.8e308, the two smallest subnormals). Returns false, leaving `out` as it was, when no such
 // number starts `text`, and for what this reader does not take: hexadecimal floats, inf and
-// nan, and numbers with more than 60 significant digits.
+// nan, and numbers with more than 59 significant digits.
 bool parse_decimal(std::string_view text, double& out, size_t* used = nullptr);
 
 }  // namespace sy::json

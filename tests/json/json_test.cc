@@ -204,8 +204,12 @@ TEST(Json, ParseDecimalRefusesWhatItDoesNotRead) {
     EXPECT_EQ(used, 99u) << text;
   }
   // More than 64 characters of digits and exponent once leading and trailing zeros are left out.
-  EXPECT_FALSE(json::parse_decimal("1." + std::string(60, '3'), out));
-  EXPECT_TRUE(json::parse_decimal("1." + std::string(50, '3'), out));
+  // At most 59 significant digits, at either end of the range.
+  for (const char* exponent : {"e-322", "e-264", "e308"}) {
+    EXPECT_TRUE(json::parse_decimal("0." + std::string(58, '3') + "7" + exponent, out)) << exponent;
+    EXPECT_FALSE(json::parse_decimal("0." + std::string(59, '3') + "7" + exponent, out)) << exponent;
+  }
+  expect_as_strtod("0." + std::string(58, '3') + "7e-264");
   ASSERT_TRUE(json::parse_decimal("000000" + std::string(70, '0') + "1.5" + std::string(70, '0'), out, &used));
   EXPECT_EQ(out, 1.5);
   EXPECT_EQ(used, 149u);
