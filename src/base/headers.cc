@@ -1,7 +1,8 @@
 #include "base/headers.h"
 
-#include <cstdlib>
 #include <string>
+
+#include "json/json.h"
 
 namespace sy {
 
@@ -25,7 +26,8 @@ std::string_view header(std::string_view headers, std::string_view name) {
 double retry_after_ms(std::string_view headers) {
   std::string_view value = header(headers, "retry-after");
   if (value.empty() || value.find_first_not_of("0123456789. ") != std::string_view::npos) return -1;
-  double seconds = std::atof(std::string(value).c_str());
+  double seconds = 0;  // as atof: a value without a number is 0
+  json::parse_decimal(value, seconds);
   return seconds >= 0 ? seconds * 1000 : -1;
 }
 

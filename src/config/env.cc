@@ -11,8 +11,12 @@ std::vector<std::string> env_names(std::string_view text) {
   json::Document doc;
   std::string error;
   if (!json::parse(text, doc, error) || !doc.IsObject()) return names;
+  // Kept sorted, without repeats, as they come (an insertion: no std::sort code in the wasm).
   auto add = [&](std::string_view value) {
-    if (value.size() > 4 && value.substr(0, 4) == "env:") names.emplace_back(value.substr(4));
+    if (value.size() <= 4 || value.substr(0, 4) != "env:") return;
+    std::string name(value.substr(4));
+    auto at = std::lower_bound(names.begin(), names.end(), name);
+    if (at == names.end() || *at != name) names.insert(at, std::move(name));
   };
   if (const json::Value* providers = json::find(doc, "providers"); providers && providers->IsObject())
     for (auto& p : providers->GetObject())
@@ -24,8 +28,6 @@ std::vector<std::string> env_names(std::string_view text) {
       if (const json::Value* h = json::find(*o, "headers"); h && h->IsObject())
         for (auto& m : h->GetObject())
           if (m.value.IsString()) add(json::view(m.value));
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
 }
 

@@ -65,7 +65,11 @@ class Checker {
       problem(path, "\"" + name + "\": a step cannot refer to itself");
       return;
     }
-    if (from >= 0) pipeline_.steps[size_t(from)].after.push_back(size_t(ref.step));
+    if (from >= 0) {  // kept sorted, without repeats (an insertion: no std::sort code in the wasm)
+      std::vector<size_t>& after = pipeline_.steps[size_t(from)].after;
+      auto at = std::lower_bound(after.begin(), after.end(), size_t(ref.step));
+      if (at == after.end() || *at != size_t(ref.step)) after.insert(at, size_t(ref.step));
+    }
     if (ref.kind != Reference::Kind::json) return;
     std::string_view text = schema_of(config_, target);
     if (text.empty()) {
@@ -151,8 +155,6 @@ void check(const Config& config, Pipeline& pipeline, const Paths& paths, std::ve
       condition::fields(step.when, fields);
       for (const auto& field : fields) checker.reference(join(field, field.size()), int(i), at + ".when");
     }
-    std::sort(step.after.begin(), step.after.end());
-    step.after.erase(std::unique(step.after.begin(), step.after.end()), step.after.end());
     checker.needs(i, at);
   }
   for (const std::string& name : placeholders(pipeline.output)) checker.reference(name, -1, paths.output);

@@ -1,6 +1,5 @@
 #include "gateway/controls.h"
 
-#include <cstdlib>
 #include <string>
 
 #include "base/headers.h"
@@ -16,7 +15,13 @@ bool bad(Error& error, std::string param, std::string message) {
   return false;
 }
 
-double number_of(std::string_view text) { return text.empty() ? -1 : std::atof(std::string(text).c_str()); }
+// The header's number as atof reads it (0 when none starts it), -1 when the header is empty.
+double number_of(std::string_view text) {
+  double value = 0;
+  if (text.empty()) return -1;
+  json::parse_decimal(text, value);
+  return value;
+}
 
 bool from_headers(std::string_view headers, exchange::Controls& out, Error& error) {
   if (auto t = header(headers, "x-switchyard-timeout"); !t.empty() && (out.timeout_ms = number_of(t)) <= 0)

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "base/headers.h"
 #include "base/url.h"
+#include "json/json.h"
 #include "gateway/cors.h"
 #include "gateway/responder.h"
 
@@ -141,7 +141,8 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
     return respond(id, p, {405, ErrorType::invalid_request, "method not allowed; use " + std::string(p.route->methods),
                            "method_not_allowed"});
   std::string_view length = header(headers, "content-length");
-  if (!length.empty() && std::atof(std::string(length).c_str()) > double(settings->max_body_bytes))
+  double declared = 0;
+  if (!length.empty() && json::parse_decimal(length, declared) && declared > double(settings->max_body_bytes))
     return respond(id, p, too_large(*settings));
   if (p.key >= 0 && runtime_->budgets->shares_rpm(p.key)) {  // counted by the key's shared object
     Verdict verdict = count_call(*runtime_, p.key, now, error, id);

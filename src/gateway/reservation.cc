@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
+#include "json/json.h"
 #include "routing/router.h"
 
 namespace sy::gateway {
@@ -15,9 +15,8 @@ int64_t override_cap(const routing::Leaf& leaf) {
   int64_t cap = -1;
   for (const auto& [name, value] : leaf.overrides)
     if (name == "max_tokens" || name == "max_completion_tokens" || name == "max_output_tokens") {
-      char* end = nullptr;
-      double v = std::strtod(value.c_str(), &end);
-      if (end != value.c_str() && v >= 0) cap = int64_t(v);  // a later (deeper) entry wins
+      double v = -1;
+      if (json::parse_decimal(value, v) && v >= 0) cap = int64_t(v);  // a later (deeper) entry wins
     }
   return cap;
 }

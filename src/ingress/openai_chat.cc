@@ -371,7 +371,7 @@ class ChunkWriter final : public StreamWriter {
   void end(std::string& out) const;
 
   std::string head_;  // data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,
-  std::vector<bool> started_;
+  std::string started_;  // per output index, 1 once its role was written (no vector<bool> code in the wasm)
   bool include_usage_ = false;
   bool passthrough_ = false;  // the upstream's chunks were sent: its own usage chunk too
   bool failed_ = false;
@@ -407,11 +407,11 @@ void ChunkWriter::events(std::span<const model::StreamEvent> events, const model
 
 void ChunkWriter::open(int output, std::string& out) {
   if (output < 0) output = 0;
-  if (size_t(output) >= started_.size()) started_.resize(size_t(output) + 1, false);
+  if (size_t(output) >= started_.size()) started_.resize(size_t(output) + 1, 0);
   out += head_;
   out += "\"choices\":[{\"index\":" + std::to_string(output) + ",\"delta\":{";
   if (!started_[size_t(output)] && !passthrough_) out += "\"role\":\"assistant\",";
-  started_[size_t(output)] = true;
+  started_[size_t(output)] = 1;
 }
 
 constexpr std::string_view kDeltaEnd = "},\"finish_reason\":null}]";

@@ -1,5 +1,6 @@
 #include "json/json.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -336,6 +337,77 @@ void append_number(std::string& out, double d) {
   char buf[32];
   char* end = rapidjson::internal::dtoa(d, buf);
   out.append(buf, end);
+}
+
+}  // namespace sy::json
+
+namespace sy::json {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The digits at text[i...], advancing i past them.
+std::string_view digits_at(std::string_view text, size_t& i) {
+  size_t from = i;
+  while (i < text.size() && is_digit(text[i])) ++i;
+  return text.substr(from, i - from);
+}
+
+}  // namespace
+
+bool parse_decimal(std::string_view text, double& out, size_t* used) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
+  bool minus = i < text.size() && text[i] == '-';
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  std::string_view whole = digits_at(text, i), fraction;
+  if (whole == "0" && i < text.size() && (text[i] == 'x' || text[i] == 'X')) return false;  // strtod reads hex
+  if (i < text.size() && text[i] == '.') {
+    size_t after = i + 1;
+    fraction = digits_at(text, after);
+    if (!whole.empty() || !fraction.empty()) i = after;  // "5." reads the dot, "." is no number
+  }
+  if (whole.empty() && fraction.empty()) return false;
+  std::string_view exponent_sign, exponent;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {  // read only when digits follow
+    size_t at = i + 1;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) exponent_sign = text.substr(at++, 1);
+    if ((exponent = digits_at(text, at)).empty()) exponent_sign = {};
+    else i = at;
+  }
+  // The value is 0.DIGITS × 10^magnitude, DIGITS the significant digits.
+  while (!whole.empty() && whole.front() == '0') whole.remove_prefix(1);
+  std::string digits = std::string(whole) + std::string(fraction);
+  long magnitude = long(whole.size());
+  size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) {  // zero, whatever its exponent
+    out = minus ? -0.0 : 0.0;
+    if (used) *used = i;
+    return true;
+  }
+  magnitude -= long(first);
+  digits.erase(0, first);
+  digits.erase(digits.find_last_not_of('0') + 1);
+  if (digits.size() > 59) return false;  // so that DIGITSe-NNN fits the JSON parser's 64 characters
+  long e10 = 0;
+  for (char c : exponent) e10 = std::min(e10 * 10 + (c - '0'), 100000L);
+  magnitude += exponent_sign == "-" ? -e10 : e10;
+  double value;
+  if (magnitude > 308) {  // at least 1e308 (RapidJSON 1.1.0 gets some of these wrong)
+    value = HUGE_VAL;
+  } else if (magnitude < -322) {  // below 1e-323 (likewise)
+    value = 0;
+  } else {  // DIGITS e (magnitude - its length), as JSON, for the JSON parser's exact conversion
+    std::string spelled = digits + 'e' + std::to_string(magnitude - long(digits.size()));
+    Document doc;
+    std::string error;
+    if (parse(spelled, doc, error)) value = doc.GetDouble();
+    else if (doc.GetParseError() == rapidjson::kParseErrorNumberTooBig) value = HUGE_VAL;
+    else return false;
+  }
+  out = minus ? -value : value;
+  if (used) *used = i;
+  return true;
 }
 
 }  // namespace sy::json

@@ -67,4 +67,16 @@ void append_value(std::string& out, const Value& v);
 // Appends a number the way JSON wants it (integers without a fraction).
 void append_number(std::string& out, double d);
 
+// Reads the decimal number at the start of `text` as std::strtod does in the C locale, for
+// numbers the core reads outside JSON (header values, override parameters): leading whitespace,
+// an optional sign, digits with an optional '.', an optional exponent; the rest of `text` is
+// left alone and `*used` (when given) is the length read. Between 1e-323 and 1e308 in magnitude
+// the result is strtod's, the double nearest to the decimal value (RapidJSON's full-precision
+// conversion, which the JSON parser links anyway); from 1e308 up it is ±HUGE_VAL, below 1e-323
+// ±0 (strtod differs there only for values no header or parameter holds: finite doubles up to
+// 1.8e308, the two smallest subnormals). Returns false, leaving `out` as it was, when no such
+// number starts `text`, and for what this reader does not take: hexadecimal floats, inf and
+// nan, and numbers with more than 59 significant digits.
+bool parse_decimal(std::string_view text, double& out, size_t* used = nullptr);
+
 }  // namespace sy::json

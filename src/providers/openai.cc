@@ -500,17 +500,17 @@ std::string conform_choices(std::string_view choices, const Value& parsed) {
   std::vector<std::string_view> elements;
   std::vector<json::Member> members;
   std::vector<const char*> after;  // insert right after these opening braces
-  std::vector<bool> refusal;       // what to insert there
+  std::string refusal;             // what to insert there, one char each: 1 refusal, 0 logprobs (no vector<bool> code in the wasm)
   if (!json::array_elements(choices, elements) || elements.size() != parsed.Size()) return {};
   for (size_t i = 0; i < elements.size(); ++i) {
     const Value& choice = parsed[rapidjson::SizeType(i)];
     if (!choice.IsObject()) continue;
-    if (!choice.HasMember("logprobs")) after.push_back(elements[i].data()), refusal.push_back(false);
+    if (!choice.HasMember("logprobs")) after.push_back(elements[i].data()), refusal.push_back(0);
     const Value* message = json::find(choice, "message");
     if (!message || !message->IsObject() || message->HasMember("refusal")) continue;
     if (!json::top_level_members(elements[i], members)) return {};
     for (const auto& m : members)
-      if (m.key == "message") after.push_back(m.value.data()), refusal.push_back(true);
+      if (m.key == "message") after.push_back(m.value.data()), refusal.push_back(1);
   }
   if (after.empty()) return {};
   std::string out;

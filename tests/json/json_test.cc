@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <string>
+
 namespace sy::json {
 namespace {
 
@@ -138,6 +145,74 @@ TEST(Json, CopiesOwnTheirStrings) {
   std::string out;
   json::append_value(out, copied);
   EXPECT_EQ(out, R"({"a":["x",{"k":"v"}],"s":"text"})");
+}
+
+// parse_decimal must give what strtod gives (the C library's conversion is exact) for every
+// number it reads, and read as many characters.
+void expect_as_strtod(const std::string& text) {
+  char* end = nullptr;
+  double expected = std::strtod(text.c_str(), &end);
+  double got = 12345;
+  size_t used = 0;
+  ASSERT_TRUE(json::parse_decimal(text, got, &used)) << text;
+  EXPECT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(expected)) << text << " -> " << got << " vs " << expected;
+  EXPECT_EQ(used, size_t(end - text.c_str())) << text;
+}
+
+TEST(Json, ParseDecimalReadsWhatStrtodReads) {
+  for (const char* text : {"0", "-0", "+0", "1", "-1", "007", "5.", ".5", "-.5", "+.25e1", "  \t\n42", "1e3",
+                           "1E+03", "1e-3", "2.5e", "2.5e+", "2.5ex", "10ms", "1.5 2", "3..4", "0e999999",
+                           "-0.000e-7", "9.999999999999999e307", "1e309", "-1e400", "9.8813129168249309e-323",
+                           "1e-400", "2.2250738585072011e-308", "4.9406564584124654e-320", "2.2250738585072012e-308", "9007199254740993",
+                           "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
+                           "0.1", "0.30000000000000004", "1e0000000000000000000000000000000000000000022",
+                           "0.000000000000000000000000000000000000000000000000000000000000000000000000000001"})
+    expect_as_strtod(text);
+  std::mt19937_64 rng(11);
+  for (int n = 0; n < 20000; ++n) {  // random spellings: digits, a dot anywhere, an exponent
+    std::string text = rng() % 2 ? "-" : "";
+    int digits = 1 + int(rng() % 25), dot = int(rng() % (digits + 1));
+    for (int d = 0; d < digits; ++d) {
+      if (d == dot) text += '.';
+      text += char('0' + rng() % 10);
+    }
+    if (rng() % 3) text += "e" + std::to_string(int(rng() % 640) - 320);
+    double magnitude = std::fabs(std::strtod(text.c_str(), nullptr));
+    if (magnitude == 0 || (magnitude >= 1e-323 && magnitude < 1e308) || std::isinf(magnitude)) expect_as_strtod(text);
+  }
+}
+
+TEST(Json, ParseDecimalRoundsTheEdgesOfTheRange) {
+  double out = 0;
+  for (const char* text : {"1e308", "1.7976931348623157e308", "1.7976931348623159e308", "5e308"}) {
+    ASSERT_TRUE(json::parse_decimal(text, out)) << text;
+    EXPECT_EQ(out, HUGE_VAL) << text;
+  }
+  for (const char* text : {"9.9e-324", "4.9406564584124654e-324", "-2.5e-324"}) {
+    ASSERT_TRUE(json::parse_decimal(text, out)) << text;
+    EXPECT_EQ(out, 0) << text;
+    EXPECT_EQ(std::signbit(out), text[0] == '-') << text;
+  }
+}
+
+TEST(Json, ParseDecimalRefusesWhatItDoesNotRead) {
+  double out = 7;
+  size_t used = 99;
+  for (const char* text : {"", " ", ".", "-", "+", "e5", "-e5", "x1", "inf", "-infinity", "nan", "0x1p3", "-.e1"}) {
+    EXPECT_FALSE(json::parse_decimal(text, out, &used)) << text;
+    EXPECT_EQ(out, 7) << text;
+    EXPECT_EQ(used, 99u) << text;
+  }
+  // More than 64 characters of digits and exponent once leading and trailing zeros are left out.
+  // At most 59 significant digits, at either end of the range.
+  for (const char* exponent : {"e-322", "e-264", "e308"}) {
+    EXPECT_TRUE(json::parse_decimal("0." + std::string(58, '3') + "7" + exponent, out)) << exponent;
+    EXPECT_FALSE(json::parse_decimal("0." + std::string(59, '3') + "7" + exponent, out)) << exponent;
+  }
+  expect_as_strtod("0." + std::string(58, '3') + "7e-264");
+  ASSERT_TRUE(json::parse_decimal("000000" + std::string(70, '0') + "1.5" + std::string(70, '0'), out, &used));
+  EXPECT_EQ(out, 1.5);
+  EXPECT_EQ(used, 149u);
 }
 
 }  // namespace sy::json
