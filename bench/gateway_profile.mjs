@@ -129,7 +129,7 @@ export function groupOf(frame) {
   if (name === '(program)') return 'native, unattributed (program)';
   if (name === '(root)') return '(root)';
   if (url.startsWith('wasm://') || /^(\$|wasm-function|js-to-wasm|wasm-to-js)/.test(name)) return 'wasm core';
-  for (const file of ['web/src/driver.js', 'web/src/core_c.js', 'worker/src/wasi_shim.js', 'worker/src/index.js', 'worker/src/cache_kv.js']) {
+  for (const file of ['web/src/driver.js', 'web/src/core_c.js', 'worker/src/wasi_shim.js', 'worker/src/index.js', 'worker/src/fetch_whole.js', 'worker/src/cache_kv.js']) {
     if (url.endsWith(file)) return path.basename(file);
   }
   if (url.includes('gateway_profile')) return 'bench harness';

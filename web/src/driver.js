@@ -74,6 +74,8 @@ const DEFAULT_SEND_TIMEOUT_MS = 10000;
 const DEFAULT_STATE_TIMEOUT_MS = 5000;
 // setTimeout's longest delay; a later deadline is simply re-armed when this one fires.
 const MAX_DELAY_MS = 0x7fffffff;
+// A body taken whole (host.fetchWhole) is given to the core in pieces of at most this size.
+const WHOLE_PIECE = 64 * 1024;
 
 const RECORD_HEAD = 24; // kind, id, status, flags (u32 each) + at_ms (f64)
 
@@ -194,7 +196,7 @@ function bounded(promise, ms) {
  *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
  *   `fetchWhole(url, { method, headers (text), body?, signal })` → Promise<{ status, headers
  *   (text), body: Uint8Array }>, if given, performs every FETCH the core takes whole (flags bit0
- *   clear; transport 'emscripten'); streaming ones always use `fetch`
+ *   clear; transport 'emscripten', the edge worker); streaming ones always use `fetch`
  *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
  *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
  *   `sendTimeoutMs`: a telemetry SEND still running after this long is aborted (default 10000)
@@ -647,12 +649,18 @@ export function createDriver(core, host) {
     const init = { method: action.method || 'GET', signal: f.controller.signal };
     if (action.body.length > 0) init.body = action.body;
     if (host.fetchWhole && !(action.flags & 1)) {
-      // Taken whole (transport 'emscripten'): the answer arrives in one piece.
+      // Taken whole (transport 'emscripten', the edge worker): the answer arrives in one piece.
       settleFetch(state, f, fid, async () => {
         const answer = await host.fetchWhole(action.url, { ...init, headers: action.headers });
         if (f.aborted) return;
         call(state, () => core.fetchResponse(fid, answer.status, answer.headers, now()));
-        if (!f.aborted && answer.body.length > 0) call(state, () => core.fetchBody(fid, answer.body, now()));
+        // In pieces of at most WHOLE_PIECE bytes: the adapter's scratch block (which stays as
+        // large as the largest input) need not grow to the size of a large answer.
+        const body = answer.body;
+        for (let at = 0; at < body.length && !f.aborted; at += WHOLE_PIECE) {
+          const piece = body.subarray(at, at + WHOLE_PIECE);
+          call(state, () => core.fetchBody(fid, piece, now()));
+        }
       });
       return;
     }

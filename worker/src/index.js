@@ -26,6 +26,7 @@ import { createKvTier } from './cache_kv.js';
 import { stateClient } from './state_object.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
+import { createFetchWhole } from './fetch_whole.js';
 
 export { SwitchyardState } from './state_object.js';
 
@@ -131,6 +132,9 @@ async function boot(env) {
 
   const driver = createDriver(core, {
     fetch: (input, init) => fetch(input, init),
+    // FETCHes the core does not stream (flags bit0 clear) are taken whole: one arrayBuffer()
+    // instead of a reader loop over the upstream's body.
+    fetchWhole: createFetchWhole((input, init) => fetch(input, init)),
     now: () => Date.now(),
     // The driver hands over each request's pump while that request's handler runs.
     waitUntil: (promise) => currentCtx?.waitUntil(promise),
