@@ -242,6 +242,7 @@ export function createDriver(core, host) {
       takesTimer: false, // the one timer was handed to this request
       body: null, // a ReadableStream body not yet being read
       reader: null, // its reader while the body is read
+      readWhole: null, // request()'s options.readWhole: reads the body stream in one piece
       keepAlive: null, // its idle timer (host.keepAliveMs), while it waits with no I/O of its own
       linger: null, // closes its answer once the rest of its body was dropped (host.bodyLingerMs)
       wake: null, // resolves the pump's current wait
@@ -591,6 +592,10 @@ export function createDriver(core, host) {
       stream.cancel().catch(() => {});
       return;
     }
+    if (state.readWhole && !state.responded && !state.finished) {
+      readWholeBody(state, state.readWhole);
+      return;
+    }
     let reader;
     try {
       reader = stream.getReader();
@@ -622,6 +627,38 @@ export function createDriver(core, host) {
         notify(state);
       }
     })();
+  }
+
+  // readBody for a body the host can take in one piece (request()'s `readWhole`): one read,
+  // then body + end, with the same rules. It cannot be cancelled: once the request is answered
+  // or abandoned (stopBody), its result is dropped and nothing waits for it any more.
+  function readWholeBody(state, readWhole) {
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      if (state.reader === handle) state.reader = null;
+      endLinger(state);
+      notify(state);
+    };
+    const handle = { cancel: () => Promise.resolve(stop()) }; // what stopBody calls
+    state.reader = handle;
+    Promise.resolve()
+      .then(readWhole)
+      .then(
+        (data) => {
+          if (stopped || state.responded || state.finished) return;
+          const bytes = toBytes(data);
+          if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, now()));
+          // Not when the core just answered (a 413 now queued for the pump): it has no more of it.
+          const answered = state.queue.some((action) => action.kind === RESPOND);
+          if (!answered && !state.responded && !state.finished) call(state, () => core.end(state.rid, now()));
+        },
+        (error) => {
+          if (!stopped) abandon(state, error);
+        },
+      )
+      .finally(stop);
   }
 
   function stopBody(state) {
@@ -889,9 +926,14 @@ export function createDriver(core, host) {
      * @param {object|Headers|string|Array<[string,string]>} [headers]
      * @param {string|Uint8Array|ArrayBuffer|ReadableStream|null} [body] a stream is read piece
      *   by piece in the request's own task (and cancelled once the request is answered)
-     * @param {{ signal?: AbortSignal, onSettled?: (done: Promise<void>) => void }} [options]
+     * @param {{ signal?: AbortSignal, onSettled?: (done: Promise<void>) => void,
+     *   readWhole?: () => Promise<ArrayBuffer|Uint8Array> }} [options]
      *   aborting `signal` cancels the request in the core; `onSettled` receives a promise that
-     *   resolves once every action of the request (its fetches, its cache tier writes) settled
+     *   resolves once every action of the request (its fetches, its cache tier writes) settled;
+     *   `readWhole`, with a stream body, reads that body in one piece (e.g. `request.arrayBuffer()`
+     *   for a small body of known length): the head still goes first (`begin`, so the core's body
+     *   deadline runs while it arrives), then one `body` and `end` instead of a reader loop. The
+     *   stream is then read only when the core answered from the head (dropped or lingering)
      * @returns {Promise<Response>} resolves with the core's answer (rejects only when the
      *   request was aborted, its body failed, or the core failed)
      */
@@ -916,6 +958,7 @@ export function createDriver(core, host) {
         call(state, () => core.submit(...head, bytes, now()));
       } else {
         state.body = body;
+        state.readWhole = typeof options.readWhole === 'function' ? options.readWhole : null;
         call(state, () => core.begin(...head, now()));
       }
       const done = pump(state).finally(() => signal?.removeEventListener('abort', onAbort));
