@@ -345,6 +345,50 @@ describe('driver: the one timer', () => {
     assert.equal(t.pending(), 0);
   });
 
+  it('a deadline that moves later keeps the armed timer; the request waiting still gets its answer on time', async () => {
+    const t = setup({ upstreamTimeoutMs: 100 });
+    const started = Date.now();
+    const later = t.driver.request('POST', '/wait?ms=300', {}, '');
+    // Its upstream deadline (100 ms) comes earlier than the wait's: the timer is re-armed for it.
+    const fetched = t.driver.request('POST', '/upstream', {}, 'q');
+    await waitFor(() => t.upstream.length === 1);
+    const armed = t.driver.counters().armed;
+    // The upstream answers: the deadline moves later (the wait's). The armed timer is kept, and
+    // when the request owning it ends, the timer goes to the waiting request, armed once there.
+    t.upstream[0].resolve(new Response('up'));
+    assert.equal(await (await fetched).text(), 'up');
+    assert.ok(await waitFor(() => t.driver.counters().handovers === 1));
+    const c = t.driver.counters();
+    assert.equal(c.armed - armed, 1, 'armed once more, by the request it was handed to');
+    const waited = await later;
+    assert.equal(waited.status, 200);
+    assert.ok(Date.now() - started >= 290, `answered after ${Date.now() - started} ms`);
+    await t.settle();
+    assert.equal(t.driver.counters().deadline, Infinity, 'nothing pending');
+  });
+
+  it('a kept timer that fires before the deadline only re-arms it', async () => {
+    const t = setup({ bodyTimeoutMs: 80 });
+    const started = Date.now();
+    const later = t.driver.request('POST', '/wait?ms=250', {}, '');
+    // Its body deadline (80 ms) is the earliest: the timer is armed in its task. Its body ends
+    // at once, it is answered, and it stays alive while its SEND is in flight ...
+    const sender = t.driver.request('POST', '/send', {}, slowBody({ size: 1, everyMs: 2, total: 3 }).stream);
+    assert.equal(await (await sender).text(), 'sent');
+    const quiet = t.driver.counters();
+    // ... so the timer armed for 80 ms is kept, fires early, and the core call it makes arms it
+    // for the wait's deadline, which answers on time.
+    const waited = await later;
+    assert.equal(await waited.text(), 'waited');
+    assert.ok(Date.now() - started >= 240, `answered after ${Date.now() - started} ms`);
+    const c = t.driver.counters();
+    assert.equal(c.fired - quiet.fired, 2, 'fired early once, then at the deadline');
+    assert.equal(c.armed - quiet.armed, 1, 're-armed once, by the early firing');
+    assert.equal(c.handovers, quiet.handovers);
+    t.upstream[0].resolve(new Response('ok'));
+    await t.settle();
+  });
+
   it('an upstream that never answers is aborted at the core deadline', async () => {
     const t = setup({ upstreamTimeoutMs: 50 });
     const response = await t.driver.request('POST', '/upstream', {}, 'q');

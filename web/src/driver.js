@@ -15,7 +15,8 @@
 //
 // Time: the driver keeps ONE timer at the core's next deadline (core.nextDeadline(), asked
 // after every core call). It is armed from the task that made the call, so it lives in that
-// request's context; it is re-armed only when the deadline changed. When the request owning it
+// request's context; it is re-armed only when the deadline came earlier (one that moved later
+// keeps it: it fires early, and the core call it makes finds nothing due and re-arms it). When the request owning it
 // finishes while a deadline is pending, the timer is handed to one other live request, whose
 // pump arms it again. Firing calls core.timer(now) in the owner's task.
 //
@@ -350,10 +351,12 @@ export function createDriver(core, host) {
 
   // ---- the one timer -----------------------------------------------------------------------
 
-  // After a core call made in `context`'s task: re-arms the timer there when the deadline moved.
+  // After a core call made in `context`'s task: re-arms the timer there when the deadline came
+  // earlier (or none is armed). A deadline that moved later (the oldest request finished) keeps
+  // the armed timer: it fires early, the core finds nothing due, and that call re-arms it.
   function syncTimer(context) {
     const at = core.nextDeadline();
-    if (at === timer.at) return;
+    if (at === timer.at || (timer.handle !== null && at > timer.at)) return;
     disarm();
     timer.at = at;
     if (!(at < Infinity)) return; // nothing pending
@@ -435,7 +438,7 @@ export function createDriver(core, host) {
       pending = core.nextDeadline() < Infinity;
     } catch {} // a freed core has no deadlines
     if (pending) handTo(successor(state));
-    else timer.at = undefined;
+    else timer.at = Infinity; // nothing armed, nothing pending
   }
 
   // ---- requests ------------------------------------------------------------------------------
