@@ -128,6 +128,13 @@ export function decodeActions(records) {
 export function headersToText(headers) {
   if (headers == null) return '';
   if (typeof headers === 'string') return headers;
+  if (typeof Headers === 'function' && headers instanceof Headers) {
+    // A Headers yields lower-case names and values without CR or LF (and each set-cookie on
+    // its own): nothing to normalise.
+    let text = '';
+    for (const [name, value] of headers) text += name + ': ' + value + '\n';
+    return text;
+  }
   const entries =
     typeof headers.entries === 'function' && !Array.isArray(headers)
       ? headers.entries()
@@ -142,15 +149,27 @@ export function headersToText(headers) {
   return text;
 }
 
+/**
+ * [name, value] pairs from "name: value\n" lines (both trimmed; a line without a name is
+ * skipped), in order, repeated names kept: what fetch(), Response and Headers take as headers,
+ * and which they validate (a value outside ISO-8859-1 or with a NUL is a TypeError there).
+ */
+export function textToPairs(text) {
+  const pairs = [];
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    if (colon > at && colon < end) pairs.push([text.slice(at, colon).trim(), text.slice(colon + 1, end).trim()]);
+    at = end + 1;
+  }
+  return pairs;
+}
+
 /** A Headers from "name: value\n" lines. */
 export function textToHeaders(text) {
-  const headers = new Headers();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return headers;
+  return new Headers(textToPairs(text));
 }
 
 function toBytes(body) {
@@ -533,7 +552,7 @@ export function createDriver(core, host) {
   function respond(state, action) {
     if (state.responded) return;
     state.responded = true;
-    const headers = textToHeaders(action.headers);
+    const headers = textToPairs(action.headers);
     const status = action.status;
     if (action.flags & 1) {
       stopBody(state);
