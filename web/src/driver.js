@@ -83,44 +83,58 @@ const RECORD_HEAD = 24; // kind, id, status, flags (u32 each) + at_ms (f64)
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+const EMPTY = new Uint8Array(0);
+
 /**
- * Decodes an action batch (the records after the u32 count) into plain objects, copying every
- * byte field so that the batch buffer may be reused by the next core call.
+ * Decodes an action batch (the records after the u32 count) into plain objects. The body is the
+ * one field copied (it outlives the batch, whose buffer the next core call reuses); method, URL
+ * and headers are decoded straight from the batch, and only when not empty (most kinds leave
+ * them so).
  * @param {Uint8Array} records
+ * @param {{ buffer?: ArrayBufferLike, view?: DataView }} [views] one DataView over the whole
+ *   buffer the batches are in (the core's memory), kept here and reused while it stays the same
  */
-export function decodeActions(records) {
-  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+export function decodeActions(records, views = {}) {
+  if (records.buffer !== views.buffer) {
+    views.buffer = records.buffer;
+    views.view = new DataView(records.buffer);
+  }
+  const view = views.view;
+  const base = records.byteOffset;
+  const size = records.byteLength;
   const actions = [];
   let at = 0;
-  while (at + RECORD_HEAD <= records.byteLength) {
+  const field = () => {
+    if (at + 4 > size) throw new Error('switchyard: truncated action batch');
+    const len = view.getUint32(base + at, true);
+    at += 4;
+    if (at + len > size) throw new Error('switchyard: truncated action batch');
+    at += len;
+    return len;
+  };
+  const text = (len) => (len === 0 ? '' : decoder.decode(records.subarray(at - len, at)));
+  while (at + RECORD_HEAD <= size) {
+    const o = base + at;
     const action = {
-      kind: view.getUint32(at, true),
-      id: view.getUint32(at + 4, true),
-      status: view.getUint32(at + 8, true),
-      flags: view.getUint32(at + 12, true),
-      atMs: view.getFloat64(at + 16, true),
+      kind: view.getUint32(o, true),
+      id: view.getUint32(o + 4, true),
+      status: view.getUint32(o + 8, true),
+      flags: view.getUint32(o + 12, true),
+      atMs: view.getFloat64(o + 16, true),
       method: '',
       url: '',
       headers: '',
-      body: null,
+      body: EMPTY,
     };
     at += RECORD_HEAD;
-    const fields = [];
-    for (let i = 0; i < 4; i++) {
-      if (at + 4 > records.byteLength) throw new Error('switchyard: truncated action batch');
-      const len = view.getUint32(at, true);
-      at += 4;
-      if (at + len > records.byteLength) throw new Error('switchyard: truncated action batch');
-      fields.push(records.slice(at, at + len));
-      at += len;
-    }
-    action.method = decoder.decode(fields[0]);
-    action.url = decoder.decode(fields[1]);
-    action.headers = decoder.decode(fields[2]);
-    action.body = fields[3];
+    action.method = text(field());
+    action.url = text(field());
+    action.headers = text(field());
+    const len = field();
+    if (len > 0) action.body = records.slice(at - len, at);
     actions.push(action);
   }
-  if (at !== records.byteLength) throw new Error('switchyard: trailing bytes in action batch');
+  if (at !== size) throw new Error('switchyard: trailing bytes in action batch');
   return actions;
 }
 
@@ -239,6 +253,7 @@ export function createDriver(core, host) {
   const timer = { at: undefined, owner: null, handle: null };
   const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
   const writes = new Set(); // one promise per CACHE_PUT or SEND dispatched and not yet settled
+  const batchViews = {}; // decodeActions' DataView over the core's memory
   let nextRid = 1;
 
   function newRid() {
@@ -303,7 +318,7 @@ export function createDriver(core, host) {
   // request on whose behalf the core was just called (a FETCH the core does not attribute
   // belongs to it).
   function dispatch(records, context) {
-    for (const action of decodeActions(records)) {
+    for (const action of decodeActions(records, batchViews)) {
       switch (action.kind) {
         case FETCH: {
           const owner = stateFor(action.status || context.rid);
