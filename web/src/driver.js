@@ -284,6 +284,8 @@ export function createDriver(core, host) {
       resolve: null,
       reject: null,
       controller: null, // the caller's ReadableStream controller while streaming
+      signal: null, // the caller's AbortSignal, and its listener, until the pump ends
+      onAbort: null,
     };
     requests.set(rid, state);
     return state;
@@ -686,10 +688,11 @@ export function createDriver(core, host) {
         (data) => {
           if (stopped || state.responded || state.finished) return;
           const bytes = toBytes(data);
-          if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, now()));
+          const at = now(); // one clock reading for what arrived at once
+          if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, at));
           // Not when the core just answered (a 413 now queued for the pump): it has no more of it.
           const answered = state.queue.some((action) => action.kind === RESPOND);
-          if (!answered && !state.responded && !state.finished) call(state, () => core.end(state.rid, now()));
+          if (!answered && !state.responded && !state.finished) call(state, () => core.end(state.rid, at));
         },
         (error) => {
           if (!stopped) abandon(state, error);
@@ -720,26 +723,32 @@ export function createDriver(core, host) {
       return;
     }
     f.controller = new AbortController();
-    const init = { method: action.method || 'GET', signal: f.controller.signal };
+    const whole = host.fetchWhole && !(action.flags & 1);
+    const init = {
+      method: action.method || 'GET',
+      headers: whole ? action.headers : textToHeaders(action.headers),
+      signal: f.controller.signal,
+    };
     if (action.body.length > 0) init.body = action.body;
-    if (host.fetchWhole && !(action.flags & 1)) {
+    if (whole) {
       // Taken whole (transport 'emscripten', the edge worker): the answer arrives in one piece.
       settleFetch(state, f, fid, async () => {
-        const answer = await host.fetchWhole(action.url, { ...init, headers: action.headers });
+        const answer = await host.fetchWhole(action.url, init);
         if (f.aborted) return;
-        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, now()));
+        const at = now(); // one clock reading for what arrived at once
+        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, at));
         // In pieces of at most WHOLE_PIECE bytes: the adapter's scratch block (which stays as
         // large as the largest input) need not grow to the size of a large answer.
         const body = answer.body;
-        for (let at = 0; at < body.length && !f.aborted; at += WHOLE_PIECE) {
-          const piece = body.subarray(at, at + WHOLE_PIECE);
-          call(state, () => core.fetchBody(fid, piece, now()));
+        for (let from = 0; from < body.length && !f.aborted; from += WHOLE_PIECE) {
+          const piece = body.subarray(from, from + WHOLE_PIECE);
+          call(state, () => core.fetchBody(fid, piece, at));
         }
       });
       return;
     }
     settleFetch(state, f, fid, async () => {
-      const response = await host.fetch(action.url, { ...init, headers: textToHeaders(action.headers) });
+      const response = await host.fetch(action.url, init);
       if (f.aborted) return;
       call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
       if (response.body) await readUpstream(state, f, fid, response.body.getReader());
@@ -943,6 +952,7 @@ export function createDriver(core, host) {
     } finally {
       state.ended = true;
       state.wake = null;
+      state.signal?.removeEventListener('abort', state.onAbort);
       if (state.keepAlive !== null) clearTimeout(state.keepAlive);
       requests.delete(state.rid);
       for (const action of state.queue) action.written?.(); // a failed pump performs no more
@@ -988,17 +998,23 @@ export function createDriver(core, host) {
         state.resolve = resolve;
         state.reject = reject;
       });
-      const onAbort = () => abandon(state, signal.reason ?? abortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const head = [state.rid, String(method), String(path), headersToText(headers)];
+      if (signal) {
+        state.signal = signal;
+        state.onAbort = () => abandon(state, signal.reason ?? abortError());
+        signal.addEventListener('abort', state.onAbort, { once: true });
+      }
+      const rid = state.rid;
+      const m = String(method);
+      const p = String(path);
+      const h = headersToText(headers);
       if (bytes) {
-        call(state, () => core.submit(...head, bytes, now()));
+        call(state, () => core.submit(rid, m, p, h, bytes, now()));
       } else {
         state.body = body;
         state.readWhole = typeof options.readWhole === 'function' ? options.readWhole : null;
-        call(state, () => core.begin(...head, now()));
+        call(state, () => core.begin(rid, m, p, h, now()));
       }
-      const done = pump(state).finally(() => signal?.removeEventListener('abort', onAbort));
+      const done = pump(state);
       host.waitUntil?.(done);
       options.onSettled?.(done);
       return response;

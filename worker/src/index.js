@@ -39,9 +39,11 @@ let currentCtx = null; // the ctx of the request whose handler is running synchr
 
 export default {
   async fetch(request, env, ctx) {
-    const url = new URL(request.url);
-    if ((request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/demos' || url.pathname.startsWith('/demos/'))) {
-      return serveDemo(request, env.DEMOS, url.pathname.slice('/demos'.length));
+    const target = targetOf(request.url);
+    const query = target.indexOf('?');
+    const pathname = query < 0 ? target : target.slice(0, query);
+    if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/demos' || pathname.startsWith('/demos/'))) {
+      return serveDemo(request, env.DEMOS, pathname.slice('/demos'.length));
     }
     let g;
     try {
@@ -55,7 +57,7 @@ export default {
       return new Response(g.configError, { status: 500, headers: { 'content-type': 'application/json' } });
     }
 
-    if ((request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/' || url.pathname === '/index.html')) {
+    if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/' || pathname === '/index.html')) {
       return new Response(request.method === 'HEAD' ? null : demoPage, {
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
       });
@@ -66,7 +68,7 @@ export default {
     try {
       // The body streams into the core, which answers 413 / 408 itself; the driver then stops
       // reading it. A small body of known length is read in one piece (after the head).
-      answer = g.driver.request(request.method, url.pathname + url.search, request.headers, request.body, {
+      answer = g.driver.request(request.method, target, request.headers, request.body, {
         signal: request.signal,
         readWhole: wholeBody(request),
       });
@@ -82,6 +84,17 @@ export default {
     }
   },
 };
+
+// The path and query of a request's URL, as `url.pathname + url.search` (request.url is already
+// parsed and serialised: absolute, its path never empty), without a URL object per request.
+function targetOf(href) {
+  const start = href.indexOf('/', href.indexOf('//') + 2);
+  if (start < 0) return '/';
+  let end = href.indexOf('#', start);
+  if (end < 0) end = href.length;
+  if (href.charCodeAt(end - 1) === 63 /* ? */) end--; // an empty query: no search
+  return href.slice(start, end);
+}
 
 // How to read the caller's body in one piece (request.arrayBuffer(): one read instead of a
 // reader loop) when content-length announces at most WHOLE_BODY_MAX bytes; null otherwise (no
