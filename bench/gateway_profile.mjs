@@ -299,10 +299,12 @@ async function driveNode(worker, env, { from, count, concurrency, same }) {
   const lane = async () => {
     while (next < count) {
       const serial = from + next++;
+      const body = chatBody(same ? 0 : serial);
+      // With its content-length, as workerd hands the worker a request that came over HTTP.
       const request = new Request('http://gateway.local/v1/chat/completions', {
         method: 'POST',
-        headers: CLIENT_HEADERS,
-        body: chatBody(same ? 0 : serial),
+        headers: { ...CLIENT_HEADERS, 'content-length': String(Buffer.byteLength(body)) },
+        body,
       });
       const response = await worker.fetch(request, env, ctx);
       await response.arrayBuffer();

@@ -2,7 +2,7 @@
 // core does not stream (flags bit0 clear) is answered in one piece, the upstream's body read
 // with one arrayBuffer() instead of a reader loop. The core still decides everything: it times
 // the attempt out (an abort of `signal` also stops reading the body), retries, caches.
-import { headersToText, textToPairs } from '../../web/src/driver.js';
+import { headersToText, textToHeaders } from '../../web/src/driver.js';
 
 /**
  * @param {typeof fetch} fetchImpl
@@ -11,7 +11,7 @@ import { headersToText, textToPairs } from '../../web/src/driver.js';
  */
 export function createFetchWhole(fetchImpl) {
   return async function fetchWhole(url, { method, headers, body, signal }) {
-    const init = { method, headers: textToPairs(headers), signal };
+    const init = { method, headers: textToHeaders(headers), signal };
     if (body !== undefined) init.body = body;
     const response = await fetchImpl(url, init);
     const data = await response.arrayBuffer();
