@@ -129,7 +129,7 @@ export function groupOf(frame) {
   if (name === '(program)') return 'native, unattributed (program)';
   if (name === '(root)') return '(root)';
   if (url.startsWith('wasm://') || /^(\$|wasm-function|js-to-wasm|wasm-to-js)/.test(name)) return 'wasm core';
-  for (const file of ['web/src/driver.js', 'web/src/core_c.js', 'worker/src/wasi_shim.js', 'worker/src/index.js', 'worker/src/cache_kv.js']) {
+  for (const file of ['web/src/driver.js', 'web/src/core_c.js', 'worker/src/wasi_shim.js', 'worker/src/index.js', 'worker/src/fetch_whole.js', 'worker/src/cache_kv.js']) {
     if (url.endsWith(file)) return path.basename(file);
   }
   if (url.includes('gateway_profile')) return 'bench harness';
@@ -299,10 +299,12 @@ async function driveNode(worker, env, { from, count, concurrency, same }) {
   const lane = async () => {
     while (next < count) {
       const serial = from + next++;
+      const body = chatBody(same ? 0 : serial);
+      // With its content-length, as workerd hands the worker a request that came over HTTP.
       const request = new Request('http://gateway.local/v1/chat/completions', {
         method: 'POST',
-        headers: CLIENT_HEADERS,
-        body: chatBody(same ? 0 : serial),
+        headers: { ...CLIENT_HEADERS, 'content-length': String(Buffer.byteLength(body)) },
+        body,
       });
       const response = await worker.fetch(request, env, ctx);
       await response.arrayBuffer();

@@ -33,6 +33,7 @@ const MODULES = [
   ['worker/src/index.js', 'esModule'],
   ['worker/src/wasi_shim.js', 'esModule'],
   ['worker/src/cache_kv.js', 'esModule'],
+  ['worker/src/fetch_whole.js', 'esModule'],
   ['worker/src/state_object.js', 'esModule'],
   ['web/src/driver.js', 'esModule'],
   ['web/src/core_c.js', 'esModule'],

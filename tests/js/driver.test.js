@@ -124,6 +124,117 @@ describe('driver: request bodies', () => {
   });
 });
 
+describe('driver: a body read whole (readWhole)', () => {
+  // What the worker passes for a small body of known length: request.arrayBuffer().
+  const whole = (stream, seen = { reads: 0 }) => () => {
+    seen.reads++;
+    return new Response(stream).arrayBuffer();
+  };
+
+  it('the head goes first, then one body and end; no reader loop', async () => {
+    const t = setup();
+    const body = slowBody({ size: 3, everyMs: 1, total: 30 });
+    const seen = { reads: 0 };
+    const response = await t.driver.request('POST', '/echo', {}, body.stream, { readWhole: whole(body.stream, seen) });
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'x'.repeat(30));
+    assert.equal(seen.reads, 1);
+    assert.deepEqual([t.calls.begin, t.calls.body, t.calls.end, t.calls.submit], [1, 1, 1, undefined]);
+    await t.settle();
+    assert.equal(t.pending(), 0);
+  });
+
+  it('an empty body: begin and end only', async () => {
+    const t = setup();
+    const response = await t.driver.request('POST', '/echo', {}, new ReadableStream({ start: (c) => c.close() }), {
+      readWhole: async () => new ArrayBuffer(0),
+    });
+    assert.equal(await response.text(), '');
+    assert.deepEqual([t.calls.begin, t.calls.body, t.calls.end], [1, undefined, 1]);
+    await t.settle();
+  });
+
+  it("the core's body deadline still holds: 408 from the timer, and what arrives later is dropped", async () => {
+    const t = setup({ bodyTimeoutMs: 100 });
+    const started = Date.now();
+    let deliver;
+    const response = await t.driver.request('POST', '/echo', {}, new ReadableStream(), {
+      readWhole: () => new Promise((resolve) => (deliver = resolve)),
+    });
+    assert.equal(response.status, 408);
+    assert.ok(Date.now() - started >= 90, 'not before the deadline');
+    assert.equal(await response.text(), 'body timeout');
+    await t.settle();
+    deliver(encoder.encode('late'));
+    await sleep(10);
+    assert.deepEqual([t.calls.body, t.calls.end], [undefined, undefined]);
+    assert.equal(t.pending(), 0);
+  });
+
+  it('with bodyLingerMs, a 408 answer stays open until the body arrived (or that long)', async () => {
+    const t = setup({ bodyTimeoutMs: 50 }, { bodyLingerMs: 2000 });
+    let deliver;
+    const response = await t.driver.request('POST', '/echo', {}, new ReadableStream(), {
+      readWhole: () => new Promise((resolve) => (deliver = resolve)),
+    });
+    assert.equal(response.status, 408);
+    const text = response.text();
+    await sleep(60);
+    const started = Date.now();
+    deliver(encoder.encode('the rest'));
+    assert.equal(await text, 'body timeout');
+    assert.ok(Date.now() - started < 500);
+    assert.equal(t.calls.body, undefined, 'nothing was fed to the core after its answer');
+    await t.settle();
+  });
+
+  it('a request answered from its head never reads its body whole', async () => {
+    const t = setup();
+    const body = slowBody({ size: 10, everyMs: 1 });
+    const seen = { reads: 0 };
+    const response = await t.driver.request('POST', '/reject', {}, body.stream, { readWhole: whole(body.stream, seen) });
+    assert.equal(response.status, 401);
+    assert.ok(await waitFor(() => body.cancelled));
+    assert.equal(seen.reads, 0);
+    assert.equal(body.pulled, 0);
+  });
+
+  it('a body over the limit is still 413', async () => {
+    const t = setup({ maxBodyBytes: 16 });
+    const body = slowBody({ size: 10, everyMs: 1, total: 40 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream, { readWhole: whole(body.stream) });
+    assert.equal(response.status, 413);
+    assert.equal(t.calls.end, undefined);
+    await t.settle();
+  });
+
+  it('aborting while the body arrives cancels the request; the read is not waited for', async () => {
+    const t = setup({ bodyTimeoutMs: 5000 });
+    const controller = new AbortController();
+    let deliver;
+    const response = t.driver.request('POST', '/echo', {}, new ReadableStream(), {
+      signal: controller.signal,
+      readWhole: () => new Promise((resolve) => (deliver = resolve)),
+    });
+    await sleep(20);
+    controller.abort();
+    await assert.rejects(response, (e) => e.name === 'AbortError');
+    await t.settle();
+    assert.equal(t.calls.cancel, 1);
+    deliver(encoder.encode('late'));
+    await sleep(10);
+    assert.deepEqual([t.calls.body, t.calls.end], [undefined, undefined]);
+  });
+
+  it('a read that fails cancels the request in the core', async () => {
+    const t = setup();
+    const readWhole = () => Promise.reject(new TypeError('the caller went away'));
+    await assert.rejects(t.driver.request('POST', '/echo', {}, new ReadableStream(), { readWhole }), /went away/);
+    assert.equal(t.calls.cancel, 1);
+    await t.settle();
+  });
+});
+
 describe('driver: lingering answers (bodyLingerMs)', () => {
   it('a caller still sending can finish: the rest of its body is read and dropped, then the answer ends', async () => {
     const t = setup({ maxBodyBytes: 1024 }, { bodyLingerMs: 2000 });
@@ -232,6 +343,50 @@ describe('driver: the one timer', () => {
     assert.equal((await kept).status, 200);
     await t.settle();
     assert.equal(t.pending(), 0);
+  });
+
+  it('a deadline that moves later keeps the armed timer; the request waiting still gets its answer on time', async () => {
+    const t = setup({ upstreamTimeoutMs: 100 });
+    const started = Date.now();
+    const later = t.driver.request('POST', '/wait?ms=300', {}, '');
+    // Its upstream deadline (100 ms) comes earlier than the wait's: the timer is re-armed for it.
+    const fetched = t.driver.request('POST', '/upstream', {}, 'q');
+    await waitFor(() => t.upstream.length === 1);
+    const armed = t.driver.counters().armed;
+    // The upstream answers: the deadline moves later (the wait's). The armed timer is kept, and
+    // when the request owning it ends, the timer goes to the waiting request, armed once there.
+    t.upstream[0].resolve(new Response('up'));
+    assert.equal(await (await fetched).text(), 'up');
+    assert.ok(await waitFor(() => t.driver.counters().handovers === 1));
+    const c = t.driver.counters();
+    assert.equal(c.armed - armed, 1, 'armed once more, by the request it was handed to');
+    const waited = await later;
+    assert.equal(waited.status, 200);
+    assert.ok(Date.now() - started >= 290, `answered after ${Date.now() - started} ms`);
+    await t.settle();
+    assert.equal(t.driver.counters().deadline, Infinity, 'nothing pending');
+  });
+
+  it('a kept timer that fires before the deadline only re-arms it', async () => {
+    const t = setup({ bodyTimeoutMs: 80 });
+    const started = Date.now();
+    const later = t.driver.request('POST', '/wait?ms=250', {}, '');
+    // Its body deadline (80 ms) is the earliest: the timer is armed in its task. Its body ends
+    // at once, it is answered, and it stays alive while its SEND is in flight ...
+    const sender = t.driver.request('POST', '/send', {}, slowBody({ size: 1, everyMs: 2, total: 3 }).stream);
+    assert.equal(await (await sender).text(), 'sent');
+    const quiet = t.driver.counters();
+    // ... so the timer armed for 80 ms is kept, fires early, and the core call it makes arms it
+    // for the wait's deadline, which answers on time.
+    const waited = await later;
+    assert.equal(await waited.text(), 'waited');
+    assert.ok(Date.now() - started >= 240, `answered after ${Date.now() - started} ms`);
+    const c = t.driver.counters();
+    assert.equal(c.fired - quiet.fired, 2, 'fired early once, then at the deadline');
+    assert.equal(c.armed - quiet.armed, 1, 're-armed once, by the early firing');
+    assert.equal(c.handovers, quiet.handovers);
+    t.upstream[0].resolve(new Response('ok'));
+    await t.settle();
   });
 
   it('an upstream that never answers is aborted at the core deadline', async () => {

@@ -57,6 +57,15 @@ describe('driver: host.fetchWhole', () => {
     await t.settle();
   });
 
+  it('a large answer reaches the core in pieces of at most 64 KiB, whole and in order', async () => {
+    const big = new Uint8Array(150 * 1024).map((_, i) => i % 251);
+    const t = setup({}, async () => ({ status: 200, headers: '', body: big }));
+    const response = await t.driver.request('POST', '/upstream', {}, 'ping');
+    assert.deepEqual(new Uint8Array(await response.arrayBuffer()), big);
+    assert.deepEqual([t.calls.fetchResponse, t.calls.fetchBody, t.calls.fetchEnd], [1, 3, 1]);
+    await t.settle();
+  });
+
   it('a rejection is a network error', async () => {
     const t = setup({}, async () => {
       throw new TypeError('network error (XMLHttpRequest failed)');

@@ -5,8 +5,8 @@
 //
 // Inputs are written once into one scratch block of linear memory (grown with malloc as
 // needed; strings are encoded straight into it); outputs are Uint8Array views over the
-// engine's batch, valid until the next call. Memory can grow during any call, so views are
-// re-taken after every call.
+// engine's batch, valid until the next call. Memory can grow during any call (its buffer is
+// then a new one), so the views over it are checked before every use and re-taken when it grew.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -22,6 +22,17 @@ export function createCCore(exports, seed = 0) {
   if (!engine) throw new Error('switchyard: sy_engine_new failed (out of memory)');
   let scratch = 0;
   let scratchSize = 0;
+  // Views over the memory, taken again only when it grew (its buffer is then a new one).
+  let buffer = null;
+  let heap = null;
+  let dataView = null;
+  const views = () => {
+    if (memory.buffer !== buffer) {
+      buffer = memory.buffer;
+      heap = new Uint8Array(buffer);
+      dataView = new DataView(buffer);
+    }
+  };
 
   const live = () => {
     if (!engine) throw new Error('switchyard: the core was freed');
@@ -42,7 +53,7 @@ export function createCCore(exports, seed = 0) {
         throw new Error('switchyard: out of wasm memory');
       }
     }
-    const heap = new Uint8Array(memory.buffer);
+    views();
     const out = [];
     let at = scratch;
     for (const a of args) {
@@ -63,8 +74,9 @@ export function createCCore(exports, seed = 0) {
   // The bytes after a u32 length (an action batch, or a framed text answer).
   function framed(ptr) {
     if (!ptr) return new Uint8Array(0);
-    const n = new DataView(memory.buffer).getUint32(ptr, true);
-    return new Uint8Array(memory.buffer, ptr + 4, n);
+    views();
+    const n = dataView.getUint32(ptr, true);
+    return heap.subarray(ptr + 4, ptr + 4 + n);
   }
 
   return {
@@ -145,6 +157,7 @@ export function createCCore(exports, seed = 0) {
       engine = 0;
       scratch = 0;
       scratchSize = 0;
+      buffer = heap = dataView = null;
     },
   };
 }

@@ -15,9 +15,10 @@
 //
 // Time: the driver keeps ONE timer at the core's next deadline (core.nextDeadline(), asked
 // after every core call). It is armed from the task that made the call, so it lives in that
-// request's context; it is re-armed only when the deadline changed. When the request owning it
-// finishes while a deadline is pending, the timer is handed to one other live request, whose
-// pump arms it again. Firing calls core.timer(now) in the owner's task.
+// request's context; it is re-armed only when the deadline came earlier (a deadline that moved
+// later keeps it: it fires early, and the core call it makes finds nothing due and re-arms it).
+// When the request owning it finishes while a deadline is pending, the timer is handed to one
+// other live request, whose pump arms it again. Firing calls core.timer(now) in the owner's task.
 //
 // workerd also cancels a request as hung when its context has nothing pending (no fetch, no
 // timer, no body being read) while it waits, e.g. a caller coalesced onto another request's
@@ -74,50 +75,68 @@ const DEFAULT_SEND_TIMEOUT_MS = 10000;
 const DEFAULT_STATE_TIMEOUT_MS = 5000;
 // setTimeout's longest delay; a later deadline is simply re-armed when this one fires.
 const MAX_DELAY_MS = 0x7fffffff;
+// A body taken whole (host.fetchWhole) is given to the core in pieces of at most this size.
+const WHOLE_PIECE = 64 * 1024;
 
 const RECORD_HEAD = 24; // kind, id, status, flags (u32 each) + at_ms (f64)
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+const EMPTY = new Uint8Array(0);
+
 /**
- * Decodes an action batch (the records after the u32 count) into plain objects, copying every
- * byte field so that the batch buffer may be reused by the next core call.
+ * Decodes an action batch (the records after the u32 count) into plain objects. The body is the
+ * one field copied (it outlives the batch, whose buffer the next core call reuses); method, URL
+ * and headers are decoded straight from the batch, and only when not empty (most kinds leave
+ * them so).
  * @param {Uint8Array} records
+ * @param {{ buffer?: ArrayBufferLike, view?: DataView }} [views] one DataView over the whole
+ *   buffer the batches are in (the core's memory), kept here and reused while it stays the same
  */
-export function decodeActions(records) {
-  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+export function decodeActions(records, views = {}) {
+  if (records.buffer !== views.buffer) {
+    views.buffer = records.buffer;
+    views.view = new DataView(records.buffer);
+  }
+  const view = views.view;
+  const base = records.byteOffset;
+  const size = records.byteLength;
   const actions = [];
   let at = 0;
-  while (at + RECORD_HEAD <= records.byteLength) {
+  while (at + RECORD_HEAD <= size) {
+    const o = base + at;
     const action = {
-      kind: view.getUint32(at, true),
-      id: view.getUint32(at + 4, true),
-      status: view.getUint32(at + 8, true),
-      flags: view.getUint32(at + 12, true),
-      atMs: view.getFloat64(at + 16, true),
+      kind: view.getUint32(o, true),
+      id: view.getUint32(o + 4, true),
+      status: view.getUint32(o + 8, true),
+      flags: view.getUint32(o + 12, true),
+      atMs: view.getFloat64(o + 16, true),
       method: '',
       url: '',
       headers: '',
-      body: null,
+      body: EMPTY,
     };
     at += RECORD_HEAD;
-    const fields = [];
     for (let i = 0; i < 4; i++) {
-      if (at + 4 > records.byteLength) throw new Error('switchyard: truncated action batch');
-      const len = view.getUint32(at, true);
+      if (at + 4 > size) throw new Error('switchyard: truncated action batch');
+      const len = view.getUint32(base + at, true);
       at += 4;
-      if (at + len > records.byteLength) throw new Error('switchyard: truncated action batch');
-      fields.push(records.slice(at, at + len));
+      if (at + len > size) throw new Error('switchyard: truncated action batch');
+      if (len > 0) {
+        if (i === 3) action.body = records.slice(at, at + len);
+        else {
+          const text = decoder.decode(records.subarray(at, at + len));
+          if (i === 0) action.method = text;
+          else if (i === 1) action.url = text;
+          else action.headers = text;
+        }
+      }
       at += len;
     }
-    action.method = decoder.decode(fields[0]);
-    action.url = decoder.decode(fields[1]);
-    action.headers = decoder.decode(fields[2]);
-    action.body = fields[3];
     actions.push(action);
   }
-  if (at !== records.byteLength) throw new Error('switchyard: trailing bytes in action batch');
+  if (at !== size) throw new Error('switchyard: trailing bytes in action batch');
   return actions;
 }
 
@@ -125,6 +144,13 @@ export function decodeActions(records) {
 export function headersToText(headers) {
   if (headers == null) return '';
   if (typeof headers === 'string') return headers;
+  if (typeof Headers === 'function' && headers instanceof Headers) {
+    // A Headers yields lower-case names and values without CR or LF (and each set-cookie on
+    // its own): nothing to normalise.
+    let text = '';
+    for (const [name, value] of headers) text += name + ': ' + value + '\n';
+    return text;
+  }
   const entries =
     typeof headers.entries === 'function' && !Array.isArray(headers)
       ? headers.entries()
@@ -139,13 +165,21 @@ export function headersToText(headers) {
   return text;
 }
 
-/** A Headers from "name: value\n" lines. */
+/**
+ * A Headers from "name: value\n" lines: both sides trimmed, a line without a name skipped,
+ * repeated names kept (append validates: a value outside ISO-8859-1 or with a NUL is a
+ * TypeError). Built by append: workerd takes a Headers into fetch() and Response faster than an
+ * array of pairs it must convert.
+ */
 export function textToHeaders(text) {
   const headers = new Headers();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    if (colon > at && colon < end) headers.append(text.slice(at, colon).trim(), text.slice(colon + 1, end).trim());
+    at = end + 1;
   }
   return headers;
 }
@@ -194,7 +228,7 @@ function bounded(promise, ms) {
  *   `keepAliveMs` (workerd): the idle timer of a request waiting with no I/O of its own; 0 = none
  *   `fetchWhole(url, { method, headers (text), body?, signal })` → Promise<{ status, headers
  *   (text), body: Uint8Array }>, if given, performs every FETCH the core takes whole (flags bit0
- *   clear; transport 'emscripten'); streaming ones always use `fetch`
+ *   clear; transport 'emscripten', the edge worker); streaming ones always use `fetch`
  *   `bodyLingerMs` (workerd): how long a request answered while its body still arrives keeps
  *   reading (and dropping) that body before its answer completes; 0 = stop reading at once
  *   `sendTimeoutMs`: a telemetry SEND still running after this long is aborted (default 10000)
@@ -217,6 +251,7 @@ export function createDriver(core, host) {
   const timer = { at: undefined, owner: null, handle: null };
   const counters = { armed: 0, fired: 0, handovers: 0, wakeups: 0, keepAlives: 0 };
   const writes = new Set(); // one promise per CACHE_PUT or SEND dispatched and not yet settled
+  const batchViews = {}; // decodeActions' DataView over the core's memory
   let nextRid = 1;
 
   function newRid() {
@@ -240,12 +275,15 @@ export function createDriver(core, host) {
       takesTimer: false, // the one timer was handed to this request
       body: null, // a ReadableStream body not yet being read
       reader: null, // its reader while the body is read
+      readWhole: null, // request()'s options.readWhole: reads the body stream in one piece
       keepAlive: null, // its idle timer (host.keepAliveMs), while it waits with no I/O of its own
       linger: null, // closes its answer once the rest of its body was dropped (host.bodyLingerMs)
       wake: null, // resolves the pump's current wait
       resolve: null,
       reject: null,
       controller: null, // the caller's ReadableStream controller while streaming
+      signal: null, // the caller's AbortSignal, and its listener, until the pump ends
+      onAbort: null,
     };
     requests.set(rid, state);
     return state;
@@ -280,7 +318,7 @@ export function createDriver(core, host) {
   // request on whose behalf the core was just called (a FETCH the core does not attribute
   // belongs to it).
   function dispatch(records, context) {
-    for (const action of decodeActions(records)) {
+    for (const action of decodeActions(records, batchViews)) {
       switch (action.kind) {
         case FETCH: {
           const owner = stateFor(action.status || context.rid);
@@ -347,10 +385,12 @@ export function createDriver(core, host) {
 
   // ---- the one timer -----------------------------------------------------------------------
 
-  // After a core call made in `context`'s task: re-arms the timer there when the deadline moved.
+  // After a core call made in `context`'s task: re-arms the timer there when the deadline came
+  // earlier (or none is armed). A deadline that moved later (the oldest request finished) keeps
+  // the armed timer: it fires early, the core finds nothing due, and that call re-arms it.
   function syncTimer(context) {
     const at = core.nextDeadline();
-    if (at === timer.at) return;
+    if (at === timer.at || (timer.handle !== null && at > timer.at)) return;
     disarm();
     timer.at = at;
     if (!(at < Infinity)) return; // nothing pending
@@ -432,7 +472,7 @@ export function createDriver(core, host) {
       pending = core.nextDeadline() < Infinity;
     } catch {} // a freed core has no deadlines
     if (pending) handTo(successor(state));
-    else timer.at = undefined;
+    else timer.at = Infinity; // nothing armed, nothing pending
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -589,6 +629,10 @@ export function createDriver(core, host) {
       stream.cancel().catch(() => {});
       return;
     }
+    if (state.readWhole && !state.responded && !state.finished) {
+      readWholeBody(state, state.readWhole);
+      return;
+    }
     let reader;
     try {
       reader = stream.getReader();
@@ -622,6 +666,39 @@ export function createDriver(core, host) {
     })();
   }
 
+  // readBody for a body the host can take in one piece (request()'s `readWhole`): one read,
+  // then body + end, with the same rules. It cannot be cancelled: once the request is answered
+  // or abandoned (stopBody), its result is dropped and nothing waits for it any more.
+  function readWholeBody(state, readWhole) {
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      if (state.reader === handle) state.reader = null;
+      endLinger(state);
+      notify(state);
+    };
+    const handle = { cancel: () => Promise.resolve(stop()) }; // what stopBody calls
+    state.reader = handle;
+    Promise.resolve()
+      .then(readWhole)
+      .then(
+        (data) => {
+          if (stopped || state.responded || state.finished) return;
+          const bytes = toBytes(data);
+          const at = now(); // one clock reading for what arrived at once
+          if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, at));
+          // Not when the core just answered (a 413 now queued for the pump): it has no more of it.
+          const answered = state.queue.some((action) => action.kind === RESPOND);
+          if (!answered && !state.responded && !state.finished) call(state, () => core.end(state.rid, at));
+        },
+        (error) => {
+          if (!stopped) abandon(state, error);
+        },
+      )
+      .finally(stop);
+  }
+
   function stopBody(state) {
     state.reader?.cancel().catch(() => {});
   }
@@ -644,20 +721,32 @@ export function createDriver(core, host) {
       return;
     }
     f.controller = new AbortController();
-    const init = { method: action.method || 'GET', signal: f.controller.signal };
+    const whole = host.fetchWhole && !(action.flags & 1);
+    const init = {
+      method: action.method || 'GET',
+      headers: whole ? action.headers : textToHeaders(action.headers),
+      signal: f.controller.signal,
+    };
     if (action.body.length > 0) init.body = action.body;
-    if (host.fetchWhole && !(action.flags & 1)) {
-      // Taken whole (transport 'emscripten'): the answer arrives in one piece.
+    if (whole) {
+      // Taken whole (transport 'emscripten', the edge worker): the answer arrives in one piece.
       settleFetch(state, f, fid, async () => {
-        const answer = await host.fetchWhole(action.url, { ...init, headers: action.headers });
+        const answer = await host.fetchWhole(action.url, init);
         if (f.aborted) return;
-        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, now()));
-        if (!f.aborted && answer.body.length > 0) call(state, () => core.fetchBody(fid, answer.body, now()));
+        const at = now(); // one clock reading for what arrived at once
+        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, at));
+        // In pieces of at most WHOLE_PIECE bytes: the adapter's scratch block (which stays as
+        // large as the largest input) need not grow to the size of a large answer.
+        const body = answer.body;
+        for (let from = 0; from < body.length && !f.aborted; from += WHOLE_PIECE) {
+          const piece = body.subarray(from, from + WHOLE_PIECE);
+          call(state, () => core.fetchBody(fid, piece, at));
+        }
       });
       return;
     }
     settleFetch(state, f, fid, async () => {
-      const response = await host.fetch(action.url, { ...init, headers: textToHeaders(action.headers) });
+      const response = await host.fetch(action.url, init);
       if (f.aborted) return;
       call(state, () => core.fetchResponse(fid, response.status, headersToText(response.headers), now()));
       if (response.body) await readUpstream(state, f, fid, response.body.getReader());
@@ -861,6 +950,7 @@ export function createDriver(core, host) {
     } finally {
       state.ended = true;
       state.wake = null;
+      state.signal?.removeEventListener('abort', state.onAbort);
       if (state.keepAlive !== null) clearTimeout(state.keepAlive);
       requests.delete(state.rid);
       for (const action of state.queue) action.written?.(); // a failed pump performs no more
@@ -881,9 +971,14 @@ export function createDriver(core, host) {
      * @param {object|Headers|string|Array<[string,string]>} [headers]
      * @param {string|Uint8Array|ArrayBuffer|ReadableStream|null} [body] a stream is read piece
      *   by piece in the request's own task (and cancelled once the request is answered)
-     * @param {{ signal?: AbortSignal, onSettled?: (done: Promise<void>) => void }} [options]
+     * @param {{ signal?: AbortSignal, onSettled?: (done: Promise<void>) => void,
+     *   readWhole?: () => Promise<ArrayBuffer|Uint8Array> }} [options]
      *   aborting `signal` cancels the request in the core; `onSettled` receives a promise that
-     *   resolves once every action of the request (its fetches, its cache tier writes) settled
+     *   resolves once every action of the request (its fetches, its cache tier writes) settled;
+     *   `readWhole`, with a stream body, reads that body in one piece (e.g. `request.arrayBuffer()`
+     *   for a small body of known length): the head still goes first (`begin`, so the core's body
+     *   deadline runs while it arrives), then one `body` and `end` instead of a reader loop. The
+     *   stream is then read only when the core answered from the head (dropped or lingering)
      * @returns {Promise<Response>} resolves with the core's answer (rejects only when the
      *   request was aborted, its body failed, or the core failed)
      */
@@ -901,16 +996,23 @@ export function createDriver(core, host) {
         state.resolve = resolve;
         state.reject = reject;
       });
-      const onAbort = () => abandon(state, signal.reason ?? abortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const head = [state.rid, String(method), String(path), headersToText(headers)];
+      if (signal) {
+        state.signal = signal;
+        state.onAbort = () => abandon(state, signal.reason ?? abortError());
+        signal.addEventListener('abort', state.onAbort, { once: true });
+      }
+      const rid = state.rid;
+      const m = String(method);
+      const p = String(path);
+      const h = headersToText(headers);
       if (bytes) {
-        call(state, () => core.submit(...head, bytes, now()));
+        call(state, () => core.submit(rid, m, p, h, bytes, now()));
       } else {
         state.body = body;
-        call(state, () => core.begin(...head, now()));
+        state.readWhole = typeof options.readWhole === 'function' ? options.readWhole : null;
+        call(state, () => core.begin(rid, m, p, h, now()));
       }
-      const done = pump(state).finally(() => signal?.removeEventListener('abort', onAbort));
+      const done = pump(state);
       host.waitUntil?.(done);
       options.onSettled?.(done);
       return response;

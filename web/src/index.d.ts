@@ -1256,7 +1256,7 @@ export interface DriverHost {
   state?: (objectName: string, opText: string) => Promise<string>;
   /** A STATE that has not answered by then failed (default 5000 ms). */
   stateTimeoutMs?: number;
-  /** Performs the FETCHes whose body is not streamed (transport 'emscripten'); `fetch` the rest. */
+  /** Performs the FETCHes whose body is not streamed (transport 'emscripten', the edge worker); `fetch` the rest. */
   fetchWhole?: (
     url: string,
     init: { method: string; headers: string; body?: Uint8Array; signal: AbortSignal },
@@ -1270,7 +1270,12 @@ export interface Driver {
     headers?: Record<string, string> | Headers | Array<[string, string]> | string,
     /** A stream is read piece by piece and cancelled once the core answered (e.g. 413, 408). */
     body?: string | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | null,
-    options?: { signal?: AbortSignal; onSettled?: (done: Promise<void>) => void },
+    options?: {
+      signal?: AbortSignal;
+      onSettled?: (done: Promise<void>) => void;
+      /** With a stream body: reads it in one piece (e.g. request.arrayBuffer()) after the head went to the core. */
+      readWhole?: () => Promise<ArrayBuffer | Uint8Array>;
+    },
   ): Promise<Response>;
   /** Resolves once every cache tier write (CACHE_PUT) dispatched so far has settled. */
   flush(): Promise<void>;

@@ -26,20 +26,24 @@ import { createKvTier } from './cache_kv.js';
 import { stateClient } from './state_object.js';
 import { createCCore } from '../../web/src/core_c.js';
 import { createDriver } from '../../web/src/driver.js';
+import { createFetchWhole } from './fetch_whole.js';
 
 export { SwitchyardState } from './state_object.js';
 
 const KEEP_ALIVE_MS = 60000;
 const BODY_LINGER_MS = 5000;
+const WHOLE_BODY_MAX = 64 * 1024; // a caller's body up to this long (content-length) is read whole
 
 let gateway = null; // Promise of { driver } or { configError }, once per isolate
 let currentCtx = null; // the ctx of the request whose handler is running synchronously
 
 export default {
   async fetch(request, env, ctx) {
-    const url = new URL(request.url);
-    if ((request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/demos' || url.pathname.startsWith('/demos/'))) {
-      return serveDemo(request, env.DEMOS, url.pathname.slice('/demos'.length));
+    const target = targetOf(request.url);
+    const query = target.indexOf('?');
+    const pathname = query < 0 ? target : target.slice(0, query);
+    if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/demos' || pathname.startsWith('/demos/'))) {
+      return serveDemo(request, env.DEMOS, pathname.slice('/demos'.length));
     }
     let g;
     try {
@@ -53,7 +57,7 @@ export default {
       return new Response(g.configError, { status: 500, headers: { 'content-type': 'application/json' } });
     }
 
-    if ((request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/' || url.pathname === '/index.html')) {
+    if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/' || pathname === '/index.html')) {
       return new Response(request.method === 'HEAD' ? null : demoPage, {
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
       });
@@ -63,9 +67,10 @@ export default {
     currentCtx = ctx; // the driver calls host.waitUntil synchronously inside request()
     try {
       // The body streams into the core, which answers 413 / 408 itself; the driver then stops
-      // reading it.
-      answer = g.driver.request(request.method, url.pathname + url.search, request.headers, request.body, {
+      // reading it. A small body of known length is read in one piece (after the head).
+      answer = g.driver.request(request.method, target, request.headers, request.body, {
         signal: request.signal,
+        readWhole: wholeBody(request),
       });
     } finally {
       currentCtx = null;
@@ -79,6 +84,28 @@ export default {
     }
   },
 };
+
+// The path and query of a request's URL, as `url.pathname + url.search` (request.url is already
+// parsed and serialised: absolute, its path never empty), without a URL object per request.
+function targetOf(href) {
+  const start = href.indexOf('/', href.indexOf('//') + 2);
+  if (start < 0) return '/';
+  let end = href.indexOf('#', start);
+  if (end < 0) end = href.length;
+  if (href.charCodeAt(end - 1) === 63 /* ? */) end--; // an empty query: no search
+  return href.slice(start, end);
+}
+
+// How to read the caller's body in one piece (request.arrayBuffer(): one read instead of a
+// reader loop) when content-length announces at most WHOLE_BODY_MAX bytes; null otherwise (no
+// body, no length, or a longer one: those stream piece by piece). The core's limit (413) and
+// body deadline (408) hold either way: the driver still gives the core the head first.
+function wholeBody(request) {
+  if (request.body === null) return null;
+  const length = request.headers.get('content-length');
+  if (length === null || !/^[0-9]{1,9}$/.test(length) || Number(length) > WHOLE_BODY_MAX) return null;
+  return () => request.arrayBuffer();
+}
 
 const DEMO_TYPES = {
   html: 'text/html; charset=utf-8',
@@ -131,6 +158,9 @@ async function boot(env) {
 
   const driver = createDriver(core, {
     fetch: (input, init) => fetch(input, init),
+    // FETCHes the core does not stream (flags bit0 clear) are taken whole: one arrayBuffer()
+    // instead of a reader loop over the upstream's body.
+    fetchWhole: createFetchWhole((input, init) => fetch(input, init)),
     now: () => Date.now(),
     // The driver hands over each request's pump while that request's handler runs.
     waitUntil: (promise) => currentCtx?.waitUntil(promise),
