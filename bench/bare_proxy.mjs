@@ -14,17 +14,18 @@ const WORKER = `export default {
 
 /**
  * Writes the bare proxy (bare.js) and its workerd config (bare.capnp, listening on 127.0.0.1:0)
- * into `dir`, forwarding to `upstream` (scheme, host and port: the request's path is appended).
- * Returns the config's path.
+ * into `dir`, forwarding to `upstream` (scheme, host and port: the request's path is appended),
+ * with workerd's `v8Flags` (strings, as worker/gateway.mjs gives the gateway). Returns the
+ * config's path.
  */
-export function writeBareProxy(dir, upstream) {
+export function writeBareProxy(dir, upstream, v8Flags = []) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'bare.js'), WORKER);
   const file = path.join(dir, 'bare.capnp');
   fs.writeFileSync(
     file,
     `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
+const config :Workerd.Config = (${v8Flags.length ? `\n  v8Flags = [${v8Flags.map((f) => JSON.stringify(f)).join(', ')}],` : ''}
   services = [(name = "main", worker = .bare), (name = "upstream", network = (allow = ["local", "private"]))],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
 );

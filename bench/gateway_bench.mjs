@@ -5,6 +5,9 @@
 //
 //   node bench/gateway_bench.mjs [--duration 8] [--connections 10] [--rounds 3] [--samples 400]
 //                                [--memory 20000] [--only bare,switchyard,switchyard-hit,portkey] [--json]
+//   node bench/gateway_bench.mjs --memory-only [--memory 20000] [--only …]
+//     only the memory rows, each server started fresh and loaded with nothing else first: RSS
+//     after 1k, 5k, 10k, 20k, 40k… distinct requests (those up to --memory) and at the end
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +18,7 @@ import { parseArgs } from 'node:util';
 
 import autocannon from 'autocannon';
 
-import { ROOT, startGateway, workerdBinary } from '../worker/gateway.mjs';
+import { DEFAULT_V8_FLAGS, ROOT, startGateway, workerdBinary } from '../worker/gateway.mjs';
 import { writeBareProxy } from './bare_proxy.mjs';
 
 const { values: args } = parseArgs({
@@ -27,6 +30,8 @@ const { values: args } = parseArgs({
     memory: { type: 'string', default: '20000' },
     only: { type: 'string', default: 'bare,switchyard,switchyard-hit,portkey' },
     json: { type: 'boolean', default: false },
+    'memory-only': { type: 'boolean', default: false },
+    'v8-flags': { type: 'string' },
   },
 });
 const DURATION = Number(args.duration);
@@ -35,6 +40,17 @@ const ROUNDS = Number(args.rounds);
 const SAMPLES = Number(args.samples);
 const MEMORY_REQUESTS = Number(args.memory);
 const ONLY = new Set(args.only.split(','));
+const MEMORY_ONLY = args['memory-only'];
+// --v8-flags="--a --b=1": the V8 flags of the workerd servers named with a `+v8` suffix in
+// --only (bare+v8, switchyard+v8, switchyard-hit+v8), which run beside the plain ones (those
+// keep worker/gateway.mjs's DEFAULT_V8_FLAGS), so that one run compares both.
+const V8_FLAGS = (args['v8-flags'] ?? '').split(' ').filter(Boolean);
+if (!Number.isInteger(MEMORY_REQUESTS) || MEMORY_REQUESTS < 0) throw new Error(`--memory must be a whole number >= 0, got ${args.memory}`);
+if (MEMORY_ONLY && MEMORY_REQUESTS < 1000) throw new Error('--memory-only needs --memory 1000 or more');
+// The requests after which --memory reads the RSS: 1k, 5k, 10k, then doubling, and the end.
+const MEMORY_ROWS = [1000, 5000, 10000];
+while (MEMORY_ROWS.at(-1) * 2 < MEMORY_REQUESTS) MEMORY_ROWS.push(MEMORY_ROWS.at(-1) * 2);
+const memoryRows = () => [...MEMORY_ROWS.filter((n) => n < MEMORY_REQUESTS), MEMORY_REQUESTS];
 const OUT = path.join(ROOT, 'build/bench-gateway');
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 10 ms ticks
 
@@ -99,9 +115,9 @@ async function waitUp(url, ms = 20000) {
   }
 }
 
-async function startBare(upstream) {
-  const dir = path.join(OUT, 'bare');
-  writeBareProxy(dir, upstream);
+async function startBare(upstream, v8Flags = DEFAULT_V8_FLAGS) {
+  const dir = path.join(OUT, v8Flags === DEFAULT_V8_FLAGS ? 'bare' : 'bare-v8');
+  writeBareProxy(dir, upstream, v8Flags);
   const child = spawn(workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     child.stdio[3].on('data', (d) => {
@@ -112,13 +128,14 @@ async function startBare(upstream) {
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
 }
 
-async function startSwitchyard(upstream, cache) {
+async function startSwitchyard(upstream, cache, v8Flags = DEFAULT_V8_FLAGS) {
   const config = {
     providers: { up: { type: 'openai-compatible', base_url: `${upstream}/v1` } },
     models: { bench: { provider: 'up', model: 'bench-model' } },
     ...(cache ? { cache: { enabled: true, max_bytes: 256 * 1024 } } : {}),
   };
-  const gw = await startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(OUT, cache ? 'sy-cache' : 'sy'), demosDir: null });
+  const outDir = path.join(OUT, `${cache ? 'sy-cache' : 'sy'}${v8Flags === DEFAULT_V8_FLAGS ? '' : '-v8'}`);
+  const gw = await startGateway({ configText: JSON.stringify(config), port: 0, outDir, demosDir: null, v8Flags });
   return { url: gw.url, pid: gw.child.pid, stop: gw.stop };
 }
 
@@ -198,7 +215,10 @@ async function load(server) {
   };
 }
 
-/** RSS after the first 1,000 and after MEMORY_REQUESTS distinct requests (10 at a time). */
+/**
+ * RSS after the first 1,000, at each of memoryRows() and after MEMORY_REQUESTS distinct requests
+ * (10 at a time; the prompt numbered). A row is read once that many requests have been answered.
+ */
 async function memory(server) {
   const url = `${server.url}/v1/chat/completions`;
   const agents = new http.Agent({ keepAlive: true, maxSockets: 10 });
@@ -212,18 +232,24 @@ async function memory(server) {
       req.end(body(`${i} ${PROMPT}`));
     });
   let next = 0;
-  const samples = {};
+  let answered = 0;
+  const wanted = memoryRows();
+  const rows = [];
+  const began = process.hrtime.bigint();
   const worker = async () => {
     while (next < MEMORY_REQUESTS) {
-      const i = next++;
-      await post(i);
-      if (i === 999) samples.after1k = usage(server.pid).rss;
+      await post(next++);
+      answered++;
+      if (answered === wanted[rows.length]) {
+        rows.push({ requests: answered, rss: usage(server.pid).rss, seconds: Number(process.hrtime.bigint() - began) / 1e9 });
+      }
     }
   };
   const start = usage(server.pid).rss;
   await Promise.all(Array.from({ length: 10 }, worker));
   agents.destroy();
-  return { start, after1k: samples.after1k, end: usage(server.pid).rss };
+  const at = (n) => rows.find((r) => r.requests === n)?.rss;
+  return { start, after1k: at(1000), end: at(MEMORY_REQUESTS), rows };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,13 +259,25 @@ const SERVERS = {
   switchyard: (up) => startSwitchyard(up, false),
   'switchyard-hit': (up) => startSwitchyard(up, true),
   portkey: (up) => startPortkey(up),
+  'bare+v8': (up) => startBare(up, V8_FLAGS),
+  'switchyard+v8': (up) => startSwitchyard(up, false, V8_FLAGS),
+  'switchyard-hit+v8': (up) => startSwitchyard(up, true, V8_FLAGS),
 };
+for (const name of ONLY) if (!SERVERS[name]) throw new Error(`--only: unknown server ${JSON.stringify(name)} (known: ${Object.keys(SERVERS).join(', ')})`);
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const upstream = await startChild(process.execPath, [path.join(ROOT, 'bench/gateway_upstream.mjs')]);
   const up = `http://127.0.0.1:${upstream.info.port}`;
   const servers = [];
+  if (MEMORY_ONLY) {
+    try {
+      await memoryOnly(up);
+    } finally {
+      await stopChild(upstream.child);
+    }
+    return;
+  }
   try {
     for (const name of Object.keys(SERVERS).filter((n) => ONLY.has(n))) servers.push({ name, ...(await SERVERS[name](up)) });
     const direct = { name: 'direct', url: up, headers: {} };
@@ -253,13 +291,40 @@ async function main() {
       for (const k of ['rps', 'cpuUs', 'p50', 'p99']) r[k] = median(r.rounds.map((x) => x[k]));
       const one = await oneConnection(s, false);
       r.addedP50 = one.p50 - base.one.p50;
-      if (s.name !== 'switchyard-hit') r.addedTtfb = (await oneConnection(s, true)).ttfb50 - base.stream.ttfb50;
+      if (!s.name.startsWith('switchyard-hit')) r.addedTtfb = (await oneConnection(s, true)).ttfb50 - base.stream.ttfb50;
       if (MEMORY_REQUESTS > 0 && s.name !== 'portkey') r.memory = await memory(s);
     }
     report(rows, base);
   } finally {
     for (const s of servers) await s.stop();
     await stopChild(upstream.child);
+  }
+}
+
+/** --memory-only: each server started fresh, loaded by memory() alone, then stopped. */
+async function memoryOnly(up) {
+  const rows = {};
+  for (const name of Object.keys(SERVERS).filter((n) => ONLY.has(n) && n !== 'portkey')) {
+    const s = { name, ...(await SERVERS[name](up)) };
+    try {
+      rows[name] = await memory(s);
+    } finally {
+      await s.stop();
+    }
+    if (!args.json) console.error(`${name}: ${rows[name].rows.map((r) => `${r.requests} → ${(r.rss / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
+  }
+  if (args.json) {
+    console.log(JSON.stringify({ memory: MEMORY_REQUESTS, rows }, null, 2));
+    return;
+  }
+  const wanted = memoryRows();
+  const mib = (x) => (x / 2 ** 20).toFixed(1);
+  console.log(`gateway memory: ${MEMORY_REQUESTS} distinct requests, 10 at a time, each server fresh; workerd RSS in MiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`| | at start | ${wanted.map((n) => `${n / 1000}k`).join(' | ')} | end − 1k | req/s |`);
+  console.log(`|---|---:|${wanted.map(() => '---:').join('|')}|---:|---:|`);
+  for (const [name, m] of Object.entries(rows)) {
+    const last = m.rows.at(-1);
+    console.log(`| ${name} | ${mib(m.start)} | ${m.rows.map((r) => mib(r.rss)).join(' | ')} | ${mib(m.end - m.after1k)} | ${(last.requests / last.seconds).toFixed(0)} |`);
   }
 }
 

@@ -428,7 +428,7 @@ async function startWorkerd(o, upstreamUrl, outDir) {
   const configText = JSON.stringify(gatewayConfig(upstreamUrl, o.cacheBytes, o.timeouts));
   const wasmPath = o.wasm ? path.resolve(o.wasm) : undefined;
   let file = gw.writeWorkerdConfig({ configText, outDir, address: '127.0.0.1:0', demosDir: null, wasmPath });
-  if (o.worker === 'bare') file = writeBareProxy(outDir, new URL(upstreamUrl).origin);
+  if (o.worker === 'bare') file = writeBareProxy(outDir, new URL(upstreamUrl).origin, gw.DEFAULT_V8_FLAGS); // the gateway's V8 flags
   const child = spawn(gw.workerdBinary(), ['serve', file, '--control-fd=3', '--inspector-addr=127.0.0.1:0'], {
     cwd: outDir,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
