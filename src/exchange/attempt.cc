@@ -271,7 +271,11 @@ void Exchange::enqueue(Call& c, double free_at) {
 void Exchange::drain_queue() {
   std::vector<uint32_t> waiting;
   for (auto& entry : queue_) waiting.push_back(std::get<2>(entry));
-  for (uint32_t id : waiting) {
+  retry_queued(waiting);
+}
+
+void Exchange::retry_queued(const std::vector<uint32_t>& ids) {
+  for (uint32_t id : ids) {
     auto it = calls_.find(id);
     if (it == calls_.end() || it->second->state != State::queued) continue;
     Call& c = *it->second;

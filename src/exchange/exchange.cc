@@ -168,14 +168,7 @@ void Exchange::after_event(double now) {
   }
   std::vector<uint32_t> woken;
   woken.swap(woken_);
-  for (uint32_t id : woken) {
-    auto it = calls_.find(id);
-    if (it == calls_.end() || it->second->state != State::queued) continue;
-    Call& c = *it->second;
-    queue_.erase({c.controls.priority, c.queue_seq, c.id});
-    c.wake_at = kNever;
-    attempt(c);
-  }
+  retry_queued(woken);
   if (slot_freed_ && !queue_.empty()) drain_queue();
   slot_freed_ = false;
 }

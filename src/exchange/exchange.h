@@ -137,6 +137,8 @@ class Exchange {
   // Stops the attempt of a call whose shared concurrency slot was lost (exchange/limits.h).
   void stop_lost(Call& c);
   void drain_queue();
+  // Calls `ids` that still wait in the queue try again now, in that order.
+  void retry_queued(const std::vector<uint32_t>& ids);
   void failed(Call& c, health::Outcome outcome, Error error, int upstream_status);
   void fail(Call& c, const Error& error);
   // answer.cc: upstream answers and streams
