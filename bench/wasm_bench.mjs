@@ -11,10 +11,14 @@
 //   driver/*    the same cycle through web/src/driver.js with an in-memory fetch: what a host
 //               pays per request (Response objects, streams, promises) on top of the core
 //
-// No network. Reports ns per request cycle (median of rounds, and the best round).
+// No network. Reports ns per request cycle (median of rounds, and the best round). The core
+// rows of all builds run their rounds in turn (core/wasi round 1, core/emscripten round 1, ...,
+// round 2, ...), so that a shared machine's load falls on every build alike; --base-wasi and
+// --base-emscripten add other builds (rows "... (base)") to compare side by side in one run.
 //
 //   node bench/wasm_bench.mjs [--rounds N] [--iterations N] [--only wasi,emscripten,driver] [--json]
 //                             [--wasi other.wasm] [--emscripten dir/of/other/build]
+//                             [--base-wasi base.wasm] [--base-emscripten dir/of/base/build]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,9 +38,12 @@ const root = new URL('../', import.meta.url);
 const fileUrl = (p) => pathToFileURL(path.resolve(p));
 // Other builds to compare: --wasi <file.wasm>, --emscripten <dir with switchyard_core.{mjs,wasm}>.
 const WASI_WASM = arg('wasi') ? fileUrl(arg('wasi')) : new URL('worker/dist/switchyard.wasm', root);
-const EM_DIR = arg('emscripten') ? new URL(`${fileUrl(arg('emscripten')).href}/`) : new URL('web/dist/', root);
+const dirUrl = (p) => new URL(`${fileUrl(p).href}/`);
+const EM_DIR = arg('emscripten') ? dirUrl(arg('emscripten')) : new URL('web/dist/', root);
 const EM_MJS = new URL('switchyard_core.mjs', EM_DIR);
 const EM_WASM = new URL('switchyard_core.wasm', EM_DIR);
+const BASE_WASI_WASM = arg('base-wasi') ? fileUrl(arg('base-wasi')) : null;
+const BASE_EM_DIR = arg('base-emscripten') ? dirUrl(arg('base-emscripten')) : null;
 const ROUNDS = Number(arg('rounds', 7));
 const ITERATIONS = Number(arg('iterations', 20000)); // per round, core benchmarks
 const DRIVER_ITERATIONS = Math.max(1, Math.floor(ITERATIONS / 4));
@@ -71,17 +78,17 @@ const HEADERS = 'content-type: application/json\n';
 const FETCH = 1;
 const RESPOND = 3;
 
-async function loadWasi(seed) {
-  const module = await WebAssembly.compile(await readFile(WASI_WASM));
+async function loadWasi(file, seed) {
+  const module = await WebAssembly.compile(await readFile(file));
   const wasi = new WASI({ version: 'preview1' });
   const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
   wasi.initialize(instance);
   return createCCore(instance.exports, seed);
 }
 
-async function loadEmscripten(seed) {
-  const wasmBinary = await readFile(EM_WASM);
-  const { default: factory } = await import(EM_MJS.href);
+async function loadEmscripten(dir, seed) {
+  const wasmBinary = await readFile(new URL('switchyard_core.wasm', dir));
+  const { default: factory } = await import(new URL('switchyard_core.mjs', dir).href);
   return createEmscriptenCore(await factory({ wasmBinary }), seed);
 }
 
@@ -127,8 +134,9 @@ function sendRequest(core, rid, now, streamed) {
   return fid;
 }
 
-// The timed cycle, as a host's hot path does it.
-function benchCore(core, streamed = false) {
+// The timed cycle, as a host's hot path does it, warmed up; returns a function that times one
+// round (ns per cycle), and checks the core still answers correctly when called with `true`.
+function coreRounds(core, streamed = false) {
   let rid = 0;
   let now = 1;
   for (let i = 0; i < 200; i++) checkedCycle(core, ++rid, (now += 0.01));
@@ -142,16 +150,17 @@ function benchCore(core, streamed = false) {
     return core.nextDeadline() === Infinity ? n : 0; // nothing is pending once answered
   };
   for (let i = 0; i < ITERATIONS; i++) cycle(); // warm-up: JIT tiers, wasm tier-up, allocator
-  const perRound = [];
   let sink = 0;
-  for (let r = 0; r < ROUNDS; r++) {
+  return (check = false) => {
+    if (check) {
+      checkedCycle(core, ++rid, (now += 0.01)); // still answering correctly after the timed runs
+      if (sink === 0) throw new Error('no output, or a deadline left pending after an answered request');
+      return 0;
+    }
     const start = process.hrtime.bigint();
     for (let i = 0; i < ITERATIONS; i++) sink += cycle();
-    perRound.push(Number(process.hrtime.bigint() - start) / ITERATIONS);
-  }
-  checkedCycle(core, ++rid, (now += 0.01)); // still answering correctly after the timed runs
-  if (sink === 0) throw new Error('no output, or a deadline left pending after an answered request');
-  return perRound;
+    return Number(process.hrtime.bigint() - start) / ITERATIONS;
+  };
 }
 
 // A cache hit (as BM_CacheHit): the same 1 KB request to a direct target with the cache on,
@@ -164,7 +173,8 @@ const CACHED_REQUEST = encoder.encode(
   `{"model": "a/m-a", "temperature": 0.2,"messages": [{"role": "user", "content": "${'x'.repeat(900)}"}]}`,
 );
 
-function benchHit(core) {
+// Warmed up; returns a function that times one round (ns per hit).
+function hitRounds(core) {
   const error = core.configure(CACHE_CONFIG, '{}');
   if (error) throw new Error(`configure refused the cache config: ${error}`);
   const first = decodeActions(core.submit(1, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 1));
@@ -183,14 +193,11 @@ function benchHit(core) {
     throw new Error('the cached request was not answered from the cache');
   }
   for (let i = 0; i < ITERATIONS; i++) hit();
-  const perRound = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  return () => {
     const start = process.hrtime.bigint();
     for (let i = 0; i < ITERATIONS; i++) hit();
-    perRound.push(Number(process.hrtime.bigint() - start) / ITERATIONS);
-  }
-  configure(core); // back to the bench config for what follows
-  return perRound;
+    return Number(process.hrtime.bigint() - start) / ITERATIONS;
+  };
 }
 
 // The same cycle through the JS driver, with an in-memory upstream.
@@ -224,7 +231,7 @@ const median = (xs) => {
 
 async function sizes() {
   const out = [];
-  for (const url of [WASI_WASM, EM_WASM, EM_MJS]) {
+  for (const url of [...builds.map((b) => b.file), EM_MJS]) {
     const name = path.relative(fileURLToPath(root), fileURLToPath(url));
     try {
       const bytes = await readFile(url);
@@ -238,46 +245,64 @@ async function sizes() {
 
 const results = [];
 const builds = [
-  ['wasi', loadWasi, WASI_WASM],
-  ['emscripten', loadEmscripten, EM_WASM],
+  { name: 'wasi', kind: 'wasi', load: (seed) => loadWasi(WASI_WASM, seed), file: WASI_WASM },
+  { name: 'emscripten', kind: 'emscripten', load: (seed) => loadEmscripten(EM_DIR, seed), file: EM_WASM },
 ];
-for (const [name, load, file] of builds) {
-  let core;
+if (BASE_WASI_WASM) builds.push({ name: 'wasi (base)', kind: 'wasi', load: (seed) => loadWasi(BASE_WASI_WASM, seed), file: BASE_WASI_WASM });
+if (BASE_EM_DIR) {
+  const file = new URL('switchyard_core.wasm', BASE_EM_DIR);
+  builds.push({ name: 'emscripten (base)', kind: 'emscripten', load: (seed) => loadEmscripten(BASE_EM_DIR, seed), file });
+}
+const cores = []; // [build, core]: the core, body and hit rows each use a core of their own
+for (const build of builds) {
+  const loaded = [];
   try {
-    core = await load(1);
+    for (let i = 0; i < 3; i++) loaded.push(await build.load(1));
   } catch (error) {
-    console.error(`${name}: cannot load ${fileURLToPath(file)} (${error.message}); build it first (./dev build)`);
+    console.error(`${build.name}: cannot load ${fileURLToPath(build.file)} (${error.message}); build it first (./dev build)`);
     process.exitCode = 1;
+    for (const core of loaded) core.free();
     continue;
   }
-  try {
-    configure(core);
-    if (ONLY.has(name)) {
-      const rounds = benchCore(core);
-      results.push({ name: `core/${name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: ITERATIONS, rounds: ROUNDS });
-      const streamed = benchCore(core, true);
-      results.push({ name: `body/${name}`, ns_median: median(streamed), ns_best: Math.min(...streamed), iterations: ITERATIONS, rounds: ROUNDS });
-      const hits = benchHit(core);
-      results.push({ name: `hit/${name}`, ns_median: median(hits), ns_best: Math.min(...hits), iterations: ITERATIONS, rounds: ROUNDS });
-    }
-    if (ONLY.has('driver')) {
-      const rounds = await benchDriver(core);
-      results.push({ name: `driver/${name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: DRIVER_ITERATIONS, rounds: ROUNDS });
-    }
-  } finally {
-    core.free();
+  for (const core of loaded) configure(core);
+  cores.push([build, loaded]);
+}
+
+// Every build's round r, then every build's round r + 1 (in the reverse order), so that load
+// drifts the same for all.
+function interleaved(rows) {
+  const perRound = rows.map(() => []);
+  const order = rows.map((_, i) => i);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const i of r % 2 ? [...order].reverse() : order) perRound[i].push(rows[i][1]());
+  }
+  rows.forEach(([name, round, check], i) => {
+    if (check) round(true);
+    results.push({ name, ns_median: median(perRound[i]), ns_best: Math.min(...perRound[i]), iterations: ITERATIONS, rounds: ROUNDS });
+  });
+}
+
+const timed = cores.filter(([build]) => ONLY.has(build.kind));
+interleaved(timed.map(([build, [core]]) => [`core/${build.name}`, coreRounds(core), true]));
+interleaved(timed.map(([build, [, core]]) => [`body/${build.name}`, coreRounds(core, true), true]));
+interleaved(timed.map(([build, [, , core]]) => [`hit/${build.name}`, hitRounds(core), false]));
+for (const [build, [core]] of cores) {
+  if (ONLY.has('driver')) {
+    const rounds = await benchDriver(core);
+    results.push({ name: `driver/${build.name}`, ns_median: median(rounds), ns_best: Math.min(...rounds), iterations: DRIVER_ITERATIONS, rounds: ROUNDS });
   }
 }
+for (const [, loaded] of cores) for (const core of loaded) core.free();
 
 const files = await sizes();
 if (JSON_OUT) {
   console.log(JSON.stringify({ node: process.version, results, files }, null, 2));
 } else {
   console.log(`Full engine cycle, 1 KB request + 1 KB answer (Node ${process.version}, ${ROUNDS} rounds)`);
-  console.log(`${'benchmark'.padEnd(20)}${'ns/cycle (median)'.padStart(20)}${'best round'.padStart(14)}${'iterations'.padStart(12)}`);
+  console.log(`${'benchmark'.padEnd(24)}${'ns/cycle (median)'.padStart(20)}${'best round'.padStart(14)}${'iterations'.padStart(12)}`);
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(20)}${r.ns_median.toFixed(0).padStart(20)}${r.ns_best.toFixed(0).padStart(14)}${String(r.iterations).padStart(12)}`,
+      `${r.name.padEnd(24)}${r.ns_median.toFixed(0).padStart(20)}${r.ns_best.toFixed(0).padStart(14)}${String(r.iterations).padStart(12)}`,
     );
   }
   console.log('\nwasm sizes');

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/internal/dtoa.h>
@@ -53,9 +54,33 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
-// RapidJSON's in-situ string stream, with its per-character calls always inlined: without SIMD
-// scanning they run once per character, and a size-optimising compiler (Emscripten's clang 14 at
-// -Oz) otherwise leaves them as calls, which makes parsing twice as slow.
+// Of the eight bytes in `word` (as loaded from memory), those that end a run of plain string
+// bytes: '"', '\\' and the control bytes below 0x20. Each such byte sets its high bit in the
+// result. A borrow can also set the bit of a byte above (later in memory on little-endian
+// hosts than) one that really ends the run, never below it: the lowest set bit is exact.
+[[gnu::always_inline]] constexpr uint64_t run_ends(uint64_t word) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+  uint64_t is_quote = (quote - ones) & ~quote;
+  uint64_t is_backslash = (backslash - ones) & ~backslash;
+  uint64_t is_control = (word - ones * 0x20) & ~word;
+  return (is_quote | is_backslash | is_control) & highs;
+}
+
+bool ends_run(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+// How many plain bytes the word at p starts with, given its run_ends() `ends` (not 0).
+[[gnu::always_inline]] inline size_t plain_prefix(const char* p, uint64_t ends) {
+  if constexpr (std::endian::native == std::endian::little) return size_t(std::countr_zero(ends)) / 8;
+  size_t n = 0;
+  while (!ends_run(p[n])) ++n;
+  return n;
+}
+
+// RapidJSON's in-situ string stream, with its per-character calls always inlined (a
+// size-optimising compiler, Emscripten's clang 14 at -Oz, otherwise leaves them as calls), and a
+// scan of plain string bytes eight at a time (skip_plain, which RapidJSON's string loop calls
+// through the ScanCopyUnescapedString specialisation below) where RapidJSON has only its SSE2 one.
 struct InlineInsituStream {
   using Ch = char;
   explicit InlineInsituStream(char* src) : src_(src), head_(src) {}
@@ -66,6 +91,28 @@ struct InlineInsituStream {
   [[gnu::always_inline]] char* PutBegin() { return dst_ = src_; }
   [[gnu::always_inline]] size_t PutEnd(char* begin) { return size_t(dst_ - begin); }
   void Flush() {}
+
+  // Inside a string, moves past its plain bytes up to the next '"', '\\' or control byte, which
+  // RapidJSON's string loop then reads; once an escape has shortened the string (dst_ behind
+  // src_), the bytes are copied down as they are passed. Reads whole words: the text must end
+  // in a NUL (a control byte, where the scan stops) followed by at least 7 readable bytes.
+  [[gnu::always_inline]] void skip_plain() {
+    char* p = src_;
+    char* out = dst_;
+    uint64_t word, ends;
+    while (true) {
+      std::memcpy(&word, p, 8);
+      if ((ends = run_ends(word)) != 0) break;
+      if (out != p) std::memcpy(out, &word, 8);  // out < p: overwrites only bytes already in `word`
+      p += 8;
+      out += 8;
+    }
+    size_t n = plain_prefix(p, ends);
+    if (out != p) std::memmove(out, p, n);
+    src_ = p + n;
+    dst_ = out + n;
+  }
+
   char* src_;
   char* dst_ = nullptr;
   char* head_;
@@ -79,9 +126,27 @@ struct rapidjson::StreamTraits<sy::json::InlineInsituStream> {
   enum { copyOptimization = 1 };  // as RapidJSON's own string streams: copied into the parser's locals
 };
 
-namespace sy::json {
+// The reader Document::ParseStream runs on UTF-8 input; the specialisation below is RapidJSON's
+// hook for a stream's fast string scan (its generic one does nothing), and applies to this reader only.
+static_assert(std::is_same_v<sy::json::Document,
+                             rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>, rapidjson::CrtAllocator>>);
 
-bool parse(std::string_view text, Document& doc, std::string& error) {
+template <>
+template <>
+[[gnu::always_inline]] inline void
+rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator>::ScanCopyUnescapedString(
+    sy::json::InlineInsituStream& is, sy::json::InlineInsituStream& os) {
+  RAPIDJSON_ASSERT(&is == &os);  // in situ: one stream reads and writes
+  (void)os;
+  is.skip_plain();
+}
+
+namespace sy::json {
+namespace {
+
+// parse() over `Stream`: RapidJSON's in-situ stream or ours.
+template <typename Stream>
+bool parse_with(std::string_view text, Document& doc, std::string& error) {
   if (std::memchr(text.data(), 0, text.size())) {
     error = "JSON text contains a NUL byte";
     return false;
@@ -96,18 +161,14 @@ bool parse(std::string_view text, Document& doc, std::string& error) {
     return false;
   }
   // Parsed in place from a NUL-terminated copy in the document's own pool, so strings are not
-  // copied again and live as long as the document. RapidJSON scans with SIMD only in terminated
-  // input, and its aligned 16-byte loads may reach past the terminator: pad with 16 NULs.
+  // copied again and live as long as the document. Both string scans read past the terminator
+  // (RapidJSON's SSE2 one in aligned 16-byte blocks, ours in words): pad with 16 NULs.
   doc.SetNull();
   char* copy = static_cast<char*>(doc.GetAllocator().Malloc(text.size() + 16));
   std::memcpy(copy, text.data(), text.size());
   std::memset(copy + text.size(), 0, 16);
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
-#ifdef RAPIDJSON_SSE2
-  rapidjson::InsituStringStream stream(copy);  // RapidJSON scans it with SIMD
-#else
-  InlineInsituStream stream(copy);
-#endif
+  Stream stream(copy);
   doc.ParseStream<kFlags, rapidjson::UTF8<>>(stream);
   if (doc.HasParseError()) {
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
@@ -115,6 +176,20 @@ bool parse(std::string_view text, Document& doc, std::string& error) {
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool parse(std::string_view text, Document& doc, std::string& error) {
+#ifdef RAPIDJSON_SSE2
+  return parse_with<rapidjson::InsituStringStream>(text, doc, error);  // RapidJSON scans it with SIMD
+#else
+  return parse_with<InlineInsituStream>(text, doc, error);
+#endif
+}
+
+bool detail::parse_portable(std::string_view text, Document& doc, std::string& error) {
+  return parse_with<InlineInsituStream>(text, doc, error);
 }
 
 namespace {

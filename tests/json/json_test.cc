@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <utility>
 
 namespace sy::json {
 namespace {
@@ -215,4 +216,123 @@ TEST(Json, ParseDecimalRefusesWhatItDoesNotRead) {
   EXPECT_EQ(used, 149u);
 }
 
+
+namespace {
+
+// What a parser made of `text`: the document written back compactly, or its error.
+template <typename Parse>
+std::string outcome(Parse parse_text, std::string_view text) {
+  Document doc;
+  std::string error, out;
+  if (!parse_text(text, doc, error)) return "error: " + error;
+  append_value(out, doc);
+  return out;
+}
+
+std::string portable(std::string_view text) { return outcome(detail::parse_portable, text); }
+std::string reference(std::string_view text) { return outcome(parse, text); }  // SSE2 on x86-64
+
+// RapidJSON 1.1.0's SSE2 scan lets the control bytes 0x1A..0x1F through (it tests for bytes up
+// to 0x19): there, only the portable scan is compared with the grammar.
+bool sse2_misses(int byte) { return byte >= 0x1A && byte < 0x20; }
+
+TEST(JsonScan, FindsEveryStringEndAtEveryOffsetOfAWord) {
+  // Written in the text, and what the string holds there.
+  const std::pair<std::string, std::string> pieces[] = {
+      {R"(\")", "\""}, {R"(\\)", "\\"}, {R"(\n)", "\n"}, {R"(\/)", "/"}, {R"(\u00e9)", "é"},
+      {R"(\ud83d\ude00)", "😀"}, {"é", "é"}, {"€", "€"}, {"😀", "😀"}, {"\x7f", "\x7f"}, {"!", "!"},
+      {"#", "#"}, {"[", "["}, {"]", "]"}, {" ", " "}, {"\xA0", "\xA0"}, {"\xFF", "\xFF"}};
+  for (int lead = 0; lead < 8; ++lead) {  // the text's own alignment
+    for (int k = 0; k <= 17; ++k) {
+      for (const auto& piece : pieces) {
+        std::string before(size_t(k), 'a'), after(size_t(17 - k), 'b');
+        std::string text = std::string(size_t(lead), ' ') + "{\"k" + before + "\": \"" + before + piece.first + after + "\"}";
+        Document doc;
+        std::string error;
+        ASSERT_TRUE(detail::parse_portable(text, doc, error)) << text << ": " << error;
+        ASSERT_EQ(doc.MemberCount(), 1u);
+        EXPECT_EQ(view(doc.MemberBegin()->name), "k" + before) << text;
+        EXPECT_EQ(view(doc.MemberBegin()->value), before + piece.second + after) << text;
+        EXPECT_EQ(portable(text), reference(text)) << text;
+      }
+    }
+  }
+}
+
+TEST(JsonScan, PlainRunsAfterAnEscapeAreCopiedDown) {
+  // After the first escape the string is shorter than its text: every later run is moved back.
+  for (int k = 0; k <= 25; ++k) {
+    std::string run(size_t(k), 'x');
+    std::string text = "[\"" + run + R"(\t)" + run + R"(\u0041\\)" + run + "é" + run + R"(\")" + run + "\", \"" + run + "\"]";
+    Document doc;
+    std::string error;
+    ASSERT_TRUE(detail::parse_portable(text, doc, error)) << text << ": " << error;
+    ASSERT_EQ(doc.Size(), 2u);
+    EXPECT_EQ(view(doc[0]), run + "\t" + run + "A\\" + run + "é" + run + "\"" + run) << text;
+    EXPECT_EQ(view(doc[1]), run) << text;
+    EXPECT_EQ(portable(text), reference(text)) << text;
+  }
+}
+
+TEST(JsonScan, ControlBytesAreRefusedWhereTheyAre) {
+  for (int c = 1; c < 0x20; ++c) {
+    for (int k = 0; k <= 17; ++k) {
+      std::string run(size_t(k), 'a');
+      std::string plain = "\"" + run + char(c) + "b\"";
+      EXPECT_EQ(portable(plain), "error: Invalid escape character in string. at offset " + std::to_string(1 + k)) << c << ' ' << k;
+      std::string escaped = R"("\n)" + run + char(c) + "b\"";
+      EXPECT_EQ(portable(escaped), "error: Invalid escape character in string. at offset " + std::to_string(3 + k)) << c << ' ' << k;
+      if (sse2_misses(c)) continue;
+      EXPECT_EQ(portable(plain), reference(plain));
+      EXPECT_EQ(portable(escaped), reference(escaped));
+    }
+  }
+}
+
+TEST(JsonScan, StringsRunningToTheEndOfTheText) {
+  for (int n = 0; n <= 20; ++n) {
+    std::string run(size_t(n), 'a');
+    for (const std::string& text : {"\"" + run, R"(["\t)" + run, "\"" + run + "é", "\"" + run + "\\"}) {
+      bool ends_in_escape = text.back() == '\\';
+      std::string expected = ends_in_escape ? "error: Invalid escape character in string. at offset " + std::to_string(text.size() - 1)
+                                            : "error: Missing a closing quotation mark in string. at offset " + std::to_string(text.size());
+      EXPECT_EQ(portable(text), expected) << text;
+      EXPECT_EQ(portable(text), reference(text)) << text;
+    }
+  }
+}
+
+TEST(JsonScan, EveryByteAtEveryOffsetAsRapidJsonReadsIt) {
+  for (int byte = 1; byte < 256; ++byte) {
+    for (int k = 0; k < 16; ++k) {
+      std::string run(size_t(k), 'a');
+      for (const std::string& text : {"\"" + run + char(byte) + "zzzzzzzzz\"", R"(["\r)" + run + char(byte) + "zz\", 1]"}) {
+        if (sse2_misses(byte)) EXPECT_EQ(portable(text).rfind("error: Invalid escape character in string.", 0), 0u) << byte << ' ' << k;
+        else EXPECT_EQ(portable(text), reference(text)) << byte << ' ' << k;
+      }
+    }
+  }
+}
+
+TEST(JsonScan, RandomStringsAsRapidJsonReadsThem) {
+  // The first 14 pieces make well-formed strings; the rest break them.
+  const char* pieces[] = {"a", "bcdefgh", "é", "€", "😀", R"(\")", R"(\\)", R"(\/)", R"(\b\f\n\r\t)", R"(\u0041)",
+                          R"(\ud83d\ude00)", "\x7f", " ", "#", "\x01", "\"", "\\", R"(\x)", R"(\u12)"};
+  std::mt19937 random(13);
+  int parsed = 0;
+  for (int i = 0; i < 3000; ++i) {
+    size_t kinds = i % 2 ? 14 : std::size(pieces);  // odd rounds well-formed
+    std::string text = "{\"";
+    for (int n = int(random() % 12); n > 0; --n) text += pieces[random() % kinds];
+    text += "\": [\"";
+    for (int n = int(random() % 40); n > 0; --n) text += pieces[random() % kinds];
+    text += "\"]}";
+    std::string got = portable(text);
+    ASSERT_EQ(got, reference(text)) << text;
+    parsed += got.rfind("error: ", 0) != 0;
+  }
+  EXPECT_GE(parsed, 1500);  // every well-formed one, and some of the others
+}
+
+}  // namespace
 }  // namespace sy::json
