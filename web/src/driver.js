@@ -443,16 +443,19 @@ export function createDriver(core, host) {
     notify(state);
   }
 
-  // A live request other than `except` to hold the timer: a caller request still waiting for
-  // its answer if there is one, else any request whose pump still runs.
+  // A live request other than `except` to hold the timer: the newest caller request still
+  // waiting for its answer if there is one (it is likely to live longest: with requests answered
+  // in about the order they came, such as cache hits, the timer then moves once per that many
+  // requests instead of at every request's end), else any request whose pump still runs.
   function successor(except) {
+    let newest = null;
     let fallback = null;
     for (const state of requests.values()) {
       if (state === except || state.ended) continue;
-      if (!state.finished) return state;
-      fallback ??= state;
+      if (!state.finished) newest = state;
+      else fallback ??= state;
     }
-    return fallback;
+    return newest ?? fallback;
   }
 
   // In the pump of the request the timer was handed to.
