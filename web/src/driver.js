@@ -18,7 +18,8 @@
 // request's context; it is re-armed only when the deadline came earlier (a deadline that moved
 // later keeps it: it fires early, and the core call it makes finds nothing due and re-arms it).
 // When the request owning it finishes while a deadline is pending, the timer is handed to one
-// other live request, whose pump arms it again. Firing calls core.timer(now) in the owner's task.
+// other live request (the newest still waiting for its answer), whose pump arms it again.
+// Firing calls core.timer(now) in the owner's task.
 //
 // workerd also cancels a request as hung when its context has nothing pending (no fetch, no
 // timer, no body being read) while it waits, e.g. a caller coalesced onto another request's
