@@ -578,8 +578,10 @@ export function createDriver(core, host) {
 
   function respond(state, action) {
     if (state.responded) return;
-    state.responded = true;
+    // Before it counts as answered: headers a Headers refuses then fail the request (its caller
+    // gets the error) instead of leaving it without an answer.
     const headers = textToHeaders(action.headers);
+    state.responded = true;
     const status = action.status;
     if (action.flags & 1) {
       stopBody(state);
