@@ -17,7 +17,8 @@
 //   allocation sites still alive (V8's sampling heap profiler). Distinct requests by default.
 //
 // Options: --requests N (2000) --concurrency C (10) --warmup W (200) --cache-bytes B (262144;
-//   0 disables the cache) --same (every request identical: cache hits) --every K (1000)
+//   0 disables the cache) --same (every request identical: cache hits) --hit (--same, and the run
+//   fails unless every measured answer says x-switchyard-cache: HIT) --every K (1000)
 //   --interval µs (sampling interval, 100) --top T (15) --json (one JSON report on stdout)
 //   --timeouts MS (the config's timeout_ms and gateway.body_timeout_ms; default: the core's)
 //   --idle-after S (--memory: one more row after S seconds without requests)
@@ -96,7 +97,7 @@ function gatewayConfig(baseUrl, cacheBytes, timeoutMs = 0) {
 
 export function parseArgs(argv) {
   const o = { target: 'node', worker: 'switchyard', requests: 2000, concurrency: 10, warmup: 200, cacheBytes: 262144, wasm: null, group: null };
-  Object.assign(o, { same: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
+  Object.assign(o, { same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
   const numeric = { '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -107,6 +108,7 @@ export function parseArgs(argv) {
     } else if (['--target', '--worker', '--wasm', '--group'].includes(a)) {
       o[a.slice(2)] = argv[++i];
     } else if (a === '--same') o.same = true;
+    else if (a === '--hit') o.same = o.hit = true;
     else if (a === '--json') o.json = true;
     else if (a === '--memory') o.memory = true;
     else if (a === '--no-gc') o.noGc = true;
@@ -116,6 +118,7 @@ export function parseArgs(argv) {
   if (!['node', 'workerd'].includes(o.target)) throw new Error(`--target is node or workerd, got ${o.target}`);
   if (!['switchyard', 'bare'].includes(o.worker)) throw new Error(`--worker is switchyard or bare, got ${o.worker}`);
   if (o.requests < 1 || o.concurrency < 1) throw new Error('--requests and --concurrency must be at least 1');
+  if (o.hit && (o.cacheBytes === 0 || o.worker !== 'switchyard')) throw new Error('--hit needs the switchyard worker with a cache (--cache-bytes > 0)');
   return o;
 }
 
@@ -291,7 +294,7 @@ const bareWorker = {
 
 // N requests through `worker.fetch` at C concurrency, each answer read whole, as workerd would
 // send it; every waitUntil promise is awaited at the end.
-async function driveNode(worker, env, { from, count, concurrency, same }) {
+async function driveNode(worker, env, { from, count, concurrency, same, caches = {} }) {
   const pending = new Set();
   const ctx = { waitUntil: (p) => (pending.add(p), p.finally(() => pending.delete(p)).catch(() => {})), passThroughOnException() {} };
   const statuses = {};
@@ -309,6 +312,8 @@ async function driveNode(worker, env, { from, count, concurrency, same }) {
       const response = await worker.fetch(request, env, ctx);
       await response.arrayBuffer();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      const cache = response.headers.get('x-switchyard-cache') ?? 'none';
+      caches[cache] = (caches[cache] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
@@ -329,8 +334,10 @@ async function profileNode(o) {
   const run = await measured(o, (method, params) => post(session, method, params), async () => {
     const cpu0 = process.cpuUsage();
     Object.assign(coreClock, { ns: 0n, calls: 0 });
-    const statuses = await driveNode(worker, env, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same });
+    const caches = {};
+    const statuses = await driveNode(worker, env, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same, caches });
     const cpu = process.cpuUsage(cpu0);
+    checkHits(o, caches);
     return { statuses, cpuUs: cpu.user + cpu.system };
   });
   session.disconnect();
@@ -338,6 +345,14 @@ async function profileNode(o) {
   // than it inflates the many short JS calls around it).
   const core = { coreWallUsPerRequest: Number(coreClock.ns) / 1000 / o.requests, coreCallsPerRequest: coreClock.calls / o.requests };
   return { target: 'node', worker: o.worker, warmupStatuses: warm, ...run, ...core };
+}
+
+// With --hit, every measured answer must have come from the core's cache (the warm-up made the
+// one body a cached answer); `caches` counts the answers' x-switchyard-cache values.
+export function checkHits(o, caches) {
+  if (!o.hit) return;
+  const misses = Object.entries(caches).filter(([value]) => value !== 'HIT');
+  if (misses.length > 0) throw new Error(`--hit: answers that were not cache hits: ${JSON.stringify(Object.fromEntries(misses))}`);
 }
 
 // Runs `load` (→ { statuses, cpuUs }) under the CPU profiler (none with --interval 0); the report
@@ -505,7 +520,7 @@ async function cdpConnect(inspectorPort) {
 }
 
 // N requests over HTTP at C concurrency (the client runs in this process).
-async function driveHttp(url, { from, count, concurrency, same }) {
+async function driveHttp(url, { from, count, concurrency, same, caches = {} }) {
   const statuses = {};
   let next = 0;
   const lane = async () => {
@@ -514,6 +529,8 @@ async function driveHttp(url, { from, count, concurrency, same }) {
       const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: CLIENT_HEADERS, body: chatBody(same ? 0 : serial) });
       await response.arrayBuffer();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      const cache = response.headers.get('x-switchyard-cache') ?? 'none';
+      caches[cache] = (caches[cache] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
@@ -564,8 +581,11 @@ async function profileWorkerd(o) {
   return withWorkerd(o, async ({ url, pid, cdp }) => {
     const run = await measured(o, cdp.send, async () => {
       const before = procStats(pid).cpuUs;
-      const statuses = await driveHttp(url, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same });
-      return { statuses, cpuUs: procStats(pid).cpuUs - before };
+      const caches = {};
+      const statuses = await driveHttp(url, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same, caches });
+      const cpuUs = procStats(pid).cpuUs - before;
+      checkHits(o, caches);
+      return { statuses, cpuUs };
     });
     return { target: 'workerd', worker: o.worker, ...run };
   });

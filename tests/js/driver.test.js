@@ -323,6 +323,28 @@ describe('driver: the one timer', () => {
     assert.equal(t.driver.counters().deadline, Infinity, 'nothing pending');
   });
 
+  it('requests answered in the order they came hand the timer over about once, not at every end', async () => {
+    const t = setup();
+    const before = t.driver.counters();
+    // Each deadline later than the one before: the first request arms the timer, and the
+    // requests are answered oldest first, as cache hits at a steady concurrency are.
+    const N = 10;
+    const requests = [];
+    for (let i = 0; i < N; i++) {
+      requests.push(t.driver.request('POST', `/wait?ms=${30 + 15 * i}`, {}, ''));
+      await sleep(1);
+    }
+    const answers = await Promise.all(requests);
+    assert.deepEqual(answers.map((r) => r.status), Array(N).fill(200));
+    await t.settle();
+    const c = t.driver.counters();
+    // The first owner's end hands it to the newest request, which holds it to the last deadline
+    // (oldest first would hand it over at each of the N - 1 ends).
+    assert.ok(c.handovers - before.handovers <= 2, `handed over ${c.handovers - before.handovers} times`);
+    assert.equal(c.deadline, Infinity, 'nothing pending');
+    assert.equal(c.live, 0);
+  });
+
   it('no timer is held once nothing is pending, and the next call arms a new one', async () => {
     const t = setup();
     assert.equal((await t.driver.request('POST', '/wait?ms=5', {}, '')).status, 200);

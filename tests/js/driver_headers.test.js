@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { createDriver, headersToText, textToHeaders } from '../../web/src/driver.js';
-import { createFakeCore } from './fake_core.js';
+import { createFakeCore, encodeActions, KIND } from './fake_core.js';
 
 describe('driver: headers to text', () => {
   it('a Headers: one line per value, set-cookie each on its own, names lower case', () => {
@@ -85,5 +85,16 @@ describe('driver: text to headers', () => {
     assert.deepEqual(seen, ['content-type: text/plain;charset=UTF-8\nset-cookie: a=1\nset-cookie: b=2\nx-empty: \nx-multi: one, two\n']);
     assert.equal(response.headers.get('content-type'), 'text/plain');
     await Promise.all(pending);
+  });
+
+  it('an answer whose headers a Headers refuses fails the request with that error, never hangs it', async () => {
+    const fake = createFakeCore();
+    const pending = [];
+    const core = { ...fake.core };
+    core.submit = (rid) => encodeActions([{ kind: KIND.RESPOND, id: rid, status: 200, headers: 'x-bad: caf\u00e9\u2603\n', body: new Uint8Array(0) }]);
+    const driver = createDriver(core, { fetch: () => Promise.reject(new Error('no fetch')), waitUntil: (p) => pending.push(p) });
+    await assert.rejects(driver.request('POST', '/echo', {}, 'x'), TypeError);
+    await Promise.all(pending);
+    assert.equal(driver.counters().live, 0);
   });
 });

@@ -166,6 +166,29 @@ describe('request bodies at the edge', () => {
     assert.match(JSON.parse(answer.text).choices[0].message.content, /in two parts/);
   });
 
+  test('an answer the core gives once a body read whole ended (echo, a cache hit) is a plain body, not a stream', { timeout: 20000 }, async () => {
+    // The whole read counts as arrived before the core hears of it: nothing lingers, so workerd
+    // sends the answer with a content-length instead of chunks.
+    const body = JSON.stringify({ model: 'echo/echo-1', messages: userMessage('whole answer') });
+    const answer = await new Promise((resolve, reject) => {
+      const req = http.request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(answer.status, 200, answer.text);
+    assert.match(JSON.parse(answer.text).choices[0].message.content, /whole answer/);
+    assert.equal(answer.headers['transfer-encoding'], undefined, JSON.stringify(answer.headers));
+    assert.equal(answer.headers['content-length'], String(Buffer.byteLength(answer.text)));
+  });
+
   test('a client sending a body over the limit at full speed reads the 413, never a broken pipe', { timeout: 30000 }, async () => {
     // The gateway reads (and drops) the rest of such a body while its answer stays open, so the
     // client can finish sending; for several MB on loopback a closed connection would be EPIPE.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { analyseProfile, groupOf, parseArgs, profileReport, retainedSites, shortCppName } from '../../bench/gateway_profile.mjs';
+import { analyseProfile, checkHits, groupOf, parseArgs, profileReport, retainedSites, shortCppName } from '../../bench/gateway_profile.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCRIPT = path.join(ROOT, 'bench/gateway_profile.mjs');
@@ -84,6 +84,16 @@ describe('profile arithmetic', () => {
     assert.throws(() => parseArgs(['--target', 'deno']), /--target is node or workerd/);
     assert.throws(() => parseArgs(['--fast']), /unknown option --fast/);
     assert.equal(parseArgs(['--requests', '5', '--same']).requests, 5);
+  });
+
+  it('--hit means identical bodies, needs a cache, and fails a run with any answer not from it', () => {
+    const o = parseArgs(['--hit']);
+    assert.equal(o.same, true);
+    assert.throws(() => parseArgs(['--hit', '--cache-bytes', '0']), /--hit needs the switchyard worker with a cache/);
+    assert.throws(() => parseArgs(['--hit', '--worker', 'bare']), /--hit needs the switchyard worker with a cache/);
+    checkHits(o, { HIT: 10 });
+    assert.throws(() => checkHits(o, { HIT: 9, MISS: 1 }), /not cache hits: \{"MISS":1\}/);
+    checkHits(parseArgs(['--same']), { MISS: 1 }); // without --hit, nothing is checked
   });
 });
 

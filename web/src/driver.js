@@ -18,7 +18,8 @@
 // request's context; it is re-armed only when the deadline came earlier (a deadline that moved
 // later keeps it: it fires early, and the core call it makes finds nothing due and re-arms it).
 // When the request owning it finishes while a deadline is pending, the timer is handed to one
-// other live request, whose pump arms it again. Firing calls core.timer(now) in the owner's task.
+// other live request (the newest still waiting for its answer), whose pump arms it again.
+// Firing calls core.timer(now) in the owner's task.
 //
 // workerd also cancels a request as hung when its context has nothing pending (no fetch, no
 // timer, no body being read) while it waits, e.g. a caller coalesced onto another request's
@@ -334,7 +335,15 @@ export function createDriver(core, host) {
           enqueue(f.owner, action);
           break;
         }
-        case RESPOND:
+        case RESPOND: {
+          // Answered at once when the core was called in the owner's own task with nothing
+          // queued before it (a cache hit): no wake-up of the pump between the core's answer and
+          // the caller's Response.
+          const owner = requests.get(action.id);
+          if (owner === context && owner.queue.length === 0) respond(owner, action);
+          else if (owner) enqueue(owner, action);
+          break;
+        }
         case STREAM_CHUNK:
         case STREAM_END: {
           const owner = requests.get(action.id);
@@ -435,16 +444,19 @@ export function createDriver(core, host) {
     notify(state);
   }
 
-  // A live request other than `except` to hold the timer: a caller request still waiting for
-  // its answer if there is one, else any request whose pump still runs.
+  // A live request other than `except` to hold the timer: the newest caller request still
+  // waiting for its answer if there is one (it is likely to live longest: with requests answered
+  // in about the order they came, such as cache hits, the timer then moves once per that many
+  // requests instead of at every request's end), else any request whose pump still runs.
   function successor(except) {
+    let newest = null;
     let fallback = null;
     for (const state of requests.values()) {
       if (state === except || state.ended) continue;
-      if (!state.finished) return state;
-      fallback ??= state;
+      if (!state.finished) newest = state;
+      else fallback ??= state;
     }
-    return fallback;
+    return newest ?? fallback;
   }
 
   // In the pump of the request the timer was handed to.
@@ -566,8 +578,10 @@ export function createDriver(core, host) {
 
   function respond(state, action) {
     if (state.responded) return;
-    state.responded = true;
+    // Before it counts as answered: headers a Headers refuses then fail the request (its caller
+    // gets the error) instead of leaving it without an answer.
     const headers = textToHeaders(action.headers);
+    state.responded = true;
     const status = action.status;
     if (action.flags & 1) {
       stopBody(state);
@@ -668,7 +682,10 @@ export function createDriver(core, host) {
 
   // readBody for a body the host can take in one piece (request()'s `readWhole`): one read,
   // then body + end, with the same rules. It cannot be cancelled: once the request is answered
-  // or abandoned (stopBody), its result is dropped and nothing waits for it any more.
+  // or abandoned (stopBody), its result is dropped and nothing waits for it any more. The read
+  // starts at once (no promise hop before it), and the body counts as arrived (state.reader
+  // cleared) before the core hears of it: an answer the core gives to `end` (a cache hit) is
+  // then a plain body, not a lingering stream.
   function readWholeBody(state, readWhole) {
     let stopped = false;
     const stop = () => {
@@ -680,23 +697,47 @@ export function createDriver(core, host) {
     };
     const handle = { cancel: () => Promise.resolve(stop()) }; // what stopBody calls
     state.reader = handle;
-    Promise.resolve()
-      .then(readWhole)
-      .then(
-        (data) => {
-          if (stopped || state.responded || state.finished) return;
-          const bytes = toBytes(data);
-          const at = now(); // one clock reading for what arrived at once
-          if (bytes.length > 0) call(state, () => core.body(state.rid, bytes, at));
-          // Not when the core just answered (a 413 now queued for the pump): it has no more of it.
-          const answered = state.queue.some((action) => action.kind === RESPOND);
-          if (!answered && !state.responded && !state.finished) call(state, () => core.end(state.rid, at));
-        },
-        (error) => {
-          if (!stopped) abandon(state, error);
-        },
-      )
-      .finally(stop);
+    let read;
+    try {
+      read = Promise.resolve(readWhole());
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    read.then(
+      (data) => {
+        if (stopped) return;
+        stopped = true;
+        if (state.reader === handle) state.reader = null; // it all arrived
+        try {
+          if (!state.responded && !state.finished) feedWhole(state, toBytes(data));
+        } catch (error) {
+          fail(state, error);
+        }
+        endLinger(state);
+        notify(state);
+      },
+      (error) => {
+        if (stopped) return;
+        abandon(state, error);
+        stop();
+      },
+    );
+  }
+
+  // A body read whole: one `body` and `end` with one clock reading, and the timer synced once.
+  function feedWhole(state, bytes) {
+    const at = now();
+    const rid = state.rid;
+    try {
+      if (bytes.length > 0) dispatch(core.body(rid, bytes, at), state);
+      // Not when the core just answered (a 413): it has no more of it.
+      if (!state.responded && !state.finished && !state.queue.some((action) => action.kind === RESPOND)) {
+        dispatch(core.end(rid, at), state);
+      }
+      syncTimer(state);
+    } catch (error) {
+      fail(state, error);
+    }
   }
 
   function stopBody(state) {

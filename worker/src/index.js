@@ -35,6 +35,7 @@ const BODY_LINGER_MS = 5000;
 const WHOLE_BODY_MAX = 64 * 1024; // a caller's body up to this long (content-length) is read whole
 
 let gateway = null; // Promise of { driver } or { configError }, once per isolate
+let booted = null; // what it resolved to, once it did
 let currentCtx = null; // the ctx of the request whose handler is running synchronously
 
 export default {
@@ -45,13 +46,16 @@ export default {
     if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/demos' || pathname.startsWith('/demos/'))) {
       return serveDemo(request, env.DEMOS, pathname.slice('/demos'.length));
     }
-    let g;
-    try {
-      g = await (gateway ??= boot(env));
-    } catch (error) {
-      gateway = null; // try again on the next request
-      console.error(`switchyard: the core failed to start: ${error?.message ?? error}`);
-      return errorResponse(500, 'The gateway core failed to start.');
+    let g = booted; // once booted, no await (and no promise hop) before the core sees the request
+    if (g === null) {
+      try {
+        g = await (gateway ??= boot(env));
+        booted = g;
+      } catch (error) {
+        gateway = null; // try again on the next request
+        console.error(`switchyard: the core failed to start: ${error?.message ?? error}`);
+        return errorResponse(500, 'The gateway core failed to start.');
+      }
     }
     if (g.configError) {
       return new Response(g.configError, { status: 500, headers: { 'content-type': 'application/json' } });
