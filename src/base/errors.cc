@@ -36,7 +36,7 @@ const char* error_body_type(ErrorType type) { return kBodyTypes[int(type)]; }
 
 void append_error_details(std::string& out, const Error& error) {
   out += "\"code\":";
-  json::append_string(out, error.code.empty() ? error_type_name(error.type) : error.code);
+  json::append_string(out, error.code_name());
   out += ",\"param\":";
   if (error.param.empty()) out += "null";
   else json::append_string(out, error.param);

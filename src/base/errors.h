@@ -42,6 +42,9 @@ struct Error {
   std::string param;  // the request field at fault, if any
   double retry_after_s = -1;  // sent as retry-after when >= 0
   std::string metadata_json;  // extra members for error.metadata (a JSON object's inside), may be empty
+
+  // `code`, or the error_type name when it is empty: what the error body's "code" says.
+  std::string_view code_name() const { return code.empty() ? std::string_view(error_type_name(type)) : code; }
 };
 
 // {"error":{"message","type","code","param","metadata":{"error_type",...}}}: type from

@@ -65,7 +65,7 @@ void Responder::fail(const Error& error, const exchange::Meta& meta) {
   if (error.status == 401) h += "www-authenticate: Bearer\n";
   if (error.retry_after_s >= 0) h += "retry-after: " + std::to_string(int64_t(std::ceil(error.retry_after_s))) + "\n";
   std::string body = codec_.error(error);
-  ended(error.status, &meta, error.code.empty() ? std::string_view(error_type_name(error.type)) : error.code, body);
+  ended(error.status, &meta, error.code_name(), body);
   respond(error.status, false, std::move(h), std::move(body));
 }
 
@@ -97,7 +97,7 @@ void Responder::stream_events(std::span<const model::StreamEvent> events, const 
   if (tracer_)
     for (const model::StreamEvent& e : events)
       if (e.type == model::StreamEvent::Type::error && e.error && facts_.error.empty())
-        facts_.error = e.error->code.empty() ? std::string(error_type_name(e.error->type)) : e.error->code;
+        facts_.error = e.error->code_name();
 }
 
 void Responder::stream_close(const model::Usage& usage) {

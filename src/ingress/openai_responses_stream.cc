@@ -284,7 +284,7 @@ void EventWriter::close_calls(std::string& out) {
 void EventWriter::failed(const Error& error, std::string& out) {
   failed_ = true;
   std::string members = "\"code\":";
-  json::append_string(members, error.code.empty() ? error_type_name(error.type) : error.code);
+  json::append_string(members, error.code_name());
   members += ",\"message\":";
   json::append_string(members, error.message);
   members += ",\"param\":";

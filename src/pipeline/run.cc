@@ -288,7 +288,7 @@ void Run::succeed() {
 void Run::fail(const Error& error) {
   over_ = true;
   std::string body = error_with_steps(error, scope());
-  ended(setup_.stream ? 200 : error.status, error.code.empty() ? error_type_name(error.type) : error.code, body);
+  ended(setup_.stream ? 200 : error.status, error.code_name(), body);
   if (!setup_.stream) return respond(error.status, "application/json", body);
   event("error", body);
   batch_.stream_end(setup_.id);
@@ -343,7 +343,7 @@ void Run::ended(int status, std::string_view error, std::string_view body) {
     }
     if (s.error && s.status != StepState::Status::done) {
       span.status = telemetry::Status::error;
-      span.status_message = s.error->code.empty() ? error_type_name(s.error->type) : s.error->code;
+      span.status_message = s.error->code_name();
       span.add("error.type", span.status_message);
     }
     setup_.tracer->record(std::move(span));
