@@ -385,8 +385,7 @@ class Loader {
     leaf.target = uint32_t(found);
     if (!limits) return;
     Limits& have = config.targets[size_t(found)].limits;
-    bool set = have.rpm > 0 || have.tpm > 0 || have.concurrency > 0;
-    if (set && (have.rpm != limits->rpm || have.tpm != limits->tpm || have.concurrency != limits->concurrency))
+    if (have.any() && (have.rpm != limits->rpm || have.tpm != limits->tpm || have.concurrency != limits->concurrency))
       problem(path + ".limits", "differs from the limits another leaf gives " + config.providers[size_t(leaf.provider)].name +
                                     "/" + leaf.model);
     have = *limits;

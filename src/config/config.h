@@ -19,6 +19,8 @@ struct Limits {
   double rpm = 0;  // 0 = unlimited
   double tpm = 0;
   int concurrency = 0;
+
+  bool any() const { return rpm > 0 || tpm > 0 || concurrency > 0; }  // some limit is set
 };
 
 struct Price {

@@ -54,10 +54,9 @@ double LedgerLimits::amount(const Claim& c, const Pool& p) const {
 
 LedgerLimits::Verdict LedgerLimits::acquire(uint32_t call, uint32_t task, const config::Config& config, int provider,
                                             uint32_t target, double tokens, double now, std::string& object) {
-  auto limited = [](const config::Limits& l) { return l.rpm > 0 || l.tpm > 0 || l.concurrency > 0; };
   auto it = claims_.find(call);
-  if (it == claims_.end() && !limited(config.providers[size_t(provider)].limits) &&
-      (target >= config.targets.size() || !limited(config.targets[target].limits))) {
+  if (it == claims_.end() && !config.providers[size_t(provider)].limits.any() &&
+      (target >= config.targets.size() || !config.targets[target].limits.any())) {
     return Verdict::admitted;  // nothing shared to take (and no strings built per attempt)
   }
   if (it != claims_.end() && (it->second.config != &config || it->second.provider != provider ||

@@ -16,7 +16,7 @@ class Limiter {
 
   explicit Limiter(const config::Limits& limits = {}) : limits_(limits) {}
 
-  bool limited() const { return limits_.rpm > 0 || limits_.tpm > 0 || limits_.concurrency > 0; }
+  bool limited() const { return limits_.any(); }
 
   // Whether a request that will use about `tokens` tokens may start now.
   bool admits(double now_ms, double tokens);
