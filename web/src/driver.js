@@ -706,15 +706,12 @@ export function createDriver(core, host) {
     read.then(
       (data) => {
         if (stopped) return;
-        stopped = true;
-        if (state.reader === handle) state.reader = null; // it all arrived
+        stop(); // it all arrived (the pump it wakes runs after the core was fed below)
         try {
           if (!state.responded && !state.finished) feedWhole(state, toBytes(data));
         } catch (error) {
           fail(state, error);
         }
-        endLinger(state);
-        notify(state);
       },
       (error) => {
         if (stopped) return;
