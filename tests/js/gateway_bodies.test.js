@@ -147,21 +147,7 @@ describe('request bodies at the edge', () => {
     // The worker takes a body of at most 64 KiB by content-length with one arrayBuffer(); the
     // head still went to the core first, so its deadline ran meanwhile (the 408 tests above).
     const body = JSON.stringify({ model: 'echo/echo-1', messages: userMessage('in two parts') });
-    const cut = Math.floor(body.length / 2);
-    const answer = await new Promise((resolve, reject) => {
-      const req = http.request(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, text }));
-      });
-      req.on('error', reject);
-      req.write(body.slice(0, cut));
-      setTimeout(() => req.end(body.slice(cut)), BODY_TIMEOUT_MS / 3);
-    });
+    const answer = await postChat(body, { cut: Math.floor(body.length / 2), pauseMs: BODY_TIMEOUT_MS / 3 });
     assert.equal(answer.status, 200, answer.text);
     assert.match(JSON.parse(answer.text).choices[0].message.content, /in two parts/);
   });
@@ -170,19 +156,7 @@ describe('request bodies at the edge', () => {
     // The whole read counts as arrived before the core hears of it: nothing lingers, so workerd
     // sends the answer with a content-length instead of chunks.
     const body = JSON.stringify({ model: 'echo/echo-1', messages: userMessage('whole answer') });
-    const answer = await new Promise((resolve, reject) => {
-      const req = http.request(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const answer = await postChat(body);
     assert.equal(answer.status, 200, answer.text);
     assert.match(JSON.parse(answer.text).choices[0].message.content, /whole answer/);
     assert.equal(answer.headers['transfer-encoding'], undefined, JSON.stringify(answer.headers));
@@ -196,6 +170,26 @@ describe('request bodies at the edge', () => {
     for (let i = 0; i < 10; i++) assertError(await chat(gateway.url, big), 413);
   });
 });
+
+// POSTs `body` to the chat route with its content-length: the first `cut` characters, then
+// (after `pauseMs`) the rest. Resolves with the answer's status, headers and text.
+function postChat(body, { cut = body.length, pauseMs = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    if (cut >= body.length) return req.end(body);
+    req.write(body.slice(0, cut));
+    setTimeout(() => req.end(body.slice(cut)), pauseMs);
+  });
+}
 
 function assertError(r, status) {
   assert.equal(r.status, status, r.text);
