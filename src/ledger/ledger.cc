@@ -1,6 +1,7 @@
 #include "ledger/ledger.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "ledger/op.h"
 
@@ -206,9 +207,10 @@ bool Ledger::result(uint32_t op_id, std::string_view data, double now) {
   if (ok) {
     e->second.holder.answered(answer, now);
     // Demand drained the lease: the next refill asks for twice as much, up to a quarter of what
-    // the object has left.
+    // the object has left, in whole units (requests and tokens come whole: a fraction left in a
+    // lease would serve nobody while other holders' requests are refused).
     if (pending.refill && e->second.holder.spec().grow) {
-      e->second.chunk = std::max(1.0, std::min(e->second.chunk * 2, answer.available / 4));
+      e->second.chunk = std::max(1.0, std::floor(std::min(e->second.chunk * 2, answer.available / 4)));
     }
   } else {
     e->second.holder.failed(now);

@@ -543,3 +543,66 @@ TEST(LedgerGrow, RefillsDoubleWhileDemandDrainsThem) {
 
 }  // namespace
 }  // namespace sy::ledger
+
+namespace sy::ledger {
+namespace {
+
+// An rpm pool shared by two engines under a burst: requests arrive on either side while ops are
+// in flight, every op is applied and answered after a random delay, and an admitted request's
+// one unit is consumed at once (as SharedBudgets settles a start). No lease may keep a unit its
+// holder cannot use while the other side's requests are refused: exactly the limit gets through.
+int burst_admitted(uint64_t seed, int requests, double limit) {
+  Rng rng(seed);
+  std::vector<Rng> rngs{Rng(seed * 3 + 1), Rng(seed * 3 + 2)};
+  std::vector<exchange::ActionBatch> batches(2);
+  std::vector<Ledger> ledgers;
+  for (int i = 0; i < 2; ++i) ledgers.emplace_back(rngs[size_t(i)], batches[size_t(i)]);
+  for (Ledger& l : ledgers) l.enable_shared(true);
+  Spec rpm{"key:team", "rpm", limit, 60000, 30000};
+  rpm.report_at_once = false;
+  rpm.grow = true;
+  Objects objects;
+  // (at, side, op id, op text; empty text: a request arrives with id `op id`)
+  std::multimap<double, std::tuple<int, uint32_t, std::string>> events;
+  for (uint32_t id = 1; id <= uint32_t(requests); ++id) {
+    events.emplace(rng.uniform() * 40, std::tuple{int(rng.next() % 2), id, std::string()});
+  }
+  int admitted = 0, decided = 0;
+  auto decide = [&](int side, const Decision& d, double now) {
+    ++decided;
+    if (d.verdict != Verdict::admitted) return;
+    ++admitted;
+    ledgers[size_t(side)].settle(rpm, d.ticket, 1, d.owner, now);
+  };
+  while (!events.empty()) {
+    auto [now, event] = *events.begin();
+    events.erase(events.begin());
+    auto [side, id, text] = event;
+    Ledger& ledger = ledgers[size_t(side)];
+    if (text.empty()) {
+      Decision d = ledger.reserve(rpm, 1, 1, id, false, now);
+      if (d.verdict != Verdict::pending) decide(side, d, now);
+    } else {
+      std::string answer;
+      EXPECT_TRUE(objects.apply("key:team", text, now - 1, answer));  // applied on the way back
+      ledger.result(id, answer, now);
+    }
+    for (const Decision& d : ledger.take_decisions()) decide(side, d, now);
+    for (const Action& a : states(batches[size_t(side)])) {
+      events.emplace(now + 1 + rng.uniform() * 6, std::tuple{side, a.id, a.body});
+    }
+    batches[size_t(side)].clear();
+  }
+  EXPECT_EQ(decided, requests) << "seed " << seed;
+  return admitted;
+}
+
+TEST(LedgerGrow, ABurstOverTwoHoldersAdmitsExactlyTheLimit) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    EXPECT_EQ(burst_admitted(seed, 50, 10), 10) << "seed " << seed;
+    EXPECT_EQ(burst_admitted(seed, 200, 60), 60) << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace sy::ledger
