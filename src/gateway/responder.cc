@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gateway/conversations.h"
+#include "json/json.h"
 
 namespace sy::gateway {
 
@@ -17,7 +18,9 @@ std::string answer_headers(std::string_view content_type, std::string_view reque
     h += "\nx-switchyard-target: ";
     h += meta.target;
   }
-  h += "\nx-switchyard-attempts: " + std::to_string(meta.attempts) + "\nx-switchyard-cache: ";
+  h += "\nx-switchyard-attempts: ";
+  json::append_number(h, meta.attempts);  // an int: its plain digits, as std::to_string writes them
+  h += "\nx-switchyard-cache: ";
   h.append(meta.cache);
   h += '\n';
   return h;
