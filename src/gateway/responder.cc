@@ -39,16 +39,18 @@ Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string requ
   context_.request = request;
 }
 
-void Responder::respond(int status, bool streaming, std::string headers, std::string body) {
+void Responder::respond(int status, bool streaming, std::string headers, std::string_view body) {
   headers += cors_;
   batch_.respond(id_, uint32_t(status), streaming, headers, body);
 }
 
 void Responder::answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) {
-  std::string body = codec_.answer(stored, answer, context_);
+  std::string rendered;
+  std::string_view body = stored;
+  if (!codec_.answers_stored) body = rendered = codec_.answer(stored, answer, context_);
   keep(body);
   ended(200, &meta, {}, body);
-  respond(200, false, answer_headers("application/json", request_id_, meta), std::move(body));
+  respond(200, false, answer_headers("application/json", request_id_, meta), body);
 }
 
 // Keeps the conversation an answer ends, for formats whose server keeps them.

@@ -540,6 +540,6 @@ void append_usage(std::string& out, const model::Usage& usage) {
   out += '}';
 }
 
-const Codec kCodec{model::Format::openai_chat, decode, answer, chunk_writer, error};
+const Codec kCodec{model::Format::openai_chat, decode, answer, chunk_writer, error, nullptr, true};
 
 }  // namespace sy::ingress::openai_chat
