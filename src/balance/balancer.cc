@@ -149,6 +149,7 @@ bool supported(Strategy strategy) {
 
 void order(const Target& group, GroupState& state, Rng& rng, const Children& children, std::vector<size_t>& out) {
   out.clear();
+  out.reserve(children.size());  // one allocation, not one per doubling
   size_t chosen = kNone;
   for (const auto& row : kStrategies)
     if (row.strategy == group.strategy) chosen = row.choose(group, state, rng, children);

@@ -22,6 +22,10 @@ class Fields {
     hasher_.update(s);
   }
   void number(char tag, double d) {
+    if (d >= 0 && d < 10 && d == double(int(d))) {  // enums and small counts: the digit append_number writes
+      char digit = char('0' + int(d));
+      return text(tag, std::string_view(&digit, 1));
+    }
     scratch_.clear();
     json::append_number(scratch_, d);
     text(tag, scratch_);

@@ -34,6 +34,7 @@ bool Exchange::plan(Call& c, routing::Preferences& prefs, Error& error) {
              "model_not_found", std::move(param)};
     return false;
   };
+  c.plan.reserve(4);  // one allocation for the usual plan (a model's few targets)
   if (!add(model, "model")) return false;
   for (size_t i = 0; i < r.routing.models.size(); ++i)
     if (r.routing.models[i] != r.model && !add(r.routing.models[i], "models[" + std::to_string(i) + "]")) return false;

@@ -122,6 +122,7 @@ class Exchange {
   // lookup.cc: the cache and single-flight
   void lookup(Call& c);
   void serve_stored(Call& c, std::string_view target, std::string_view stored, std::string_view status);
+  bool replay_stored(Call& c, std::string_view stored, const Meta& m);
   void store(Call& c, const model::Answer& answer);
   void settle_followers(Call& c);
   // attempt.cc: targets, attempts, failures

@@ -78,18 +78,22 @@ void Exchange::serve_stored(Call& c, std::string_view target, std::string_view s
     c.answer_target = target;
   }
   Meta m{std::string(target), 0, status};
+  if (!c.request().stream || !replay_stored(c, stored, m)) c.caller->answer(stored, nullptr, noted(c, 200, m));
+  finish(c);
+}
+
+// A stored answer replayed as a stream's events; false (nothing sent) when it does not parse.
+// Apart from serve_stored so that a plain answer builds no model::Answer.
+bool Exchange::replay_stored(Call& c, std::string_view stored, const Meta& m) {
   model::Answer answer;
   std::string error;
-  if (c.request().stream && model::stored::parse(stored, answer, error)) {
-    std::vector<model::StreamEvent> events;
-    model::replay(answer, false, events);
-    c.caller->stream_open(noted(c, 200, m));
-    c.caller->stream_events(events, {});
-    c.caller->stream_close(answer.usage);
-  } else {
-    c.caller->answer(stored, nullptr, noted(c, 200, m));
-  }
-  finish(c);
+  if (!model::stored::parse(stored, answer, error)) return false;
+  std::vector<model::StreamEvent> events;
+  model::replay(answer, false, events);
+  c.caller->stream_open(noted(c, 200, m));
+  c.caller->stream_events(events, {});
+  c.caller->stream_close(answer.usage);
+  return true;
 }
 
 // A successful answer: kept for followers, and into L1 (and the host's tier) unless the request

@@ -103,7 +103,8 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
 
 // Hands a decoded request to the exchange, answered by a Responder in the route's format, once its
 // worst-case cost is reserved against the key's budget (the request waits when the budgets must
-// ask the host first: budget_ready() brings it back here).
+// ask the host first: budget_ready() brings it back here). Once launched, p's request id and CORS
+// headers have moved to the Responder: callers drop p.
 void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now) {
   exchange::Start start;
   Error error;
@@ -135,7 +136,7 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   start.tenant = tenant(p.key);
   start.trace = p.trace;
   Keeping keeping{exchange_.has_tier(), start.tenant};
-  auto responder = std::make_unique<Responder>(batch_, id, p.request_id, *codec_of(p.route->handler), std::move(p.cors),
+  auto responder = std::make_unique<Responder>(batch_, id, std::move(p.request_id), *codec_of(p.route->handler), std::move(p.cors),
                                                request, int64_t(now / 1000), keeping);
   if (traced) responder->trace(tracer_, std::move(facts));
   if (charged)

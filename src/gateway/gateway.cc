@@ -38,10 +38,10 @@ void Gateway::use_budgets(std::unique_ptr<Budgets> budgets) {
 
 std::string Gateway::new_request_id() {
   static const char hex[] = "0123456789abcdef";
-  std::string id = "req_";
+  char id[20] = {'r', 'e', 'q', '_'};  // written whole, then one string (no append per digit)
   uint64_t r = rng_.next();
-  for (int i = 0; i < 16; ++i, r >>= 4) id += hex[r & 15];
-  return id;
+  for (int i = 0; i < 16; ++i, r >>= 4) id[4 + i] = hex[r & 15];
+  return std::string(id, sizeof id);
 }
 
 void Gateway::respond(uint32_t id, const Pending& p, int status, std::string_view content_type, std::string body,

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gateway/conversations.h"
+#include "json/json.h"
 
 namespace sy::gateway {
 
@@ -17,7 +18,9 @@ std::string answer_headers(std::string_view content_type, std::string_view reque
     h += "\nx-switchyard-target: ";
     h += meta.target;
   }
-  h += "\nx-switchyard-attempts: " + std::to_string(meta.attempts) + "\nx-switchyard-cache: ";
+  h += "\nx-switchyard-attempts: ";
+  json::append_number(h, meta.attempts);  // an int: its plain digits, as std::to_string writes them
+  h += "\nx-switchyard-cache: ";
   h.append(meta.cache);
   h += '\n';
   return h;
@@ -36,16 +39,18 @@ Responder::Responder(exchange::ActionBatch& batch, uint32_t id, std::string requ
   context_.request = request;
 }
 
-void Responder::respond(int status, bool streaming, std::string headers, std::string body) {
+void Responder::respond(int status, bool streaming, std::string headers, std::string_view body) {
   headers += cors_;
   batch_.respond(id_, uint32_t(status), streaming, headers, body);
 }
 
 void Responder::answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) {
-  std::string body = codec_.answer(stored, answer, context_);
+  std::string rendered;
+  std::string_view body = stored;
+  if (!codec_.answers_stored) body = rendered = codec_.answer(stored, answer, context_);
   keep(body);
   ended(200, &meta, {}, body);
-  respond(200, false, answer_headers("application/json", request_id_, meta), std::move(body));
+  respond(200, false, answer_headers("application/json", request_id_, meta), body);
 }
 
 // Keeps the conversation an answer ends, for formats whose server keeps them.

@@ -46,7 +46,7 @@ class Responder final : public exchange::Caller {
 
  private:
   void ended(int status, const exchange::Meta* meta, std::string_view error, std::string_view body);
-  void respond(int status, bool streaming, std::string headers, std::string body);
+  void respond(int status, bool streaming, std::string headers, std::string_view body);
   void chunk(std::string& bytes);
   void keep(std::string_view answer);
 

@@ -95,6 +95,8 @@ struct Codec {
   // The body of an error answer in this format.
   std::string (*error)(const Error& error) = nullptr;
   const Conversations* conversations = nullptr;
+  // answer() returns `stored` unchanged: the gateway sends `stored` without calling it (no copy).
+  bool answers_stored = false;
 };
 
 }  // namespace sy::ingress

@@ -296,8 +296,13 @@ bool read_messages(const Value& messages, model::Envelope& env, Error& error) {
     return body::refuse(error, "messages", "messages must be a non-empty array of messages");
   MessageReader reader(env.doc.GetAllocator(), error);
   env.request.messages.resize(messages.Size());
-  for (rapidjson::SizeType i = 0; i < messages.Size(); ++i)
-    if (!reader.read(messages[i], "messages[" + std::to_string(i) + "]", env.request.messages[i])) return false;
+  std::string at;  // "messages[i]", rewritten in place: one allocation for all messages
+  for (rapidjson::SizeType i = 0; i < messages.Size(); ++i) {
+    at.assign("messages[");
+    json::append_number(at, double(i));
+    at += ']';
+    if (!reader.read(messages[i], at, env.request.messages[i])) return false;
+  }
   return true;
 }
 
@@ -535,6 +540,6 @@ void append_usage(std::string& out, const model::Usage& usage) {
   out += '}';
 }
 
-const Codec kCodec{model::Format::openai_chat, decode, answer, chunk_writer, error};
+const Codec kCodec{model::Format::openai_chat, decode, answer, chunk_writer, error, nullptr, true};
 
 }  // namespace sy::ingress::openai_chat

@@ -3,6 +3,7 @@
 #include <rapidjson/internal/dtoa.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -136,9 +137,12 @@ constexpr uint64_t kC2 = 0x4cf5ad432745937full;
 
 uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
-uint64_t load_le64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+// Eight bytes as a little-endian number: one load on little-endian hosts (wasm, x86, arm64),
+// where a byte loop was a call and eight steps per load at -Oz.
+[[gnu::always_inline]] inline uint64_t load_le64(const unsigned char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
   return v;
 }
 
@@ -153,7 +157,7 @@ uint64_t fmix64(uint64_t k) {
 
 }  // namespace
 
-void Hasher::block(const unsigned char* p) {
+[[gnu::always_inline]] inline void Hasher::block(const unsigned char* p) {
   uint64_t k1 = load_le64(p), k2 = load_le64(p + 8);
   h1_ ^= rotl(k1 * kC1, 31) * kC2;
   h1_ = rotl(h1_, 27) + h2_;

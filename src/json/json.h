@@ -25,7 +25,8 @@ bool parse(std::string_view text, Document& doc, std::string& error);
 
 namespace detail {
 // parse() as builds without SSE2 (both wasm builds) run it, on every build: strings are scanned
-// eight bytes at a time instead of with RapidJSON's SSE2 scan. For tests that compare the two.
+// eight bytes at a time instead of with RapidJSON's SSE2 scan, and so are the pre-scans for NUL
+// bytes and nesting instead of with memchr. For tests that compare the two.
 bool parse_portable(std::string_view text, Document& doc, std::string& error);
 }  // namespace detail
 

@@ -143,5 +143,20 @@ TEST(CacheKey, HexRoundTrip) {
   EXPECT_FALSE(key_of_hex("0123456789ABCDEFfedcba9876543210", back));
 }
 
+
+TEST(CacheKey, KeysStayTheSameAcrossVersions) {
+  // Hosts keep answers under these keys (the persistent tier, snapshots): a faster key pass must
+  // hash the same bytes. Numbers of every kind the key writes: small enums, counts, a fraction,
+  // integers above 9, a negative one.
+  auto b = chat("hello", 0.5);
+  b->request.max_tokens = 1234;
+  b->request.sampling.n = 3;
+  b->request.sampling.seed = -7;
+  b->request.sampling.top_k = 10;
+  b->request.reasoning_budget = 9;
+  EXPECT_EQ(hex_of(key_of(b->request, "tenant")), "b9005f77920e8b8c369e0a8312415242");
+  EXPECT_EQ(hex_of(key_of(chat("x")->request, "")), "bb6b9657a00f71345db89cfe50d9d41e");
+}
+
 }  // namespace
 }  // namespace sy::cache

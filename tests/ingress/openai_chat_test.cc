@@ -557,6 +557,7 @@ TEST(OpenAIChatDecode, RoutingMembersAreChecked) {
 TEST(OpenAIChatAnswer, TheStoredFormIsTheAnswer) {
   std::string stored = R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[]})";
   EXPECT_EQ(kCodec.answer(stored, nullptr, Context{}), stored);
+  EXPECT_TRUE(kCodec.answers_stored);  // so the gateway sends `stored` without the copy
   EXPECT_EQ(kCodec.format, model::Format::openai_chat);
 }
 

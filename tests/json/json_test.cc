@@ -334,5 +334,34 @@ TEST(JsonScan, RandomStringsAsRapidJsonReadsThem) {
   EXPECT_GE(parsed, 1500);  // every well-formed one, and some of the others
 }
 
+TEST(JsonScan, PreScansFindNulBytesAtEveryOffsetOfAWord) {
+  // The portable pre-scan for NUL bytes reads words: a NUL anywhere, at any alignment, refuses the text.
+  for (int lead = 0; lead < 8; ++lead) {
+    for (int at = 0; at <= 20; ++at) {
+      std::string text = std::string(size_t(lead), ' ') + "[\"" + std::string(20, 'a') + "\"]";
+      text[size_t(lead + 2 + at)] = '\0';
+      EXPECT_EQ(portable(text), "error: JSON text contains a NUL byte") << lead << ' ' << at;
+      EXPECT_EQ(portable(text), reference(text)) << lead << ' ' << at;
+    }
+  }
+}
+
+TEST(JsonScan, PreScansSkipStringsOfEveryLength) {
+  // Brackets and escaped quotes inside strings do not count towards the nesting limit, wherever the
+  // closing quote falls in a word; the same brackets outside strings do.
+  for (int n = 0; n <= 20; ++n) {
+    std::string run(size_t(n), 'x');
+    std::string inside = "\"" + run + R"(\"[[{{\\)" + run + "\"";
+    std::string deep = std::string(kMaxDepth, '[') + inside + std::string(kMaxDepth, ']');
+    EXPECT_EQ(portable(deep), reference(deep)) << n;
+    EXPECT_EQ(portable(deep).rfind("error", 0), std::string::npos) << n;
+    std::string deeper = "[" + deep + "]";
+    EXPECT_EQ(portable(deeper), "error: JSON nesting is deeper than " + std::to_string(kMaxDepth) + " levels") << n;
+    EXPECT_EQ(portable(deeper), reference(deeper)) << n;
+    std::string unterminated = "[\"" + run + R"(\")";
+    EXPECT_EQ(portable(unterminated), reference(unterminated)) << n;
+  }
+}
+
 }  // namespace
 }  // namespace sy::json
