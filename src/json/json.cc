@@ -194,8 +194,8 @@ bool parse_with(std::string_view text, Document& doc, std::string& error) {
     return false;
   }
   // Parsed in place from a NUL-terminated copy in the document's own pool, so strings are not
-  // copied again and live as long as the document. Both string scans read past the terminator
-  // (RapidJSON's SSE2 one in aligned 16-byte blocks, ours in words): pad with 16 NULs.
+  // copied again and live as long as the document. The string scan reads words past the
+  // terminator: pad with 16 NULs.
   doc.SetNull();
   char* copy = static_cast<char*>(doc.GetAllocator().Malloc(text.size() + 16));
   std::memcpy(copy, text.data(), text.size());
@@ -213,16 +213,15 @@ bool parse_with(std::string_view text, Document& doc, std::string& error) {
 
 }  // namespace
 
+// Every build parses with the same scan (no RAPIDJSON_SSE2: RapidJSON 1.1.0's SSE2 scan lets the
+// raw control bytes 0x1A..0x1F through inside strings, so a native build would accept what the
+// wasm builds refuse).
 bool parse(std::string_view text, Document& doc, std::string& error) {
-#ifdef RAPIDJSON_SSE2
-  return parse_with<rapidjson::InsituStringStream>(text, doc, error);  // RapidJSON scans it with SIMD
-#else
   return parse_with<InlineInsituStream>(text, doc, error);
-#endif
 }
 
-bool detail::parse_portable(std::string_view text, Document& doc, std::string& error) {
-  return parse_with<InlineInsituStream>(text, doc, error);
+bool detail::parse_reference(std::string_view text, Document& doc, std::string& error) {
+  return parse_with<rapidjson::InsituStringStream>(text, doc, error);
 }
 
 namespace {

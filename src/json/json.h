@@ -24,10 +24,10 @@ inline constexpr int kMaxDepth = 128;
 bool parse(std::string_view text, Document& doc, std::string& error);
 
 namespace detail {
-// parse() as builds without SSE2 (both wasm builds) run it, on every build: strings are scanned
-// eight bytes at a time instead of with RapidJSON's SSE2 scan, and so are the pre-scans for NUL
-// bytes and nesting instead of with memchr. For tests that compare the two.
-bool parse_portable(std::string_view text, Document& doc, std::string& error);
+// parse() with RapidJSON's own in-situ stream and the C library's memchr for the pre-scans, where
+// parse() scans strings, NUL bytes and nesting eight bytes at a time: a reference for tests that
+// compare the two.
+bool parse_reference(std::string_view text, Document& doc, std::string& error);
 }  // namespace detail
 
 // True when `text` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
