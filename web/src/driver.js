@@ -336,7 +336,8 @@ export function createDriver(core, host) {
           const f = fetches.get(action.id);
           if (!f) break;
           f.aborted = true; // report nothing more for it, from now on
-          enqueue(f.owner, action);
+          if (own(f.owner, context)) abortFetch(f.owner, action.id); // (a stream's end)
+          else enqueue(f.owner, action);
           break;
         }
         case RESPOND: {
@@ -550,13 +551,9 @@ export function createDriver(core, host) {
       case FETCH:
         startFetch(state, action);
         break;
-      case FETCH_ABORT: {
-        const f = fetches.get(action.id);
-        fetches.delete(action.id);
-        state.inflight.delete(action.id);
-        f?.controller?.abort();
+      case FETCH_ABORT:
+        abortFetch(state, action.id);
         break;
-      }
       case RESPOND:
         respond(state, action);
         break;
@@ -585,6 +582,13 @@ export function createDriver(core, host) {
         tierTask(state, () => stateOp(state, action));
         break;
     }
+  }
+
+  function abortFetch(state, fid) {
+    const f = fetches.get(fid);
+    fetches.delete(fid);
+    state.inflight.delete(fid);
+    f?.controller?.abort();
   }
 
   function streamChunk(state, action) {
