@@ -16,6 +16,9 @@
 //   RSS, JS heap, wasm linear memory (the core's exported memory) and, at the end, the
 //   allocation sites still alive (V8's sampling heap profiler). Distinct requests by default.
 //
+// --stream (with --target workerd): streamed calls ("stream": true; the upstream answers 8 SSE
+//   chunks at once), a profile of the stream path instead of the whole-answer one.
+//
 // Options: --requests N (2000) --concurrency C (10) --warmup W (200) --cache-bytes B (262144;
 //   0 disables the cache) --same (every request identical: cache hits) --hit (--same, and the run
 //   fails unless every measured answer says x-switchyard-cache: HIT) --every K (1000)
@@ -67,9 +70,9 @@ const ANSWER_HEADERS = {
 };
 
 // A 1 KiB chat body; `serial` makes it distinct (a cache miss) unless the run uses --same.
-function chatBody(serial) {
+function chatBody(serial, stream = false) {
   const head = `{"model":"chat","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"request ${serial} `;
-  const tail = '"}],"temperature":0.2}';
+  const tail = stream ? '"}],"temperature":0.2,"stream":true}' : '"}],"temperature":0.2}';
   return head + 'x'.repeat(Math.max(0, 1024 - head.length - tail.length)) + tail;
 }
 
@@ -97,7 +100,7 @@ function gatewayConfig(baseUrl, cacheBytes, timeoutMs = 0) {
 
 export function parseArgs(argv) {
   const o = { target: 'node', worker: 'switchyard', requests: 2000, concurrency: 10, warmup: 200, cacheBytes: 262144, wasm: null, group: null };
-  Object.assign(o, { same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
+  Object.assign(o, { stream: false, same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
   const numeric = { '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -110,6 +113,7 @@ export function parseArgs(argv) {
     } else if (a === '--same') o.same = true;
     else if (a === '--hit') o.same = o.hit = true;
     else if (a === '--json') o.json = true;
+    else if (a === '--stream') o.stream = true;
     else if (a === '--memory') o.memory = true;
     else if (a === '--no-gc') o.noGc = true;
     else if (a === '--allocated') o.allocated = true;
@@ -118,6 +122,7 @@ export function parseArgs(argv) {
   if (!['node', 'workerd'].includes(o.target)) throw new Error(`--target is node or workerd, got ${o.target}`);
   if (!['switchyard', 'bare'].includes(o.worker)) throw new Error(`--worker is switchyard or bare, got ${o.worker}`);
   if (o.requests < 1 || o.concurrency < 1) throw new Error('--requests and --concurrency must be at least 1');
+  if (o.stream && o.target !== 'workerd') throw new Error('--stream needs --target workerd');
   if (o.hit && (o.cacheBytes === 0 || o.worker !== 'switchyard')) throw new Error('--hit needs the switchyard worker with a cache (--cache-bytes > 0)');
   return o;
 }
@@ -425,10 +430,29 @@ export function retainedSites(profile, top) {
 
 // ---- workerd through its inspector -------------------------------------------------------------
 
+// The same answer's text as 8 chat.completion.chunk events and [DONE], for --stream.
+const STREAM_EVENTS = (() => {
+  const content = JSON.parse(ANSWER).choices[0].message.content;
+  const event = (delta, finish) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1767225600, model: 'bench-model-1', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  const events = [event({ role: 'assistant', content: '' }, null)];
+  const step = Math.ceil(content.length / 6);
+  for (let i = 0; i < content.length; i += step) events.push(event({ content: content.slice(i, i + step) }, null));
+  events.push(event({}, 'stop') + 'data: [DONE]\n\n');
+  return events;
+})();
+
 async function startUpstream() {
   const server = http.createServer((req, res) => {
-    req.resume();
+    const parts = [];
+    req.on('data', (d) => parts.push(d));
     req.on('end', () => {
+      if (Buffer.concat(parts).includes('"stream":true')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_bench_0001' });
+        for (const event of STREAM_EVENTS) res.write(event);
+        res.end();
+        return;
+      }
       res.writeHead(200, { ...ANSWER_HEADERS, 'content-length': Buffer.byteLength(ANSWER) });
       res.end(ANSWER);
     });
@@ -520,13 +544,13 @@ async function cdpConnect(inspectorPort) {
 }
 
 // N requests over HTTP at C concurrency (the client runs in this process).
-async function driveHttp(url, { from, count, concurrency, same, caches = {} }) {
+async function driveHttp(url, { from, count, concurrency, same, stream = false, caches = {} }) {
   const statuses = {};
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const serial = from + next++;
-      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: CLIENT_HEADERS, body: chatBody(same ? 0 : serial) });
+      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: CLIENT_HEADERS, body: chatBody(same ? 0 : serial, stream) });
       await response.arrayBuffer();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       const cache = response.headers.get('x-switchyard-cache') ?? 'none';
@@ -566,7 +590,7 @@ async function withWorkerd(o, body) {
   try {
     wd = await startWorkerd(o, upstream.url, outDir);
     const url = `http://127.0.0.1:${wd.http}`;
-    await driveHttp(url, { from: 1e9, count: Math.max(1, o.warmup), concurrency: o.concurrency, same: o.same });
+    await driveHttp(url, { from: 1e9, count: Math.max(1, o.warmup), concurrency: o.concurrency, same: o.same, stream: o.stream });
     cdp = await cdpConnect(wd.inspector);
     return await body({ url, pid: wd.child.pid, cdp });
   } finally {
@@ -582,7 +606,7 @@ async function profileWorkerd(o) {
     const run = await measured(o, cdp.send, async () => {
       const before = procStats(pid).cpuUs;
       const caches = {};
-      const statuses = await driveHttp(url, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same, caches });
+      const statuses = await driveHttp(url, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same, stream: o.stream, caches });
       const cpuUs = procStats(pid).cpuUs - before;
       checkHits(o, caches);
       return { statuses, cpuUs };
@@ -628,7 +652,7 @@ const mb = (v) => (v / 1048576).toFixed(1).padStart(8);
 
 function printProfile(r, o) {
   const out = [];
-  out.push(`${r.target}, worker ${r.worker}: ${o.requests} requests at ${o.concurrency} concurrency, ${o.same ? 'identical' : 'distinct'} bodies, cache ${o.cacheBytes} B; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  out.push(`${r.target}, worker ${r.worker}: ${o.requests} ${o.stream ? 'streamed ' : ''}requests at ${o.concurrency} concurrency, ${o.same ? 'identical' : 'distinct'} bodies, cache ${o.cacheBytes} B; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const sampled = r.sampledBusyUsPerRequest === undefined ? 'not profiled (--interval 0)' : `sampled busy ${r.sampledBusyUsPerRequest.toFixed(1)} µs/request (wall clock while on the stack)`;
   out.push(`statuses ${JSON.stringify(r.statuses)}; CPU ${r.cpuUsPerRequest.toFixed(1)} µs/request (${r.target === 'node' ? 'this process, harness included' : 'workerd process'}), wall ${r.wallUsPerRequest.toFixed(1)} µs/request; ${sampled}`);
   if (r.coreCallsPerRequest) out.push(`inside the core's exports: ${r.coreWallUsPerRequest.toFixed(1)} µs/request by the clock (${((r.coreWallUsPerRequest / r.wallUsPerRequest) * 100).toFixed(1)}% of the wall time), ${r.coreCallsPerRequest.toFixed(1)} calls/request`);

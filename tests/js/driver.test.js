@@ -144,6 +144,16 @@ describe('driver: a body read whole (readWhole)', () => {
     assert.equal(t.pending(), 0);
   });
 
+  it("the request's task ends with its answer, not at its (long) body deadline", async () => {
+    const t = setup({ bodyTimeoutMs: 60000 });
+    const body = slowBody({ size: 3, everyMs: 1, total: 30 });
+    const response = await t.driver.request('POST', '/echo', {}, body.stream, { readWhole: whole(body.stream) });
+    assert.equal(await response.text(), 'x'.repeat(30));
+    await sleep(0);
+    assert.equal(t.driver.counters().live, 0, 'its pump ended');
+    await t.settle();
+  });
+
   it('an empty body: begin and end only', async () => {
     const t = setup();
     const response = await t.driver.request('POST', '/echo', {}, new ReadableStream({ start: (c) => c.close() }), {
@@ -418,6 +428,54 @@ describe('driver: the one timer', () => {
     assert.equal(t.upstream.length, 1);
     assert.equal(t.upstream[0].init.signal.aborted, true);
     await t.settle();
+  });
+});
+
+describe('driver: streamed answers', () => {
+  // An upstream answer whose body the test writes piece by piece.
+  function upstreamStream() {
+    let controller;
+    const body = new ReadableStream({ start: (c) => (controller = c) });
+    return { response: new Response(body, { status: 200 }), push: (text) => controller.enqueue(encoder.encode(text)), end: () => controller.close() };
+  }
+  const decoder = new TextDecoder();
+
+  it("each upstream piece is in the caller's answer as the core emits it, with no wake-up of its pump", async () => {
+    const t = setup();
+    const answer = t.driver.request('POST', '/stream', {}, 'q');
+    assert.ok(await waitFor(() => t.upstream.length === 1));
+    const up = upstreamStream();
+    t.upstream[0].resolve(up.response);
+    up.push('first');
+    const response = await answer;
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const reader = response.body.getReader();
+    assert.equal(decoder.decode((await reader.read()).value), 'first', 'the first piece came with the answer');
+    const before = t.driver.counters().wakeups;
+    for (const piece of ['second', 'third']) {
+      up.push(piece);
+      assert.equal(decoder.decode((await reader.read()).value), piece);
+    }
+    assert.equal(t.driver.counters().wakeups, before, 'no pump woke for a piece');
+    up.end();
+    assert.equal((await reader.read()).done, true);
+    await t.settle();
+    assert.equal(t.driver.counters().live, 0);
+  });
+
+  it('a caller that cancels its stream cancels the request and aborts the upstream fetch', async () => {
+    const t = setup();
+    const answer = t.driver.request('POST', '/stream', {}, 'q');
+    assert.ok(await waitFor(() => t.upstream.length === 1));
+    const up = upstreamStream();
+    t.upstream[0].resolve(up.response);
+    up.push('first');
+    const response = await answer;
+    await response.body.cancel();
+    assert.ok(await waitFor(() => t.upstream[0].init.signal.aborted), 'the upstream fetch was aborted');
+    await t.settle();
+    assert.equal(t.pending(), 0, 'the core forgot the request');
   });
 });
 

@@ -10,6 +10,9 @@
 //   /wait?ms=N      200 once N ms passed after the body ended (a pure core deadline)
 //   /upstream       a FETCH to http://up.test/ with the body; 200 with what it answered, 504
 //                   when it has not answered within 5 s (the fetch is aborted)
+//   /stream         the same FETCH, streamed (flags bit0): the first piece of its answer opens a
+//                   streamed 200 (RESPOND flags bit0), each piece is a STREAM_CHUNK, its end the
+//                   STREAM_END
 //   /cache          GET: CACHE_LIST, answered with the lines; DELETE: CACHE_CLEAR
 //   /send           a SEND (telemetry) of the body to http://collector.test/v1/traces owned by the
 //                   request, then 200 "sent" at once
@@ -84,12 +87,13 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
       r.deadline = now + Number(new URLSearchParams(r.path.split('?')[1]).get('ms'));
       return;
     }
-    if (route === '/upstream') {
-      r.kind = 'fetch';
+    if (route === '/upstream' || route === '/stream') {
+      r.kind = route === '/stream' ? 'stream' : 'fetch';
       r.fid = nextFid++;
       r.deadline = now + upstreamTimeoutMs;
       fetches.set(r.fid, rid);
-      return out.push({ kind: KIND.FETCH, id: r.fid, status: rid, method: 'POST', url: 'http://up.test/', body });
+      const flags = r.kind === 'stream' ? 1 : 0;
+      return out.push({ kind: KIND.FETCH, id: r.fid, status: rid, flags, method: 'POST', url: 'http://up.test/', body });
     }
     if (route === '/state') {
       const query = new URLSearchParams(r.path.split('?')[1]);
@@ -108,9 +112,17 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
     respond(rid, 404, 'no such route');
   }
 
+  // A streamed answer opens at its first piece (or its end); from then on no deadline applies.
+  function openStream(rid, r) {
+    if (r.open) return;
+    r.open = true;
+    r.deadline = Infinity;
+    out.push({ kind: KIND.RESPOND, id: rid, status: 200, flags: 1, headers: 'content-type: text/event-stream\n' });
+  }
+
   function expire(rid, r) {
     if (r.kind === 'wait') return respond(rid, 200, 'waited');
-    if (r.kind === 'fetch') {
+    if (r.kind === 'fetch' || r.kind === 'stream') {
       fetches.delete(r.fid);
       out.push({ kind: KIND.FETCH_ABORT, id: r.fid });
       return respond(rid, 504, 'upstream timeout');
@@ -157,25 +169,37 @@ export function createFakeCore({ bodyTimeoutMs = 300, maxBodyBytes = 1024, upstr
     cancel: batch('cancel', (rid) => {
       const r = requests.get(rid);
       requests.delete(rid);
-      if (r?.kind === 'fetch') {
+      if (r?.kind === 'fetch' || r?.kind === 'stream') {
         fetches.delete(r.fid);
         out.push({ kind: KIND.FETCH_ABORT, id: r.fid });
       }
     }),
     fetchResponse: batch('fetchResponse', () => {}),
     fetchBody: batch('fetchBody', (fid, bytes) => {
-      requests.get(fetches.get(fid))?.upstream.push(bytes.slice());
+      const rid = fetches.get(fid);
+      const r = requests.get(rid);
+      if (r?.kind === 'stream') {
+        openStream(rid, r);
+        out.push({ kind: KIND.STREAM_CHUNK, id: rid, body: bytes.slice() });
+      } else r?.upstream.push(bytes.slice());
     }),
     fetchEnd: batch('fetchEnd', (fid) => {
       const rid = fetches.get(fid);
       fetches.delete(fid);
       const r = requests.get(rid);
-      if (r) respond(rid, 200, concat(r.upstream));
+      if (r?.kind === 'stream') {
+        openStream(rid, r);
+        requests.delete(rid);
+        out.push({ kind: KIND.STREAM_END, id: rid });
+      } else if (r) respond(rid, 200, concat(r.upstream));
     }),
     fetchError: batch('fetchError', (fid) => {
       const rid = fetches.get(fid);
       fetches.delete(fid);
-      if (requests.has(rid)) respond(rid, 502, 'upstream failed');
+      if (requests.get(rid)?.open) {
+        requests.delete(rid);
+        out.push({ kind: KIND.STREAM_END, id: rid });
+      } else if (requests.has(rid)) respond(rid, 502, 'upstream failed');
     }),
     timer: batch('timer', (now) => {
       for (const [rid, r] of [...requests]) if (r.deadline <= now) expire(rid, r);

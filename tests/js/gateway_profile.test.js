@@ -84,6 +84,8 @@ describe('profile arithmetic', () => {
     assert.throws(() => parseArgs(['--target', 'deno']), /--target is node or workerd/);
     assert.throws(() => parseArgs(['--fast']), /unknown option --fast/);
     assert.equal(parseArgs(['--requests', '5', '--same']).requests, 5);
+    assert.throws(() => parseArgs(['--stream']), /--stream needs --target workerd/);
+    assert.equal(parseArgs(['--target', 'workerd', '--stream']).stream, true);
   });
 
   it('--hit means identical bodies, needs a cache, and fails a run with any answer not from it', () => {
@@ -121,6 +123,12 @@ describe('gateway_profile.mjs runs', { timeout: 600000 }, () => {
     const r = await run(['--target', 'workerd', '--requests', '30', '--warmup', '3', '--concurrency', '3']);
     assert.equal(r.target, 'workerd');
     assertSaneProfile(r, 30);
+  });
+
+  it('profiles streamed calls in workerd (--stream)', async () => {
+    const r = await run(['--target', 'workerd', '--stream', '--requests', '20', '--warmup', '3', '--concurrency', '2']);
+    assert.equal(r.target, 'workerd');
+    assertSaneProfile(r, 20);
   });
 
   it("samples memory in Node: RSS, heap and the core's linear memory", async () => {

@@ -9,9 +9,11 @@
 // context, and a timer dies with the request that set it. Each caller request therefore gets a
 // task queue drained by its own pump (started by the request() call that created it); every
 // action concerning that request — its upstream fetches, its response stream, reading its body,
-// its cache tier work — is performed by its pump or by tasks that pump started. A core call made
-// in one request's task may produce actions for another request: they are queued for that
-// request's pump, never performed here.
+// its cache tier work — is performed by its pump or by tasks that pump started, or right where
+// the core emitted it when that core call was made in the request's own task and nothing of it is
+// queued (its upstream fetch, its answer, its stream's chunks: no wake-up of the pump in
+// between). A core call made in one request's task may produce actions for another request: they
+// are queued for that request's pump, never performed here.
 //
 // Time: the driver keeps ONE timer at the core's next deadline (core.nextDeadline(), asked
 // after every core call). It is armed from the task that made the call, so it lives in that
@@ -290,13 +292,14 @@ export function createDriver(core, host) {
     return state;
   }
 
+  // Wakes the request's pump if it waits and has work now; a pump with nothing to do would only
+  // look and wait again (a promise hop and a new promise for nothing).
   function notify(state) {
     const wake = state.wake;
+    if (wake === null || !pumpHasWork(state)) return;
     state.wake = null;
-    if (wake) {
-      counters.wakeups++;
-      wake();
-    }
+    counters.wakeups++;
+    wake();
   }
 
   function enqueue(state, action) {
@@ -325,14 +328,16 @@ export function createDriver(core, host) {
           const owner = stateFor(action.status || context.rid);
           fetches.set(action.id, { owner, controller: null, aborted: false });
           owner.inflight.add(action.id);
-          enqueue(owner, action);
+          if (own(owner, context)) startFetch(owner, action);
+          else enqueue(owner, action);
           break;
         }
         case FETCH_ABORT: {
           const f = fetches.get(action.id);
           if (!f) break;
           f.aborted = true; // report nothing more for it, from now on
-          enqueue(f.owner, action);
+          if (own(f.owner, context)) abortFetch(f.owner, action.id); // (a stream's end)
+          else enqueue(f.owner, action);
           break;
         }
         case RESPOND: {
@@ -340,14 +345,22 @@ export function createDriver(core, host) {
           // queued before it (a cache hit): no wake-up of the pump between the core's answer and
           // the caller's Response.
           const owner = requests.get(action.id);
-          if (owner === context && owner.queue.length === 0) respond(owner, action);
+          if (own(owner, context)) respond(owner, action);
           else if (owner) enqueue(owner, action);
           break;
         }
-        case STREAM_CHUNK:
+        case STREAM_CHUNK: {
+          // A chunk of the caller's own upstream stream goes into its answer right here: the
+          // first byte waits for no wake-up of the pump.
+          const owner = requests.get(action.id);
+          if (own(owner, context)) streamChunk(owner, action);
+          else if (owner) enqueue(owner, action);
+          break;
+        }
         case STREAM_END: {
           const owner = requests.get(action.id);
-          if (owner) enqueue(owner, action);
+          if (own(owner, context)) streamEnd(owner); // dispatch then wakes its pump to end
+          else if (owner) enqueue(owner, action);
           break;
         }
         case LOG:
@@ -377,6 +390,15 @@ export function createDriver(core, host) {
           break; // unknown kinds are ignored, for forward compatibility
       }
     }
+    notify(context); // what was performed here may have ended its work (an answer, a stream's end)
+  }
+
+  // An action for `owner` may be performed right where the core emitted it, instead of by
+  // `owner`'s pump, when the core was called in `owner`'s own task (workerd's rule holds) and
+  // nothing is queued before it (the order of its actions holds). Saves a wake-up of the pump
+  // (a promise hop) between the core's action and the bytes or call it stands for.
+  function own(owner, context) {
+    return owner !== undefined && owner === context && !owner.ended && owner.queue.length === 0;
   }
 
   // The state of a live request, or (for work owned by a request that already finished) a
@@ -529,31 +551,17 @@ export function createDriver(core, host) {
       case FETCH:
         startFetch(state, action);
         break;
-      case FETCH_ABORT: {
-        const f = fetches.get(action.id);
-        fetches.delete(action.id);
-        state.inflight.delete(action.id);
-        f?.controller?.abort();
+      case FETCH_ABORT:
+        abortFetch(state, action.id);
         break;
-      }
       case RESPOND:
         respond(state, action);
         break;
       case STREAM_CHUNK:
-        if (state.controller) {
-          try {
-            state.controller.enqueue(action.body);
-          } catch {}
-        }
+        streamChunk(state, action);
         break;
       case STREAM_END:
-        if (state.controller) {
-          try {
-            state.controller.close();
-          } catch {}
-          state.controller = null;
-        }
-        state.finished = true;
+        streamEnd(state);
         break;
       case CACHE_GET:
         tierTask(state, () => cacheGet(state, action));
@@ -574,6 +582,31 @@ export function createDriver(core, host) {
         tierTask(state, () => stateOp(state, action));
         break;
     }
+  }
+
+  function abortFetch(state, fid) {
+    const f = fetches.get(fid);
+    fetches.delete(fid);
+    state.inflight.delete(fid);
+    f?.controller?.abort();
+  }
+
+  function streamChunk(state, action) {
+    if (state.controller) {
+      try {
+        state.controller.enqueue(action.body);
+      } catch {}
+    }
+  }
+
+  function streamEnd(state) {
+    if (state.controller) {
+      try {
+        state.controller.close();
+      } catch {}
+      state.controller = null;
+    }
+    state.finished = true;
   }
 
   function respond(state, action) {
@@ -706,7 +739,7 @@ export function createDriver(core, host) {
     read.then(
       (data) => {
         if (stopped) return;
-        stop(); // it all arrived (the pump it wakes runs after the core was fed below)
+        stop(); // it all arrived (a pump it wakes runs after the core was fed below)
         try {
           if (!state.responded && !state.finished) feedWhole(state, toBytes(data));
         } catch (error) {
@@ -770,16 +803,8 @@ export function createDriver(core, host) {
       // Taken whole (transport 'emscripten', the edge worker): the answer arrives in one piece.
       settleFetch(state, f, fid, async () => {
         const answer = await host.fetchWhole(action.url, init);
-        if (f.aborted) return;
-        const at = now(); // one clock reading for what arrived at once
-        call(state, () => core.fetchResponse(fid, answer.status, answer.headers, at));
-        // In pieces of at most WHOLE_PIECE bytes: the adapter's scratch block (which stays as
-        // large as the largest input) need not grow to the size of a large answer.
-        const body = answer.body;
-        for (let from = 0; from < body.length && !f.aborted; from += WHOLE_PIECE) {
-          const piece = body.subarray(from, from + WHOLE_PIECE);
-          call(state, () => core.fetchBody(fid, piece, at));
-        }
+        if (!f.aborted) feedAnswer(state, f, fid, answer);
+        return true; // its end is reported (or it was aborted)
       });
       return;
     }
@@ -791,13 +816,33 @@ export function createDriver(core, host) {
     });
   }
 
+  // An answer taken whole, given to the core at once: its head, its body, its end, with one
+  // clock reading and the timer synced once (the core's answer to the caller, which comes with
+  // the end, waits for no promise hop). The body goes in pieces of at most WHOLE_PIECE bytes: the
+  // adapter's scratch block (which stays as large as the largest input) need not grow to the
+  // size of a large answer. A FETCH_ABORT among the actions (f.aborted) stops it.
+  function feedAnswer(state, f, fid, answer) {
+    const at = now();
+    try {
+      dispatch(core.fetchResponse(fid, answer.status, answer.headers, at), state);
+      const body = answer.body;
+      for (let from = 0; from < body.length && !f.aborted; from += WHOLE_PIECE) {
+        dispatch(core.fetchBody(fid, body.subarray(from, from + WHOLE_PIECE), at), state);
+      }
+      if (!f.aborted) dispatch(core.fetchEnd(fid, at), state);
+      syncTimer(state);
+    } catch (error) {
+      fail(state, error);
+    }
+  }
+
   // Runs `deliver` (which reports the response and its body), then reports the end, or the
   // error it threw; nothing once the fetch was aborted. The fetch is forgotten either way.
+  // `deliver` resolving to true has reported the end itself.
   function settleFetch(state, f, fid, deliver) {
     (async () => {
       try {
-        await deliver();
-        if (f.aborted) return;
+        if ((await deliver()) === true || f.aborted) return;
         call(state, () => core.fetchEnd(fid, now()));
       } catch (error) {
         if (f.aborted) return;
@@ -954,6 +999,19 @@ export function createDriver(core, host) {
 
   function idle(state) {
     return state.finished && state.inflight.size === 0 && state.tierOps === 0 && state.reader === null;
+  }
+
+  // Whether a waiting pump would do anything if woken: each step of its loop (pump()), and the
+  // idle timer keepAlive() would set before it waits again.
+  function pumpHasWork(state) {
+    return (
+      state.queue.length > 0 ||
+      state.body !== null ||
+      state.timerDue ||
+      state.takesTimer ||
+      idle(state) ||
+      (keepAliveMs > 0 && state.keepAlive === null && state.inflight.size === 0 && state.reader === null && state.tierOps === 0)
+    );
   }
 
   // Before a wait: a request with no fetch, body or tier work of its own in flight keeps an

@@ -40,10 +40,12 @@ let currentCtx = null; // the ctx of the request whose handler is running synchr
 
 export default {
   async fetch(request, env, ctx) {
+    const method = request.method; // each read of a Request's property is a call into workerd
     const target = targetOf(request.url);
     const query = target.indexOf('?');
     const pathname = query < 0 ? target : target.slice(0, query);
-    if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/demos' || pathname.startsWith('/demos/'))) {
+    const read = method === 'GET' || method === 'HEAD';
+    if (read && (pathname === '/demos' || pathname.startsWith('/demos/'))) {
       return serveDemo(request, env.DEMOS, pathname.slice('/demos'.length));
     }
     let g = booted; // once booted, no await (and no promise hop) before the core sees the request
@@ -61,8 +63,8 @@ export default {
       return new Response(g.configError, { status: 500, headers: { 'content-type': 'application/json' } });
     }
 
-    if ((request.method === 'GET' || request.method === 'HEAD') && (pathname === '/' || pathname === '/index.html')) {
-      return new Response(request.method === 'HEAD' ? null : demoPage, {
+    if (read && (pathname === '/' || pathname === '/index.html')) {
+      return new Response(method === 'HEAD' ? null : demoPage, {
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
       });
     }
@@ -72,9 +74,10 @@ export default {
     try {
       // The body streams into the core, which answers 413 / 408 itself; the driver then stops
       // reading it. A small body of known length is read in one piece (after the head).
-      answer = g.driver.request(request.method, target, request.headers, request.body, {
+      const body = request.body;
+      answer = g.driver.request(method, target, request.headers, body, {
         signal: request.signal,
-        readWhole: wholeBody(request),
+        readWhole: body === null ? null : wholeBody(request),
       });
     } finally {
       currentCtx = null;
@@ -100,12 +103,11 @@ function targetOf(href) {
   return href.slice(start, end);
 }
 
-// How to read the caller's body in one piece (request.arrayBuffer(): one read instead of a
-// reader loop) when content-length announces at most WHOLE_BODY_MAX bytes; null otherwise (no
-// body, no length, or a longer one: those stream piece by piece). The core's limit (413) and
+// How to read the caller's body (not null) in one piece (request.arrayBuffer(): one read instead
+// of a reader loop) when content-length announces at most WHOLE_BODY_MAX bytes; null otherwise
+// (no length, or a longer one: those stream piece by piece). The core's limit (413) and
 // body deadline (408) hold either way: the driver still gives the core the head first.
 function wholeBody(request) {
-  if (request.body === null) return null;
   const length = request.headers.get('content-length');
   if (length === null || !/^[0-9]{1,9}$/.test(length) || Number(length) > WHOLE_BODY_MAX) return null;
   return () => request.arrayBuffer();

@@ -1,0 +1,84 @@
+// Two trees' gateways side by side with the bare proxy, request by request: one streamed and one
+// whole call to each of the three in turn (the order rotating), at one connection each, so that
+// the load of a shared machine hits all three alike. Prints the p50 of the stream's time to first
+// byte and of the whole call's time, and each minus the bare proxy's.
+//
+//   node bench/gateway_ab.mjs [--samples 1000] A=/path/to/tree B=/path/to/other/tree
+//
+// Each tree needs worker/dist (its gateway runs from its own worker/src); the bare proxy and
+// the upstream (bench/gateway_upstream.mjs) are this tree's. The sequential one-connection
+// measures of bench/gateway_bench.mjs drift with the load between runs of different trees by
+// more than the differences between them; interleaved, they do not.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+let N = 1000;
+const trees = {};
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--samples') N = Number(argv[++i]);
+  else if (/^[A-Za-z]\w*=/.test(argv[i])) trees[argv[i].split('=')[0]] = path.resolve(argv[i].slice(argv[i].indexOf('=') + 1));
+  else throw new Error(`unknown argument ${argv[i]} (see the comment at the top of bench/gateway_ab.mjs)`);
+}
+if (!(N > 0) || Object.keys(trees).length === 0) throw new Error('usage: node bench/gateway_ab.mjs [--samples N] NAME=tree …');
+const bareMod = await import(pathToFileURL(path.join(ROOT, 'bench/bare_proxy.mjs')).href);
+const gwMods = {};
+for (const [t, dir] of Object.entries(trees)) gwMods[t] = await import(pathToFileURL(path.join(dir, 'worker/gateway.mjs')).href);
+const here = await import(pathToFileURL(path.join(ROOT, 'worker/gateway.mjs')).href);
+const up = spawn(process.execPath, [path.join(ROOT, 'bench/gateway_upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const upPort = await new Promise((r) => up.stdout.once('data', (d) => r(JSON.parse(String(d)).port)));
+const upstream = `http://127.0.0.1:${upPort}`;
+const servers = {};
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-ab-'));
+bareMod.writeBareProxy(dir, upstream, here.DEFAULT_V8_FLAGS);
+const bare = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+servers.bare = `http://127.0.0.1:${await new Promise((r) => bare.stdio[3].on('data', (d) => { for (const l of String(d).split('\n')) if (l.includes('"listen"')) r(JSON.parse(l).port); }))}`;
+const gws = [];
+for (const t of Object.keys(trees)) {
+  const config = { providers: { up: { type: 'openai-compatible', base_url: `${upstream}/v1` } }, models: { bench: { provider: 'up', model: 'bench-model' } } };
+  const gw = await gwMods[t].startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(dir, t), demosDir: null });
+  gws.push(gw);
+  servers[t] = gw.url;
+}
+const agents = Object.fromEntries(Object.keys(servers).map((k) => [k, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
+const PROMPT = 'Summarise the following for a release note. '.repeat(21).slice(0, 900);
+const body = (stream) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: PROMPT }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
+function timed(name, stream) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const req = http.request(`${servers[name]}/v1/chat/completions`, { method: 'POST', agent: agents[name], headers: { 'content-type': 'application/json' } }, (res) => {
+      let first = null;
+      res.on('data', () => (first ??= process.hrtime.bigint()));
+      res.on('end', () => {
+        const end = process.hrtime.bigint();
+        if (res.statusCode !== 200) return reject(new Error(`${name} ${res.statusCode}`));
+        resolve({ ttfb: Number(first - start) / 1e6, total: Number(end - start) / 1e6 });
+      });
+    });
+    req.on('error', reject);
+    req.end(body(stream));
+  });
+}
+const names = Object.keys(servers);
+const res = Object.fromEntries(names.map((n) => [n, { ttfb: [], total: [] }]));
+for (let i = 0; i < N + 50; i++) {
+  const order = names.map((_, k) => names[(i + k) % names.length]);
+  for (const n of order) {
+    const s = await timed(n, true);
+    const w = await timed(n, false);
+    if (i >= 50) { res[n].ttfb.push(s.ttfb); res[n].total.push(w.total); }
+  }
+}
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const r = Object.fromEntries(names.map((n) => [n, { ttfb: med(res[n].ttfb), total: med(res[n].total) }]));
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${N} interleaved samples each, 1 connection`);
+for (const n of names) console.log(`${n.padEnd(8)} stream TTFB p50 ${r[n].ttfb.toFixed(3)} ms (−bare ${(r[n].ttfb - r.bare.ttfb).toFixed(3)})  non-stream p50 ${r[n].total.toFixed(3)} ms (−bare ${(r[n].total - r.bare.total).toFixed(3)})`);
+for (const g of gws) await g.stop();
+bare.kill();
+up.kill();
+fs.rmSync(dir, { recursive: true, force: true });
+process.exit(0);
