@@ -439,15 +439,19 @@ describe('driver: streamed answers', () => {
     return { response: new Response(body, { status: 200 }), push: (text) => controller.enqueue(encoder.encode(text)), end: () => controller.close() };
   }
   const decoder = new TextDecoder();
-
-  it("each upstream piece is in the caller's answer as the core emits it, with no wake-up of its pump", async () => {
-    const t = setup();
+  // A streamed request whose upstream answered and sent 'first': its caller's answer and the upstream.
+  async function openStream(t) {
     const answer = t.driver.request('POST', '/stream', {}, 'q');
     assert.ok(await waitFor(() => t.upstream.length === 1));
     const up = upstreamStream();
     t.upstream[0].resolve(up.response);
     up.push('first');
-    const response = await answer;
+    return { up, response: await answer };
+  }
+
+  it("each upstream piece is in the caller's answer as the core emits it, with no wake-up of its pump", async () => {
+    const t = setup();
+    const { up, response } = await openStream(t);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const reader = response.body.getReader();
@@ -466,12 +470,7 @@ describe('driver: streamed answers', () => {
 
   it('a caller that cancels its stream cancels the request and aborts the upstream fetch', async () => {
     const t = setup();
-    const answer = t.driver.request('POST', '/stream', {}, 'q');
-    assert.ok(await waitFor(() => t.upstream.length === 1));
-    const up = upstreamStream();
-    t.upstream[0].resolve(up.response);
-    up.push('first');
-    const response = await answer;
+    const { response } = await openStream(t);
     await response.body.cancel();
     assert.ok(await waitFor(() => t.upstream[0].init.signal.aborted), 'the upstream fetch was aborted');
     await t.settle();
