@@ -3,7 +3,12 @@
 // the load of a shared machine hits all three alike. Prints the p50 of the stream's time to first
 // byte and of the whole call's time, and each minus the bare proxy's.
 //
-//   node bench/gateway_ab.mjs [--samples 1000] A=/path/to/tree B=/path/to/other/tree
+//   node bench/gateway_ab.mjs [--samples 1000] [--whole] [--same | --distinct] A=/path/to/tree B=/path/to/other/tree
+//
+// --whole: only the whole (non-streamed) calls. --same: every whole call has the same body and
+// the gateways get a 256 KiB response cache, so that after the first they are cache hits (the
+// run fails unless the answers say x-switchyard-cache: HIT). --distinct: every body numbered
+// (a miss on every call, whatever the cache).
 //
 // Each tree needs worker/dist (its gateway runs from its own worker/src); the bare proxy and
 // the upstream (bench/gateway_upstream.mjs) are this tree's. The sequential one-connection
@@ -18,9 +23,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 let N = 1000;
+let wholeOnly = false;
+let same = false;
+let distinct = false;
 const trees = {};
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--samples') N = Number(argv[++i]);
+  else if (argv[i] === '--whole') wholeOnly = true;
+  else if (argv[i] === '--same') same = true;
+  else if (argv[i] === '--distinct') distinct = true;
   else if (/^[A-Za-z]\w*=/.test(argv[i])) trees[argv[i].split('=')[0]] = path.resolve(argv[i].slice(argv[i].indexOf('=') + 1));
   else throw new Error(`unknown argument ${argv[i]} (see the comment at the top of bench/gateway_ab.mjs)`);
 }
@@ -40,13 +51,15 @@ servers.bare = `http://127.0.0.1:${await new Promise((r) => bare.stdio[3].on('da
 const gws = [];
 for (const t of Object.keys(trees)) {
   const config = { providers: { up: { type: 'openai-compatible', base_url: `${upstream}/v1` } }, models: { bench: { provider: 'up', model: 'bench-model' } } };
+  if (same) config.cache = { enabled: true, policy: 'lru', max_bytes: 262144, ttl_s: 3600 };
   const gw = await gwMods[t].startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(dir, t), demosDir: null });
   gws.push(gw);
   servers[t] = gw.url;
 }
 const agents = Object.fromEntries(Object.keys(servers).map((k) => [k, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
 const PROMPT = 'Summarise the following for a release note. '.repeat(21).slice(0, 900);
-const body = (stream) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: PROMPT }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
+let serial = 0; // --distinct
+const body = (stream) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: distinct ? `${serial++} ${PROMPT}` : PROMPT }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
 function timed(name, stream) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -56,6 +69,7 @@ function timed(name, stream) {
       res.on('end', () => {
         const end = process.hrtime.bigint();
         if (res.statusCode !== 200) return reject(new Error(`${name} ${res.statusCode}`));
+        if (same && !stream && name !== 'bare' && warm && res.headers['x-switchyard-cache'] !== 'HIT') return reject(new Error(`${name}: not a cache hit`));
         resolve({ ttfb: Number(first - start) / 1e6, total: Number(end - start) / 1e6 });
       });
     });
@@ -65,18 +79,23 @@ function timed(name, stream) {
 }
 const names = Object.keys(servers);
 const res = Object.fromEntries(names.map((n) => [n, { ttfb: [], total: [] }]));
+let warm = false;
 for (let i = 0; i < N + 50; i++) {
+  warm = i >= 50;
   const order = names.map((_, k) => names[(i + k) % names.length]);
   for (const n of order) {
-    const s = await timed(n, true);
+    const s = wholeOnly ? { ttfb: NaN } : await timed(n, true);
     const w = await timed(n, false);
-    if (i >= 50) { res[n].ttfb.push(s.ttfb); res[n].total.push(w.total); }
+    if (warm) { res[n].ttfb.push(s.ttfb); res[n].total.push(w.total); }
   }
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r = Object.fromEntries(names.map((n) => [n, { ttfb: med(res[n].ttfb), total: med(res[n].total) }]));
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${N} interleaved samples each, 1 connection`);
-for (const n of names) console.log(`${n.padEnd(8)} stream TTFB p50 ${r[n].ttfb.toFixed(3)} ms (−bare ${(r[n].ttfb - r.bare.ttfb).toFixed(3)})  non-stream p50 ${r[n].total.toFixed(3)} ms (−bare ${(r[n].total - r.bare.total).toFixed(3)})`);
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${N} interleaved samples each, 1 connection${same ? ', cache hits' : distinct ? ', distinct bodies' : ''}`);
+for (const n of names) {
+  const stream = wholeOnly ? '' : `stream TTFB p50 ${r[n].ttfb.toFixed(3)} ms (−bare ${(r[n].ttfb - r.bare.ttfb).toFixed(3)})  `;
+  console.log(`${n.padEnd(8)} ${stream}non-stream p50 ${r[n].total.toFixed(3)} ms (−bare ${(r[n].total - r.bare.total).toFixed(3)})`);
+}
 for (const g of gws) await g.stop();
 bare.kill();
 up.kill();
