@@ -1010,20 +1010,25 @@ export function createDriver(core, host) {
       state.timerDue ||
       state.takesTimer ||
       idle(state) ||
-      (keepAliveMs > 0 && state.keepAlive === null && state.inflight.size === 0 && state.reader === null && state.tierOps === 0)
+      needsKeepAlive(state)
     );
   }
 
   // Before a wait: a request with no fetch, body or tier work of its own in flight keeps an
   // idle timer in its context (host.keepAliveMs), so that workerd does not take it for hung.
   function keepAlive(state) {
-    if (!keepAliveMs || state.keepAlive !== null) return;
-    if (state.inflight.size > 0 || state.reader !== null || state.tierOps > 0) return;
+    if (!needsKeepAlive(state)) return;
     counters.keepAlives++;
     state.keepAlive = setTimeout(() => {
       state.keepAlive = null;
       notify(state); // the pump looks again, and keeps one if it still waits
     }, keepAliveMs);
+  }
+
+  // Whether keepAlive() would set the idle timer: keep-alive is on, none is set, and the request
+  // has no fetch, body read or tier work of its own in flight.
+  function needsKeepAlive(state) {
+    return keepAliveMs > 0 && state.keepAlive === null && state.inflight.size === 0 && state.reader === null && state.tierOps === 0;
   }
 
   // The request's own task: reads its body, performs its queued actions, fires or takes the one
