@@ -47,7 +47,7 @@ void Responder::respond(int status, bool streaming, std::string headers, std::st
 void Responder::answer(std::string_view stored, const model::Answer* answer, const exchange::Meta& meta) {
   std::string rendered;
   std::string_view body = stored;
-  if (!codec_.answers_stored) body = rendered = codec_.answer(stored, answer, context_);
+  if (codec_.answer) body = rendered = codec_.answer(stored, answer, context_);
   keep(body);
   ended(200, &meta, {}, body);
   respond(200, false, answer_headers("application/json", request_id_, meta), body);

@@ -103,12 +103,10 @@ bool decode(model::Envelope& env, const DecodeArgs&, Error& error) {
   return body::resolve_model(request, error) && read_input(input, request, error);
 }
 
-std::string answer(std::string_view stored, const model::Answer*, const Context&) { return std::string(stored); }
-
 std::string error(const Error& e) { return error_body(e); }
 
 }  // namespace
 
-const Codec kCodec{model::Format::openai_embeddings, decode, answer, nullptr, error};
+const Codec kCodec{model::Format::openai_embeddings, decode, nullptr, nullptr, error};
 
 }  // namespace sy::ingress::embeddings

@@ -88,15 +88,14 @@ struct Codec {
   // The body of a complete answer (JSON). `stored` is its stored form (model/stored.h);
   // `answer` is the same answer decoded, or nullptr when only the stored form is at hand. An
   // answer whose raw body is in this codec's format (Answer::raw_format) is sent as that body,
-  // and may come with an empty `stored`.
+  // and may come with an empty `stored`. nullptr: the stored form is this format's body, sent as
+  // it is (no copy).
   std::string (*answer)(std::string_view stored, const model::Answer* answer, const Context& ctx) = nullptr;
   // A writer for a streamed answer (nullptr for formats that never stream).
   std::unique_ptr<StreamWriter> (*stream)(const Context& ctx) = nullptr;
   // The body of an error answer in this format.
   std::string (*error)(const Error& error) = nullptr;
   const Conversations* conversations = nullptr;
-  // answer() returns `stored` unchanged: the gateway sends `stored` without calling it (no copy).
-  bool answers_stored = false;
 };
 
 }  // namespace sy::ingress

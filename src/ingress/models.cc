@@ -17,12 +17,10 @@ bool decode(model::Envelope& env, const DecodeArgs& args, Error& error) {
   return true;
 }
 
-std::string answer(std::string_view stored, const model::Answer*, const Context&) { return std::string(stored); }
-
 std::string error(const Error& e) { return error_body(e); }
 
 }  // namespace
 
-const Codec kCodec{model::Format::none, decode, answer, nullptr, error};
+const Codec kCodec{model::Format::none, decode, nullptr, nullptr, error};
 
 }  // namespace sy::ingress::models

@@ -519,8 +519,6 @@ std::unique_ptr<StreamWriter> chunk_writer(const Context& ctx) { return std::mak
 
 // ---- answers and errors --------------------------------------------------------------------
 
-std::string answer(std::string_view stored, const model::Answer*, const Context&) { return std::string(stored); }
-
 std::string error(const Error& e) { return error_body(e); }
 
 }  // namespace
@@ -540,6 +538,6 @@ void append_usage(std::string& out, const model::Usage& usage) {
   out += '}';
 }
 
-const Codec kCodec{model::Format::openai_chat, decode, answer, chunk_writer, error, nullptr, true};
+const Codec kCodec{model::Format::openai_chat, decode, nullptr, chunk_writer, error};
 
 }  // namespace sy::ingress::openai_chat
