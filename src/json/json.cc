@@ -21,17 +21,24 @@ constexpr int kMaxNumberChars = 64;
 
 bool number_char(char c) { return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
 
+constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+
+// The bytes of `word` (as loaded from memory) equal to `c`, each marked by its high bit. A borrow
+// can also mark a byte above (later in memory on little-endian hosts than) a real match, never
+// below it: the lowest mark is exact.
+[[gnu::always_inline]] constexpr uint64_t byte_marks(uint64_t word, char c) {
+  uint64_t x = word ^ (kOnes * static_cast<unsigned char>(c));
+  return (x - kOnes) & ~x & kHighs;
+}
+
 // The first byte `c` in [p, end), or end: eight bytes per step, inline. The wasm builds have no
 // vector memchr (Emscripten's and wasi-libc's step four bytes at a time, behind a call and an
 // alignment prologue that short strings such as member names pay in full).
 [[gnu::always_inline]] inline const char* find_byte_words(const char* p, const char* end, char c) {
-  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   for (; end - p >= 8; p += 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
-    uint64_t x = word ^ (ones * static_cast<unsigned char>(c));
-    // A borrow can mark a byte above a real match, never below it: the lowest mark is exact.
-    if (uint64_t hits = (x - ones) & ~x & highs) {
+    if (uint64_t hits = byte_marks(word, c)) {
       if constexpr (std::endian::native == std::endian::little) return p + std::countr_zero(hits) / 8;
       break;  // big-endian: the byte loop below finds it
     }
@@ -84,17 +91,11 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
-// Of the eight bytes in `word` (as loaded from memory), those that end a run of plain string
-// bytes: '"', '\\' and the control bytes below 0x20. Each such byte sets its high bit in the
-// result. A borrow can also set the bit of a byte above (later in memory on little-endian
-// hosts than) one that really ends the run, never below it: the lowest set bit is exact.
+// Of the eight bytes in `word`, those that end a run of plain string bytes: '"', '\\' and the
+// control bytes below 0x20, marked as byte_marks() marks them (the lowest mark is exact).
 [[gnu::always_inline]] constexpr uint64_t run_ends(uint64_t word) {
-  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
-  uint64_t is_quote = (quote - ones) & ~quote;
-  uint64_t is_backslash = (backslash - ones) & ~backslash;
-  uint64_t is_control = (word - ones * 0x20) & ~word;
-  return (is_quote | is_backslash | is_control) & highs;
+  uint64_t is_control = (word - kOnes * 0x20) & ~word & kHighs;
+  return byte_marks(word, '"') | byte_marks(word, '\\') | is_control;
 }
 
 bool ends_run(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
@@ -254,7 +255,7 @@ bool valid_utf8(std::string_view text) {
     if (end - p >= 8) {
       uint64_t block;
       std::memcpy(&block, p, 8);
-      uint64_t high = block & 0x8080808080808080ull;
+      uint64_t high = block & kHighs;
       if (high == 0) {
         p += 8;
         continue;
