@@ -1,26 +1,70 @@
 // The floor of the gateway benchmarks: a workerd worker that forwards every request to one
 // upstream and returns its answer untouched (what any worker pays to proxy). Used by
-// bench/gateway_bench.mjs and bench/gateway_profile.mjs.
+// bench/gateway_bench.mjs and bench/gateway_profile.mjs. Two more reference workers show what the
+// least any gateway pays that must see the bytes (no parsing, no policy, nothing but the I/O a
+// gateway cannot avoid): `floor-miss` reads the caller's body whole, sends it upstream with
+// headers of its own, reads the answer whole and answers it in a new Response (a gateway must,
+// to cache it, count its usage or translate it); `floor-hit` reads the caller's body and answers
+// a stored ~600-byte answer (a cache hit).
 import fs from 'node:fs';
 import path from 'node:path';
 
-const WORKER = `export default {
+const STORED = JSON.stringify({
+  id: 'chatcmpl-floor',
+  object: 'chat.completion',
+  created: 1767225600,
+  model: 'bench-model',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'A stored answer of the floor worker. '.repeat(10).trim() }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 212, completion_tokens: 61, total_tokens: 273 },
+});
+
+const WORKERS = {
+  bare: `export default {
   fetch(request, env) {
     const url = new URL(request.url);
     return fetch(env.UPSTREAM + url.pathname + url.search, request);
   },
 };
-`;
+`,
+  'floor-miss': `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const body = await request.arrayBuffer();
+    const upstream = await fetch(env.UPSTREAM + url.pathname + url.search, {
+      method: request.method,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' },
+      body,
+    });
+    const answer = await upstream.arrayBuffer();
+    return new Response(answer, {
+      status: upstream.status,
+      headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID() },
+    });
+  },
+};
+`,
+  'floor-hit': `const STORED = ${JSON.stringify(STORED)};
+export default {
+  async fetch(request) {
+    await request.arrayBuffer();
+    return new Response(STORED, {
+      headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID(), 'x-switchyard-cache': 'HIT' },
+    });
+  },
+};
+`,
+};
 
 /**
  * Writes the bare proxy (bare.js) and its workerd config (bare.capnp, listening on 127.0.0.1:0)
  * into `dir`, forwarding to `upstream` (scheme, host and port: the request's path is appended),
- * with workerd's `v8Flags` (strings, as worker/gateway.mjs gives the gateway). Returns the
- * config's path.
+ * with workerd's `v8Flags` (strings, as worker/gateway.mjs gives the gateway); `kind` is 'bare'
+ * or one of the floor workers above. Returns the config's path.
  */
-export function writeBareProxy(dir, upstream, v8Flags = []) {
+export function writeBareProxy(dir, upstream, v8Flags = [], kind = 'bare') {
+  if (!WORKERS[kind]) throw new Error(`no reference worker ${JSON.stringify(kind)} (known: ${Object.keys(WORKERS).join(', ')})`);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bare.js'), WORKER);
+  fs.writeFileSync(path.join(dir, 'bare.js'), WORKERS[kind]);
   const file = path.join(dir, 'bare.capnp');
   fs.writeFileSync(
     file,

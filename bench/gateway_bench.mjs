@@ -1,10 +1,13 @@
 // The gateway side by side with a bare workerd pass-through proxy (the floor: what any worker pays
 // to proxy) and Portkey's gateway (npm @portkey-ai/gateway, one Node process), all in front of the
 // same loopback upstream (bench/gateway_upstream.mjs), loaded in turn with the same body and
-// connections. Run by `./dev bench gateway [options]`; bench/README.md explains the columns.
+// connections. floor-miss and floor-hit (bench/bare_proxy.mjs) are the least any gateway pays
+// that reads the caller's body and the answer whole (a miss) or answers from memory (a hit), with
+// no parsing and no policy: what the targets leave room for. Run by `./dev bench gateway [options]`; bench/README.md explains the columns.
 //
 //   node bench/gateway_bench.mjs [--duration 8] [--connections 10] [--rounds 3] [--samples 400]
-//                                [--memory 20000] [--only bare,switchyard,switchyard-hit,portkey] [--json]
+//                                [--memory 20000] [--only bare,floor-miss,floor-hit,switchyard,switchyard-hit,portkey]
+//                                [--json]
 //   node bench/gateway_bench.mjs --memory-only [--memory 20000] [--only …]
 //     only the memory rows, each server started fresh and loaded with nothing else first: RSS
 //     after 1k, 5k, 10k, 20k, 40k… distinct requests (those up to --memory) and at the end
@@ -28,7 +31,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     samples: { type: 'string', default: '400' },
     memory: { type: 'string', default: '20000' },
-    only: { type: 'string', default: 'bare,switchyard,switchyard-hit,portkey' },
+    only: { type: 'string', default: 'bare,floor-miss,floor-hit,switchyard,switchyard-hit,portkey' },
     json: { type: 'boolean', default: false },
     'memory-only': { type: 'boolean', default: false },
     'v8-flags': { type: 'string' },
@@ -115,9 +118,9 @@ async function waitUp(url, ms = 20000) {
   }
 }
 
-async function startBare(upstream, v8Flags = DEFAULT_V8_FLAGS) {
-  const dir = path.join(OUT, v8Flags === DEFAULT_V8_FLAGS ? 'bare' : 'bare-v8');
-  writeBareProxy(dir, upstream, v8Flags);
+async function startBare(upstream, v8Flags = DEFAULT_V8_FLAGS, kind = 'bare') {
+  const dir = path.join(OUT, v8Flags === DEFAULT_V8_FLAGS ? kind : `${kind}-v8`);
+  writeBareProxy(dir, upstream, v8Flags, kind);
   const child = spawn(workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     child.stdio[3].on('data', (d) => {
@@ -256,6 +259,8 @@ async function memory(server) {
 
 const SERVERS = {
   bare: (up) => startBare(up),
+  'floor-miss': (up) => startBare(up, DEFAULT_V8_FLAGS, 'floor-miss'),
+  'floor-hit': (up) => startBare(up, DEFAULT_V8_FLAGS, 'floor-hit'),
   switchyard: (up) => startSwitchyard(up, false),
   'switchyard-hit': (up) => startSwitchyard(up, true),
   portkey: (up) => startPortkey(up),
@@ -291,8 +296,9 @@ async function main() {
       for (const k of ['rps', 'cpuUs', 'p50', 'p99']) r[k] = median(r.rounds.map((x) => x[k]));
       const one = await oneConnection(s, false);
       r.addedP50 = one.p50 - base.one.p50;
-      if (!s.name.startsWith('switchyard-hit')) r.addedTtfb = (await oneConnection(s, true)).ttfb50 - base.stream.ttfb50;
-      if (MEMORY_REQUESTS > 0 && s.name !== 'portkey') r.memory = await memory(s);
+      const floor = s.name.startsWith('floor-'); // neither streams nor keeps anything
+      if (!s.name.startsWith('switchyard-hit') && !floor) r.addedTtfb = (await oneConnection(s, true)).ttfb50 - base.stream.ttfb50;
+      if (MEMORY_REQUESTS > 0 && s.name !== 'portkey' && !floor) r.memory = await memory(s);
     }
     report(rows, base);
   } finally {
@@ -304,7 +310,7 @@ async function main() {
 /** --memory-only: each server started fresh, loaded by memory() alone, then stopped. */
 async function memoryOnly(up) {
   const rows = {};
-  for (const name of Object.keys(SERVERS).filter((n) => ONLY.has(n) && n !== 'portkey')) {
+  for (const name of Object.keys(SERVERS).filter((n) => ONLY.has(n) && n !== 'portkey' && !n.startsWith('floor-'))) {
     const s = { name, ...(await SERVERS[name](up)) };
     try {
       rows[name] = await memory(s);

@@ -8,6 +8,9 @@
 //   emscripten  createEmscriptenCore over web/dist/switchyard_core.{mjs,wasm}, as the npm package
 //   body/*      the same cycle with the request body streamed in (begin, body, end), as the edge
 //               worker hands over request.body
+//   hit/*       a cache hit (as BM_CacheHit): one submit with one header line
+//   edge-hit/*  the same hit as the edge worker hands it over: an official SDK's header lines,
+//               the body streamed in
 //   driver/*    the same cycle through web/src/driver.js with an in-memory fetch: what a host
 //               pays per request (Response objects, streams, promises) on top of the core
 //
@@ -173,8 +176,29 @@ const CACHED_REQUEST = encoder.encode(
   `{"model": "a/m-a", "temperature": 0.2,"messages": [{"role": "user", "content": "${'x'.repeat(900)}"}]}`,
 );
 
-// Warmed up; returns a function that times one round (ns per hit).
-function hitRounds(core) {
+// The header lines an official SDK's request reaches the edge worker with (the OpenAI JS SDK's
+// own, and what workerd adds), for the edge-hit rows.
+const SDK_HEADERS = [
+  'accept: application/json',
+  'authorization: Bearer sk-bench',
+  'connection: keep-alive',
+  `content-length: ${CACHED_REQUEST.length}`,
+  'content-type: application/json',
+  'host: 127.0.0.1:8787',
+  'user-agent: OpenAI/JS 4.77.0',
+  'x-stainless-arch: x64',
+  'x-stainless-lang: js',
+  'x-stainless-os: Linux',
+  'x-stainless-package-version: 4.77.0',
+  'x-stainless-retry-count: 0',
+  'x-stainless-runtime: node',
+  'x-stainless-runtime-version: v20.20.2',
+].join('\n') + '\n';
+
+// Warmed up; returns a function that times one round (ns per hit). `edge`: the request as the
+// edge worker hands it over (an SDK's headers, the body streamed in: begin, body, end), not one
+// submit with one header line.
+function hitRounds(core, edge = false) {
   const error = core.configure(CACHE_CONFIG, '{}');
   if (error) throw new Error(`configure refused the cache config: ${error}`);
   const first = decodeActions(core.submit(1, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 1));
@@ -183,12 +207,20 @@ function hitRounds(core) {
   core.fetchBody(fetch.id, ANSWER, 1);
   core.fetchEnd(fetch.id, 1);
   let rid = 1;
+  const submit = () => core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2);
+  const streamed = () => {
+    core.begin(++rid, 'POST', '/v1/chat/completions', SDK_HEADERS, 2);
+    core.nextDeadline();
+    core.body(rid, CACHED_REQUEST, 2);
+    return core.end(rid, 2);
+  };
+  const send = edge ? streamed : submit;
   const hit = () => {
-    const n = core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2).byteLength;
+    const n = send().byteLength;
     core.nextDeadline();
     return n;
   };
-  const check = decodeActions(core.submit(++rid, 'POST', '/v1/chat/completions', HEADERS, CACHED_REQUEST, 2));
+  const check = decodeActions(send());
   if (check[0]?.kind !== RESPOND || !/x-switchyard-cache: HIT/.test(check[0].headers)) {
     throw new Error('the cached request was not answered from the cache');
   }
@@ -257,7 +289,7 @@ const cores = []; // [build, core]: the core, body and hit rows each use a core 
 for (const build of builds) {
   const loaded = [];
   try {
-    for (let i = 0; i < 3; i++) loaded.push(await build.load(1));
+    for (let i = 0; i < 4; i++) loaded.push(await build.load(1));
   } catch (error) {
     console.error(`${build.name}: cannot load ${fileURLToPath(build.file)} (${error.message}); build it first (./dev build)`);
     process.exitCode = 1;
@@ -286,6 +318,7 @@ const timed = cores.filter(([build]) => ONLY.has(build.kind));
 interleaved(timed.map(([build, [core]]) => [`core/${build.name}`, coreRounds(core), true]));
 interleaved(timed.map(([build, [, core]]) => [`body/${build.name}`, coreRounds(core, true), true]));
 interleaved(timed.map(([build, [, , core]]) => [`hit/${build.name}`, hitRounds(core), false]));
+interleaved(timed.map(([build, [, , , core]]) => [`edge-hit/${build.name}`, hitRounds(core, true), false]));
 for (const [build, [core]] of cores) {
   if (ONLY.has('driver')) {
     const rounds = await benchDriver(core);

@@ -1,26 +1,64 @@
 #include "base/headers.h"
 
+#include <cstring>
 #include <string>
 
 #include "json/json.h"
 
 namespace sy {
 
-std::string_view header(std::string_view headers, std::string_view name) {
-  size_t at = 0;
-  while (at < headers.size()) {
-    size_t end = headers.find('\n', at);
-    if (end == std::string_view::npos) end = headers.size();
-    std::string_view line = headers.substr(at, end - at);
-    at = end + 1;
-    if (line.size() > name.size() && line[name.size()] == ':' && line.substr(0, name.size()) == name) {
-      std::string_view v = line.substr(name.size() + 1);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
-      return v;
-    }
+namespace {
+
+// Calls `visit(line)` for each line (without its '\n') until it returns true; whether one did.
+// Pointers and memchr rather than string_view members: this runs for every lookup of every
+// request, and the wasm builds leave those members out of line.
+template <class Visit>
+bool any_line(std::string_view headers, Visit visit) {
+  const char* at = headers.data();
+  const char* const end = at + headers.size();
+  while (at < end) {
+    const void* newline = std::memchr(at, '\n', size_t(end - at));
+    const char* stop = newline ? static_cast<const char*>(newline) : end;
+    if (visit(at, size_t(stop - at))) return true;
+    at = stop + 1;
   }
-  return {};
+  return false;
+}
+
+bool blank(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+std::string_view header(std::string_view headers, std::string_view name) {
+  const size_t n = name.size();
+  std::string_view value;
+  any_line(headers, [&](const char* line, size_t size) {
+    if (size <= n || line[n] != ':' || std::memcmp(line, name.data(), n) != 0) return false;
+    const char* from = line + n + 1;
+    const char* to = line + size;
+    while (from < to && blank(*from)) ++from;
+    while (to > from && (blank(to[-1]) || to[-1] == '\r')) --to;
+    value = std::string_view(from, size_t(to - from));
+    return true;
+  });
+  return value;
+}
+
+bool has_header_prefix(std::string_view headers, std::string_view prefix) {
+  const size_t n = prefix.size();
+  return any_line(headers, [&](const char* line, size_t size) {
+    return size > n && std::memcmp(line, prefix.data(), n) == 0;
+  });
+}
+
+double content_length(std::string_view value) {
+  if (value.empty()) return -1;
+  double n = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
 }
 
 double retry_after_ms(std::string_view headers) {

@@ -140,9 +140,7 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   if (!allows(*p.route, method))
     return respond(id, p, {405, ErrorType::invalid_request, "method not allowed; use " + std::string(p.route->methods),
                            "method_not_allowed"});
-  std::string_view length = header(headers, "content-length");
-  double declared = 0;
-  if (!length.empty() && json::parse_decimal(length, declared) && declared > double(settings->max_body_bytes))
+  if (content_length(header(headers, "content-length")) > double(settings->max_body_bytes))
     return respond(id, p, too_large(*settings));
   if (p.key >= 0 && runtime_->budgets->shares_rpm(p.key)) {  // counted by the key's shared object
     Verdict verdict = count_call(*runtime_, p.key, now, error, id);
