@@ -8,7 +8,9 @@
 //   answers a fixed ~600-byte chat.completion. N requests with a 1 KB chat body at C concurrency,
 //   under V8's CPU profiler (node:inspector); prints self and total time per file / function
 //   group and per function, in µs per request. `--worker bare` runs a pass-through worker
-//   (bench/bare_proxy.mjs in workerd) instead under the same harness: the floor any worker pays here.
+//   (bench/bare_proxy.mjs in workerd) instead under the same harness: the floor any worker pays here;
+//   with --target workerd, `--worker floor-miss` / `--worker floor-hit` run that file's floor
+//   workers (bodies read whole, no parsing: the least a gateway that sees the bytes pays).
 // --target workerd: starts workerd on the same worker (worker/gateway.mjs writes its config) with
 //   --inspector-addr, in front of a loopback upstream, applies the load over HTTP and profiles the
 //   isolate through the Chrome DevTools protocol (Profiler.start/stop).
@@ -120,7 +122,8 @@ export function parseArgs(argv) {
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/gateway_profile.mjs)`);
   }
   if (!['node', 'workerd'].includes(o.target)) throw new Error(`--target is node or workerd, got ${o.target}`);
-  if (!['switchyard', 'bare'].includes(o.worker)) throw new Error(`--worker is switchyard or bare, got ${o.worker}`);
+  if (!['switchyard', 'bare', 'floor-miss', 'floor-hit'].includes(o.worker)) throw new Error(`--worker is switchyard, bare, floor-miss or floor-hit, got ${o.worker}`);
+  if (o.worker.startsWith('floor-') && o.target !== 'workerd') throw new Error(`--worker ${o.worker} needs --target workerd`);
   if (o.requests < 1 || o.concurrency < 1) throw new Error('--requests and --concurrency must be at least 1');
   if (o.stream && o.target !== 'workerd') throw new Error('--stream needs --target workerd');
   if (o.hit && (o.cacheBytes === 0 || o.worker !== 'switchyard')) throw new Error('--hit needs the switchyard worker with a cache (--cache-bytes > 0)');
@@ -467,7 +470,7 @@ async function startWorkerd(o, upstreamUrl, outDir) {
   const configText = JSON.stringify(gatewayConfig(upstreamUrl, o.cacheBytes, o.timeouts));
   const wasmPath = o.wasm ? path.resolve(o.wasm) : undefined;
   let file = gw.writeWorkerdConfig({ configText, outDir, address: '127.0.0.1:0', demosDir: null, wasmPath });
-  if (o.worker === 'bare') file = writeBareProxy(outDir, new URL(upstreamUrl).origin, gw.DEFAULT_V8_FLAGS); // the gateway's V8 flags
+  if (o.worker !== 'switchyard') file = writeBareProxy(outDir, new URL(upstreamUrl).origin, gw.DEFAULT_V8_FLAGS, o.worker); // the gateway's V8 flags
   const child = spawn(gw.workerdBinary(), ['serve', file, '--control-fd=3', '--inspector-addr=127.0.0.1:0'], {
     cwd: outDir,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

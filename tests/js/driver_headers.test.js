@@ -97,4 +97,20 @@ describe('driver: text to headers', () => {
     await Promise.all(pending);
     assert.equal(driver.counters().live, 0);
   });
+
+  it('a streamed answer whose headers a Headers refuses fails the request too, and its chunks go nowhere', async () => {
+    const fake = createFakeCore();
+    const pending = [];
+    const core = { ...fake.core };
+    core.submit = (rid) =>
+      encodeActions([
+        { kind: KIND.RESPOND, id: rid, status: 200, flags: 1, headers: 'x-bad: caf\u00e9\u2603\n', body: new Uint8Array(0) },
+        { kind: KIND.STREAM_CHUNK, id: rid, body: new TextEncoder().encode('data: {}\n\n') },
+        { kind: KIND.STREAM_END, id: rid },
+      ]);
+    const driver = createDriver(core, { fetch: () => Promise.reject(new Error('no fetch')), waitUntil: (p) => pending.push(p) });
+    await assert.rejects(driver.request('POST', '/echo', {}, 'x'), TypeError);
+    await Promise.all(pending);
+    assert.equal(driver.counters().live, 0);
+  });
 });

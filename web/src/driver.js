@@ -149,9 +149,12 @@ export function headersToText(headers) {
   if (typeof headers === 'string') return headers;
   if (typeof Headers === 'function' && headers instanceof Headers) {
     // A Headers yields lower-case names and values without CR or LF (and each set-cookie on
-    // its own): nothing to normalise.
+    // its own): nothing to normalise. forEach visits the same pairs as its iterator, at about
+    // half the cost in workerd (no iterator result and no [name, value] array per header).
     let text = '';
-    for (const [name, value] of headers) text += name + ': ' + value + '\n';
+    headers.forEach((value, name) => {
+      text += name + ': ' + value + '\n';
+    });
     return text;
   }
   const entries =
@@ -175,7 +178,11 @@ export function headersToText(headers) {
  * array of pairs it must convert.
  */
 export function textToHeaders(text) {
-  const headers = new Headers();
+  return appendLines(new Headers(), text);
+}
+
+// Appends "name: value\n" lines to `headers` (as textToHeaders reads them); returns it.
+function appendLines(headers, text) {
   let at = 0;
   while (at < text.length) {
     let end = text.indexOf('\n', at);
@@ -611,27 +618,37 @@ export function createDriver(core, host) {
 
   function respond(state, action) {
     if (state.responded) return;
-    // Before it counts as answered: headers a Headers refuses then fail the request (its caller
-    // gets the error) instead of leaving it without an answer.
-    const headers = textToHeaders(action.headers);
-    state.responded = true;
-    const status = action.status;
+    const init = { status: action.status };
     if (action.flags & 1) {
-      stopBody(state);
+      let controller = null; // set at once: a ReadableStream calls start() in its constructor
       const body = new ReadableStream({
-        start(controller) {
-          state.controller = controller;
+        start(c) {
+          controller = c;
         },
         cancel() {
           state.controller = null; // the caller went away
           abandon(state, abortError());
         },
       });
-      state.resolve(new Response(body, { status, headers }));
+      const response = answered(state, new Response(body, init), action);
+      stopBody(state);
+      state.controller = controller;
+      state.resolve(response);
     } else {
+      const response = answered(state, new Response(answerBody(state, action), init), action);
       state.finished = true;
-      state.resolve(new Response(answerBody(state, action), { status, headers }));
+      state.resolve(response);
     }
+  }
+
+  // The answer's headers go straight into the Response's own (a Headers given to its
+  // constructor is built, then copied: about twice the work in workerd). Before the request
+  // counts as answered: a header a Headers refuses throws here and fails the request (its caller
+  // gets the error) instead of leaving it without an answer.
+  function answered(state, response, action) {
+    appendLines(response.headers, action.headers);
+    state.responded = true;
+    return response;
   }
 
   // The body of a whole answer. When the caller's body is still arriving, it is not read any
