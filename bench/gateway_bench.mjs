@@ -3,7 +3,8 @@
 // same loopback upstream (bench/gateway_upstream.mjs), loaded in turn with the same body and
 // connections. floor-miss and floor-hit (bench/bare_proxy.mjs) are the least any gateway pays
 // that reads the caller's body and the answer whole (a miss) or answers from memory (a hit), with
-// no parsing and no policy: what the targets leave room for. Run by `./dev bench gateway [options]`; bench/README.md explains the columns.
+// no parsing and no policy: what the targets leave room for. Run by `./dev bench gateway
+// [options]`; bench/README.md explains the columns.
 //
 //   node bench/gateway_bench.mjs [--duration 8] [--connections 10] [--rounds 3] [--samples 400]
 //                                [--memory 20000] [--only bare,floor-miss,floor-hit,switchyard,switchyard-hit,portkey]
