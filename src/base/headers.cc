@@ -52,12 +52,8 @@ bool has_header_prefix(std::string_view headers, std::string_view prefix) {
 }
 
 double content_length(std::string_view value) {
-  if (value.empty()) return -1;
-  double n = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9') return -1;
-    n = n * 10 + (c - '0');
-  }
+  double n = -1;
+  json::parse_digits(value, n);
   return n;
 }
 

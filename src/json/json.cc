@@ -465,6 +465,17 @@ std::string_view digits_at(std::string_view text, size_t& i) {
 
 }  // namespace
 
+bool parse_digits(std::string_view text, double& out) {
+  if (text.empty()) return false;
+  double value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) return false;
+    value = value * 10 + (c - '0');
+  }
+  out = value;
+  return true;
+}
+
 bool parse_decimal(std::string_view text, double& out, size_t* used) {
   size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;

@@ -86,4 +86,8 @@ void append_number(std::string& out, double d);
 // nan, and numbers with more than 59 significant digits.
 bool parse_decimal(std::string_view text, double& out, size_t* used = nullptr);
 
+// `text` when it is one or more ASCII digits and nothing else (no sign, blank, point or
+// exponent): their value in `out`. Returns false, leaving `out` as it was, otherwise.
+bool parse_digits(std::string_view text, double& out);
+
 }  // namespace sy::json

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "json/canonical.h"
+#include "json/json.h"
 
 namespace sy::providers::echo_image {
 
@@ -20,13 +21,9 @@ struct Size {
 
 // One side of WIDTHxHEIGHT: 1 to 5 digits, clamped; the default otherwise.
 int side(std::string_view digits) {
-  if (digits.empty() || digits.size() > 5) return kDefaultSide;
-  int n = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return kDefaultSide;
-    n = n * 10 + (c - '0');
-  }
-  return std::clamp(n, kMinSide, kMaxSide);
+  double n = 0;
+  if (digits.size() > 5 || !json::parse_digits(digits, n)) return kDefaultSide;
+  return std::clamp(int(n), kMinSide, kMaxSide);
 }
 
 Size size_of(std::string_view size) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/url.h"
+#include "json/json.h"
 #include "providers/gemini.h"
 #include "providers/translate.h"
 
@@ -31,13 +32,7 @@ std::string_view text_at(const Value& object, std::string_view name) {
 
 // 1 to 5 digits, not zero.
 bool side(std::string_view digits, double& out) {
-  if (digits.empty() || digits.size() > 5) return false;
-  out = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + (c - '0');
-  }
-  return out > 0;
+  return digits.size() <= 5 && json::parse_digits(digits, out) && out > 0;
 }
 
 // The last extra named `snake` or `camel` (the request's extras, the target's overrides after

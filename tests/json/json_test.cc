@@ -196,6 +196,19 @@ TEST(Json, ParseDecimalRoundsTheEdgesOfTheRange) {
   }
 }
 
+TEST(Json, ParseDigitsTakesOnlyDigits) {
+  double out = 7;
+  EXPECT_TRUE(json::parse_digits("0", out));
+  EXPECT_EQ(out, 0);
+  EXPECT_TRUE(json::parse_digits("01024", out));
+  EXPECT_EQ(out, 1024);
+  for (const char* text : {"", " 1", "1 ", "+1", "-1", "1.5", "1e3", "12a", "0x10"}) {
+    out = 7;
+    EXPECT_FALSE(json::parse_digits(text, out)) << text;
+    EXPECT_EQ(out, 7) << text;
+  }
+}
+
 TEST(Json, ParseDecimalRefusesWhatItDoesNotRead) {
   double out = 7;
   size_t used = 99;
