@@ -174,8 +174,8 @@ export function headersToText(headers) {
 /**
  * A Headers from "name: value\n" lines: both sides trimmed, a line without a name skipped,
  * repeated names kept (append validates: a value outside ISO-8859-1 or with a NUL is a
- * TypeError). Built by append: workerd takes a Headers into fetch() and Response faster than an
- * array of pairs it must convert.
+ * TypeError). Built by append: workerd takes a Headers into fetch() faster than an array of
+ * pairs it must convert. (An answer's headers go into its Response's own: respond().)
  */
 export function textToHeaders(text) {
   return appendLines(new Headers(), text);
