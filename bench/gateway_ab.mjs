@@ -4,6 +4,14 @@
 // byte and of the whole call's time, and each minus the bare proxy's.
 //
 //   node bench/gateway_ab.mjs [--samples 1000] [--whole] [--same | --distinct] A=/path/to/tree B=/path/to/other/tree
+//   node bench/gateway_ab.mjs --load 10 [--rounds 7] [--duration 4] [--same | --distinct] A=… B=…
+//
+// --load C: instead, CPU per request under load: each server in turn takes C connections of
+// whole calls for --duration seconds (autocannon, from bench/node_modules), the order rotating
+// each of --rounds rounds after a warm-up round; prints the median CPU µs per request of each
+// workerd process (/proc/<pid>/stat) and its req/s. What a change saves per request shows
+// there, where the same comparison through separate `./dev bench gateway` runs drifts with the
+// machine's load by more than a few percent.
 //
 // --whole: only the whole (non-streamed) calls. --same: every whole call has the same body and
 // the gateways get a 256 KiB response cache, so that after the first they are cache hits (the
@@ -26,12 +34,18 @@ let N = 1000;
 let wholeOnly = false;
 let same = false;
 let distinct = false;
+let load = 0; // --load C
+let rounds = 7;
+let duration = 4;
 const trees = {};
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--samples') N = Number(argv[++i]);
   else if (argv[i] === '--whole') wholeOnly = true;
   else if (argv[i] === '--same') same = true;
   else if (argv[i] === '--distinct') distinct = true;
+  else if (argv[i] === '--load') load = Number(argv[++i]);
+  else if (argv[i] === '--rounds') rounds = Number(argv[++i]);
+  else if (argv[i] === '--duration') duration = Number(argv[++i]);
   else if (/^[A-Za-z]\w*=/.test(argv[i])) trees[argv[i].split('=')[0]] = path.resolve(argv[i].slice(argv[i].indexOf('=') + 1));
   else throw new Error(`unknown argument ${argv[i]} (see the comment at the top of bench/gateway_ab.mjs)`);
 }
@@ -78,8 +92,17 @@ function timed(name, stream) {
   });
 }
 const names = Object.keys(servers);
-const res = Object.fromEntries(names.map((n) => [n, { ttfb: [], total: [] }]));
 let warm = false;
+if (load > 0) {
+  try {
+    await underLoad();
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  }
+  await stopAll();
+}
+const res = Object.fromEntries(names.map((n) => [n, { ttfb: [], total: [] }]));
 for (let i = 0; i < N + 50; i++) {
   warm = i >= 50;
   const order = names.map((_, k) => names[(i + k) % names.length]);
@@ -96,8 +119,48 @@ for (const n of names) {
   const stream = wholeOnly ? '' : `stream TTFB p50 ${r[n].ttfb.toFixed(3)} ms (−bare ${(r[n].ttfb - r.bare.ttfb).toFixed(3)})  `;
   console.log(`${n.padEnd(8)} ${stream}non-stream p50 ${r[n].total.toFixed(3)} ms (−bare ${(r[n].total - r.bare.total).toFixed(3)})`);
 }
-for (const g of gws) await g.stop();
-bare.kill();
-up.kill();
-fs.rmSync(dir, { recursive: true, force: true });
-process.exit(0);
+await stopAll();
+
+async function stopAll() {
+  for (const g of gws) await g.stop();
+  bare.kill();
+  up.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(); // with process.exitCode
+}
+
+// --load: CPU µs per request and req/s of each server at `load` connections, rounds rotating.
+async function underLoad() {
+  const { default: autocannon } = await import(pathToFileURL(path.join(ROOT, 'bench/node_modules/autocannon/autocannon.js')).href);
+  const pids = { bare: bare.pid, ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
+  const cpuMs = (pid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ ticks of 10 ms
+  };
+  const runs = Object.fromEntries(names.map((n) => [n, { us: [], rps: [] }]));
+  for (let round = -1; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(round + 1 + k) % names.length];
+      if (round === 0 && same && n !== 'bare') {
+        warm = true;
+        await timed(n, false); // throws unless it is a cache hit
+      }
+      const before = cpuMs(pids[n]);
+      const out = await autocannon({
+        url: `${servers[n]}/v1/chat/completions`, method: 'POST', connections: load, duration: round < 0 ? 2 : duration,
+        headers: { 'content-type': 'application/json' },
+        requests: [{ setupRequest: (req) => ({ ...req, body: body(false) }) }],
+      });
+      if (out.non2xx || out.errors) throw new Error(`${n}: ${out.non2xx} answers not 2xx, ${out.errors} errors`);
+      if (round < 0) continue; // warm-up
+      runs[n].us.push(((cpuMs(pids[n]) - before) * 1000) / out.requests.total);
+      runs[n].rps.push(out.requests.total / duration);
+    }
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${load} connections, ${rounds} rounds of ${duration} s${same ? ', cache hits' : distinct ? ', distinct bodies' : ''}`);
+  for (const n of names) {
+    console.log(`${n.padEnd(8)} CPU µs/request ${med(runs[n].us).toFixed(0)} [${runs[n].us.map((x) => x.toFixed(0)).join(' ')}]  req/s ${med(runs[n].rps).toFixed(0)}`);
+  }
+}

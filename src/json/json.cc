@@ -56,10 +56,13 @@ const char* find_byte(const char* p, const char* end, char c) {
   return q ? static_cast<const char*>(q) : end;
 }
 
+constexpr int kLongNumber = -1, kNulByte = -2;  // what nesting_depth() found instead of a depth
+
 // Returns the deepest nesting of arrays/objects in `text`, stopping early
-// once `limit` is exceeded, or -1 when a number token is longer than
-// kMaxNumberChars. String contents are skipped with find_byte, so brackets
-// inside them do not count and long strings cost little.
+// once `limit` is exceeded, or kLongNumber when a number token is longer than
+// kMaxNumberChars, or kNulByte at a NUL byte outside strings. String contents are
+// skipped with find_byte, so brackets inside them do not count and long strings
+// cost little (a NUL inside a string is the parser's to find: a control byte).
 template <bool kWords>
 int nesting_depth(std::string_view text, int limit) {
   int depth = 0, deepest = 0, number = 0;
@@ -68,10 +71,11 @@ int nesting_depth(std::string_view text, int limit) {
   while (p < end) {
     char c = *p++;
     if (number_char(c)) {
-      if (++number > kMaxNumberChars) return -1;
+      if (++number > kMaxNumberChars) return kLongNumber;
       continue;
     }
     number = 0;
+    if (c == '\0') return kNulByte;
     if (c == '"') {
       // The closing quote is the first one preceded by an even number of backslashes.
       while (true) {
@@ -181,12 +185,15 @@ template <typename Stream>
 bool parse_with(std::string_view text, Document& doc, std::string& error) {
   constexpr bool kWords = std::is_same_v<Stream, InlineInsituStream>;
   const char* end = text.data() + text.size();
-  if (find_byte<kWords>(text.data(), end, '\0') != end) {
+  // A NUL byte refuses the text: found outside strings by the nesting pre-scan, and inside them
+  // by the parser (a control byte), after which this looks for one.
+  const auto nul = [&] {
     error = "JSON text contains a NUL byte";
     return false;
-  }
+  };
   int depth = nesting_depth<kWords>(text, kMaxDepth);
-  if (depth < 0) {
+  if (depth == kNulByte) return nul();
+  if (depth == kLongNumber) {
     error = "JSON number longer than " + std::to_string(kMaxNumberChars) + " characters";
     return false;
   }
@@ -205,6 +212,7 @@ bool parse_with(std::string_view text, Document& doc, std::string& error) {
   Stream stream(copy);
   doc.ParseStream<kFlags, rapidjson::UTF8<>>(stream);
   if (doc.HasParseError()) {
+    if (find_byte<kWords>(text.data(), end, '\0') != end) return nul();
     error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
             std::to_string(doc.GetErrorOffset());
     return false;

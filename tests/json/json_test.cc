@@ -353,6 +353,16 @@ TEST(JsonScan, PreScansFindNulBytesAtEveryOffsetOfAWord) {
   }
 }
 
+TEST(JsonScan, NulBytesOutsideStringsRefuseTheTextToo) {
+  // Outside strings the nesting pre-scan finds them; a NUL after a complete document would
+  // otherwise end the in-situ parse there, as if the text ended, and the rest would go unread.
+  for (std::string text : {"{}#", "{}#{}", "[1,#2]", "[1#2]", "[tr#ue]", "#[]", "{\"a\":#1}", "[1] #"}) {
+    text[text.find('#')] = '\0';
+    EXPECT_EQ(portable(text), "error: JSON text contains a NUL byte") << text.size();
+    EXPECT_EQ(portable(text), reference(text)) << text.size();
+  }
+}
+
 TEST(JsonScan, PreScansSkipStringsOfEveryLength) {
   // Brackets and escaped quotes inside strings do not count towards the nesting limit, wherever the
   // closing quote falls in a word; the same brackets outside strings do.
