@@ -131,7 +131,9 @@ async function stopAll() {
 
 // --load: CPU µs per request and req/s of each server at `load` connections, rounds rotating.
 async function underLoad() {
-  const { default: autocannon } = await import(pathToFileURL(path.join(ROOT, 'bench/node_modules/autocannon/autocannon.js')).href);
+  const loader = path.join(ROOT, 'bench/node_modules/autocannon/autocannon.js');
+  if (!fs.existsSync(loader)) throw new Error(`${loader} is missing: run \`npm ci --prefix bench\` (./dev bench gateway does)`);
+  const { default: autocannon } = await import(pathToFileURL(loader).href);
   const pids = { bare: bare.pid, ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
   const cpuMs = (pid) => {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
