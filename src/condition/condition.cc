@@ -90,9 +90,8 @@ bool leaf(std::string_view field, const Value& spec, Condition& out, std::string
 // `v`'s member or array item named `segment` (an array takes a decimal index), or null.
 const Value* step_into(const Value& v, const std::string& segment) {
   if (!v.IsArray()) return json::find(v, segment);
-  if (segment.empty() || segment.size() > 9 || segment.find_first_not_of("0123456789") != std::string::npos) return nullptr;
-  size_t i = 0;
-  for (char d : segment) i = i * 10 + size_t(d - '0');
+  double i = 0;
+  if (segment.size() > 9 || !json::parse_digits(segment, i)) return nullptr;
   return i < v.Size() ? &v[rapidjson::SizeType(i)] : nullptr;
 }
 

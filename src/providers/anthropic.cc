@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "json/json.h"
 #include "providers/anthropic_forward.h"
 #include "providers/sse_parser.h"
 #include "providers/translate.h"
@@ -642,12 +643,9 @@ Decoded decode_chat(int status, std::string_view body, const DecodeContext& ctx)
 // offset is applied), or 0 when it is not one.
 int64_t unix_seconds(std::string_view t) {
   auto digits = [&](size_t at, size_t n, int64_t& v) {
-    if (at + n > t.size()) return false;
-    v = 0;
-    for (size_t i = at; i < at + n; ++i) {
-      if (t[i] < '0' || t[i] > '9') return false;
-      v = v * 10 + (t[i] - '0');
-    }
+    double x = 0;
+    if (at + n > t.size() || !json::parse_digits(t.substr(at, n), x)) return false;
+    v = int64_t(x);
     return true;
   };
   int64_t y, mo, d, h = 0, mi = 0, sec = 0;
