@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { usage } from './proc_usage.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 let N = 1000;
@@ -135,11 +136,6 @@ async function underLoad() {
   if (!fs.existsSync(loader)) throw new Error(`${loader} is missing: run \`npm ci --prefix bench\` (./dev bench gateway does)`);
   const { default: autocannon } = await import(pathToFileURL(loader).href);
   const pids = { bare: bare.pid, ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
-  const cpuMs = (pid) => {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ ticks of 10 ms
-  };
   const runs = Object.fromEntries(names.map((n) => [n, { us: [], rps: [] }]));
   for (let round = -1; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {
@@ -148,7 +144,7 @@ async function underLoad() {
         warm = true;
         await timed(n, false); // throws unless it is a cache hit
       }
-      const before = cpuMs(pids[n]);
+      const before = usage(pids[n]).cpuMs;
       const out = await autocannon({
         url: `${servers[n]}/v1/chat/completions`, method: 'POST', connections: load, duration: round < 0 ? 2 : duration,
         headers: { 'content-type': 'application/json' },
@@ -156,7 +152,7 @@ async function underLoad() {
       });
       if (out.non2xx || out.errors) throw new Error(`${n}: ${out.non2xx} answers not 2xx, ${out.errors} errors`);
       if (round < 0) continue; // warm-up
-      runs[n].us.push(((cpuMs(pids[n]) - before) * 1000) / out.requests.total);
+      runs[n].us.push(((usage(pids[n]).cpuMs - before) * 1000) / out.requests.total);
       runs[n].rps.push(out.requests.total / duration);
     }
   }

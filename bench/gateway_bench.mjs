@@ -24,6 +24,7 @@ import autocannon from 'autocannon';
 
 import { DEFAULT_V8_FLAGS, ROOT, startGateway, workerdBinary } from '../worker/gateway.mjs';
 import { writeBareProxy } from './bare_proxy.mjs';
+import { usage } from './proc_usage.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,7 +57,6 @@ const MEMORY_ROWS = [1000, 5000, 10000];
 while (MEMORY_ROWS.at(-1) * 2 < MEMORY_REQUESTS) MEMORY_ROWS.push(MEMORY_ROWS.at(-1) * 2);
 const memoryRows = () => [...MEMORY_ROWS.filter((n) => n < MEMORY_REQUESTS), MEMORY_REQUESTS];
 const OUT = path.join(ROOT, 'build/bench-gateway');
-const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 10 ms ticks
 
 // A 1 KB chat body (the prompt makes up the size), and its stream twin.
 const PROMPT = 'Summarise the following for a release note. '.repeat(21).slice(0, 900);
@@ -95,15 +95,6 @@ const stopChild = (child) =>
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
   });
-
-/** CPU time (user + system, ms) and resident memory (bytes) of a process, from /proc. */
-function usage(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-  return { cpuMs, rss };
-}
 
 /** Resolves once `url` answers anything. */
 async function waitUp(url, ms = 20000) {

@@ -43,6 +43,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeBareProxy } from './bare_proxy.mjs';
+import { usage } from './proc_usage.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -564,14 +565,6 @@ async function driveHttp(url, { from, count, concurrency, same, stream = false, 
   return statuses;
 }
 
-function procStats(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-  return { cpuUs: (ticks * 1e6) / 100, rss }; // USER_HZ is 100 on Linux
-}
-
 // The byte length of every WebAssembly.Memory alive in the isolate (Runtime.queryObjects).
 async function wasmMemories(cdp) {
   if (!cdp.contexts.length) await cdp.send('Runtime.enable');
@@ -607,10 +600,10 @@ async function withWorkerd(o, body) {
 async function profileWorkerd(o) {
   return withWorkerd(o, async ({ url, pid, cdp }) => {
     const run = await measured(o, cdp.send, async () => {
-      const before = procStats(pid).cpuUs;
+      const before = usage(pid).cpuMs;
       const caches = {};
       const statuses = await driveHttp(url, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same, stream: o.stream, caches });
-      const cpuUs = procStats(pid).cpuUs - before;
+      const cpuUs = (usage(pid).cpuMs - before) * 1000;
       checkHits(o, caches);
       return { statuses, cpuUs };
     });
@@ -625,7 +618,7 @@ async function memoryWorkerd(o) {
       // garbage before it walks the heap, so it runs first.
       const wasm = gc ? await wasmMemories(cdp) : [];
       const heap = await cdp.send('Runtime.getHeapUsage');
-      const row = { requests, rss: procStats(pid).rss, heapUsed: heap.usedSize, heapTotal: heap.totalSize, wasmMemory: wasm.reduce((a, b) => a + b, 0) };
+      const row = { requests, rss: usage(pid).rss, heapUsed: heap.usedSize, heapTotal: heap.totalSize, wasmMemory: wasm.reduce((a, b) => a + b, 0) };
       if (!o.json) console.error(JSON.stringify(row));
       return row;
     };
