@@ -21,7 +21,7 @@ struct Call {
   uint32_t owner = 0;  // the host request its fetches belong to
   std::string request_id;
   std::shared_ptr<Runtime> rt;
-  std::unique_ptr<model::Envelope> env;
+  std::shared_ptr<const model::Envelope> env;
   std::unique_ptr<Caller> caller;
   Controls controls;
   std::string tenant;

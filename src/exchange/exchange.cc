@@ -55,7 +55,7 @@ void Exchange::start(Start s, double now) {
   if (!plan(c, s.preferences, error)) return fail(c, error);
   c.cacheable = config.cache.enabled && r.kind != model::Kind::models && c.controls.cache != CacheMode::no_store;
   if (c.cacheable) {
-    c.key = cache::key_of(r, c.tenant);
+    c.key = s.key ? *s.key : cache::key_of(r, c.tenant);
     c.key_hex = cache::hex_of(c.key);
     return lookup(c);
   }

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include "base/errors.h"
 #include "base/rng.h"
+#include "cache/store.h"
 #include "exchange/actions.h"
 #include "exchange/caller.h"
 #include "exchange/runtime.h"
@@ -50,7 +52,11 @@ struct Start {
   uint32_t id = 0;          // the host's request id, or an id the gateway made for a call of its own
   uint32_t owner = 0;       // the host request its fetches belong to (FETCH names it); 0: `id`
   std::string request_id;   // "req_…"
-  std::unique_ptr<model::Envelope> envelope;
+  // Shared and never changed once started: a repeat of an earlier request may share its envelope
+  // (gateway/repeats.h).
+  std::shared_ptr<const model::Envelope> envelope;
+  // The request's cache key (cache::key_of of it and `tenant`) when the starter knows it already.
+  std::optional<cache::Key> key;
   Controls controls;
   routing::Preferences preferences;
   std::string tenant;       // whose cache partition (the gateway key; empty for none)

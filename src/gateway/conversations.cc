@@ -92,7 +92,7 @@ void Gateway::resume(uint32_t id, Pending& p, double now) {
   Error error;
   ingress::DecodeArgs args{*runtime_->config, p.name};
   if (!codec_of(p.route->handler)->conversations->resume(*env, p.records, args, error)) return respond(id, p, error);
-  launch(id, p, std::move(env), now);
+  launch(id, p, {std::move(env), {}}, now);
 }
 
 }  // namespace sy::gateway

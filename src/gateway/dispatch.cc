@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/url.h"
+#include "cache/key.h"
 #include "gateway/controls.h"
 #include "gateway/gateway.h"
 #include "gateway/reservation.h"
@@ -88,33 +89,52 @@ bool Gateway::prepare(const Pending& p, const model::Request& r, exchange::Start
   return true;
 }
 
+// With the cache on, a request to the exchange whose bytes were seen before skips its decode and
+// its cache key (gateway/repeats.h); one not seen before is kept for its repeats.
 void Gateway::model_request(uint32_t id, Pending& p, double now) {
-  auto env = std::make_unique<model::Envelope>();
   Error error;
+  Handler handler = p.route->handler;
+  Repeats::Bytes bytes{int(handler), p.key, p.name, p.body};
+  bool repeatable = runtime_->config->cache.enabled && handler != Handler::models &&
+                    handler != Handler::count_tokens && Repeats::takes(bytes);
+  if (repeatable) {
+    if (const Decoded* seen = runtime_->repeats.find(bytes)) {
+      if (!within_budget(*runtime_, p.key, error)) return respond(id, p, error);
+      return launch(id, p, *seen, now);
+    }
+  }
+  std::string raw = repeatable ? p.body : std::string();  // decode() parses the body in place
+  auto env = std::make_unique<model::Envelope>();
   if (!decode(p, *env, error)) return respond(id, p, error);
-  if (p.route->handler == Handler::count_tokens) return count_tokens(id, p, env->request);
-  if (const ingress::Conversations* kept = codec_of(p.route->handler)->conversations) {
+  if (handler == Handler::count_tokens) return count_tokens(id, p, env->request);
+  if (const ingress::Conversations* kept = codec_of(handler)->conversations) {
     std::vector<ingress::Reference> references;
     kept->references(*env, references);
     if (!references.empty()) return recall(id, p, std::move(env), std::move(references), now);
   }
-  launch(id, p, std::move(env), now);
+  Decoded decoded{std::move(env), std::nullopt};
+  if (repeatable) {
+    decoded.key = cache::key_of(decoded.envelope->request, tenant(p.key));
+    runtime_->repeats.keep(int(handler), p.key, p.name, std::move(raw), decoded);
+  }
+  launch(id, p, std::move(decoded), now);
 }
 
 // Hands a decoded request to the exchange, answered by a Responder in the route's format, once its
 // worst-case cost is reserved against the key's budget (the request waits when the budgets must
 // ask the host first: budget_ready() brings it back here). Once launched, p's request id and CORS
 // headers have moved to the Responder: callers drop p.
-void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now) {
+void Gateway::launch(uint32_t id, Pending& p, Decoded decoded, double now) {
   exchange::Start start;
   Error error;
+  const model::Envelope* env = decoded.envelope.get();
   if (!prepare(p, env->request, start, error)) return respond(id, p, error);
   // Only a key is charged (a provider's model list costs nothing): without one, nothing to estimate.
   bool charged = p.key >= 0 && p.route->handler != Handler::models;
   Estimate cost = charged ? estimate(*runtime_->config, env->request) : Estimate{};
   Verdict verdict = reserve(*runtime_, charged ? p.key : -1, cost.usd, now, error, id);
   if (verdict.kind == Verdict::Kind::pending) {
-    p.envelope = std::move(env);
+    p.decoded = std::move(decoded);
     p.waits_for_tier = false;  // whatever it waited for before (conversations) has arrived
     p.waits_for_budget = true;
     pending_.insert_or_assign(id, std::move(p));
@@ -132,7 +152,8 @@ void Gateway::launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> e
   }
   start.id = id;
   start.request_id = p.request_id;
-  start.envelope = std::move(env);
+  start.envelope = std::move(decoded.envelope);
+  start.key = decoded.key;
   start.tenant = tenant(p.key);
   start.trace = p.trace;
   Keeping keeping{exchange_.has_tier(), start.tenant};
@@ -161,7 +182,7 @@ void Gateway::budget_ready(int key, double now) {
     if (p.waits_for_rate) {  // its key's shared rpm answered
       if (rate_counted(id, p, now)) dispatch(id, p, now);
     } else if (p.route->handler == Handler::key) dispatch(id, p, now);  // GET /v1/key
-    else launch(id, p, std::move(p.envelope), now);
+    else launch(id, p, std::move(p.decoded), now);
   }
   // Pipelines whose next step waits for this key's budget ask again (pipeline::Run::resume).
   for (auto& [id, run] : runs_)

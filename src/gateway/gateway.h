@@ -72,6 +72,7 @@ class Gateway {
     bool past_body() const { return waits_for_tier || waits_for_budget; }
     // A decoded request waiting for the records of what it refers to (gateway/conversations.h).
     std::unique_ptr<model::Envelope> envelope;
+    Decoded decoded;  // launched, parked until the key's budgets answer
     std::vector<ingress::Reference> references;
     std::vector<std::string> records;  // found so far, in the order of references
     std::string path;          // for telemetry
@@ -90,7 +91,7 @@ class Gateway {
   void model_request(uint32_t id, Pending& p, double now);
   bool decode(Pending& p, model::Envelope& env, Error& error);
   bool prepare(const Pending& p, const model::Request& r, exchange::Start& start, Error& error);
-  void launch(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, double now);
+  void launch(uint32_t id, Pending& p, Decoded decoded, double now);
   void budget_ready(int key, double now);
   bool rate_counted(uint32_t id, Pending& p, double now);
   void recall(uint32_t id, Pending& p, std::unique_ptr<model::Envelope> env, std::vector<ingress::Reference> references,

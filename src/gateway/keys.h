@@ -10,6 +10,7 @@
 #include "base/errors.h"
 #include "config/config.h"
 #include "gateway/budgets.h"
+#include "gateway/repeats.h"
 #include "health/limiter.h"
 
 namespace sy::gateway {
@@ -27,6 +28,7 @@ struct Runtime {
   // Spend and reservations per key: LocalBudgets (this process's memory, from zero when the config
   // is loaded) unless a shared implementation is plugged in.
   std::unique_ptr<Budgets> budgets;
+  Repeats repeats;  // model requests seen before, decoded
 };
 
 // The calling key: `Authorization: Bearer <key>` or `x-api-key`. With keys configured, a missing

@@ -155,9 +155,10 @@ void Run::start_step(size_t i, double now) {
                            "input." + step.id}, now);
   bool streamed = setup_.stream && i == output_step_;
   exchange::Start start;
-  start.envelope = std::make_unique<model::Envelope>();
+  auto envelope = std::make_unique<model::Envelope>();
   Error error;
-  if (!step_request(*setup_.config, step, input, streamed, *start.envelope, error)) return step_failed(i, error, now);
+  if (!step_request(*setup_.config, step, input, streamed, *envelope, error)) return step_failed(i, error, now);
+  start.envelope = std::move(envelope);
   if (setup_.hooks.controls && !setup_.hooks.controls(start.controls, error)) return step_failed(i, error, now);
   start.caller = std::make_unique<StepCaller>(*this, i, streamed);
   if (setup_.hooks.admit) {
