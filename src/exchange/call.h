@@ -32,6 +32,10 @@ struct Call {
 
   const model::Request& request() const { return env->request; }
 
+  // Routing: the request's preferences, planned into `plan` once the cache has no answer
+  routing::Preferences preferences;
+  bool planned = false;
+
   // The cache and single-flight
   bool cacheable = false;
   bool may_coalesce = true;  // false once released by a failed leader

@@ -51,17 +51,13 @@ void Exchange::start(Start s, double now) {
 
   const config::Config& config = *c.rt->config;
   if (config.needs_prompt_tokens || r.kind == model::Kind::embeddings) c.prompt_tokens = model::prompt_tokens(r);
-  Error error;
-  if (!plan(c, s.preferences, error)) return fail(c, error);
+  c.preferences = std::move(s.preferences);  // planned when the cache has no answer (upstream())
   c.cacheable = config.cache.enabled && r.kind != model::Kind::models && c.controls.cache != CacheMode::no_store;
   if (c.cacheable) {
     c.key = s.key ? *s.key : cache::key_of(r, c.tenant);
-    c.key_hex = cache::hex_of(c.key);
     return lookup(c);
   }
-  if (c.controls.cache == CacheMode::only)
-    return fail(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it", "cache_miss"});
-  attempt(c);
+  upstream(c);
 }
 
 void Exchange::cancel(uint32_t id, double now) {
@@ -197,10 +193,8 @@ bool Exchange::cache_result(uint32_t id, std::string_view entry, double now) {
     json::append_value(value, *answer);
     c.rt->cache.put(c.key, value, expires->GetDouble(), now);
     serve_stored(c, std::string_view(value).substr(0, cut - 1), std::string_view(value).substr(cut), "HIT");
-  } else if (c.controls.cache == CacheMode::only) {
-    fail(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it", "cache_miss"});
   } else {
-    attempt(c);
+    upstream(c);
   }
   return true;
 }

@@ -131,8 +131,9 @@ class Exchange {
   bool replay_stored(Call& c, std::string_view stored, const Meta& m);
   void store(Call& c, const model::Answer& answer);
   void settle_followers(Call& c);
+  void upstream(Call& c);
   // attempt.cc: targets, attempts, failures
-  bool plan(Call& c, routing::Preferences& prefs, Error& error);
+  bool plan(Call& c, Error& error);
   void attempt(Call& c);
   // The shared slots of leaf `i` (exchange/limits.h): true to start it; false with `limited` and
   // `free_at` (refused: a bounded backoff) or `pending` set, or c.state_error (unavailable).

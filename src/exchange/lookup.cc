@@ -2,6 +2,7 @@
 // persistent tier, and only then upstream; storing answers; releasing followers.
 #include <cmath>
 
+#include "cache/key.h"
 #include "exchange/call.h"
 #include "model/stored.h"
 
@@ -47,6 +48,7 @@ void Exchange::lookup(Call& c) {
       return serve_stored(c, target, stored, "HIT");
     }
   }
+  if (c.key_hex.empty()) c.key_hex = cache::hex_of(c.key);  // single-flight, the tier and storing name it
   if (c.controls.cache == CacheMode::normal && c.may_coalesce) {
     auto leader = rt.leaders.find(c.key_hex);
     if (leader != rt.leaders.end() && calls_.count(leader->second)) {
@@ -64,6 +66,14 @@ void Exchange::lookup(Call& c) {
     batch_.cache_get(c.id, c.key_hex);
     return;
   }
+  upstream(c);
+}
+
+// The cache has no answer: the call's targets are planned (once; a hit never needs them, so hits
+// move no round-robin turn), then a cache-only call fails and any other makes its first attempt.
+void Exchange::upstream(Call& c) {
+  Error error;
+  if (!c.planned && !plan(c, error)) return fail(c, error);
   if (c.controls.cache == CacheMode::only)
     return fail(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it", "cache_miss"});
   attempt(c);

@@ -248,5 +248,31 @@ TEST_F(CacheFlow, CacheEntriesExpire) {
   EXPECT_EQ(submit(body)[0].kind, ActionKind::fetch);
 }
 
+TEST_F(CacheFlow, HitsMoveNoRoundRobinTurn) {
+  // Two targets in turn; a hit between two misses leaves the second miss its turn on b.
+  configure(upstream_config(R"(, "cache": {"enabled": true})"));
+  auto ask = [&](std::string_view content) {
+    return submit(R"({"model": "rr", "messages": [{"role": "user", "content": ")" + std::string(content) + R"("}]})");
+  };
+  auto first = ask("one");
+  ASSERT_EQ(first[0].kind, ActionKind::fetch);
+  EXPECT_NE(first[0].url.find("a.test"), std::string::npos);
+  answer(first[0].id, 200, kAnswer);
+  EXPECT_EQ(header(ask("one")[0], "x-switchyard-cache"), "HIT");
+  auto second = ask("two");
+  ASSERT_EQ(second[0].kind, ActionKind::fetch);
+  EXPECT_NE(second[0].url.find("b.test"), std::string::npos);
+}
+
+TEST_F(CacheFlow, ACacheOnlyRequestForAnUnknownModelSaysSo) {
+  configure(config());
+  std::string only = std::string(kJson) + "x-switchyard-cache: only\n";
+  auto unknown = submit(R"({"model": "nope", "messages": [{"role": "user", "content": "hi"}]})", "/v1/chat/completions", only);
+  EXPECT_EQ(unknown[0].status, 404u);
+  EXPECT_STREQ(parse(unknown[0].body)["error"]["code"].GetString(), "model_not_found");
+  auto missing = submit(kChat, "/v1/chat/completions", only);
+  EXPECT_EQ(missing[0].status, 504u);
+}
+
 }  // namespace
 }  // namespace sy::engine
