@@ -168,8 +168,8 @@ void Gateway::end(uint32_t id, double now) {
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.past_body()) return;
   deadlines_.erase({it->second.deadline, id});
-  Pending p = std::move(it->second);
-  pending_.erase(it);
+  auto node = pending_.extract(it);  // out of the table without moving the request
+  Pending& p = node.mapped();
   if (p.waits_for_rate && !rate_counted(id, p, now)) return;
   dispatch(id, p, now);
 }
