@@ -26,7 +26,7 @@ bool Repeats::same(const Entry& e, const Bytes& bytes) {
 }
 
 const Decoded* Repeats::find(const Bytes& bytes) {
-  if (size_ == 0 || !takes(bytes)) return nullptr;
+  if (size_ == 0) return nullptr;
   uint64_t sketch = sketch_of(bytes);
   for (size_t i = 0; i < size_; ++i) {
     if (sketches_[i] != sketch || !same(entries_[i], bytes)) continue;
