@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { startGateway } from '../../worker/gateway.mjs';
-import { freePort, track } from './gateway/helpers.js';
+import { freePort, killGroup, track } from './gateway/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-examples-test-'));
@@ -32,15 +32,19 @@ function offlineEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Runs a command from the repository's root; resolves { code, stdout, stderr }. */
+/**
+ * Runs a command from the repository's root; resolves { code, stdout, stderr }. The command runs
+ * in a process group of its own, killed whole when it overruns 30 s: a curl script that started
+ * `./dev start` leaves no gateway behind (a SIGKILL skips the script's own EXIT trap).
+ */
 function run(command, args, env) {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    const timer = setTimeout(() => killGroup(child), 30000);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

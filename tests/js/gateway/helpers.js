@@ -74,13 +74,24 @@ export function testConfig(mock) {
   };
 }
 
-/** Spawned processes killed at exit, whatever happened to the test. */
-const children = new Set();
-export function track(child) {
-  children.add(child);
+/**
+ * Spawned processes killed at exit, whatever happened to the test. `group`: the child was spawned
+ * `detached` (a process group of its own), and its whole group goes with it.
+ */
+const children = new Map();
+export function track(child, { group = false } = {}) {
+  children.set(child, group);
   child.once('exit', () => children.delete(child));
   return child;
 }
+/** Kills a detached child's process group: the child and whatever it started. */
+export function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already
+  }
+}
 process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const [child, group] of children) group ? killGroup(child) : child.kill('SIGKILL');
 });
