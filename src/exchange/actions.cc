@@ -6,20 +6,22 @@ namespace sy::exchange {
 
 namespace {
 
+// Little-endian, whatever the machine.
+void write_u32(char* p, uint32_t v) {
+  p[0] = char(v);
+  p[1] = char(v >> 8);
+  p[2] = char(v >> 16);
+  p[3] = char(v >> 24);
+}
+
 void put_u32(std::string& out, uint32_t v) {
-  char b[4] = {char(v), char(v >> 8), char(v >> 16), char(v >> 24)};
+  char b[4];
+  write_u32(b, v);
   out.append(b, 4);
 }
 
 uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
-void put_f64(std::string& out, double d) {
-  uint64_t bits;
-  std::memcpy(&bits, &d, 8);
-  put_u32(out, uint32_t(bits));
-  put_u32(out, uint32_t(bits >> 32));
 }
 
 void put_field(std::string& out, std::string_view s) {
@@ -35,11 +37,16 @@ void ActionBatch::record(ActionKind kind, uint32_t id, uint32_t status, uint32_t
                          std::string_view f0, std::string_view f1, std::string_view f2,
                          std::string_view f3) {
   buffer_.reserve(buffer_.size() + 40 + f0.size() + f1.size() + f2.size() + f3.size());
-  put_u32(buffer_, uint32_t(kind));
-  put_u32(buffer_, id);
-  put_u32(buffer_, status);
-  put_u32(buffer_, flags);
-  put_f64(buffer_, at_ms);
+  char head[24];  // kind, id, status, flags, then at_ms's 64 bits: one append
+  uint64_t bits;
+  std::memcpy(&bits, &at_ms, 8);
+  write_u32(head, uint32_t(kind));
+  write_u32(head + 4, id);
+  write_u32(head + 8, status);
+  write_u32(head + 12, flags);
+  write_u32(head + 16, uint32_t(bits));
+  write_u32(head + 20, uint32_t(bits >> 32));
+  buffer_.append(head, sizeof head);
   put_field(buffer_, f0);
   put_field(buffer_, f1);
   put_field(buffer_, f2);
