@@ -1,6 +1,7 @@
 #include "gateway/repeats.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace sy::gateway {
 
@@ -9,15 +10,23 @@ namespace sy::gateway {
 // rather than a digest of the whole body: same() has the last word, so equal sketches of
 // different bodies cost a comparison, never a wrong answer.
 uint64_t Repeats::sketch_of(const Bytes& bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a's step, over 8-byte words
   auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  auto mix_text = [&mix](std::string_view s) {
+    size_t i = 0;
+    for (uint64_t word; i + 8 <= s.size(); i += 8) {
+      std::memcpy(&word, s.data() + i, 8);
+      mix(word);
+    }
+    for (; i < s.size(); ++i) mix(uint8_t(s[i]));
+  };
   mix(uint64_t(uint32_t(bytes.handler)) << 32 | uint32_t(bytes.key));
   mix(bytes.body.size());
-  for (char ch : bytes.name) mix(uint8_t(ch));
+  mix_text(bytes.name);
   std::string_view body = bytes.body;
   size_t head = std::min<size_t>(body.size(), 32), tail = std::min<size_t>(body.size() - head, 32);
-  for (char ch : body.substr(0, head)) mix(uint8_t(ch));
-  for (char ch : body.substr(body.size() - tail)) mix(uint8_t(ch));
+  mix_text(body.substr(0, head));
+  mix_text(body.substr(body.size() - tail));
   return h;
 }
 
