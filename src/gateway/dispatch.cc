@@ -60,12 +60,10 @@ void Gateway::dispatch(uint32_t id, Pending& p, double now) {
   }
 }
 
-// Parses the request with its codec, after checking the key's budget. On a problem returns false
-// with the error to answer.
+// Parses the request with its codec. On a problem returns false with the error to answer.
 bool Gateway::decode(Pending& p, model::Envelope& env, Error& error) {
   const config::Config& config = *runtime_->config;
   bool listing = p.route->handler == Handler::models;
-  if (!listing && !within_budget(*runtime_, p.key, error)) return false;
   std::string provider = listing ? query_param(p.query, "provider") : std::string();
   if (listing && config.find_provider(provider) < 0) {
     error = {404, ErrorType::invalid_request, "unknown provider \"" + provider + "\"", "provider_not_found", "provider"};
@@ -89,19 +87,18 @@ bool Gateway::prepare(const Pending& p, const model::Request& r, exchange::Start
   return true;
 }
 
-// With the cache on, a request to the exchange whose bytes were seen before skips its decode and
-// its cache key (gateway/repeats.h); one not seen before is kept for its repeats.
+// After the key's budget (a provider's model list costs nothing): with the cache on, a request to
+// the exchange whose bytes were seen before skips its decode and its cache key
+// (gateway/repeats.h); one not seen before is kept for its repeats.
 void Gateway::model_request(uint32_t id, Pending& p, double now) {
   Error error;
   Handler handler = p.route->handler;
+  if (handler != Handler::models && !within_budget(*runtime_, p.key, error)) return respond(id, p, error);
   Repeats::Bytes bytes{int(handler), p.key, p.name, p.body};
   bool repeatable = runtime_->config->cache.enabled && handler != Handler::models &&
                     handler != Handler::count_tokens && Repeats::takes(bytes);
   if (repeatable) {
-    if (const Decoded* seen = runtime_->repeats.find(bytes)) {
-      if (!within_budget(*runtime_, p.key, error)) return respond(id, p, error);
-      return launch(id, p, *seen, now);
-    }
+    if (const Decoded* seen = runtime_->repeats.find(bytes)) return launch(id, p, *seen, now);
   }
   std::string raw = repeatable ? p.body : std::string();  // decode() parses the body in place
   auto env = std::make_unique<model::Envelope>();
