@@ -20,7 +20,6 @@ constexpr double kFirstSharedBackoffMs = 100, kLastSharedBackoffMs = 2000;
 // The leaves the call may try, in order: the model's tree, then `routing.models`, filtered and
 // sorted by the request's provider preferences; a sticky session's last target first.
 bool Exchange::plan(Call& c, Error& error) {
-  c.planned = true;
   routing::Preferences& prefs = c.preferences;
   Runtime& rt = *c.rt;
   const config::Config& config = *rt.config;

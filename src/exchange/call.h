@@ -34,7 +34,6 @@ struct Call {
 
   // Routing: the request's preferences, planned into `plan` once the cache has no answer
   routing::Preferences preferences;
-  bool planned = false;
 
   // The cache and single-flight
   bool cacheable = false;

@@ -69,11 +69,12 @@ void Exchange::lookup(Call& c) {
   upstream(c);
 }
 
-// The cache has no answer: the call's targets are planned (once; a hit never needs them, so hits
-// move no round-robin turn), then a cache-only call fails and any other makes its first attempt.
+// The cache has no answer: the call's targets are planned (once: a plan that succeeds is never
+// empty; a hit never needs one, so hits move no round-robin turn), then a cache-only call fails
+// and any other makes its first attempt.
 void Exchange::upstream(Call& c) {
   Error error;
-  if (!c.planned && !plan(c, error)) return fail(c, error);
+  if (c.plan.empty() && !plan(c, error)) return fail(c, error);
   if (c.controls.cache == CacheMode::only)
     return fail(c, {504, ErrorType::cache_miss_offline, "cache-only request and no cached answer for it", "cache_miss"});
   attempt(c);

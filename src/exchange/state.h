@@ -12,7 +12,7 @@
 namespace sy::exchange {
 
 enum class State : uint8_t {
-  routed,      // validated and planned; nothing asked yet (transient: never waits for the host)
+  routed,      // validated; nothing asked yet (transient: never waits for the host)
   looking_up,  // waiting for the host's persistent cache tier (CACHE_GET)
   coalesced,   // waiting for an identical request already on its way (single-flight)
   queued,      // every remaining target is at a limit: waiting for room
