@@ -4,7 +4,7 @@
 // byte and of the whole call's time, and each minus the bare proxy's.
 //
 //   node bench/gateway_ab.mjs [--samples 1000] [--whole] [--same | --distinct] A=/path/to/tree B=/path/to/other/tree
-//   node bench/gateway_ab.mjs --load 10 [--rounds 7] [--duration 4] [--same | --distinct] A=… B=…
+//   node bench/gateway_ab.mjs --load 10 [--rounds 7] [--duration 4] [--same | --distinct] [--cache] [--system N] A=… B=…
 //
 // --load C: instead, CPU per request under load: each server in turn takes C connections of
 // whole calls for --duration seconds (autocannon, from bench/node_modules), the order rotating
@@ -16,7 +16,10 @@
 // --whole: only the whole (non-streamed) calls. --same: every whole call has the same body and
 // the gateways get a 256 KiB response cache, so that after the first they are cache hits (the
 // run fails unless the answers say x-switchyard-cache: HIT). --distinct: every body numbered
-// (a miss on every call, whatever the cache).
+// (a miss on every call, whatever the cache). --cache: the 256 KiB response cache without --same
+// too (with --distinct: misses that are keyed, stored and evict, as the issue's miss measure).
+// --system N: every body starts with the same system message of N bytes, as an app's requests
+// share their system prompt.
 //
 // Each tree needs worker/dist (its gateway runs from its own worker/src); the bare proxy and
 // the upstream (bench/gateway_upstream.mjs) are this tree's. The sequential one-connection
@@ -35,6 +38,8 @@ let N = 1000;
 let wholeOnly = false;
 let same = false;
 let distinct = false;
+let cache = false;
+let system = 0; // --system N
 let load = 0; // --load C
 let rounds = 7;
 let duration = 4;
@@ -44,6 +49,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (argv[i] === '--whole') wholeOnly = true;
   else if (argv[i] === '--same') same = true;
   else if (argv[i] === '--distinct') distinct = true;
+  else if (argv[i] === '--cache') cache = true;
+  else if (argv[i] === '--system') system = Number(argv[++i]);
   else if (argv[i] === '--load') load = Number(argv[++i]);
   else if (argv[i] === '--rounds') rounds = Number(argv[++i]);
   else if (argv[i] === '--duration') duration = Number(argv[++i]);
@@ -66,7 +73,7 @@ servers.bare = `http://127.0.0.1:${await new Promise((r) => bare.stdio[3].on('da
 const gws = [];
 for (const t of Object.keys(trees)) {
   const config = { providers: { up: { type: 'openai-compatible', base_url: `${upstream}/v1` } }, models: { bench: { provider: 'up', model: 'bench-model' } } };
-  if (same) config.cache = { enabled: true, policy: 'lru', max_bytes: 262144, ttl_s: 3600 };
+  if (same || cache) config.cache = { enabled: true, policy: 'lru', max_bytes: 262144, ttl_s: 3600 };
   const gw = await gwMods[t].startGateway({ configText: JSON.stringify(config), port: 0, outDir: path.join(dir, t), demosDir: null });
   gws.push(gw);
   servers[t] = gw.url;
@@ -74,7 +81,8 @@ for (const t of Object.keys(trees)) {
 const agents = Object.fromEntries(Object.keys(servers).map((k) => [k, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
 const PROMPT = 'Summarise the following for a release note. '.repeat(21).slice(0, 900);
 let serial = 0; // --distinct
-const body = (stream) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: distinct ? `${serial++} ${PROMPT}` : PROMPT }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
+const SYSTEM = system > 0 ? [{ role: 'system', content: 'You write release notes. '.repeat(Math.ceil(system / 25)).slice(0, system) }] : [];
+const body = (stream) => JSON.stringify({ model: 'bench', messages: [...SYSTEM, { role: 'user', content: distinct ? `${serial++} ${PROMPT}` : PROMPT }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
 function timed(name, stream) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();

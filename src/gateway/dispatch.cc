@@ -97,8 +97,9 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   Repeats::Bytes bytes{int(handler), p.key, p.name, p.body};
   bool repeatable = runtime_->config->cache.enabled && handler != Handler::models &&
                     handler != Handler::count_tokens && Repeats::takes(bytes);
+  uint64_t sketch = repeatable ? Repeats::sketch_of(bytes) : 0;
   if (repeatable) {
-    if (const Decoded* seen = runtime_->repeats.find(bytes)) return launch(id, p, *seen, now);
+    if (const Decoded* seen = runtime_->repeats.find(bytes, sketch)) return launch(id, p, *seen, now);
   }
   std::string raw = repeatable ? p.body : std::string();  // decode() parses the body in place
   auto env = std::make_unique<model::Envelope>();
@@ -112,7 +113,7 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   Decoded decoded{std::move(env), std::nullopt};
   if (repeatable) {
     decoded.key = cache::key_of(decoded.envelope->request, tenant(p.key));
-    runtime_->repeats.keep(int(handler), p.key, p.name, std::move(raw), decoded);
+    runtime_->repeats.keep(int(handler), p.key, p.name, std::move(raw), sketch, decoded);
   }
   launch(id, p, std::move(decoded), now);
 }

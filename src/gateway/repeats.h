@@ -39,12 +39,14 @@ class Repeats {
 
   // Whether a request of these bytes may be kept.
   static bool takes(const Bytes& bytes) { return bytes.body.size() <= kMaxBody; }
-  // What an earlier request of exactly these bytes decoded to, or null; it is then the most
-  // recently used entry.
-  const Decoded* find(const Bytes& bytes);
+  // What find() and keep() know the bytes by: computed once per request, over all of its bytes.
+  static uint64_t sketch_of(const Bytes& bytes);
+  // What an earlier request of exactly these bytes (whose sketch_of() is `sketch`) decoded to, or
+  // null; it is then the most recently used entry.
+  const Decoded* find(const Bytes& bytes, uint64_t sketch);
   // Keeps what a request decoded to, in place of the least recently used entry when full; `body`
-  // as it arrived (a decode parses its own copy in place).
-  void keep(int handler, int key, std::string_view name, std::string body, Decoded decoded);
+  // as it arrived (a decode parses its own copy in place), `sketch` its bytes' sketch_of().
+  void keep(int handler, int key, std::string_view name, std::string body, uint64_t sketch, Decoded decoded);
   size_t size() const { return size_; }
 
  private:
@@ -54,7 +56,6 @@ class Repeats {
     std::string name, body;
     Decoded decoded;
   };
-  static uint64_t sketch_of(const Bytes& bytes);
   static bool same(const Entry& e, const Bytes& bytes);
 
   // Parallel, the first size_ of each: the sketches scanned first (contiguous), the use clock at

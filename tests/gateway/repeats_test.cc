@@ -18,43 +18,63 @@ Decoded decoded_of(uint64_t tag) {
   return {std::move(env), cache::Key{tag, tag}};
 }
 
+// The memo as the gateway calls it: each request's sketch computed once, for find() then keep().
+const Decoded* find(Repeats& memo, const Repeats::Bytes& bytes) { return memo.find(bytes, Repeats::sketch_of(bytes)); }
+
+void keep(Repeats& memo, int handler, int key, std::string_view name, std::string body, Decoded decoded) {
+  uint64_t sketch = Repeats::sketch_of({handler, key, name, body});
+  memo.keep(handler, key, name, std::move(body), sketch, std::move(decoded));
+}
+
 TEST(Repeats, FindsOnlyExactlyTheSameBytes) {
   Repeats memo;
-  memo.keep(1, 0, "", "{\"a\":1}", decoded_of(1));
-  const Decoded* seen = memo.find({1, 0, "", "{\"a\":1}"});
+  keep(memo, 1, 0, "", "{\"a\":1}", decoded_of(1));
+  const Decoded* seen = find(memo, {1, 0, "", "{\"a\":1}"});
   ASSERT_NE(seen, nullptr);
   EXPECT_EQ(seen->envelope->text, "1");
   EXPECT_EQ(seen->key->hi, 1u);
-  EXPECT_EQ(memo.find({1, 0, "", "{\"a\":1} "}), nullptr);  // the body
-  EXPECT_EQ(memo.find({2, 0, "", "{\"a\":1}"}), nullptr);   // the route
-  EXPECT_EQ(memo.find({1, 1, "", "{\"a\":1}"}), nullptr);   // the gateway key
-  EXPECT_EQ(memo.find({1, 0, "x", "{\"a\":1}"}), nullptr);  // a named route's name
-  memo.keep(1, 0, "x", "", decoded_of(2));
-  memo.keep(1, 0, "", "x", decoded_of(3));  // the name and body meet at the same bytes
-  EXPECT_EQ(memo.find({1, 0, "x", ""})->envelope->text, "2");
-  EXPECT_EQ(memo.find({1, 0, "", "x"})->envelope->text, "3");
-  // Bodies alike but for their middle (the memo's sketch reads their ends) are told apart.
+  EXPECT_EQ(find(memo, {1, 0, "", "{\"a\":1} "}), nullptr);  // the body
+  EXPECT_EQ(find(memo, {2, 0, "", "{\"a\":1}"}), nullptr);   // the route
+  EXPECT_EQ(find(memo, {1, 1, "", "{\"a\":1}"}), nullptr);   // the gateway key
+  EXPECT_EQ(find(memo, {1, 0, "x", "{\"a\":1}"}), nullptr);  // a named route's name
+  keep(memo, 1, 0, "x", "", decoded_of(2));
+  keep(memo, 1, 0, "", "x", decoded_of(3));  // the name and body meet at the same bytes
+  EXPECT_EQ(find(memo, {1, 0, "x", ""})->envelope->text, "2");
+  EXPECT_EQ(find(memo, {1, 0, "", "x"})->envelope->text, "3");
+  // Bodies alike but for their middle are told apart.
   std::string left = std::string(40, 'a') + "L" + std::string(40, 'z');
   std::string right = std::string(40, 'a') + "R" + std::string(40, 'z');
-  memo.keep(1, 0, "", left, decoded_of(4));
-  EXPECT_EQ(memo.find({1, 0, "", right}), nullptr);
-  memo.keep(1, 0, "", right, decoded_of(5));
-  EXPECT_EQ(memo.find({1, 0, "", left})->envelope->text, "4");
-  EXPECT_EQ(memo.find({1, 0, "", right})->envelope->text, "5");
+  keep(memo, 1, 0, "", left, decoded_of(4));
+  EXPECT_EQ(find(memo, {1, 0, "", right}), nullptr);
+  keep(memo, 1, 0, "", right, decoded_of(5));
+  EXPECT_EQ(find(memo, {1, 0, "", left})->envelope->text, "4");
+  EXPECT_EQ(find(memo, {1, 0, "", right})->envelope->text, "5");
+}
+
+// Requests of one app share long stretches (a system prompt, their parameters): a body that differs
+// from another in one byte anywhere has another sketch, so a miss costs no whole comparisons.
+TEST(Repeats, OneByteAnywhereChangesTheSketch) {
+  std::string base(300, 'p');
+  uint64_t sketch = Repeats::sketch_of({1, 0, "", base});
+  for (size_t at = 0; at < base.size(); ++at) {
+    std::string other = base;
+    other[at] = 'q';
+    EXPECT_NE(Repeats::sketch_of({1, 0, "", other}), sketch) << "at " << at;
+  }
 }
 
 TEST(Repeats, KeepsTheMostRecentlyUsedWithinItsBounds) {
   Repeats memo;
-  for (size_t i = 0; i < Repeats::kMaxEntries; ++i) memo.keep(1, -1, "", std::to_string(i), decoded_of(i));
-  ASSERT_NE(memo.find({1, -1, "", "0"}), nullptr);  // used: the next one in goes in place of "1"
-  memo.keep(1, -1, "", "new", decoded_of(99));
+  for (size_t i = 0; i < Repeats::kMaxEntries; ++i) keep(memo, 1, -1, "", std::to_string(i), decoded_of(i));
+  ASSERT_NE(find(memo, {1, -1, "", "0"}), nullptr);  // used: the next one in goes in place of "1"
+  keep(memo, 1, -1, "", "new", decoded_of(99));
   EXPECT_EQ(memo.size(), Repeats::kMaxEntries);
-  EXPECT_NE(memo.find({1, -1, "", "0"}), nullptr);
-  EXPECT_EQ(memo.find({1, -1, "", "1"}), nullptr);
-  EXPECT_NE(memo.find({1, -1, "", "new"}), nullptr);
+  EXPECT_NE(find(memo, {1, -1, "", "0"}), nullptr);
+  EXPECT_EQ(find(memo, {1, -1, "", "1"}), nullptr);
+  EXPECT_NE(find(memo, {1, -1, "", "new"}), nullptr);
   std::string large(Repeats::kMaxBody + 1, ' ');
-  memo.keep(1, -1, "", large, decoded_of(7));
-  EXPECT_EQ(memo.find({1, -1, "", large}), nullptr);
+  keep(memo, 1, -1, "", large, decoded_of(7));
+  EXPECT_EQ(find(memo, {1, -1, "", large}), nullptr);
 }
 
 
