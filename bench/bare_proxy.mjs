@@ -5,7 +5,9 @@
 // gateway cannot avoid): `floor-miss` reads the caller's body whole, sends it upstream with
 // headers of its own, reads the answer whole and answers it in a new Response (a gateway must,
 // to cache it, count its usage or translate it); `floor-hit` reads the caller's body and answers
-// a stored ~600-byte answer (a cache hit).
+// a stored ~600-byte answer (a cache hit); `floor-stream` is floor-miss for a streamed answer: it
+// reads the upstream's body chunk by chunk in JS and enqueues each chunk into its answer's stream
+// as it arrives (a gateway must see each chunk to translate it, collect it or count it).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,6 +41,32 @@ const WORKERS = {
     return new Response(answer, {
       status: upstream.status,
       headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID() },
+    });
+  },
+};
+`,
+  'floor-stream': `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const body = await request.arrayBuffer();
+    const upstream = await fetch(env.UPSTREAM + url.pathname + url.search, {
+      method: request.method,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' },
+      body,
+    });
+    const reader = upstream.body.getReader();
+    let controller;
+    const answer = new ReadableStream({ start(c) { controller = c; } });
+    (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        controller.enqueue(value);
+      }
+    })().catch((error) => controller.error(error));
+    return new Response(answer, {
+      status: upstream.status,
+      headers: { 'content-type': upstream.headers.get('content-type') ?? 'text/event-stream', 'x-request-id': crypto.randomUUID() },
     });
   },
 };

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <malloc.h>
 
@@ -237,6 +238,49 @@ void BM_CacheMiss(benchmark::State& state) {
   sy_engine_free(engine);
 }
 BENCHMARK(BM_CacheMiss)->Arg(0)->Arg(1);
+
+// A streamed answer, per chunk: an OpenAI caller's stream from an openai-compatible upstream, as
+// chat UIs call, each SSE event (one delta of a few words, as OpenAI sends them) a fetch_body of
+// its own. 200 events per request, the cache on (the answer is collected to be stored) with
+// argument 1, off with 0. Items are chunks.
+void BM_StreamChunk(benchmark::State& state) {
+  sy_engine* engine = sy_engine_new(1);
+  std::string config = R"({"providers": {"a": {"type": "openai-compatible", "base_url": "http://a.test/v1"}},
+                           "cache": {"enabled": )" + std::string(state.range(0) ? "true" : "false") + "}}";
+  sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
+  std::string body = request_1k(true);
+  body.replace(body.find("\"fast\""), 6, "\"a/m-a\"");
+  const char* headers = "content-type: application/json\n";
+  const char* sse = "content-type: text/event-stream\n";
+  std::vector<std::string> events;
+  for (int i = 0; i < 200; ++i)
+    events.push_back(R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m-a","choices":[{"index":0,"delta":{"content":" word)" +
+                     std::to_string(i) + R"( and"},"logprobs":null,"finish_reason":null}]})" + "\n\n");
+  const std::string last = R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m-a","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]})"
+                           "\n\ndata: [DONE]\n\n";
+  uint32_t id = 0;
+  size_t chunks = 0;
+  double now = 0;
+  std::string serial;
+  while (state.KeepRunningBatch(201)) {
+    serial = std::to_string(++id);  // a body of its own: no cache hits
+    std::string numbered = body;
+    numbered.replace(numbered.find("xxxx"), serial.size(), serial);
+    const uint8_t* batch = sy_request_submit(engine, id, "POST", 4, "/v1/chat/completions", 20, headers, std::strlen(headers),
+                                             reinterpret_cast<const uint8_t*>(numbered.data()), numbered.size(), now);
+    uint32_t fetch_id = u32(batch + 8);
+    sy_fetch_response(engine, fetch_id, 200, sse, std::strlen(sse), now);
+    for (const std::string& e : events)
+      benchmark::DoNotOptimize(sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(e.data()), e.size(), now));
+    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(last.data()), last.size(), now);
+    benchmark::DoNotOptimize(sy_fetch_end(engine, fetch_id, now));
+    chunks += 201;
+    now += 0.01;
+  }
+  state.SetItemsProcessed(int64_t(chunks));
+  sy_engine_free(engine);
+}
+BENCHMARK(BM_StreamChunk)->Arg(0)->Arg(1);
 
 // Heap bytes per cache entry beyond its value, at 10,000 entries of 1 KB.
 void BM_CacheOverheadPerEntry(benchmark::State& state) {

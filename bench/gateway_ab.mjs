@@ -4,7 +4,8 @@
 // byte and of the whole call's time, and each minus the bare proxy's.
 //
 //   node bench/gateway_ab.mjs [--samples 1000] [--whole] [--same | --distinct] A=/path/to/tree B=/path/to/other/tree
-//   node bench/gateway_ab.mjs --load 10 [--rounds 7] [--duration 4] [--same | --distinct] [--cache] [--system N] A=… B=…
+//   node bench/gateway_ab.mjs --load 10 [--rounds 7] [--duration 4] [--same | --distinct] [--cache] [--system N]
+//                             [--stream [--chunks N]] A=… B=…
 //
 // --load C: instead, CPU per request under load: each server in turn takes C connections of
 // whole calls for --duration seconds (autocannon, from bench/node_modules), the order rotating
@@ -19,7 +20,11 @@
 // (a miss on every call, whatever the cache). --cache: the 256 KiB response cache without --same
 // too (with --distinct: misses that are keyed, stored and evict, as the issue's miss measure).
 // --system N: every body starts with the same system message of N bytes, as an app's requests
-// share their system prompt.
+// share their system prompt. --stream (with --load): the calls under load are streamed, and the
+// upstream sends --chunks N content chunks of a word each (its default otherwise: 7), at once
+// (--chunk-ms 0): the CPU per streamed call, most of it per chunk when N is large. The
+// `floor-stream` worker (bench/bare_proxy.mjs: each chunk read and enqueued in JS, nothing else)
+// runs beside the bare proxy then: what any gateway that sees each chunk pays.
 //
 // Each tree needs worker/dist (its gateway runs from its own worker/src); the bare proxy and
 // the upstream (bench/gateway_upstream.mjs) are this tree's. The sequential one-connection
@@ -40,6 +45,8 @@ let same = false;
 let distinct = false;
 let cache = false;
 let system = 0; // --system N
+let streamLoad = false; // --stream
+let chunks = null; // --chunks N
 let load = 0; // --load C
 let rounds = 7;
 let duration = 4;
@@ -51,6 +58,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (argv[i] === '--distinct') distinct = true;
   else if (argv[i] === '--cache') cache = true;
   else if (argv[i] === '--system') system = Number(argv[++i]);
+  else if (argv[i] === '--stream') streamLoad = true;
+  else if (argv[i] === '--chunks') chunks = Number(argv[++i]);
   else if (argv[i] === '--load') load = Number(argv[++i]);
   else if (argv[i] === '--rounds') rounds = Number(argv[++i]);
   else if (argv[i] === '--duration') duration = Number(argv[++i]);
@@ -62,14 +71,23 @@ const bareMod = await import(pathToFileURL(path.join(ROOT, 'bench/bare_proxy.mjs
 const gwMods = {};
 for (const [t, dir] of Object.entries(trees)) gwMods[t] = await import(pathToFileURL(path.join(dir, 'worker/gateway.mjs')).href);
 const here = await import(pathToFileURL(path.join(ROOT, 'worker/gateway.mjs')).href);
-const up = spawn(process.execPath, [path.join(ROOT, 'bench/gateway_upstream.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const upArgs = streamLoad ? ['--chunk-ms', '0', ...(chunks ? ['--chunks', String(chunks)] : [])] : [];
+const up = spawn(process.execPath, [path.join(ROOT, 'bench/gateway_upstream.mjs'), ...upArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
 const upPort = await new Promise((r) => up.stdout.once('data', (d) => r(JSON.parse(String(d)).port)));
 const upstream = `http://127.0.0.1:${upPort}`;
 const servers = {};
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-ab-'));
 bareMod.writeBareProxy(dir, upstream, here.DEFAULT_V8_FLAGS);
 const bare = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-servers.bare = `http://127.0.0.1:${await new Promise((r) => bare.stdio[3].on('data', (d) => { for (const l of String(d).split('\n')) if (l.includes('"listen"')) r(JSON.parse(l).port); }))}`;
+const listening = (child) => new Promise((r) => child.stdio[3].on('data', (d) => { for (const l of String(d).split('\n')) if (l.includes('"listen"')) r(JSON.parse(l).port); }));
+servers.bare = `http://127.0.0.1:${await listening(bare)}`;
+let floor = null; // --stream --load: floor-stream
+if (streamLoad && load > 0) {
+  const floorDir = path.join(dir, 'floor-stream');
+  bareMod.writeBareProxy(floorDir, upstream, here.DEFAULT_V8_FLAGS, 'floor-stream');
+  floor = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: floorDir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+  servers['floor-stream'] = `http://127.0.0.1:${await listening(floor)}`;
+}
 const gws = [];
 for (const t of Object.keys(trees)) {
   const config = { providers: { up: { type: 'openai-compatible', base_url: `${upstream}/v1` } }, models: { bench: { provider: 'up', model: 'bench-model' } } };
@@ -92,7 +110,7 @@ function timed(name, stream) {
       res.on('end', () => {
         const end = process.hrtime.bigint();
         if (res.statusCode !== 200) return reject(new Error(`${name} ${res.statusCode}`));
-        if (same && !stream && name !== 'bare' && warm && res.headers['x-switchyard-cache'] !== 'HIT') return reject(new Error(`${name}: not a cache hit`));
+        if (same && !stream && trees[name] && warm && res.headers['x-switchyard-cache'] !== 'HIT') return reject(new Error(`${name}: not a cache hit`));
         resolve({ ttfb: Number(first - start) / 1e6, total: Number(end - start) / 1e6 });
       });
     });
@@ -126,13 +144,14 @@ const r = Object.fromEntries(names.map((n) => [n, { ttfb: med(res[n].ttfb), tota
 console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${N} interleaved samples each, 1 connection${same ? ', cache hits' : distinct ? ', distinct bodies' : ''}`);
 for (const n of names) {
   const stream = wholeOnly ? '' : `stream TTFB p50 ${r[n].ttfb.toFixed(3)} ms (−bare ${(r[n].ttfb - r.bare.ttfb).toFixed(3)})  `;
-  console.log(`${n.padEnd(8)} ${stream}non-stream p50 ${r[n].total.toFixed(3)} ms (−bare ${(r[n].total - r.bare.total).toFixed(3)})`);
+  console.log(`${n.padEnd(12)} ${stream}non-stream p50 ${r[n].total.toFixed(3)} ms (−bare ${(r[n].total - r.bare.total).toFixed(3)})`);
 }
 await stopAll();
 
 async function stopAll() {
   for (const g of gws) await g.stop();
   bare.kill();
+  floor?.kill();
   up.kill();
   fs.rmSync(dir, { recursive: true, force: true });
   process.exit(); // with process.exitCode
@@ -143,12 +162,12 @@ async function underLoad() {
   const loader = path.join(ROOT, 'bench/node_modules/autocannon/autocannon.js');
   if (!fs.existsSync(loader)) throw new Error(`${loader} is missing: run \`npm ci --prefix bench\` (./dev bench gateway does)`);
   const { default: autocannon } = await import(pathToFileURL(loader).href);
-  const pids = { bare: bare.pid, ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
+  const pids = { bare: bare.pid, ...(floor ? { 'floor-stream': floor.pid } : {}), ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
   const runs = Object.fromEntries(names.map((n) => [n, { us: [], rps: [] }]));
   for (let round = -1; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {
       const n = names[(round + 1 + k) % names.length];
-      if (round === 0 && same && n !== 'bare') {
+      if (round === 0 && same && trees[n]) {
         warm = true;
         await timed(n, false); // throws unless it is a cache hit
       }
@@ -156,7 +175,7 @@ async function underLoad() {
       const out = await autocannon({
         url: `${servers[n]}/v1/chat/completions`, method: 'POST', connections: load, duration: round < 0 ? 2 : duration,
         headers: { 'content-type': 'application/json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: body(false) }) }],
+        requests: [{ setupRequest: (req) => ({ ...req, body: body(streamLoad) }) }],
       });
       if (out.non2xx || out.errors) throw new Error(`${n}: ${out.non2xx} answers not 2xx, ${out.errors} errors`);
       if (round < 0) continue; // warm-up
@@ -165,8 +184,8 @@ async function underLoad() {
     }
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${load} connections, ${rounds} rounds of ${duration} s${same ? ', cache hits' : distinct ? ', distinct bodies' : ''}`);
+  console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${load} connections, ${rounds} rounds of ${duration} s${same ? ', cache hits' : distinct ? ', distinct bodies' : ''}${streamLoad ? `, streamed (${chunks ?? 7} content chunks)` : ''}`);
   for (const n of names) {
-    console.log(`${n.padEnd(8)} CPU µs/request ${med(runs[n].us).toFixed(0)} [${runs[n].us.map((x) => x.toFixed(0)).join(' ')}]  req/s ${med(runs[n].rps).toFixed(0)}`);
+    console.log(`${n.padEnd(12)} CPU µs/request ${med(runs[n].us).toFixed(0)} [${runs[n].us.map((x) => x.toFixed(0)).join(' ')}]  req/s ${med(runs[n].rps).toFixed(0)}`);
   }
 }

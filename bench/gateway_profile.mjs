@@ -18,6 +18,9 @@
 //   RSS, JS heap, wasm linear memory (the core's exported memory) and, at the end, the
 //   allocation sites still alive (V8's sampling heap profiler). Distinct requests by default.
 //
+// --chunks N (with --stream): the upstream sends N one-word content events instead, each written
+//   on its own (a turn of its event loop apart), so that the gateway reads them apart: the
+//   profile of a long streamed answer, mostly its per-chunk path.
 // --stream (with --target workerd): streamed calls ("stream": true; the upstream answers 8 SSE
 //   chunks at once), a profile of the stream path instead of the whole-answer one.
 //
@@ -103,8 +106,8 @@ function gatewayConfig(baseUrl, cacheBytes, timeoutMs = 0) {
 
 export function parseArgs(argv) {
   const o = { target: 'node', worker: 'switchyard', requests: 2000, concurrency: 10, warmup: 200, cacheBytes: 262144, wasm: null, group: null };
-  Object.assign(o, { stream: false, same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
-  const numeric = { '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
+  Object.assign(o, { chunks: 0, stream: false, same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
+  const numeric = { '--chunks': 'chunks', '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (numeric[a]) {
@@ -127,6 +130,7 @@ export function parseArgs(argv) {
   if (o.worker.startsWith('floor-') && o.target !== 'workerd') throw new Error(`--worker ${o.worker} needs --target workerd`);
   if (o.requests < 1 || o.concurrency < 1) throw new Error('--requests and --concurrency must be at least 1');
   if (o.stream && o.target !== 'workerd') throw new Error('--stream needs --target workerd');
+  if (o.chunks && !o.stream) throw new Error('--chunks needs --stream');
   if (o.hit && (o.cacheBytes === 0 || o.worker !== 'switchyard')) throw new Error('--hit needs the switchyard worker with a cache (--cache-bytes > 0)');
   return o;
 }
@@ -446,15 +450,37 @@ const STREAM_EVENTS = (() => {
   return events;
 })();
 
-async function startUpstream() {
+// `chunks` (> 0): that many one-word content events, each written a turn of the loop apart.
+function manyEvents(chunks) {
+  const words = JSON.parse(STREAM_EVENTS[0].slice(6)); // the first event, as a template
+  const event = (delta, finish) => `data: ${JSON.stringify({ ...words, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  const out = [event({ role: 'assistant', content: '' }, null)];
+  for (let i = 0; i < chunks; i++) out.push(event({ content: `word${i} ` }, null));
+  out.push(event({}, 'stop') + 'data: [DONE]\n\n');
+  return out;
+}
+
+async function startUpstream(chunks = 0) {
+  const many = chunks > 0 ? manyEvents(chunks) : null;
   const server = http.createServer((req, res) => {
     const parts = [];
     req.on('data', (d) => parts.push(d));
     req.on('end', () => {
       if (Buffer.concat(parts).includes('"stream":true')) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_bench_0001' });
-        for (const event of STREAM_EVENTS) res.write(event);
-        res.end();
+        if (!many) {
+          for (const event of STREAM_EVENTS) res.write(event);
+          res.end();
+          return;
+        }
+        let i = 0;
+        const next = () => {
+          if (res.destroyed) return;
+          res.write(many[i++]);
+          if (i < many.length) setImmediate(next);
+          else res.end();
+        };
+        next();
         return;
       }
       res.writeHead(200, { ...ANSWER_HEADERS, 'content-length': Buffer.byteLength(ANSWER) });
@@ -579,7 +605,7 @@ async function wasmMemories(cdp) {
 }
 
 async function withWorkerd(o, body) {
-  const upstream = await startUpstream();
+  const upstream = await startUpstream(o.chunks);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-profile-'));
   let wd = null;
   let cdp = null;

@@ -2,14 +2,16 @@
 // answers every POST …/chat/completions with the same ~600-byte chat.completion (or, for
 // `"stream": true`, the same text as 8 SSE chunks and [DONE], the first at once and the rest
 // `--chunk-ms` apart), without parsing more of the body than the stream flag. It does as little
-// as it can, so that what is measured is the proxy in front of it. Run as a child process:
+// as it can, so that what is measured is the proxy in front of it. `--chunks N`: N content
+// chunks of one word each instead (the text's words in turn, repeated as needed: as OpenAI
+// streams a long answer). Run as a child process:
 //
-//   node bench/gateway_upstream.mjs [--port 0] [--chunk-ms 2]   → prints {"port": N} on stdout
+//   node bench/gateway_upstream.mjs [--port 0] [--chunk-ms 2] [--chunks N]   → prints {"port": N} on stdout
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { port: { type: 'string', default: '0' }, 'chunk-ms': { type: 'string', default: '2' } },
+  options: { port: { type: 'string', default: '0' }, 'chunk-ms': { type: 'string', default: '2' }, chunks: { type: 'string' } },
 });
 const CHUNK_MS = Number(args['chunk-ms']);
 
@@ -37,9 +39,13 @@ function chunk(delta, finish) {
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 const WORDS = TEXT.split(/(?<= )/);
-const PER_CHUNK = Math.ceil(WORDS.length / 7);
 const CHUNKS = [chunk({ role: 'assistant', content: '' }, null)];
-for (let i = 0; i < WORDS.length; i += PER_CHUNK) CHUNKS.push(chunk({ content: WORDS.slice(i, i + PER_CHUNK).join('') }, null));
+if (args.chunks === undefined) {
+  const perChunk = Math.ceil(WORDS.length / 7);
+  for (let i = 0; i < WORDS.length; i += perChunk) CHUNKS.push(chunk({ content: WORDS.slice(i, i + perChunk).join('') }, null));
+} else {
+  for (let i = 0; i < Number(args.chunks); i++) CHUNKS.push(chunk({ content: WORDS[i % WORDS.length] }, null));
+}
 CHUNKS.push(chunk({}, 'stop') + 'data: [DONE]\n\n');
 
 function stream(res) {
