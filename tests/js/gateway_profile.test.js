@@ -86,6 +86,8 @@ describe('profile arithmetic', () => {
     assert.equal(parseArgs(['--requests', '5', '--same']).requests, 5);
     assert.throws(() => parseArgs(['--stream']), /--stream needs --target workerd/);
     assert.equal(parseArgs(['--target', 'workerd', '--stream']).stream, true);
+    assert.equal(parseArgs(['--target', 'workerd', '--stream', '--chunks', '200']).chunks, 200);
+    assert.throws(() => parseArgs(['--target', 'workerd', '--chunks', '200']), /--chunks needs --stream/);
   });
 
   it('--hit means identical bodies, needs a cache, and fails a run with any answer not from it', () => {
