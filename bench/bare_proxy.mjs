@@ -20,6 +20,16 @@ const STORED = JSON.stringify({
   usage: { prompt_tokens: 212, completion_tokens: 61, total_tokens: 273 },
 });
 
+// The floor workers' first step: the caller's body read whole and sent upstream (worker source).
+const CALL_UPSTREAM = `    const url = new URL(request.url);
+    const body = await request.arrayBuffer();
+    const upstream = await fetch(env.UPSTREAM + url.pathname + url.search, {
+      method: request.method,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' },
+      body,
+    });
+`;
+
 const WORKERS = {
   bare: `export default {
   fetch(request, env) {
@@ -30,14 +40,7 @@ const WORKERS = {
 `,
   'floor-miss': `export default {
   async fetch(request, env) {
-    const url = new URL(request.url);
-    const body = await request.arrayBuffer();
-    const upstream = await fetch(env.UPSTREAM + url.pathname + url.search, {
-      method: request.method,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' },
-      body,
-    });
-    const answer = await upstream.arrayBuffer();
+${CALL_UPSTREAM}    const answer = await upstream.arrayBuffer();
     return new Response(answer, {
       status: upstream.status,
       headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID() },
@@ -47,14 +50,7 @@ const WORKERS = {
 `,
   'floor-stream': `export default {
   async fetch(request, env) {
-    const url = new URL(request.url);
-    const body = await request.arrayBuffer();
-    const upstream = await fetch(env.UPSTREAM + url.pathname + url.search, {
-      method: request.method,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' },
-      body,
-    });
-    const reader = upstream.body.getReader();
+${CALL_UPSTREAM}    const reader = upstream.body.getReader();
     let controller;
     const answer = new ReadableStream({ start(c) { controller = c; } });
     (async () => {

@@ -42,6 +42,25 @@ uint32_t u32(const uint8_t* p) {
   return v;
 }
 
+constexpr const char* kJsonHeaders = "content-type: application/json\n";
+
+// One request answered by an upstream with `answer` (submit → FETCH → response, body, end): the
+// batch fetch_end returned, or submit's when that was not a FETCH.
+const uint8_t* upstream_cycle(sy_engine* engine, uint32_t id, const char* path, const std::string& body,
+                              const std::string& answer, double now) {
+  const uint8_t* batch =
+      sy_request_submit(engine, id, "POST", 4, path, std::strlen(path), kJsonHeaders, std::strlen(kJsonHeaders),
+                        reinterpret_cast<const uint8_t*>(body.data()), body.size(), now);
+  if (u32(batch + 4) != 1) return batch;  // the first record is not a FETCH
+  uint32_t fetch_id = u32(batch + 8);
+  sy_fetch_response(engine, fetch_id, 200, kJsonHeaders, std::strlen(kJsonHeaders), now);
+  sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
+  return sy_fetch_end(engine, fetch_id, now);
+}
+
+// Whether a cycle's last batch is a 200 RESPOND.
+bool answered_200(const uint8_t* batch) { return batch && u32(batch + 4) == 3 && u32(batch + 12) == 200; }
+
 void BM_RoutingDecision(benchmark::State& state) {
   std::vector<sy::config::Problem> problems;
   auto config = sy::config::load(kConfig, "{}", problems);
@@ -63,18 +82,10 @@ void full_cycle(benchmark::State& state, const std::string& config) {
   sy_engine* engine = sy_engine_new(1);
   sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
   std::string body = request_1k(), answer = answer_1k();
-  const char* headers = "content-type: application/json\n";
   double now = 0;
   uint32_t id = 0;
   for (auto _ : state) {
-    const uint8_t* batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, headers,
-                                             std::strlen(headers), reinterpret_cast<const uint8_t*>(body.data()),
-                                             body.size(), now);
-    uint32_t fetch_id = u32(batch + 8);  // the first record is the FETCH: its id
-    sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), now);
-    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
-    batch = sy_fetch_end(engine, fetch_id, now);
-    benchmark::DoNotOptimize(batch);
+    benchmark::DoNotOptimize(upstream_cycle(engine, ++id, "/v1/chat/completions", body, answer, now));
     now += 0.01;
   }
   state.SetItemsProcessed(state.iterations());
@@ -152,22 +163,15 @@ void BM_FullCycleFormat(benchmark::State& state) {
   std::string body = c.request(), answer = c.answer();
   if (size_t at = body.find("TARGET"); at != std::string::npos) body.replace(at, 6, c.target);
   else body.replace(body.find("\"fast\""), 6, std::string("\"") + c.target + "\"");
-  const char* headers = "content-type: application/json\n";
   const uint8_t* batch = nullptr;
   double now = 0;
   uint32_t id = 0;
   for (auto _ : state) {
-    batch = sy_request_submit(engine, ++id, "POST", 4, c.path, std::strlen(c.path), headers, std::strlen(headers),
-                              reinterpret_cast<const uint8_t*>(body.data()), body.size(), now);
-    if (u32(batch + 4) != 1) break;  // not a FETCH: reported below
-    uint32_t fetch_id = u32(batch + 8);
-    sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), now);
-    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
-    batch = sy_fetch_end(engine, fetch_id, now);
-    benchmark::DoNotOptimize(batch);
+    batch = upstream_cycle(engine, ++id, c.path, body, answer, now);
+    if (!answered_200(batch)) break;  // reported below
     now += 0.01;
   }
-  if (u32(batch + 4) != 3 || u32(batch + 12) != 200) state.SkipWithError("the cycle did not end in a 200 RESPOND");
+  if (!answered_200(batch)) state.SkipWithError("the cycle did not end in a 200 RESPOND");
   state.SetLabel(std::string(c.path) + " -> " + c.target);
   state.SetItemsProcessed(state.iterations());
   sy_engine_free(engine);
@@ -182,18 +186,11 @@ void BM_CacheHit(benchmark::State& state) {
   sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
   std::string body = request_1k(), answer = answer_1k();
   body.replace(body.find("\"fast\""), 6, "\"a/m-a\"");
-  const char* headers = "content-type: application/json\n";
-  const uint8_t* batch = sy_request_submit(engine, 1, "POST", 4, "/v1/chat/completions", 20, headers,
-                                           std::strlen(headers), reinterpret_cast<const uint8_t*>(body.data()),
-                                           body.size(), 0);
-  uint32_t fetch_id = u32(batch + 8);
-  sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), 0);
-  sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), 0);
-  sy_fetch_end(engine, fetch_id, 0);
+  const uint8_t* batch = upstream_cycle(engine, 1, "/v1/chat/completions", body, answer, 0);  // stored
   uint32_t id = 1;
   for (auto _ : state) {
-    batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, headers, std::strlen(headers),
-                              reinterpret_cast<const uint8_t*>(body.data()), body.size(), 1);
+    batch = sy_request_submit(engine, ++id, "POST", 4, "/v1/chat/completions", 20, kJsonHeaders,
+                              std::strlen(kJsonHeaders), reinterpret_cast<const uint8_t*>(body.data()), body.size(), 1);
     benchmark::DoNotOptimize(batch);
   }
   if (u32(batch + 4) != 3) state.SkipWithError("the request was not answered from the cache");
@@ -215,7 +212,6 @@ void BM_CacheMiss(benchmark::State& state) {
   if (state.range(0) == 1)
     body.insert(body.find("{\"role\""), R"({"role": "system", "content": ")" + std::string(4096, 's') + R"("}, )");
   size_t serial_at = body.find("xxxxxxxx");  // the prompt's first 8 characters number the request
-  const char* headers = "content-type: application/json\n";
   const uint8_t* batch = nullptr;
   double now = 0;
   uint32_t id = 0;
@@ -223,17 +219,11 @@ void BM_CacheMiss(benchmark::State& state) {
   for (auto _ : state) {
     std::snprintf(serial, sizeof serial, "%08x", ++id);
     body.replace(serial_at, 8, serial);
-    batch = sy_request_submit(engine, id, "POST", 4, "/v1/chat/completions", 20, headers, std::strlen(headers),
-                              reinterpret_cast<const uint8_t*>(body.data()), body.size(), now);
-    if (u32(batch + 4) != 1) break;  // not a FETCH: reported below
-    uint32_t fetch_id = u32(batch + 8);
-    sy_fetch_response(engine, fetch_id, 200, headers, std::strlen(headers), now);
-    sy_fetch_body(engine, fetch_id, reinterpret_cast<const uint8_t*>(answer.data()), answer.size(), now);
-    batch = sy_fetch_end(engine, fetch_id, now);
-    benchmark::DoNotOptimize(batch);
+    batch = upstream_cycle(engine, id, "/v1/chat/completions", body, answer, now);
+    if (!answered_200(batch)) break;  // a hit or an error: reported below
     now += 0.01;
   }
-  if (u32(batch + 4) != 3 || u32(batch + 12) != 200) state.SkipWithError("the cycle did not end in a 200 RESPOND");
+  if (!answered_200(batch)) state.SkipWithError("the cycle did not end in a 200 RESPOND");
   state.SetItemsProcessed(state.iterations());
   sy_engine_free(engine);
 }
@@ -250,7 +240,6 @@ void BM_StreamChunk(benchmark::State& state) {
   sy_engine_configure(engine, config.data(), config.size(), "{}", 2);
   std::string body = request_1k(true);
   body.replace(body.find("\"fast\""), 6, "\"a/m-a\"");
-  const char* headers = "content-type: application/json\n";
   const char* sse = "content-type: text/event-stream\n";
   std::vector<std::string> events;
   for (int i = 0; i < 200; ++i)
@@ -266,7 +255,7 @@ void BM_StreamChunk(benchmark::State& state) {
     serial = std::to_string(++id);  // a body of its own: no cache hits
     std::string numbered = body;
     numbered.replace(numbered.find("xxxx"), serial.size(), serial);
-    const uint8_t* batch = sy_request_submit(engine, id, "POST", 4, "/v1/chat/completions", 20, headers, std::strlen(headers),
+    const uint8_t* batch = sy_request_submit(engine, id, "POST", 4, "/v1/chat/completions", 20, kJsonHeaders, std::strlen(kJsonHeaders),
                                              reinterpret_cast<const uint8_t*>(numbered.data()), numbered.size(), now);
     uint32_t fetch_id = u32(batch + 8);
     sy_fetch_response(engine, fetch_id, 200, sse, std::strlen(sse), now);
