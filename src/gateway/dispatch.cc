@@ -97,8 +97,9 @@ void Gateway::model_request(uint32_t id, Pending& p, double now) {
   Repeats::Bytes bytes{int(handler), p.key, p.name, p.body};
   bool repeatable = runtime_->config->cache.enabled && handler != Handler::models &&
                     handler != Handler::count_tokens && Repeats::takes(bytes);
-  uint64_t sketch = repeatable ? Repeats::sketch_of(bytes) : 0;
+  uint64_t sketch = 0;
   if (repeatable) {
+    sketch = Repeats::sketch_of(bytes);
     if (const Decoded* seen = runtime_->repeats.find(bytes, sketch)) return launch(id, p, *seen, now);
   }
   std::string raw = repeatable ? p.body : std::string();  // decode() parses the body in place
