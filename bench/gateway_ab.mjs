@@ -8,11 +8,12 @@
 //                             [--stream [--chunks N]] A=… B=…
 //
 // --load C: instead, CPU per request under load: each server in turn takes C connections of
-// whole calls for --duration seconds (autocannon, from bench/node_modules), the order rotating
-// each of --rounds rounds after a warm-up round; prints the median CPU µs per request of each
-// workerd process (/proc/<pid>/stat) and its req/s. What a change saves per request shows
-// there, where the same comparison through separate `./dev bench gateway` runs drifts with the
-// machine's load by more than a few percent.
+// whole calls (streamed ones with --stream) for --duration seconds (autocannon, from
+// bench/node_modules), the order rotating each of --rounds rounds after a warm-up round; prints
+// the median CPU µs per request of each workerd process (/proc/<pid>/stat) and its req/s, then
+// each later tree's CPU per request less the first tree's, round by round (their median). What
+// a change saves per request shows there, where the same comparison through separate `./dev
+// bench gateway` runs drifts with the machine's load by more than a few percent.
 //
 // --whole: only the whole (non-streamed) calls. --same: every whole call has the same body and
 // the gateways get a 256 KiB response cache, so that after the first they are cache hits (the
@@ -187,5 +188,12 @@ async function underLoad() {
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${load} connections, ${rounds} rounds of ${duration} s${same ? ', cache hits' : distinct ? ', distinct bodies' : ''}${streamLoad ? `, streamed (${chunks ?? 7} content chunks)` : ''}`);
   for (const n of names) {
     console.log(`${n.padEnd(12)} CPU µs/request ${med(runs[n].us).toFixed(0)} [${runs[n].us.map((x) => x.toFixed(0)).join(' ')}]  req/s ${med(runs[n].rps).toFixed(0)}`);
+  }
+  // Each later tree against the first, round by round: the machine's drift falls on both sides.
+  const [first, ...others] = Object.keys(trees);
+  for (const n of others) {
+    const diffs = runs[n].us.map((us, r) => us - runs[first].us[r]);
+    const lower = diffs.filter((d) => d < 0).length;
+    console.log(`${n} − ${first}, paired by round: median ${med(diffs) >= 0 ? '+' : ''}${med(diffs).toFixed(0)} µs/request, lower in ${lower} of ${rounds} rounds`);
   }
 }
