@@ -82,8 +82,8 @@ bareMod.writeBareProxy(dir, upstream, here.DEFAULT_V8_FLAGS);
 const bare = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
 const listening = (child) => new Promise((r) => child.stdio[3].on('data', (d) => { for (const l of String(d).split('\n')) if (l.includes('"listen"')) r(JSON.parse(l).port); }));
 servers.bare = `http://127.0.0.1:${await listening(bare)}`;
-let floor = null; // --stream --load: floor-stream
-if (streamLoad && load > 0) {
+let floor = null; // floor-stream: under --stream --load, and beside the streamed calls of the one-connection mode
+if ((streamLoad && load > 0) || (load === 0 && !wholeOnly)) {
   const floorDir = path.join(dir, 'floor-stream');
   bareMod.writeBareProxy(floorDir, upstream, here.DEFAULT_V8_FLAGS, 'floor-stream');
   floor = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: floorDir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
