@@ -1,7 +1,8 @@
-// Two trees' gateways side by side with the bare proxy, request by request: one streamed and one
-// whole call to each of the three in turn (the order rotating), at one connection each, so that
-// the load of a shared machine hits all three alike. Prints the p50 of the stream's time to first
-// byte and of the whole call's time, and each minus the bare proxy's.
+// Two trees' gateways side by side with the bare proxy and the floor-stream worker (unless
+// --whole), request by request: one streamed and one whole call to each in turn (the order
+// rotating), at one connection each, so that the load of a shared machine hits all alike. Prints
+// the p50 of the stream's time to first byte and of the whole call's time, and each minus the
+// bare proxy's.
 //
 //   node bench/gateway_ab.mjs [--samples 1000] [--whole] [--same | --distinct] A=/path/to/tree B=/path/to/other/tree
 //   node bench/gateway_ab.mjs --load 10 [--rounds 7] [--duration 4] [--same | --distinct] [--cache] [--system N]
