@@ -4,8 +4,15 @@
 #     visible in the include directory.
 #   - clang-19: RapidJSON 1.1.0's GenericStringRef::operator= assigns a const member and is
 #     rejected even though it is never instantiated. The overlay's document.h is a copy with
-#     that one operator declared `= delete` (nothing can call it, so behaviour is unchanged);
-#     every other entry is a symlink to the installed one. A fixed upstream is left untouched.
+#     that one operator declared `= delete` (nothing can call it, so behaviour is unchanged).
+#   - A document's memory pool starts with a chunk of at least 64 KiB, and every request in
+#     flight holds one (a stream two: its request's and its current event's), which in a wasm
+#     build is linear memory that never shrinks: 1,000 streams in flight took 132 MB of it. The
+#     overlay's allocators.h is a copy whose default chunk is 4 KiB: a request's text and tree
+#     take what they need (a text longer than a chunk gets a chunk of its own size, as before).
+#   Every other entry is a copy of the installed one: through a symlink, the compiler reads a
+#   header's own `#include "…"` beside its target, in the installed folder, past the patched
+#   ones. A fixed upstream is left untouched.
 # Sets SY_RAPIDJSON_INCLUDE_DIR (the overlay) for `-isystem` use.
 
 find_path(SY_RAPIDJSON_ROOT rapidjson/document.h
@@ -22,12 +29,18 @@ set(_overlay "${SY_RAPIDJSON_INCLUDE_DIR}/rapidjson")
 set(_source "${SY_RAPIDJSON_ROOT}/rapidjson")
 file(MAKE_DIRECTORY "${_overlay}")
 
+# An overlay from before the copies holds symlinks (to files and to folders): remove them (not
+# their targets) first, so that nothing is copied through them into the installed folder.
+set(_had_links FALSE)
 file(GLOB _entries RELATIVE "${_source}" "${_source}/*")
 foreach(_entry IN LISTS _entries)
-  if(NOT _entry STREQUAL "document.h" AND NOT EXISTS "${_overlay}/${_entry}")
-    file(CREATE_LINK "${_source}/${_entry}" "${_overlay}/${_entry}" SYMBOLIC)
+  if(IS_SYMLINK "${_overlay}/${_entry}")
+    file(REMOVE "${_overlay}/${_entry}")
+    set(_had_links TRUE)
   endif()
 endforeach()
+# Copies keep their timestamps, and unchanged ones are not copied again (no rebuild).
+file(COPY "${_source}/" DESTINATION "${_overlay}" PATTERN "document.h" EXCLUDE PATTERN "allocators.h" EXCLUDE)
 
 file(READ "${_source}/document.h" _document)
 string(REPLACE
@@ -37,4 +50,21 @@ string(REPLACE
 # Only rewrite when different, so dependants are not rebuilt on every configure.
 file(WRITE "${CMAKE_BINARY_DIR}/rapidjson-document.h.tmp" "${_document}")
 file(COPY_FILE "${CMAKE_BINARY_DIR}/rapidjson-document.h.tmp" "${_overlay}/document.h" ONLY_IF_DIFFERENT)
+# Objects built through the symlinks recorded the installed headers as their dependencies, which
+# do not change: touching the patched document.h, which they all include, rebuilds them.
+if(_had_links)
+  file(TOUCH "${_overlay}/document.h")
+endif()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_source}/document.h")
+
+file(READ "${_source}/allocators.h" _allocators)
+string(REPLACE
+  "static const int kDefaultChunkCapacity = 64 * 1024;"
+  "static const int kDefaultChunkCapacity = 4 * 1024; /* switchyard overlay: 64 KiB upstream */"
+  _patched "${_allocators}")
+if(_patched STREQUAL _allocators)
+  message(FATAL_ERROR "${_source}/allocators.h has no `kDefaultChunkCapacity = 64 * 1024`: update cmake/rapidjson.cmake")
+endif()
+file(WRITE "${CMAKE_BINARY_DIR}/rapidjson-allocators.h.tmp" "${_patched}")
+file(COPY_FILE "${CMAKE_BINARY_DIR}/rapidjson-allocators.h.tmp" "${_overlay}/allocators.h" ONLY_IF_DIFFERENT)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_source}/allocators.h")

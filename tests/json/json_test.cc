@@ -36,6 +36,20 @@ TEST(Json, RefusesDeepNestingAndTrailingGarbage) {
   EXPECT_TRUE(parse("{}  \n", doc, error));
 }
 
+// Every request in flight holds its parsed body, and a stream its current event: a document's
+// memory is what its text and tree take (cmake/rapidjson.cmake), not a 64 KiB chunk each.
+TEST(Json, ASmallDocumentTakesAFewKibibytes) {
+  Document doc;
+  std::string error;
+  std::string event = R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
+                      R"("choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}]})";
+  ASSERT_TRUE(parse(event, doc, error)) << error;
+  EXPECT_LE(doc.GetAllocator().Capacity(), 4u * 1024);
+  std::string large = R"({"text":")" + std::string(100 * 1024, 'x') + R"("})";  // a text larger than a chunk
+  ASSERT_TRUE(parse(large, doc, error)) << error;
+  EXPECT_EQ(view(doc["text"]).size(), 100u * 1024);
+}
+
 TEST(Json, AppendStringEscapes) {
   std::string out;
   append_string(out, std::string_view("a\"b\\c\n\x01é", 9));
