@@ -69,6 +69,8 @@ for (let i = 0; i < argv.length; i++) {
   else throw new Error(`unknown argument ${argv[i]} (see the comment at the top of bench/gateway_ab.mjs)`);
 }
 if (!(N > 0) || Object.keys(trees).length === 0) throw new Error('usage: node bench/gateway_ab.mjs [--samples N] NAME=tree …');
+if (streamLoad && !(load > 0)) throw new Error('--stream needs --load (the one-connection mode streams every other call already)');
+if (chunks !== null && !streamLoad) throw new Error('--chunks needs --stream');
 const bareMod = await import(pathToFileURL(path.join(ROOT, 'bench/bare_proxy.mjs')).href);
 const gwMods = {};
 for (const [t, dir] of Object.entries(trees)) gwMods[t] = await import(pathToFileURL(path.join(dir, 'worker/gateway.mjs')).href);
@@ -79,16 +81,20 @@ const upPort = await new Promise((r) => up.stdout.once('data', (d) => r(JSON.par
 const upstream = `http://127.0.0.1:${upPort}`;
 const servers = {};
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-ab-'));
-bareMod.writeBareProxy(dir, upstream, here.DEFAULT_V8_FLAGS);
-const bare = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-const listening = (child) => new Promise((r) => child.stdio[3].on('data', (d) => { for (const l of String(d).split('\n')) if (l.includes('"listen"')) r(JSON.parse(l).port); }));
-servers.bare = `http://127.0.0.1:${await listening(bare)}`;
+// A reference worker of bench/bare_proxy.mjs in its own workerd, written into `where`: its process and URL.
+async function startReference(kind, where) {
+  bareMod.writeBareProxy(where, upstream, here.DEFAULT_V8_FLAGS, kind);
+  const child = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: where, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+  const port = await new Promise((r) => child.stdio[3].on('data', (d) => { for (const l of String(d).split('\n')) if (l.includes('"listen"')) r(JSON.parse(l).port); }));
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+const { child: bare, url: bareUrl } = await startReference('bare', dir);
+servers.bare = bareUrl;
 let floor = null; // floor-stream: under --stream --load, and beside the streamed calls of the one-connection mode
 if ((streamLoad && load > 0) || (load === 0 && !wholeOnly)) {
-  const floorDir = path.join(dir, 'floor-stream');
-  bareMod.writeBareProxy(floorDir, upstream, here.DEFAULT_V8_FLAGS, 'floor-stream');
-  floor = spawn(here.workerdBinary(), ['serve', 'bare.capnp', '--control-fd=3'], { cwd: floorDir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-  servers['floor-stream'] = `http://127.0.0.1:${await listening(floor)}`;
+  const started = await startReference('floor-stream', path.join(dir, 'floor-stream'));
+  floor = started.child;
+  servers['floor-stream'] = started.url;
 }
 const gws = [];
 for (const t of Object.keys(trees)) {
