@@ -3,6 +3,7 @@
 // 1 KB answer, as a host drives it through the C interface.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>

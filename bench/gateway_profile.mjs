@@ -452,8 +452,8 @@ const STREAM_EVENTS = (() => {
 
 // `chunks` (> 0): that many one-word content events, each written a turn of the loop apart.
 function manyEvents(chunks) {
-  const words = JSON.parse(STREAM_EVENTS[0].slice(6)); // the first event, as a template
-  const event = (delta, finish) => `data: ${JSON.stringify({ ...words, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  const template = JSON.parse(STREAM_EVENTS[0].slice(6)); // the first event (its id, model…)
+  const event = (delta, finish) => `data: ${JSON.stringify({ ...template, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
   const out = [event({ role: 'assistant', content: '' }, null)];
   for (let i = 0; i < chunks; i++) out.push(event({ content: `word${i} ` }, null));
   out.push(event({}, 'stop') + 'data: [DONE]\n\n');
