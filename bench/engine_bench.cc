@@ -12,6 +12,9 @@
 
 #include "cache/store.h"
 #include "config/config.h"
+#include "engine/shared_limits.h"
+#include "exchange/actions.h"
+#include "ledger/objects.h"
 #include "routing/router.h"
 #include "switchyard.h"
 
@@ -301,5 +304,56 @@ void BM_FullCycleUpstreamTelemetry(benchmark::State& state) {
   full_cycle(state, config);
 }
 BENCHMARK(BM_FullCycleUpstreamTelemetry);
+
+// N calls in flight, each holding a slot of a provider's concurrency shared across instances
+// (limits.concurrency with shared state), the STATE ops answered by ledger::Objects in memory as
+// the Durable Object would. The engine asks LedgerLimits for its next deadline after every event
+// and passes it every timer of its own.
+struct SharedSlots {
+  explicit SharedSlots(uint32_t in_flight) : ledger(rng, batch), limits(ledger) {
+    std::vector<sy::config::Problem> problems;
+    config = sy::config::load(R"({"providers": {"p": {"type": "echo", "limits": {"concurrency": 100000}}}})", "{}",
+                              problems);
+    ledger.enable_shared(true);
+    for (uint32_t call = 1; call <= in_flight; ++call) admitted = admitted && admit(call);
+  }
+  bool admit(uint32_t call) {
+    using V = sy::exchange::SharedLimits::Verdict;
+    std::string object;
+    V v = limits.acquire(call, call, *config, 0, 0, 1, 0, object);
+    for (int n = 0; n < 8 && v == V::pending; ++n) {
+      for (const sy::exchange::Action& a : sy::exchange::decode(batch.data())) {
+        std::string answer;
+        if (a.kind == sy::exchange::ActionKind::state) objects.apply(a.url, a.body, 0, answer);
+        ledger.result(a.id, answer, 0);
+        limits.deliver(ledger.take_decisions(), 0);
+      }
+      batch.clear();
+      v = limits.acquire(call, call, *config, 0, 0, 1, 0, object);
+    }
+    return v == V::admitted;
+  }
+  std::shared_ptr<const sy::config::Config> config;
+  sy::Rng rng{1};
+  sy::exchange::ActionBatch batch;
+  sy::ledger::Ledger ledger;
+  sy::engine::LedgerLimits limits;
+  sy::ledger::Objects objects;
+  bool admitted = true;
+};
+
+void BM_SharedSlotsNextDeadline(benchmark::State& state) {
+  SharedSlots s(uint32_t(state.range(0)));
+  if (!s.admitted) return state.SkipWithError("a call was not admitted");
+  for (auto _ : state) benchmark::DoNotOptimize(s.limits.next_deadline());
+}
+BENCHMARK(BM_SharedSlotsNextDeadline)->Arg(1)->Arg(100)->Arg(1000);
+
+void BM_SharedSlotsTimer(benchmark::State& state) {
+  SharedSlots s(uint32_t(state.range(0)));
+  if (!s.admitted) return state.SkipWithError("a call was not admitted");
+  for (auto _ : state) s.limits.timer(1);
+}
+BENCHMARK(BM_SharedSlotsTimer)->Arg(1)->Arg(100)->Arg(1000);
 
 }  // namespace

@@ -115,6 +115,7 @@ LedgerLimits::Verdict LedgerLimits::take_all(uint32_t call, Claim& c, double now
   }
   // Every pool admitted the call: its request is consumed from the rpm windows now.
   c.started = true;
+  count_slots(c, true);
   for (Held& h : c.held) {
     if (h.pool.kind != Kind::rpm) continue;
     ledger_.settle(h.pool.spec, h.ticket, 1, c.task, now);
@@ -127,6 +128,7 @@ void LedgerLimits::release(uint32_t call, double tokens, double now) {
   auto it = claims_.find(call);
   if (it == claims_.end()) return;
   Claim& c = it->second;
+  if (c.started) count_slots(c, false);
   for (const Held& h : c.held) {
     if (h.pool.kind == Kind::concurrency) ledger_.settle(h.pool.spec, h.ticket, 0, c.task, now);
     if (h.pool.kind == Kind::tpm) ledger_.settle(h.pool.spec, h.ticket, std::max(0.0, tokens), c.task, now);
@@ -137,6 +139,7 @@ void LedgerLimits::release(uint32_t call, double tokens, double now) {
 void LedgerLimits::drop(uint32_t call, Claim& c, double now) {
   if (c.started) {  // ended without release(): what it used is the estimate
     double tokens = c.tokens;
+    count_slots(c, false);
     c.started = false;
     for (const Held& h : c.held) {
       if (h.pool.kind == Kind::rpm) continue;
@@ -163,6 +166,9 @@ void LedgerLimits::forget(uint32_t call, double now) {
 }
 
 void LedgerLimits::timer(double now) {
+  // Every timer of the engine comes here: while each lease in use holds, no call has lost its slot.
+  auto holds = [&](const Slots& s) { return ledger_.holds(s.spec, ledger::Ticket{0, s.epoch, false}, now); };
+  if (std::all_of(slots_.begin(), slots_.end(), holds)) return;
   std::vector<uint32_t> lost_calls;
   for (const auto& [call, c] : claims_) {
     if (!c.started) continue;
@@ -175,13 +181,26 @@ void LedgerLimits::timer(double now) {
   for (uint32_t call : lost_calls) lost(call, now);  // the exchange stops them after the event
 }
 
+void LedgerLimits::count_slots(const Claim& c, bool add) {
+  for (const Held& h : c.held) {
+    // The tickets Ledger::expiry() gives no expiry: from a pool in memory, or without a lease.
+    if (h.pool.kind != Kind::concurrency || h.ticket.local || h.ticket.epoch == 0) continue;
+    auto it = std::find_if(slots_.begin(), slots_.end(), [&](const Slots& s) {
+      return s.epoch == h.ticket.epoch && s.spec.object == h.pool.spec.object && s.spec.pool == h.pool.spec.pool;
+    });
+    if (add && it == slots_.end()) it = slots_.insert(it, Slots{h.pool.spec, h.ticket.epoch, 0});
+    if (add) {
+      ++it->calls;
+    } else if (it != slots_.end() && --it->calls == 0) {
+      *it = std::move(slots_.back());
+      slots_.pop_back();
+    }
+  }
+}
+
 double LedgerLimits::next_deadline() const {
   double at = ledger::Holder::kInf;
-  for (const auto& entry : claims_) {
-    if (!entry.second.started) continue;
-    for (const Held& h : entry.second.held)
-      if (h.pool.kind == Kind::concurrency) at = std::min(at, ledger_.expiry(h.pool.spec, h.ticket));
-  }
+  for (const Slots& s : slots_) at = std::min(at, ledger_.expiry(s.spec, ledger::Ticket{0, s.epoch, false}));
   return at;
 }
 

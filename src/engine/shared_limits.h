@@ -79,13 +79,25 @@ class LedgerLimits final : public exchange::SharedLimits {
     bool started = false;    // every pool admitted it: rpm consumed
   };
 
+  // The started calls holding a slot of one concurrency pool's lease (its epoch), counted, so that
+  // next_deadline() (after every event) and timer() (every timer of the engine) cost the pools in
+  // use, not the calls in flight.
+  struct Slots {
+    ledger::Spec spec;
+    uint64_t epoch = 0;
+    size_t calls = 0;
+  };
+
   double amount(const Claim& c, const Pool& p) const;
   // Gives back what the claim holds (nothing consumed) and forgets its waiting.
   void drop(uint32_t call, Claim& c, double now);
   Verdict take_all(uint32_t call, Claim& c, double now, std::string& object);
+  // Counts a started claim's concurrency slots in slots_ (add), or takes them out.
+  void count_slots(const Claim& c, bool add);
 
   ledger::Ledger& ledger_;
   std::map<uint32_t, Claim> claims_;
+  std::vector<Slots> slots_;
 };
 
 }  // namespace sy::engine

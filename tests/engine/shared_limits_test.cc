@@ -198,6 +198,10 @@ TEST(SharedLimits, RandomInterleavingsKeepTheSumInFlightWithinTheLimit) {
         iso.host(objects, now);
       }
       ASSERT_LE(a.running.size() + b.running.size(), 2u) << "seed " << seed << " step " << step;
+      for (Isolate* iso : {&a, &b}) {  // a slot's lease has an expiry exactly while a call runs on it
+        ASSERT_EQ(iso->limits.next_deadline() == ledger::Holder::kInf, iso->running.empty())
+            << "seed " << seed << " step " << step;
+      }
       const ledger::Pool* pool = objects.find("provider:p", "concurrency");
       if (pool) {
         double leased = pool->lease_of(a.ledger.holder()).first + pool->lease_of(b.ledger.holder()).first;
@@ -216,6 +220,23 @@ TEST(SharedLimits, RandomInterleavingsKeepTheSumInFlightWithinTheLimit) {
     }
     EXPECT_EQ(ran, 24) << "seed " << seed;
   }
+}
+
+TEST(SharedLimits, TheNextDeadlineIsTheEarliestLeaseExpiryOfTheSlotsInUse) {
+  auto config = config_of(R"({"concurrency": 100})");
+  ledger::Objects objects;
+  Isolate a(*config, 1);
+  a.target = 0;  // the provider's pool (ttl 30 s) and the target's (concurrency 5)
+  for (uint32_t call = 1; call <= 5; ++call) ASSERT_EQ(a.ask_through(call, objects, 0), V::admitted);
+  EXPECT_EQ(a.limits.next_deadline(), 30000);  // both leases taken at 0
+  a.ledger.timer(20000);                        // renewed a third of the ttl before
+  a.host(objects, 20000);
+  EXPECT_EQ(a.limits.next_deadline(), 50000);
+  for (uint32_t call = 1; call <= 4; ++call) a.end(call, 20000);
+  EXPECT_EQ(a.limits.next_deadline(), 50000);  // one call still holds both slots
+  a.limits.forget(5, 20000);                    // gone without release(): its slots too
+  EXPECT_EQ(a.limits.next_deadline(), ledger::Holder::kInf);
+  EXPECT_EQ(a.limits.claims(), 0u);
 }
 
 TEST(SharedLimits, RpmIsExactAcrossIsolatesAndFreesWithTheWindow) {
