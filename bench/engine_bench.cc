@@ -356,4 +356,33 @@ void BM_SharedSlotsTimer(benchmark::State& state) {
 }
 BENCHMARK(BM_SharedSlotsTimer)->Arg(1)->Arg(100)->Arg(1000);
 
+// The ledger's next deadline with N pools an isolate has used (a key budget each, say), each
+// reserved and settled once, as the engine asks after every event.
+void BM_LedgerPoolsNextDeadline(benchmark::State& state) {
+  sy::Rng rng(1);
+  sy::exchange::ActionBatch batch;
+  sy::ledger::Ledger ledger(rng, batch);
+  sy::ledger::Objects objects;
+  ledger.enable_shared(true);
+  for (int64_t i = 0; i < state.range(0); ++i) {
+    sy::ledger::Spec spec;
+    spec.object = "key:k" + std::to_string(i);
+    spec.pool = "usd";
+    spec.capacity = 100;
+    sy::ledger::Decision d = ledger.reserve(spec, 1, 1, uint32_t(i + 1), false, 0, 0);
+    for (const sy::exchange::Action& a : sy::exchange::decode(batch.data())) {
+      std::string answer;
+      objects.apply(a.url, a.body, 0, answer);
+      ledger.result(a.id, answer, 0);
+    }
+    batch.clear();
+    for (const sy::ledger::Decision& got : ledger.take_decisions()) d = got;
+    if (d.verdict != sy::ledger::Verdict::admitted) return state.SkipWithError("a pool did not admit");
+    ledger.settle(spec, d.ticket, 0.5, uint32_t(i + 1), 0);
+  }
+  batch.clear();
+  for (auto _ : state) benchmark::DoNotOptimize(ledger.next_deadline());
+}
+BENCHMARK(BM_LedgerPoolsNextDeadline)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000);
+
 }  // namespace

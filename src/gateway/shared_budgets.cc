@@ -105,7 +105,7 @@ BudgetView SharedBudgets::view(int key) const {
   if (budget <= 0) return local_.view(key);
   BudgetView v;
   v.budget_usd = budget;
-  ledger::Holder* holder = ledger_.find(spec(key));
+  const ledger::Holder* holder = ledger_.peek(spec(key));
   if (!holder) {
     v.spent_usd = seen_.count(key) ? seen_.at(key) : 0;
     return v;

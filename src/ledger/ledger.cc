@@ -48,10 +48,21 @@ Ledger::Entry& Ledger::entry(const Spec& spec) {
   auto it = entries_.find(key);
   if (it == entries_.end()) it = entries_.emplace(key, Entry{Holder(spec, holder_), {}, 0}).first;
   it->second.holder.respec(spec);  // the config in force is the truth
-  return it->second;
+  return touch(it->second);
+}
+
+Ledger::Entry& Ledger::touch(Entry& e) const {
+  if (!e.touched) touched_.push_back(&e);
+  e.touched = true;
+  return e;
 }
 
 Holder* Ledger::find(const Spec& spec) {
+  auto it = entries_.find(key_of(spec));
+  return it == entries_.end() ? nullptr : &touch(it->second).holder;
+}
+
+const Holder* Ledger::peek(const Spec& spec) const {
   auto it = entries_.find(key_of(spec));
   return it == entries_.end() ? nullptr : &it->second.holder;
 }
@@ -202,6 +213,7 @@ bool Ledger::result(uint32_t op_id, std::string_view data, double now) {
   }
   auto e = entries_.find(pending.key);
   if (e == entries_.end()) return true;
+  touch(e->second);
   Answer answer;
   bool ok = decode(data, Op::Kind::lease, answer);
   if (ok) {
@@ -222,13 +234,20 @@ bool Ledger::result(uint32_t op_id, std::string_view data, double now) {
 
 void Ledger::timer(double now) {
   if (!shared_) return;
-  for (auto& [key, e] : entries_) pump(e, key, 0, now);
+  for (auto& [key, e] : entries_) pump(touch(e), key, 0, now);
 }
 
 double Ledger::next_deadline() const {
-  double at = Holder::kInf;
-  for (const auto& [key, e] : entries_) at = std::min(at, e.holder.next_deadline());
-  return at;
+  for (Entry* e : touched_) {
+    e->touched = false;
+    double at = e->holder.next_deadline();
+    if (at == e->indexed) continue;
+    if (e->indexed != Holder::kInf) deadlines_.erase({e->indexed, e});
+    if (at != Holder::kInf) deadlines_.insert({at, e});
+    e->indexed = at;
+  }
+  touched_.clear();
+  return deadlines_.empty() ? Holder::kInf : deadlines_.begin()->first;
 }
 
 std::vector<Decision> Ledger::take_decisions() {

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/rng.h"
@@ -75,8 +77,11 @@ class Ledger {
   // Decisions reached since the last call, for requests that were told `pending`.
   std::vector<Decision> take_decisions();
 
-  // For tests.
+  // The holder of `spec`'s pool (nullptr: never used). find() is for changing it (and marks it
+  // for next_deadline()); peek() only reads it.
   Holder* find(const Spec& spec);
+  const Holder* peek(const Spec& spec) const;
+  // For tests.
   Objects& memory() { return memory_; }
   size_t ops_in_flight() const { return ops_.size(); }
 
@@ -90,7 +95,9 @@ class Ledger {
   struct Entry {
     Holder holder;
     std::deque<Waiter> waiters;
-    double chunk = 0;  // what a refill asks for at least (grows with Spec::grow)
+    double chunk = 0;          // what a refill asks for at least (grows with Spec::grow)
+    double indexed = Holder::kInf;  // its holder's deadline as deadlines_ has it
+    bool touched = false;      // in touched_: its holder may have changed since
   };
   struct Pending {
     std::string key;  // the holder's entry; empty for a get
@@ -99,6 +106,8 @@ class Ledger {
   };
 
   Entry& entry(const Spec& spec);
+  // Every way to an entry's holder marks it, so that next_deadline() reads only those again.
+  Entry& touch(Entry& e) const;
   Decision reserve_in_memory(const Spec& spec, double amount, uint32_t owner, double now);
   void send(Entry& entry, const std::string& key, double want, double min, uint32_t owner, double now);
   void pump(Entry& entry, const std::string& key, uint32_t owner, double now);
@@ -111,6 +120,10 @@ class Ledger {
   std::string holder_;
   Objects memory_;
   std::map<std::string, Entry> entries_;
+  // The holders' deadlines, earliest first, as of their entries' last touch (next_deadline()
+  // runs after every event: it costs the entries touched since, not every pool ever used).
+  mutable std::vector<Entry*> touched_;
+  mutable std::set<std::pair<double, const Entry*>> deadlines_;
   std::map<uint32_t, Pending> ops_;
   uint32_t last_op_id_ = 0;
   std::vector<Decision> decisions_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include "exchange/actions.h"
@@ -384,6 +385,59 @@ struct Sim {
   int admitted = 0, refused = 0, unavailable = 0;
   double spent = 0, unabsorbed = 0;
 };
+
+// next_deadline() keeps the holders' deadlines indexed and reads again only the pools touched
+// since: after every step of random reservations, settles, answers (some failed, some late) and
+// timers over several pools, it must equal the earliest of every holder's own deadline.
+TEST(LedgerRandom, TheNextDeadlineIsTheEarliestOfEveryPool) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Rng rng(seed), dice(seed + 100);
+    exchange::ActionBatch batch;
+    Ledger ledger(rng, batch);
+    ledger.enable_shared(true);
+    Objects objects;
+    std::vector<Spec> specs;
+    for (int i = 0; i < 6; ++i) specs.push_back(Spec{"key:k" + std::to_string(i), "budget", 1.0, 0, 3000});
+    std::vector<Action> unanswered;
+    std::vector<std::pair<int, Ticket>> held;
+    double now = 0;
+    uint32_t owner = 0;
+    for (int step = 0; step < 400; ++step) {
+      now += double(dice.next() % 700);
+      uint64_t pick = dice.next() % 5;
+      int p = int(dice.next() % specs.size());
+      if (pick == 0) {
+        Decision d = ledger.reserve(specs[size_t(p)], 0.01, 0.02, ++owner, false, now);
+        if (d.verdict == Verdict::admitted) held.emplace_back(p, d.ticket);
+      } else if (pick == 1 && !held.empty()) {
+        ledger.settle(specs[size_t(held.back().first)], held.back().second, 0.005, 0, now);
+        held.pop_back();
+      } else if (pick == 2 && !unanswered.empty()) {
+        Action a = unanswered.front();
+        unanswered.erase(unanswered.begin());
+        std::string answer;
+        bool fail = dice.next() % 4 == 0;
+        if (!fail) objects.apply(a.url, a.body, now, answer);
+        ledger.result(a.id, fail ? std::string() : answer, now);
+      } else {
+        ledger.timer(now);
+      }
+      for (Action& a : states(batch)) unanswered.push_back(std::move(a));
+      batch.clear();
+      for (const Decision& d : ledger.take_decisions()) {
+        for (int i = 0; i < int(specs.size()); ++i) {
+          if (d.verdict == Verdict::admitted && d.object == specs[size_t(i)].object) held.emplace_back(i, d.ticket);
+        }
+      }
+      double got = ledger.next_deadline();
+      double want = Holder::kInf;
+      for (const Spec& spec : specs) {
+        if (const Holder* h = ledger.peek(spec)) want = std::min(want, h->next_deadline());
+      }
+      ASSERT_EQ(got, want) << "seed " << seed << " step " << step;
+    }
+  }
+}
 
 TEST(LedgerRandom, TwoHoldersNeverSpendMoreThanTheBudgetWhenEstimatesHold) {
   for (uint64_t seed = 1; seed <= 40; ++seed) {
