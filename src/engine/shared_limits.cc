@@ -188,8 +188,8 @@ void LedgerLimits::count_slots(const Claim& c, bool add) {
     auto it = std::find_if(slots_.begin(), slots_.end(), [&](const Slots& s) {
       return s.epoch == h.ticket.epoch && s.spec.object == h.pool.spec.object && s.spec.pool == h.pool.spec.pool;
     });
-    if (add && it == slots_.end()) it = slots_.insert(it, Slots{h.pool.spec, h.ticket.epoch, 0});
     if (add) {
+      if (it == slots_.end()) it = slots_.insert(it, Slots{h.pool.spec, h.ticket.epoch, 0});
       ++it->calls;
     } else if (it != slots_.end() && --it->calls == 0) {
       *it = std::move(slots_.back());

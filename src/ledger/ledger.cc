@@ -51,7 +51,7 @@ Ledger::Entry& Ledger::entry(const Spec& spec) {
   return touch(it->second);
 }
 
-Ledger::Entry& Ledger::touch(Entry& e) const {
+Ledger::Entry& Ledger::touch(Entry& e) {
   if (!e.touched) touched_.push_back(&e);
   e.touched = true;
   return e;

@@ -95,9 +95,9 @@ class Ledger {
   struct Entry {
     Holder holder;
     std::deque<Waiter> waiters;
-    double chunk = 0;          // what a refill asks for at least (grows with Spec::grow)
+    double chunk = 0;               // what a refill asks for at least (grows with Spec::grow)
     double indexed = Holder::kInf;  // its holder's deadline as deadlines_ has it
-    bool touched = false;      // in touched_: its holder may have changed since
+    bool touched = false;           // in touched_: its holder may have changed since
   };
   struct Pending {
     std::string key;  // the holder's entry; empty for a get
@@ -107,7 +107,7 @@ class Ledger {
 
   Entry& entry(const Spec& spec);
   // Every way to an entry's holder marks it, so that next_deadline() reads only those again.
-  Entry& touch(Entry& e) const;
+  Entry& touch(Entry& e);
   Decision reserve_in_memory(const Spec& spec, double amount, uint32_t owner, double now);
   void send(Entry& entry, const std::string& key, double want, double min, uint32_t owner, double now);
   void pump(Entry& entry, const std::string& key, uint32_t owner, double now);
