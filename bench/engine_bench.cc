@@ -385,4 +385,33 @@ void BM_LedgerPoolsNextDeadline(benchmark::State& state) {
 }
 BENCHMARK(BM_LedgerPoolsNextDeadline)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000);
 
+// What every event costs the engine with N pipelines in flight (each waiting for its one step's
+// upstream answer): a timer with nothing due, and the next deadline a host asks for after it.
+void BM_PipelinesInFlightEvent(benchmark::State& state) {
+  sy_engine* engine = sy_engine_new(1);
+  std::string config = R"({"providers": {"a": {"type": "openai-compatible", "base_url": "http://a.test/v1"}},
+      "pipelines": {"p": {"timeout_ms": 60000, "steps": [{"id": "one", "model": "a/m-a", "prompt": "{{x}}",
+                                                         "input": {"x": "{{input.x}}"}}]}}})";
+  if (sy_engine_configure(engine, config.data(), config.size(), "{}", 2) != 0) {
+    const uint8_t* error = sy_engine_last_error(engine);
+    std::fprintf(stderr, "%.*s\n", int(u32(error)), reinterpret_cast<const char*>(error + 4));
+    return state.SkipWithError("the config was refused");
+  }
+  const char* path = "/v1/pipelines/p";
+  std::string body = R"({"x": "go"})";
+  for (int64_t i = 0; i < state.range(0); ++i) {
+    const uint8_t* batch = sy_request_submit(engine, uint32_t(i + 1), "POST", 4, path, std::strlen(path), kJsonHeaders,
+                                             std::strlen(kJsonHeaders), reinterpret_cast<const uint8_t*>(body.data()),
+                                             body.size(), 0);
+    if (u32(batch + 4) != 1) return state.SkipWithError("a pipeline did not fetch its step");
+  }
+  double now = 1;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sy_timer(engine, now));
+    benchmark::DoNotOptimize(sy_engine_next_deadline(engine));
+  }
+  sy_engine_free(engine);
+}
+BENCHMARK(BM_PipelinesInFlightEvent)->Arg(1)->Arg(100)->Arg(1000);
+
 }  // namespace

@@ -99,7 +99,7 @@ void Gateway::begin(uint32_t id, std::string_view method, std::string_view targe
   drop(id);  // a host reusing an id starts afresh
   if (auto run = runs_.find(id); run != runs_.end()) {
     run->second->cancel(now);
-    runs_.erase(run);
+    end_run(run);
   }
   Pending p;
   p.request_id = new_request_id();
@@ -195,7 +195,7 @@ bool Gateway::rate_counted(uint32_t id, Pending& p, double now) {
 bool Gateway::cancel(uint32_t id, double now) {
   if (auto run = runs_.find(id); run != runs_.end()) {
     run->second->cancel(now);
-    runs_.erase(run);
+    end_run(run);
     return true;
   }
   if (!pending_.count(id)) return false;
@@ -224,15 +224,21 @@ void Gateway::timer(double now) {
     if (it->second.waits_for_rate) runtime_->budgets->forget(id);
     pending_.erase(it);
   }
-  for (auto& [id, run] : runs_)
-    if (run->deadline() <= now) run->expire(now);
+  while (!run_deadlines_.empty() && run_deadlines_.begin()->first <= now) {
+    auto run = runs_.find(run_deadlines_.begin()->second);
+    if (run == runs_.end()) {  // never: a run leaves both at once (end_run)
+      run_deadlines_.erase(run_deadlines_.begin());
+      continue;
+    }
+    run->second->expire(now);  // over: answered with its 504
+    end_run(run);
+  }
   after_event(now);
 }
 
 double Gateway::next_deadline() const {
   double at = deadlines_.empty() ? exchange::kNever : deadlines_.begin()->first;
-  for (const auto& [id, run] : runs_) at = std::min(at, run->deadline());
-  return at;
+  return run_deadlines_.empty() ? at : std::min(at, run_deadlines_.begin()->first);
 }
 
 }  // namespace sy::gateway

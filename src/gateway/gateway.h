@@ -54,6 +54,7 @@ class Gateway {
   void use_budgets(std::unique_ptr<Budgets> budgets);
 
  private:
+  using Runs = std::unordered_map<uint32_t, std::unique_ptr<pipeline::Run>>;
   // A request between its head and its end, or a snapshot route waiting for the host's tier.
   struct Pending {
     std::string request_id;
@@ -109,6 +110,7 @@ class Gateway {
   std::string stats(bool prometheus, double now) const;
   std::string new_request_id();
   void drop(uint32_t id);
+  void end_run(Runs::iterator run);
 
   Rng& rng_;
   exchange::ActionBatch& batch_;
@@ -117,7 +119,11 @@ class Gateway {
   std::shared_ptr<Runtime> runtime_;
   std::unordered_map<uint32_t, Pending> pending_;
   std::set<std::pair<double, uint32_t>> deadlines_;  // bodies still arriving
-  std::unordered_map<uint32_t, std::unique_ptr<pipeline::Run>> runs_;  // pipelines running, by request
+  Runs runs_;  // pipelines running, by request
+  // Which runs to advance after the event (pipeline::Setup::dirty_list), and the runs' deadlines:
+  // an event costs the runs that moved, not every run in flight.
+  std::vector<uint32_t> dirty_runs_;
+  std::set<std::pair<double, uint32_t>> run_deadlines_;
   uint32_t next_step_call_ = 0x80000000u;  // exchange ids of pipeline steps: above any host id
 };
 

@@ -79,24 +79,32 @@ void Gateway::pipeline_request(uint32_t id, Pending& p, double now) {
     setup.facts.stream = setup.stream;
     if (tracer_->bodies()) setup.facts.request_text = p.body;
   }
+  setup.dirty_list = &dirty_runs_;
   auto run = std::make_unique<pipeline::Run>(exchange_, batch_, next_step_call_, std::move(setup));
   pipeline::Run& started = *run;
-  runs_[id] = std::move(run);
-  started.begin(now);
-  if (started.over()) runs_.erase(id);
+  auto it = runs_.insert_or_assign(id, std::move(run)).first;
+  started.begin(now);  // sets its deadline
+  if (started.deadline() != exchange::kNever) run_deadlines_.insert({started.deadline(), id});
+  if (started.over()) end_run(it);
 }
 
-// Until no run is dirty: cancelling one run's step can settle another's (a single-flight follower).
+// Until no run is dirty: advancing one run can settle another's step (a single-flight follower).
 void Gateway::after_event(double now) {
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (auto& entry : runs_) {
-      if (!entry.second->dirty()) continue;
-      entry.second->advance(now);
-      moved = true;
+  while (!dirty_runs_.empty()) {
+    std::vector<uint32_t> ids;
+    ids.swap(dirty_runs_);
+    for (uint32_t id : ids) {
+      auto it = runs_.find(id);
+      if (it == runs_.end() || !it->second->dirty()) continue;
+      it->second->advance(now);
+      if (it->second->over()) end_run(it);
     }
   }
-  for (auto it = runs_.begin(); it != runs_.end();) it = it->second->over() ? runs_.erase(it) : std::next(it);
+}
+
+void Gateway::end_run(Runs::iterator run) {
+  run_deadlines_.erase({run->second->deadline(), run->first});
+  runs_.erase(run);
 }
 
 }  // namespace sy::gateway

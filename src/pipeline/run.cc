@@ -67,7 +67,7 @@ class StepCaller final : public exchange::Caller {
   }
   void land() {
     state().landed = true;
-    run_.dirty_ = true;
+    run_.mark_dirty();
   }
 
   Run& run_;
@@ -267,7 +267,12 @@ void Run::resume(double now) {
     steps_[i].parked = false;
     start_step(i, now);
   }
-  dirty_ = true;  // the gateway advances it after the event
+  mark_dirty();  // the gateway advances it after the event
+}
+
+void Run::mark_dirty() {
+  if (!dirty_ && setup_.dirty_list) setup_.dirty_list->push_back(setup_.id);
+  dirty_ = true;
 }
 
 void Run::cancel(double now) {

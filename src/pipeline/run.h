@@ -61,6 +61,9 @@ struct Setup {
   // each step's attempts and cache lookups are spans under its step's.
   telemetry::Tracer* tracer = nullptr;
   telemetry::RequestFacts facts;
+  // Where the run puts its id when it has moved on and must be advanced after the event (the
+  // gateway's list; null: nobody is told, dirty() alone says so).
+  std::vector<uint32_t>* dirty_list = nullptr;
 };
 
 class StepCaller;
@@ -108,6 +111,7 @@ class Run {
   void ended(int status, std::string_view error, std::string_view body = {});
   void event(std::string_view name, const std::string& data);
   void delta(std::string_view text);
+  void mark_dirty();
 
   exchange::Exchange& exchange_;
   exchange::ActionBatch& batch_;

@@ -81,6 +81,33 @@ TEST_F(PipelinesTest, OnErrorFallbackValueStandsInForTheOutput) {
   EXPECT_FALSE(body["steps"]["right"].HasMember("skipped"));
 }
 
+// Each run in flight keeps its deadline until it ends, however it ends (cancelled, answered,
+// expired): the engine's next deadline is the earliest of the runs left.
+TEST_F(PipelinesTest, TheNextDeadlineIsTheEarliestOfTheRunsLeft) {
+  auto p = pipeline("one", {step("only", "a/m-a", "O {{x}}", {{"x", "{{input.x}}"}})});
+  p.timeout_ms = 5000;
+  install(pipeline_config(), {p});
+  double start = now;
+  call("one", R"({"x": "a"})");
+  uint32_t first = last_id;
+  now = start + 1000;
+  auto second = call("one", R"({"x": "b"})");
+  now = start + 2000;
+  call("one", R"({"x": "c"})");
+  EXPECT_EQ(deadline(), start + 5000);
+  engine.cancel(first, now);
+  EXPECT_EQ(deadline(), start + 6000);
+  EXPECT_EQ(of_kind(reply(fetch_with(second, "O b")->id, "done"), ActionKind::respond).size(), 1u);
+  EXPECT_EQ(deadline(), start + 7000);
+  now = start + 7000;
+  engine.timer(now);
+  auto actions = take();
+  const Action* expired = find(actions, ActionKind::respond);
+  ASSERT_NE(expired, nullptr);
+  EXPECT_EQ(expired->status, 504u);
+  EXPECT_EQ(deadline(), exchange::kNever);
+}
+
 TEST_F(PipelinesTest, TheDeadlineCancelsWhatRunsAndAnswers504) {
   auto p = diamond(config::OnError::fail);
   p.timeout_ms = 5000;
