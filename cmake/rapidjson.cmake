@@ -42,29 +42,30 @@ endforeach()
 # Copies keep their timestamps, and unchanged ones are not copied again (no rebuild).
 file(COPY "${_source}/" DESTINATION "${_overlay}" PATTERN "document.h" EXCLUDE PATTERN "allocators.h" EXCLUDE)
 
-file(READ "${_source}/document.h" _document)
-string(REPLACE
+# Writes the overlay's copy of `name` with `from` replaced by `to`, only when that differs from
+# the copy there (so dependants are not rebuilt on every configure). REQUIRED: a header without
+# `from` is an error; otherwise it is copied as it is (an upstream that fixed it).
+function(sy_rapidjson_patch name from to)
+  cmake_parse_arguments(PARSE_ARGV 3 _arg "REQUIRED" "" "")
+  file(READ "${_source}/${name}" _text)
+  string(REPLACE "${from}" "${to}" _patched "${_text}")
+  if(_arg_REQUIRED AND _patched STREQUAL _text)
+    message(FATAL_ERROR "${_source}/${name} has no `${from}`: update cmake/rapidjson.cmake")
+  endif()
+  file(WRITE "${CMAKE_BINARY_DIR}/rapidjson-${name}.tmp" "${_patched}")
+  file(COPY_FILE "${CMAKE_BINARY_DIR}/rapidjson-${name}.tmp" "${_overlay}/${name}" ONLY_IF_DIFFERENT)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_source}/${name}")
+endfunction()
+
+sy_rapidjson_patch(document.h
   "GenericStringRef& operator=(const GenericStringRef& rhs) { s = rhs.s; length = rhs.length; }"
-  "GenericStringRef& operator=(const GenericStringRef& rhs) = delete; /* switchyard overlay: clang-19 rejects the original */"
-  _document "${_document}")
-# Only rewrite when different, so dependants are not rebuilt on every configure.
-file(WRITE "${CMAKE_BINARY_DIR}/rapidjson-document.h.tmp" "${_document}")
-file(COPY_FILE "${CMAKE_BINARY_DIR}/rapidjson-document.h.tmp" "${_overlay}/document.h" ONLY_IF_DIFFERENT)
+  "GenericStringRef& operator=(const GenericStringRef& rhs) = delete; /* switchyard overlay: clang-19 rejects the original */")
+sy_rapidjson_patch(allocators.h
+  "static const int kDefaultChunkCapacity = 64 * 1024;"
+  "static const int kDefaultChunkCapacity = 4 * 1024; /* switchyard overlay: 64 KiB upstream */"
+  REQUIRED)
 # Objects built through the symlinks recorded the installed headers as their dependencies, which
 # do not change: touching the patched document.h, which they all include, rebuilds them.
 if(_had_links)
   file(TOUCH "${_overlay}/document.h")
 endif()
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_source}/document.h")
-
-file(READ "${_source}/allocators.h" _allocators)
-string(REPLACE
-  "static const int kDefaultChunkCapacity = 64 * 1024;"
-  "static const int kDefaultChunkCapacity = 4 * 1024; /* switchyard overlay: 64 KiB upstream */"
-  _patched "${_allocators}")
-if(_patched STREQUAL _allocators)
-  message(FATAL_ERROR "${_source}/allocators.h has no `kDefaultChunkCapacity = 64 * 1024`: update cmake/rapidjson.cmake")
-endif()
-file(WRITE "${CMAKE_BINARY_DIR}/rapidjson-allocators.h.tmp" "${_patched}")
-file(COPY_FILE "${CMAKE_BINARY_DIR}/rapidjson-allocators.h.tmp" "${_overlay}/allocators.h" ONLY_IF_DIFFERENT)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_source}/allocators.h")
