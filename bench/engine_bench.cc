@@ -305,6 +305,18 @@ void BM_FullCycleUpstreamTelemetry(benchmark::State& state) {
 }
 BENCHMARK(BM_FullCycleUpstreamTelemetry);
 
+// The host's part for ledger benchmarks: every STATE action of `batch` answered by `objects` (in
+// memory, as the Durable Object would), the batch cleared.
+void answer_states(sy::exchange::ActionBatch& batch, sy::ledger::Objects& objects, sy::ledger::Ledger& ledger) {
+  for (const sy::exchange::Action& a : sy::exchange::decode(batch.data())) {
+    if (a.kind != sy::exchange::ActionKind::state) continue;
+    std::string answer;
+    objects.apply(a.url, a.body, 0, answer);
+    ledger.result(a.id, answer, 0);
+  }
+  batch.clear();
+}
+
 // N calls in flight, each holding a slot of a provider's concurrency shared across instances
 // (limits.concurrency with shared state), the STATE ops answered by ledger::Objects in memory as
 // the Durable Object would. The engine asks LedgerLimits for its next deadline after every event
@@ -322,13 +334,8 @@ struct SharedSlots {
     std::string object;
     V v = limits.acquire(call, call, *config, 0, 0, 1, 0, object);
     for (int n = 0; n < 8 && v == V::pending; ++n) {
-      for (const sy::exchange::Action& a : sy::exchange::decode(batch.data())) {
-        std::string answer;
-        if (a.kind == sy::exchange::ActionKind::state) objects.apply(a.url, a.body, 0, answer);
-        ledger.result(a.id, answer, 0);
-        limits.deliver(ledger.take_decisions(), 0);
-      }
-      batch.clear();
+      answer_states(batch, objects, ledger);
+      limits.deliver(ledger.take_decisions(), 0);
       v = limits.acquire(call, call, *config, 0, 0, 1, 0, object);
     }
     return v == V::admitted;
@@ -370,12 +377,7 @@ void BM_LedgerPoolsNextDeadline(benchmark::State& state) {
     spec.pool = "usd";
     spec.capacity = 100;
     sy::ledger::Decision d = ledger.reserve(spec, 1, 1, uint32_t(i + 1), false, 0, 0);
-    for (const sy::exchange::Action& a : sy::exchange::decode(batch.data())) {
-      std::string answer;
-      objects.apply(a.url, a.body, 0, answer);
-      ledger.result(a.id, answer, 0);
-    }
-    batch.clear();
+    answer_states(batch, objects, ledger);
     for (const sy::ledger::Decision& got : ledger.take_decisions()) d = got;
     if (d.verdict != sy::ledger::Verdict::admitted) return state.SkipWithError("a pool did not admit");
     ledger.settle(spec, d.ticket, 0.5, uint32_t(i + 1), 0);
