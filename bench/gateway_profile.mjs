@@ -14,6 +14,12 @@
 // --target workerd: starts workerd on the same worker (worker/gateway.mjs writes its config) with
 //   --inspector-addr, in front of a loopback upstream, applies the load over HTTP and profiles the
 //   isolate through the Chrome DevTools protocol (Profiler.start/stop).
+// --perf (with --target workerd): instead of V8's profiler, Linux perf samples the workerd process
+//   from outside with call graphs (bench/gateway_perf.mjs), and the report puts its CPU per request
+//   in buckets: the core's wasm code, JS code, each workerd API the JS calls (Body.arrayBuffer,
+//   Headers.append…), garbage collection, promise jobs, workerd's request machinery, HTTP and
+//   system calls. Needs perf (Debian's linux-perf) and root or perf_event_paranoid ≤ 1. With
+//   --worker floor-hit / floor-miss it gives the same buckets for the least a gateway pays.
 // --memory: instead of a CPU profile, samples memory every --every requests (after a forced GC):
 //   RSS, JS heap, wasm linear memory (the core's exported memory) and, at the end, the
 //   allocation sites still alive (V8's sampling heap profiler). Distinct requests by default.
@@ -46,6 +52,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeBareProxy } from './bare_proxy.mjs';
+import { PERF_V8_FLAGS, perfBuckets, recordPerf } from './gateway_perf.mjs';
 import { usage } from './proc_usage.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -106,7 +113,7 @@ function gatewayConfig(baseUrl, cacheBytes, timeoutMs = 0) {
 
 export function parseArgs(argv) {
   const o = { target: 'node', worker: 'switchyard', requests: 2000, concurrency: 10, warmup: 200, cacheBytes: 262144, wasm: null, group: null };
-  Object.assign(o, { chunks: 0, stream: false, same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
+  Object.assign(o, { perf: false, chunks: 0, stream: false, same: false, hit: false, every: 1000, interval: 100, top: 15, json: false, memory: false, timeouts: 0, idleAfter: 0, noGc: false, allocated: false });
   const numeric = { '--chunks': 'chunks', '--timeouts': 'timeouts', '--idle-after': 'idleAfter', '--requests': 'requests', '--concurrency': 'concurrency', '--warmup': 'warmup', '--cache-bytes': 'cacheBytes', '--every': 'every', '--interval': 'interval', '--top': 'top' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -121,6 +128,7 @@ export function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--stream') o.stream = true;
     else if (a === '--memory') o.memory = true;
+    else if (a === '--perf') o.perf = true;
     else if (a === '--no-gc') o.noGc = true;
     else if (a === '--allocated') o.allocated = true;
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/gateway_profile.mjs)`);
@@ -130,6 +138,7 @@ export function parseArgs(argv) {
   if (o.worker.startsWith('floor-') && o.target !== 'workerd') throw new Error(`--worker ${o.worker} needs --target workerd`);
   if (o.requests < 1 || o.concurrency < 1) throw new Error('--requests and --concurrency must be at least 1');
   if (o.stream && o.target !== 'workerd') throw new Error('--stream needs --target workerd');
+  if (o.perf && (o.target !== 'workerd' || o.memory)) throw new Error('--perf needs --target workerd, and no --memory');
   if (o.chunks && !o.stream) throw new Error('--chunks needs --stream');
   if (o.hit && (o.cacheBytes === 0 || o.worker !== 'switchyard')) throw new Error('--hit needs the switchyard worker with a cache (--cache-bytes > 0)');
   return o;
@@ -496,8 +505,9 @@ async function startWorkerd(o, upstreamUrl, outDir) {
   const gw = await import(pathToFileURL(path.join(ROOT, 'worker/gateway.mjs')).href);
   const configText = JSON.stringify(gatewayConfig(upstreamUrl, o.cacheBytes, o.timeouts));
   const wasmPath = o.wasm ? path.resolve(o.wasm) : undefined;
-  let file = gw.writeWorkerdConfig({ configText, outDir, address: '127.0.0.1:0', demosDir: null, wasmPath });
-  if (o.worker !== 'switchyard') file = writeBareProxy(outDir, new URL(upstreamUrl).origin, gw.DEFAULT_V8_FLAGS, o.worker); // the gateway's V8 flags
+  const v8Flags = o.perf ? [...gw.DEFAULT_V8_FLAGS, ...PERF_V8_FLAGS] : gw.DEFAULT_V8_FLAGS; // the gateway's, for every worker
+  let file = gw.writeWorkerdConfig({ configText, outDir, address: '127.0.0.1:0', demosDir: null, wasmPath, v8Flags });
+  if (o.worker !== 'switchyard') file = writeBareProxy(outDir, new URL(upstreamUrl).origin, v8Flags, o.worker);
   const child = spawn(gw.workerdBinary(), ['serve', file, '--control-fd=3', '--inspector-addr=127.0.0.1:0'], {
     cwd: outDir,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
@@ -613,7 +623,7 @@ async function withWorkerd(o, body) {
     wd = await startWorkerd(o, upstream.url, outDir);
     const url = `http://127.0.0.1:${wd.http}`;
     await driveHttp(url, { from: 1e9, count: Math.max(1, o.warmup), concurrency: o.concurrency, same: o.same, stream: o.stream });
-    cdp = await cdpConnect(wd.inspector);
+    if (!o.perf) cdp = await cdpConnect(wd.inspector); // perf measures without an inspector session
     return await body({ url, pid: wd.child.pid, cdp });
   } finally {
     cdp?.close();
@@ -634,6 +644,28 @@ async function profileWorkerd(o) {
       return { statuses, cpuUs };
     });
     return { target: 'workerd', worker: o.worker, ...run };
+  });
+}
+
+// --perf: the load under Linux perf; the CPU per request (read from /proc, perf's own cost on the
+// process included) split by the share of perf's samples in each bucket.
+async function perfWorkerd(o) {
+  return withWorkerd(o, async ({ url, pid }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-perf-'));
+    try {
+      const perf = await recordPerf(pid, dir);
+      const before = usage(pid).cpuMs;
+      const caches = {};
+      const statuses = await driveHttp(url, { from: 0, count: o.requests, concurrency: o.concurrency, same: o.same, stream: o.stream, caches });
+      const cpuUsPerRequest = ((usage(pid).cpuMs - before) * 1000) / o.requests;
+      const { samples, buckets, leaves } = perfBuckets(await perf.stop());
+      checkHits(o, caches);
+      if (samples === 0) throw new Error('perf recorded no samples');
+      const share = (e) => ({ name: e.name, us: (e.samples / samples) * cpuUsPerRequest, share: e.samples / samples });
+      return { target: 'workerd', worker: o.worker, statuses, cpuUsPerRequest, samples, buckets: buckets.map(share), leaves: leaves.slice(0, o.top).map(share) };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
 
@@ -691,6 +723,18 @@ function printProfile(r, o) {
   return out.join('\n');
 }
 
+function printPerf(r, o) {
+  const out = [`workerd under perf, worker ${r.worker}: ${o.requests} ${o.stream ? 'streamed ' : ''}requests at ${o.concurrency} concurrency, ${o.same ? 'identical' : 'distinct'} bodies, cache ${o.cacheBytes} B; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`];
+  out.push(`statuses ${JSON.stringify(r.statuses)}; CPU ${r.cpuUsPerRequest.toFixed(1)} µs/request (workerd process, perf attached), ${r.samples} samples`);
+  const table = (title, list) => {
+    out.push('', `${title}${' '.repeat(Math.max(1, 66 - title.length))}µs/req   share`);
+    for (const e of list) out.push(`  ${e.name.slice(0, 64).padEnd(64)}${us(e.us)} ${pct(e.share)}`);
+  };
+  table('buckets (each sample in the first that matches its stack)', r.buckets);
+  table('leaf functions', r.leaves);
+  return out.join('\n');
+}
+
 function printMemory(r, o) {
   const gc = o.noGc && r.target === 'workerd' ? 'no forced GC' : 'after a full GC at each row';
   const out = [`${r.target}, worker ${r.worker}: memory over ${o.requests} ${o.same ? 'identical' : 'distinct'} requests, cache ${o.cacheBytes} B (${gc}); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`];
@@ -715,11 +759,12 @@ async function main() {
     child.once('exit', (code) => process.exit(code ?? 1));
     return;
   }
-  const run = { node: { cpu: profileNode, mem: memoryNode }, workerd: { cpu: profileWorkerd, mem: memoryWorkerd } }[o.target];
+  const run = { node: { cpu: profileNode, mem: memoryNode }, workerd: { cpu: o.perf ? perfWorkerd : profileWorkerd, mem: memoryWorkerd } }[o.target];
   const report = await (o.memory ? run.mem : run.cpu)(o);
   report.options = o;
   report.loadAverage = os.loadavg();
-  console.log(o.json ? JSON.stringify(report) : o.memory ? printMemory(report, o) : printProfile(report, o));
+  const print = o.memory ? printMemory : o.perf ? printPerf : printProfile;
+  console.log(o.json ? JSON.stringify(report) : print(report, o));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
