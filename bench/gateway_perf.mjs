@@ -81,8 +81,8 @@ const GC = /Heap::CollectGarbage|Scavenger|MarkCompact|MinorMarkSweep|Sweeper|Co
 // or null. jsg's callbacks are templates whose names c++filt cannot demangle; the class and the
 // member are read from the mangled name (…3api<n><Class>15registerMembers…XadL_ZN<subst><n><member>E…).
 export function workerdApi(frame) {
-  const ctor = /workerd::api::(\w+)::constructor/.exec(frame);
-  if (ctor) return `${ctor[1]}.new`;
+  const ctor = /workerd::api::(\w+)::constructor|ConstructorCallback<[^,]+, workerd::api::(\w+)/.exec(frame);
+  if (ctor) return `${ctor[1] ?? ctor[2]}.new`;
   const cls = /3api(\d+)(\w+)/.exec(frame);
   if (!cls || !frame.startsWith('_ZN7workerd3jsg')) return null;
   const name = cls[2].slice(0, Number(cls[1]));

@@ -32,6 +32,7 @@ describe('perf stacks', () => {
     assert.equal(workerdApi(FETCH_CB), 'ServiceWorkerGlobalScope.fetch');
     assert.equal(workerdApi(BODY_CB), 'Body.arrayBuffer');
     assert.equal(workerdApi('workerd::api::Response::constructor(workerd::jsg::Lock&)'), 'Response.new');
+    assert.equal(workerdApi('workerd::jsg::ConstructorCallback<workerd::server::JsgWorkerdIsolate_TypeWrapper, workerd::api::AbortController, (void*)0>::callback'), 'AbortController.new');
     assert.equal(workerdApi('kj::_::waitImpl'), null);
   });
 
