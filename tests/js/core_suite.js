@@ -348,6 +348,20 @@ export function testCore(name, makeCore) {
         }
       });
 
+      it('reads text with non-ASCII characters anywhere in it, short or long', async () => {
+        // The adapter copies short ASCII text by a loop and hands the rest to encodeInto: a
+        // character past 0x7f first, after 300 ASCII ones, or in text past the loop's length.
+        const core = await makeCore();
+        try {
+          for (const type of ['é-first', `late-${'x'.repeat(300)}-é☕`, `long-${'y'.repeat(1500)}-ü`, 'ascii-only']) {
+            const error = JSON.parse(core.configure(JSON.stringify({ providers: { p: { type } } }), '{}'));
+            assert.ok(error.error.message.includes(`unknown provider type ${JSON.stringify(type)}`), error.error.message.slice(0, 200));
+          }
+        } finally {
+          core.free();
+        }
+      });
+
       it('names the env variables a config references, sorted, once each', async () => {
         const core = await makeCore();
         try {
