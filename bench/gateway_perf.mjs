@@ -2,8 +2,8 @@
 // goes, sampled from outside the isolate with call graphs. V8's own profiler, attached through
 // the inspector, charges its sampling to the code it interrupts and cannot see into workerd's
 // C++; perf sees both. V8 names its JIT code (JS and wasm functions) in /tmp/perf-<pid>.map when
-// the process runs with PERF_V8_FLAGS; workerd's C++ keeps its frame pointers, so every sample's
-// stack reaches from the leaf to the event loop.
+// the process runs with PERF_V8_FLAGS (perfMapOf(pid): remove it when done); workerd's C++ keeps
+// its frame pointers, so every sample's stack reaches from the leaf to the event loop.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import path from 'node:path';
 // --interpreted-frames-native-stack: functions V8 has not compiled yet get a named frame too (the
 // floor workers' few lines, say), instead of one anonymous interpreter frame.
 export const PERF_V8_FLAGS = Object.freeze(['--perf-basic-prof', '--interpreted-frames-native-stack']);
+export const perfMapOf = (pid) => `/tmp/perf-${pid}.map`;
 
 // Starts `perf record` (cpu-clock, call graphs) on `pid`, writing into `dir`. stop() ends it and
 // resolves with the samples' stacks (each an array of frame names, leaf first). Rejects with a
@@ -34,7 +35,6 @@ export async function recordPerf(pid, dir, frequency = 2999) {
       if (!fs.existsSync(data)) throw new Error(`perf record wrote no data: ${stderr.trim()}`);
       const text = await run('perf', ['script', '-i', data, '-F', 'ip,sym']);
       fs.rmSync(data, { force: true });
-      fs.rmSync(`/tmp/perf-${pid}.map`, { force: true }); // written by --perf-basic-prof
       return parsePerfScript(text);
     },
   };

@@ -52,7 +52,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeBareProxy } from './bare_proxy.mjs';
-import { PERF_V8_FLAGS, perfBuckets, recordPerf } from './gateway_perf.mjs';
+import { PERF_V8_FLAGS, perfBuckets, perfMapOf, recordPerf } from './gateway_perf.mjs';
 import { usage } from './proc_usage.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -665,6 +665,7 @@ async function perfWorkerd(o) {
       return { target: 'workerd', worker: o.worker, statuses, cpuUsPerRequest, samples, buckets: buckets.map(share), leaves: leaves.slice(0, o.top).map(share) };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(perfMapOf(pid), { force: true });
     }
   });
 }
