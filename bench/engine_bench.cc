@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -390,7 +391,8 @@ BENCHMARK(BM_LedgerPoolsNextDeadline)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000);
 // What every event costs the engine with N pipelines in flight (each waiting for its one step's
 // upstream answer): a timer with nothing due, and the next deadline a host asks for after it.
 void BM_PipelinesInFlightEvent(benchmark::State& state) {
-  sy_engine* engine = sy_engine_new(1);
+  std::unique_ptr<sy_engine, decltype(&sy_engine_free)> owned(sy_engine_new(1), sy_engine_free);  // freed on every return
+  sy_engine* engine = owned.get();
   std::string config = R"({"providers": {"a": {"type": "openai-compatible", "base_url": "http://a.test/v1"}},
       "pipelines": {"p": {"timeout_ms": 60000, "steps": [{"id": "one", "model": "a/m-a", "prompt": "{{x}}",
                                                          "input": {"x": "{{input.x}}"}}]}}})";
@@ -412,7 +414,6 @@ void BM_PipelinesInFlightEvent(benchmark::State& state) {
     benchmark::DoNotOptimize(sy_timer(engine, now));
     benchmark::DoNotOptimize(sy_engine_next_deadline(engine));
   }
-  sy_engine_free(engine);
 }
 BENCHMARK(BM_PipelinesInFlightEvent)->Arg(1)->Arg(100)->Arg(1000);
 
