@@ -4,9 +4,10 @@
 // C++; perf sees both. V8 names its JIT code (JS and wasm functions) in /tmp/perf-<pid>.map when
 // the process runs with PERF_V8_FLAGS (perfMapOf(pid): remove it when done); workerd's C++ keeps
 // its frame pointers, so every sample's stack reaches from the leaf to the event loop.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 // --interpreted-frames-native-stack: functions V8 has not compiled yet get a named frame too (the
 // floor workers' few lines, say), instead of one anonymous interpreter frame.
@@ -33,23 +34,11 @@ export async function recordPerf(pid, dir, frequency = 2999) {
       child.kill('SIGINT');
       await exited;
       if (!fs.existsSync(data)) throw new Error(`perf record wrote no data: ${stderr.trim()}`);
-      const text = await run('perf', ['script', '-i', data, '-F', 'ip,sym']);
+      const { stdout: text } = await promisify(execFile)('perf', ['script', '-i', data, '-F', 'ip,sym'], { maxBuffer: 1 << 30 });
       fs.rmSync(data, { force: true });
       return parsePerfScript(text);
     },
   };
-}
-
-function run(command, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    let err = '';
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => (err += d));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`${command} ${args[0]} exited ${code}: ${err.trim()}`))));
-  });
 }
 
 // `perf script -F ip,sym` output: one line per frame ("<address> <symbol>"), leaf first, and a
