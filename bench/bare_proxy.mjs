@@ -4,7 +4,10 @@
 // least any gateway pays that must see the bytes (no parsing, no policy, nothing but the I/O a
 // gateway cannot avoid): `floor-miss` reads the caller's body whole, sends it upstream with
 // headers of its own, reads the answer whole and answers it in a new Response (a gateway must,
-// to cache it, count its usage or translate it); `floor-hit` reads the caller's body and answers
+// to cache it, count its usage or translate it); `floor-pass` is the least any router pays: it
+// reads the caller's body whole (the model to route by is in it) and sends it upstream with
+// headers of its own (the provider's key), then answers the upstream's body untouched, piped by
+// workerd, under headers of its own (nothing cached, counted or translated); `floor-hit` reads the caller's body and answers
 // a stored ~600-byte answer (a cache hit); `floor-stream` is floor-miss for a streamed answer: it
 // reads the upstream's body chunk by chunk in JS and enqueues each chunk into its answer's stream
 // as it arrives (a gateway must see each chunk to translate it, collect it or count it).
@@ -42,6 +45,15 @@ const WORKERS = {
   async fetch(request, env) {
 ${CALL_UPSTREAM}    const answer = await upstream.arrayBuffer();
     return new Response(answer, {
+      status: upstream.status,
+      headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID() },
+    });
+  },
+};
+`,
+  'floor-pass': `export default {
+  async fetch(request, env) {
+${CALL_UPSTREAM}    return new Response(upstream.body, {
       status: upstream.status,
       headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID() },
     });

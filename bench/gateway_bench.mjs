@@ -1,13 +1,14 @@
 // The gateway side by side with a bare workerd pass-through proxy (the floor: what any worker pays
 // to proxy) and Portkey's gateway (npm @portkey-ai/gateway, one Node process), all in front of the
 // same loopback upstream (bench/gateway_upstream.mjs), loaded in turn with the same body and
-// connections. floor-miss and floor-hit (bench/bare_proxy.mjs) are the least any gateway pays
-// that reads the caller's body and the answer whole (a miss) or answers from memory (a hit), with
-// no parsing and no policy: what the targets leave room for. Run by `./dev bench gateway
+// connections. floor-pass, floor-miss and floor-hit (bench/bare_proxy.mjs) are the least any
+// router pays that reads the caller's body and pipes the answer untouched (floor-pass), reads the
+// answer whole too (a miss) or answers from memory (a hit), with no parsing and no policy: what
+// the targets leave room for. Run by `./dev bench gateway
 // [options]`; bench/README.md explains the columns.
 //
 //   node bench/gateway_bench.mjs [--duration 8] [--connections 10] [--rounds 3] [--samples 400]
-//                                [--memory 20000] [--only bare,floor-miss,floor-hit,switchyard,switchyard-hit,portkey]
+//                                [--memory 20000] [--only bare,floor-pass,floor-miss,floor-hit,switchyard,switchyard-hit,portkey]
 //                                [--json]
 //   node bench/gateway_bench.mjs --memory-only [--memory 20000] [--only …]
 //     only the memory rows, each server started fresh and loaded with nothing else first: RSS
@@ -33,7 +34,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     samples: { type: 'string', default: '400' },
     memory: { type: 'string', default: '20000' },
-    only: { type: 'string', default: 'bare,floor-miss,floor-hit,switchyard,switchyard-hit,portkey' },
+    only: { type: 'string', default: 'bare,floor-pass,floor-miss,floor-hit,switchyard,switchyard-hit,portkey' },
     json: { type: 'boolean', default: false },
     'memory-only': { type: 'boolean', default: false },
     'v8-flags': { type: 'string' },
@@ -251,6 +252,7 @@ async function memory(server) {
 
 const SERVERS = {
   bare: (up) => startBare(up),
+  'floor-pass': (up) => startBare(up, DEFAULT_V8_FLAGS, 'floor-pass'),
   'floor-miss': (up) => startBare(up, DEFAULT_V8_FLAGS, 'floor-miss'),
   'floor-hit': (up) => startBare(up, DEFAULT_V8_FLAGS, 'floor-hit'),
   switchyard: (up) => startSwitchyard(up, false),

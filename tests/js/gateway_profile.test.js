@@ -133,6 +133,14 @@ describe('gateway_profile.mjs runs', { timeout: 600000 }, () => {
     assertSaneProfile(r, 20);
   });
 
+  it('runs each floor worker of bench/bare_proxy.mjs in workerd, every request answered', async () => {
+    for (const worker of ['floor-pass', 'floor-miss', 'floor-hit']) {
+      const r = await run(['--target', 'workerd', '--worker', worker, '--requests', '20', '--warmup', '2', '--concurrency', '2']);
+      assert.deepEqual(r.statuses, { 200: 20 }, worker);
+      assert.ok(r.cpuUsPerRequest > 0, worker);
+    }
+  });
+
   it("samples memory in Node: RSS, heap and the core's linear memory", async () => {
     const r = await run(['--memory', '--requests', '40', '--every', '20', '--concurrency', '4']);
     assert.deepEqual(r.samples.map((s) => s.requests), [0, 20, 40]);
