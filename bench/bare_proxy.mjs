@@ -1,16 +1,19 @@
 // The floor of the gateway benchmarks: a workerd worker that forwards every request to one
 // upstream and returns its answer untouched (what any worker pays to proxy). Used by
-// bench/gateway_bench.mjs and bench/gateway_profile.mjs. Two more reference workers show what the
-// least any gateway pays that must see the bytes (no parsing, no policy, nothing but the I/O a
-// gateway cannot avoid): `floor-miss` reads the caller's body whole, sends it upstream with
-// headers of its own, reads the answer whole and answers it in a new Response (a gateway must,
-// to cache it, count its usage or translate it); `floor-pass` is the least any router pays: it
-// reads the caller's body whole (the model to route by is in it) and sends it upstream with
-// headers of its own (the provider's key), then answers the upstream's body untouched, piped by
-// workerd, under headers of its own (nothing cached, counted or translated); `floor-hit` reads the caller's body and answers
-// a stored ~600-byte answer (a cache hit); `floor-stream` is floor-miss for a streamed answer: it
-// reads the upstream's body chunk by chunk in JS and enqueues each chunk into its answer's stream
-// as it arrives (a gateway must see each chunk to translate it, collect it or count it).
+// bench/gateway_bench.mjs, bench/gateway_profile.mjs and bench/gateway_ab.mjs. More reference
+// workers show the least a gateway pays for the I/O it cannot avoid (no parsing, no policy):
+// - `floor-pass`, the least any router pays: it reads the caller's body whole (the model to
+//   route by is in it), sends it upstream with headers of its own (the provider's key) and
+//   answers the upstream's body untouched, piped by workerd, under headers of its own (nothing
+//   cached, counted or translated);
+// - `floor-tee`: floor-pass with a copy of the answer read chunk by chunk in JS (tee()), as a
+//   gateway would that pipes the answer natively and still sees it;
+// - `floor-miss` reads the answer whole too and answers it in a new Response (a gateway must, to
+//   cache it, count its usage or translate it);
+// - `floor-stream` is floor-miss for a streamed answer: it reads the upstream's body chunk by
+//   chunk in JS and enqueues each chunk into its answer's stream as it arrives (a gateway must
+//   see each chunk to translate it, collect it or count it);
+// - `floor-hit` reads the caller's body and answers a stored ~600-byte answer (a cache hit).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -60,6 +63,20 @@ ${CALL_UPSTREAM}    return new Response(upstream.body, {
   },
 };
 `,
+  'floor-tee': `export default {
+  async fetch(request, env, ctx) {
+${CALL_UPSTREAM}    const [mine, theirs] = upstream.body.tee();
+    const reader = mine.getReader();
+    ctx.waitUntil((async () => {
+      for (;;) if ((await reader.read()).done) return;
+    })());
+    return new Response(theirs, {
+      status: upstream.status,
+      headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'x-request-id': crypto.randomUUID() },
+    });
+  },
+};
+`,
   'floor-stream': `export default {
   async fetch(request, env) {
 ${CALL_UPSTREAM}    const reader = upstream.body.getReader();
@@ -90,6 +107,9 @@ export default {
 };
 `,
 };
+
+/** The reference workers' names: 'bare' and the floors above. */
+export const REFERENCE_WORKERS = Object.keys(WORKERS);
 
 /**
  * Writes the bare proxy (bare.js) and its workerd config (bare.capnp, listening on 127.0.0.1:0)

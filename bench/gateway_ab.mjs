@@ -1,6 +1,7 @@
-// Two trees' gateways side by side with the bare proxy and the floor-stream worker (unless
-// --whole), request by request: one streamed and one whole call to each in turn (the order
-// rotating), at one connection each, so that the load of a shared machine hits all alike. Prints
+// Two trees' gateways side by side with the bare proxy and the floor workers of
+// bench/bare_proxy.mjs (floor-pass; floor-tee and floor-stream too unless --whole), request by
+// request: one streamed and one whole call to each in turn (the order rotating), at one
+// connection each, so that the load of a shared machine hits all alike. Prints
 // the p50 of the stream's time to first byte and of the whole call's time, and each minus the
 // bare proxy's.
 //
@@ -90,11 +91,15 @@ async function startReference(kind, where) {
 }
 const { child: bare, url: bareUrl } = await startReference('bare', dir);
 servers.bare = bareUrl;
-let floor = null; // floor-stream: under --stream --load, and beside the streamed calls of the one-connection mode
-if ((streamLoad && load > 0) || (load === 0 && !wholeOnly)) {
-  const started = await startReference('floor-stream', path.join(dir, 'floor-stream'));
-  floor = started.child;
-  servers['floor-stream'] = started.url;
+// Reference workers beside the bare proxy (name → process): floor-stream under --stream --load; in
+// the one-connection mode floor-pass (the answer piped untouched), and for the streamed calls
+// floor-tee (piped, a copy read in JS) and floor-stream (relayed through JS) too.
+const references = {};
+const kinds = load > 0 ? (streamLoad ? ['floor-stream'] : []) : wholeOnly ? ['floor-pass'] : ['floor-pass', 'floor-tee', 'floor-stream'];
+for (const kind of kinds) {
+  const started = await startReference(kind, path.join(dir, kind));
+  references[kind] = started.child;
+  servers[kind] = started.url;
 }
 const gws = [];
 for (const t of Object.keys(trees)) {
@@ -159,7 +164,7 @@ await stopAll();
 async function stopAll() {
   for (const g of gws) await g.stop();
   bare.kill();
-  floor?.kill();
+  for (const child of Object.values(references)) child.kill();
   up.kill();
   fs.rmSync(dir, { recursive: true, force: true });
   process.exit(); // with process.exitCode
@@ -170,7 +175,7 @@ async function underLoad() {
   const loader = path.join(ROOT, 'bench/node_modules/autocannon/autocannon.js');
   if (!fs.existsSync(loader)) throw new Error(`${loader} is missing: run \`npm ci --prefix bench\` (./dev bench gateway does)`);
   const { default: autocannon } = await import(pathToFileURL(loader).href);
-  const pids = { bare: bare.pid, ...(floor ? { 'floor-stream': floor.pid } : {}), ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
+  const pids = { bare: bare.pid, ...Object.fromEntries(Object.entries(references).map(([k, c]) => [k, c.pid])), ...Object.fromEntries(Object.keys(trees).map((t, k) => [t, gws[k].child.pid])) };
   const runs = Object.fromEntries(names.map((n) => [n, { us: [], rps: [] }]));
   for (let round = -1; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {

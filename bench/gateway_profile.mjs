@@ -9,8 +9,9 @@
 //   under V8's CPU profiler (node:inspector); prints self and total time per file / function
 //   group and per function, in µs per request. `--worker bare` runs a pass-through worker
 //   (bench/bare_proxy.mjs in workerd) instead under the same harness: the floor any worker pays here;
-//   with --target workerd, `--worker floor-pass` / `floor-miss` / `floor-hit` run that file's floor
-//   workers (no parsing, no policy: the least a router pays).
+//   with --target workerd, `--worker floor-pass` (or `floor-tee`, `floor-miss`, `floor-stream`,
+//   `floor-hit`) runs one of that file's floor workers (no parsing, no policy: the least a
+//   router pays).
 // --target workerd: starts workerd on the same worker (worker/gateway.mjs writes its config) with
 //   --inspector-addr, in front of a loopback upstream, applies the load over HTTP and profiles the
 //   isolate through the Chrome DevTools protocol (Profiler.start/stop).
@@ -51,7 +52,7 @@ import { register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeBareProxy } from './bare_proxy.mjs';
+import { REFERENCE_WORKERS, writeBareProxy } from './bare_proxy.mjs';
 import { PERF_V8_FLAGS, perfBuckets, perfMapOf, recordPerf } from './gateway_perf.mjs';
 import { usage } from './proc_usage.mjs';
 
@@ -134,7 +135,8 @@ export function parseArgs(argv) {
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/gateway_profile.mjs)`);
   }
   if (!['node', 'workerd'].includes(o.target)) throw new Error(`--target is node or workerd, got ${o.target}`);
-  if (!['switchyard', 'bare', 'floor-pass', 'floor-miss', 'floor-hit'].includes(o.worker)) throw new Error(`--worker is switchyard, bare, floor-pass, floor-miss or floor-hit, got ${o.worker}`);
+  const workers = ['switchyard', ...REFERENCE_WORKERS];
+  if (!workers.includes(o.worker)) throw new Error(`--worker is one of ${workers.join(', ')}, got ${o.worker}`);
   if (o.worker.startsWith('floor-') && o.target !== 'workerd') throw new Error(`--worker ${o.worker} needs --target workerd`);
   if (o.requests < 1 || o.concurrency < 1) throw new Error('--requests and --concurrency must be at least 1');
   if (o.stream && o.target !== 'workerd') throw new Error('--stream needs --target workerd');

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { analyseProfile, checkHits, groupOf, parseArgs, profileReport, retainedSites, shortCppName } from '../../bench/gateway_profile.mjs';
+import { REFERENCE_WORKERS } from '../../bench/bare_proxy.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCRIPT = path.join(ROOT, 'bench/gateway_profile.mjs');
@@ -95,6 +96,7 @@ describe('profile arithmetic', () => {
     assert.equal(o.same, true);
     assert.throws(() => parseArgs(['--hit', '--cache-bytes', '0']), /--hit needs the switchyard worker with a cache/);
     assert.throws(() => parseArgs(['--hit', '--worker', 'bare']), /--hit needs the switchyard worker with a cache/);
+    assert.throws(() => parseArgs(['--worker', 'floor-none']), /--worker is one of switchyard, bare, floor-pass/);
     checkHits(o, { HIT: 10 });
     assert.throws(() => checkHits(o, { HIT: 9, MISS: 1 }), /not cache hits: \{"MISS":1\}/);
     checkHits(parseArgs(['--same']), { MISS: 1 }); // without --hit, nothing is checked
@@ -134,7 +136,7 @@ describe('gateway_profile.mjs runs', { timeout: 600000 }, () => {
   });
 
   it('runs each floor worker of bench/bare_proxy.mjs in workerd, every request answered', async () => {
-    for (const worker of ['floor-pass', 'floor-miss', 'floor-hit']) {
+    for (const worker of REFERENCE_WORKERS.filter((w) => w.startsWith('floor-'))) {
       const r = await run(['--target', 'workerd', '--worker', worker, '--requests', '20', '--warmup', '2', '--concurrency', '2']);
       assert.deepEqual(r.statuses, { 200: 20 }, worker);
       assert.ok(r.cpuUsPerRequest > 0, worker);
