@@ -58,7 +58,7 @@ ${CALL_UPSTREAM}    const answer = await upstream.arrayBuffer();
   async fetch(request, env) {
 ${CALL_UPSTREAM}    return new Response(upstream.body, {
       status: upstream.status,
-      headers: { 'content-type': 'application/json', 'x-request-id': crypto.randomUUID() },
+      headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'x-request-id': crypto.randomUUID() },
     });
   },
 };

@@ -4,8 +4,8 @@
 // connections. floor-pass, floor-miss and floor-hit (bench/bare_proxy.mjs) are the least any
 // router pays that reads the caller's body and pipes the answer untouched (floor-pass), reads the
 // answer whole too (a miss) or answers from memory (a hit), with no parsing and no policy: what
-// the targets leave room for. Run by `./dev bench gateway
-// [options]`; bench/README.md explains the columns.
+// the targets leave room for. Run by `./dev bench gateway [options]`; bench/README.md explains
+// the columns.
 //
 //   node bench/gateway_bench.mjs [--duration 8] [--connections 10] [--rounds 3] [--samples 400]
 //                                [--memory 20000] [--only bare,floor-pass,floor-miss,floor-hit,switchyard,switchyard-hit,portkey]
