@@ -36,6 +36,14 @@ const CALL_UPSTREAM = `    const url = new URL(request.url);
     });
 `;
 
+// Their last step: `body` (a worker-source expression) answered with the upstream's status and
+// content type (`fallbackType` when it sent none) and a request id of its own.
+const answerWith = (body, fallbackType) => `    return new Response(${body}, {
+      status: upstream.status,
+      headers: { 'content-type': upstream.headers.get('content-type') ?? '${fallbackType}', 'x-request-id': crypto.randomUUID() },
+    });
+`;
+
 const WORKERS = {
   bare: `export default {
   fetch(request, env) {
@@ -56,11 +64,7 @@ ${CALL_UPSTREAM}    const answer = await upstream.arrayBuffer();
 `,
   'floor-pass': `export default {
   async fetch(request, env) {
-${CALL_UPSTREAM}    return new Response(upstream.body, {
-      status: upstream.status,
-      headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'x-request-id': crypto.randomUUID() },
-    });
-  },
+${CALL_UPSTREAM}${answerWith('upstream.body', 'application/json')}  },
 };
 `,
   'floor-tee': `export default {
@@ -70,11 +74,7 @@ ${CALL_UPSTREAM}    const [mine, theirs] = upstream.body.tee();
     ctx.waitUntil((async () => {
       for (;;) if ((await reader.read()).done) return;
     })());
-    return new Response(theirs, {
-      status: upstream.status,
-      headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'x-request-id': crypto.randomUUID() },
-    });
-  },
+${answerWith('theirs', 'application/json')}  },
 };
 `,
   'floor-stream': `export default {
@@ -89,11 +89,7 @@ ${CALL_UPSTREAM}    const reader = upstream.body.getReader();
         controller.enqueue(value);
       }
     })().catch((error) => controller.error(error));
-    return new Response(answer, {
-      status: upstream.status,
-      headers: { 'content-type': upstream.headers.get('content-type') ?? 'text/event-stream', 'x-request-id': crypto.randomUUID() },
-    });
-  },
+${answerWith('answer', 'text/event-stream')}  },
 };
 `,
   'floor-hit': `const STORED = ${JSON.stringify(STORED)};

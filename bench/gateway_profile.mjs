@@ -19,8 +19,8 @@
 //   from outside with call graphs (bench/gateway_perf.mjs), and the report puts its CPU per request
 //   in buckets: the core's wasm code, JS code, each workerd API the JS calls (Body.arrayBuffer,
 //   Headers.append…), garbage collection, promise jobs, workerd's request machinery, HTTP and
-//   system calls. Needs perf (Debian's linux-perf) and root or perf_event_paranoid ≤ 1. With
-//   --worker floor-hit / floor-miss it gives the same buckets for the least a gateway pays.
+//   system calls. Needs perf (Debian's linux-perf) and root or perf_event_paranoid ≤ 1. With a
+//   floor worker (--worker floor-…) it gives the same buckets for the least a gateway pays.
 // --memory: instead of a CPU profile, samples memory every --every requests (after a forced GC):
 //   RSS, JS heap, wasm linear memory (the core's exported memory) and, at the end, the
 //   allocation sites still alive (V8's sampling heap profiler). Distinct requests by default.
